@@ -1,0 +1,18 @@
+"""The `cnn-designer` console script and main.py: subcommands run the engine's command line; no
+arguments open the window. Qt is imported only when the window is wanted, so the command line
+starts fast and works where no display is available."""
+from __future__ import annotations
+
+import sys
+from typing import Optional, Sequence
+
+from engine.cli import main as cli_main
+
+
+def launch_window() -> int:
+    from designer.app import run
+    return run()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return cli_main(sys.argv[1:] if argv is None else argv, launch_gui=launch_window)

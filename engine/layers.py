@@ -1,0 +1,153 @@
+"""Layer objects: forward(x, training) and backward(dout) around the kernels in engine.functional.
+
+Every layer reads its weights from the network's shared `params` dict on each call (keys such as
+"CONV1.W"), so changing an array in `Network.params` changes what forward computes, and an
+optimizer updating those arrays in place is all training needs. Gradients go to `grads` under the
+same keys.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import functional as F
+
+
+class Layer:
+    """Base class. `name` is the table's layer name; `param_keys` the keys it owns in params."""
+
+    param_keys: tuple[str, ...] = ()
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray, grads: dict, need_input_grad: bool = True):
+        raise NotImplementedError
+
+
+class _Weighted(Layer):
+    def __init__(self, name: str, params: dict, activation: str):
+        super().__init__(name)
+        self.params = params
+        self.key_W, self.key_b = f"{name}.W", f"{name}.b"
+        self.param_keys = (self.key_W, self.key_b)
+        self.activation = activation
+        self._cache = None
+
+    def _activate(self, Z: np.ndarray, training: bool) -> np.ndarray:
+        A = F.activation_forward(self.activation, Z)
+        if training:
+            self._Z, self._A = Z, A
+        return A
+
+    def _activation_grad(self, dA: np.ndarray) -> np.ndarray:
+        if self.activation == "linear":
+            return dA
+        return F.activation_backward(self.activation, dA, self._Z, self._A)
+
+
+class Conv(_Weighted):
+    """x (m, n_H_prev, n_W_prev, n_C_prev) → (m, n_H, n_W, n_C); W (f, f, n_C_prev, n_C), b (n_C,)."""
+
+    def __init__(self, name, params, stride: int, pad: int, activation: str):
+        super().__init__(name, params, activation)
+        self.stride, self.pad = stride, pad
+
+    def forward(self, x, training=False):
+        Z, cache = F.conv2d_forward(x, self.params[self.key_W], self.params[self.key_b], self.stride, self.pad)
+        if training:
+            self._cache = cache
+        return self._activate(Z, training)
+
+    def backward(self, dout, grads, need_input_grad=True):
+        dZ = self._activation_grad(dout)
+        dx, dW, db = F.conv2d_backward(dZ, self._cache, need_input_grad=need_input_grad)
+        grads[self.key_W], grads[self.key_b] = dW, db
+        return dx
+
+
+class Dense(_Weighted):
+    """x (m, n_in) or a volume (m, n_H, n_W, n_C), flattened implicitly → (m, units)."""
+
+    def forward(self, x, training=False):
+        self._in_shape = x.shape
+        if x.ndim != 2:
+            x = x.reshape(x.shape[0], -1)
+        Z, cache = F.dense_forward(x, self.params[self.key_W], self.params[self.key_b])
+        if training:
+            self._cache = cache
+        return self._activate(Z, training)
+
+    def backward(self, dout, grads, need_input_grad=True):
+        dZ = self._activation_grad(dout)
+        dx, dW, db = F.dense_backward(dZ, self._cache, need_input_grad=need_input_grad)
+        grads[self.key_W], grads[self.key_b] = dW, db
+        return None if dx is None else dx.reshape(self._in_shape)
+
+
+class Pool(Layer):
+    """x (m, n_H_prev, n_W_prev, n_C) → (m, n_H, n_W, n_C): max or average over f×f windows."""
+
+    def __init__(self, name, size: int, stride: int, mode: str):
+        super().__init__(name)
+        self.size, self.stride, self.mode = size, stride, mode
+
+    def forward(self, x, training=False):
+        out, cache = F.pool2d_forward(x, self.size, self.stride, self.mode)
+        if training:
+            self._cache = cache
+        return out
+
+    def backward(self, dout, grads, need_input_grad=True):
+        return F.pool2d_backward(dout, self._cache) if need_input_grad else None
+
+
+class Flatten(Layer):
+    """(m, n_H, n_W, n_C) → (m, n_H·n_W·n_C), in the NHWC order the dense weights expect."""
+
+    def forward(self, x, training=False):
+        self._in_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout, grads, need_input_grad=True):
+        return dout.reshape(self._in_shape) if need_input_grad else None
+
+
+class Dropout(Layer):
+    """Inverted dropout: while training, zero a fraction `rate` of values and scale the rest by
+    1/(1 − rate), so inference needs no change. `rng` is shared with the network (seeded)."""
+
+    def __init__(self, name, rate: float, rng_holder):
+        super().__init__(name)
+        self.rate = rate
+        self._rng_holder = rng_holder
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self._mask = None
+            return x
+        keep = 1.0 - self.rate
+        rng = self._rng_holder.rng
+        self._mask = (rng.random(x.shape, dtype=np.float32) < keep).astype(x.dtype) / x.dtype.type(keep)
+        return x * self._mask
+
+    def backward(self, dout, grads, need_input_grad=True):
+        if self._mask is None:
+            return dout
+        return dout * self._mask
+
+
+# ----- initialisation -----------------------------------------------------------------------
+
+def initial_weights(rng: np.random.Generator, shape: tuple, fan_in: int, fan_out: int, activation: str,
+                    dtype) -> np.ndarray:
+    """He-normal for the ReLU family (keeps activation variance through the layers), Glorot-uniform
+    for tanh / sigmoid / linear / softmax (keeps it for symmetric activations)."""
+    if activation in ("relu", "leaky_relu"):
+        W = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
+    else:
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        W = rng.uniform(-limit, limit, size=shape)
+    return W.astype(dtype)

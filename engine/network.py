@@ -1,0 +1,264 @@
+"""Network: layers built from a NetworkSpec, the loss and its gradients, save and load.
+
+Arrays use the course's layout: x is (m, n_H, n_W, n_C); labels y are int class indices (m,).
+`forward` returns logits (m, k); the output layer's softmax (or single sigmoid unit) is applied by
+the loss and by `predict_proba`, where it can be done in a numerically stable way.
+"""
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from . import functional as F
+from .layers import Conv, Dense, Dropout, Flatten, Pool, initial_weights
+from .fileio import atomic_write
+from .shapes import summarize
+from .spec import NetworkSpec, SpecError
+
+WEIGHTS_FORMAT = "cnn-designer-weights/1"
+_SPEC_KEY = "__spec__"
+_META_KEY = "__meta__"
+
+
+def output_kind(spec: NetworkSpec) -> str:
+    """"softmax" or "sigmoid" for a trainable design; otherwise SpecError saying how to fix it."""
+    if not spec.layers:
+        raise SpecError("the design has no layers; add layers ending in a dense softmax layer")
+    last = spec.layers[-1]
+    name = spec.layer_names()[-1]
+    if last.type == "dense" and last.activation == "softmax":
+        return "softmax"
+    if last.type == "dense" and last.activation == "sigmoid":
+        if last.units != 1:
+            raise SpecError(f"{name}: a sigmoid output layer must have 1 unit (yes/no), got {last.units}; "
+                            "use softmax for several classes")
+        return "sigmoid"
+    raise SpecError(f"{name}: the last layer must be a dense layer with softmax (k ≥ 2 classes) or a single "
+                    "sigmoid unit, to give class scores")
+
+
+def num_classes_of(spec: NetworkSpec) -> int:
+    """Classes the design predicts: the softmax units, or 2 for a single sigmoid unit."""
+    return 2 if output_kind(spec) == "sigmoid" else spec.layers[-1].units
+
+
+class _RngHolder:
+    """Lets dropout layers share one generator that the network can reseed."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+
+
+class Network:
+    """A trainable network. `params` maps "LAYER.W"/"LAYER.b" to the live weight arrays."""
+
+    def __init__(self, spec: NetworkSpec, params: dict, dtype, seed: int = 0):
+        self.spec = spec.copy()
+        self.summary = summarize(self.spec)
+        self.dtype = np.dtype(dtype)
+        self.output_kind = output_kind(self.spec)
+        self.params = params
+        self.last_logits = None
+        self._dropout_rng = _RngHolder(seed + 1)
+        self.layers = self._build_layers()
+
+    # ----- construction ------------------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: NetworkSpec, seed: int = 0, dtype=np.float32) -> "Network":
+        """Fresh weights: He or Glorot initialisation from a seeded generator, zero biases.
+
+        Raises SpecError if the design can't be built: a layer that can't work (the table's first
+        error) or a last layer that doesn't give class scores.
+        """
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
+        summary = summarize(spec)
+        if not summary.ok:
+            raise SpecError(summary.error)
+        output_kind(spec)
+        rng = np.random.default_rng(seed)
+        params: dict[str, np.ndarray] = {}
+        for layer, row in zip(spec.layers, summary.rows[1:]):
+            if not row.param_shapes:
+                continue
+            W_shape, b_shape = row.param_shapes["W"], row.param_shapes["b"]
+            fan_in = int(np.prod(W_shape[:-1]))
+            fan_out = W_shape[-1] * (W_shape[0] * W_shape[1] if len(W_shape) == 4 else 1)
+            params[f"{row.name}.W"] = initial_weights(rng, W_shape, fan_in, fan_out, layer.activation, dtype)
+            params[f"{row.name}.b"] = np.zeros(b_shape, dtype=dtype)
+        return cls(spec, params, dtype, seed)
+
+    def _build_layers(self) -> list:
+        layers = []
+        for layer, row in zip(self.spec.layers, self.summary.rows[1:]):
+            name = row.name
+            if layer.type == "conv":
+                layers.append(Conv(name, self.params, layer.stride, row.padding, layer.activation))
+            elif layer.type == "pool":
+                layers.append(Pool(name, layer.size, layer.stride, layer.mode))
+            elif layer.type == "dense":
+                # The output layer emits logits: its softmax / sigmoid is applied by the loss.
+                is_output = layer is self.spec.layers[-1]
+                layers.append(Dense(name, self.params, "linear" if is_output else layer.activation))
+            elif layer.type == "flatten":
+                layers.append(Flatten(name))
+            elif layer.type == "dropout":
+                layers.append(Dropout(name, layer.rate, self._dropout_rng))
+        return layers
+
+    def reseed_dropout(self, seed: int) -> None:
+        """Restart the dropout masks' random stream (gradient checks need the same masks twice)."""
+        self._dropout_rng.rng = np.random.default_rng(seed)
+
+    # ----- properties ----------------------------------------------------------------------
+    @property
+    def input_shape(self) -> tuple:
+        return tuple(self.spec.input.shape)
+
+    @property
+    def num_classes(self) -> int:
+        return num_classes_of(self.spec)
+
+    @property
+    def num_params(self) -> int:
+        return sum(int(a.size) for a in self.params.values())
+
+    # ----- compute -------------------------------------------------------------------------
+    def _check_input(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim != 4 or tuple(x.shape[1:]) != self.input_shape:
+            want = "×".join(map(str, self.input_shape))
+            got = "×".join(map(str, x.shape[1:])) if x.ndim == 4 else f"an array of shape {x.shape}"
+            raise ValueError(f"the network expects images of {want} (m, n_H, n_W, n_C), got {got}")
+        return x.astype(self.dtype, copy=False)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """x (m, n_H, n_W, n_C) → logits (m, k) (k = 1 for a sigmoid output)."""
+        a = self._check_input(x)
+        for layer in self.layers:
+            a = layer.forward(a, training)
+        return a
+
+    def activations(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """Every layer's output for x (inference mode): [(layer name, array)], in order."""
+        a = self._check_input(x)
+        out = []
+        for layer in self.layers:
+            a = layer.forward(a, False)
+            out.append((layer.name, a))
+        return out
+
+    def loss_from_logits(self, logits: np.ndarray, y: np.ndarray):
+        """(mean loss, dlogits) for int labels y (m,)."""
+        y = np.asarray(y)
+        if self.output_kind == "softmax":
+            return F.softmax_cross_entropy(logits, y)
+        return F.sigmoid_binary_cross_entropy(logits, y)
+
+    def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
+        """Training-mode forward and backward: (mean loss J, grads with the keys of params)."""
+        logits = self.forward(x, training=True)
+        self.last_logits = logits  # lets the Trainer count correct predictions without a second pass
+        loss, dout = self.loss_from_logits(logits, y)
+        grads: dict[str, np.ndarray] = {}
+        for position in range(len(self.layers) - 1, -1, -1):
+            # The first layer's input gradient would be dJ/dx: nobody needs it, and it costs a col2im.
+            dout = self.layers[position].backward(dout, grads, need_input_grad=position > 0)
+        return float(loss), grads
+
+    def classes_from_logits(self, logits: np.ndarray) -> np.ndarray:
+        """Predicted class index per row of logits (m, k) → (m,)."""
+        if self.output_kind == "softmax":
+            return np.argmax(logits, axis=1)
+        return (logits[:, 0] > 0).astype(np.int64)
+
+    def predict_proba(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities (m, k); for a sigmoid output k = 2 ([P(0), P(1)])."""
+        chunks = []
+        for start in range(0, len(x), batch_size):
+            logits = self.forward(x[start:start + batch_size])
+            if self.output_kind == "softmax":
+                chunks.append(F.softmax(logits))
+            else:
+                p1 = F.sigmoid(logits[:, 0])
+                chunks.append(np.stack([1 - p1, p1], axis=1))
+        if not chunks:
+            return np.zeros((0, self.num_classes), dtype=self.dtype)
+        return np.concatenate(chunks)
+
+    def predict(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Predicted class index per example (m,)."""
+        return np.argmax(self.predict_proba(x, batch_size), axis=1)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
+        """(mean loss, accuracy) over (x, y) in inference mode."""
+        y = np.asarray(y)
+        if len(x) == 0:
+            return float("nan"), float("nan")
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            logits = self.forward(xb)
+            loss, _ = self.loss_from_logits(logits, yb)
+            total_loss += loss * len(xb)
+            correct += int(np.sum(self.classes_from_logits(logits) == yb))
+        return total_loss / len(x), correct / len(x)
+
+    # ----- files ---------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """One .npz holding every weight array, the spec JSON and the dtype; written atomically."""
+        path = Path(path)
+        meta = {"format": WEIGHTS_FORMAT, "dtype": self.dtype.name}
+        arrays = dict(self.params)
+        arrays[_SPEC_KEY] = np.array(json.dumps(self.spec.to_dict()))
+        arrays[_META_KEY] = np.array(json.dumps(meta))
+        atomic_write(path, lambda handle: np.savez(handle, **arrays), binary=True)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Network":
+        """Weights and design from a file written by `save`; problems → SpecError naming the file."""
+        path = Path(path)
+        label = path.name
+        if not path.is_file():
+            raise SpecError(f"{path}: no such weights file")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            raise SpecError(f"{label}: not a CNN Designer weights file (.npz): {exc}") from None
+        if _SPEC_KEY not in arrays or _META_KEY not in arrays:
+            raise SpecError(f"{label}: not a CNN Designer weights file (it holds no design); "
+                            "save weights from the app or with `main.py train --save`")
+        try:
+            meta = json.loads(str(arrays.pop(_META_KEY)))
+            spec_doc = json.loads(str(arrays.pop(_SPEC_KEY)))
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"{label}: the stored design is damaged ({exc.msg})") from None
+        if meta.get("format") != WEIGHTS_FORMAT:
+            raise SpecError(f"{label}: unknown weights format {meta.get('format')!r}; this version reads "
+                            f"{WEIGHTS_FORMAT!r}")
+        try:
+            spec = NetworkSpec.from_dict(spec_doc)
+        except SpecError as exc:
+            raise SpecError(f"{label}: the stored design is invalid: {exc}") from None
+        dtype = np.dtype(meta.get("dtype", "float32"))
+        fresh = cls.from_spec(spec, dtype=dtype)
+        for key, value in fresh.params.items():
+            if key not in arrays:
+                raise SpecError(f"{label}: weights for {key} are missing")
+            if arrays[key].shape != value.shape:
+                raise SpecError(f"{label}: {key} has shape {arrays[key].shape}, the design needs {value.shape}")
+            fresh.params[key][...] = arrays[key]
+        extra = sorted(set(arrays) - set(fresh.params))
+        if extra:
+            raise SpecError(f"{label}: holds weights the design has no layer for: {', '.join(extra)}")
+        return fresh
+
+    def copy(self) -> "Network":
+        """An independent network with the same design and equal weights."""
+        return Network(self.spec, {k: v.copy() for k, v in self.params.items()}, self.dtype)
+

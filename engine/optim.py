@@ -1,0 +1,82 @@
+"""Optimizers: update the network's weight arrays in place from a grads dict with the same keys."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _check_lr(lr) -> float:
+    lr = float(lr)
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"learning rate must be a positive number, got {lr}")
+    return lr
+
+
+class SGD:
+    """Gradient descent, with optional (heavy-ball) momentum:
+    v ← momentum·v − lr·g;  w ← w + v.  momentum=0 is plain w ← w − lr·g."""
+
+    def __init__(self, lr: float = 0.01, momentum: float = 0.0):
+        self.lr = _check_lr(lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be from 0 up to (not including) 1, got {momentum}")
+        self.momentum = float(momentum)
+        self._velocity: dict[str, np.ndarray] = {}
+
+    def step(self, params: dict, grads: dict) -> None:
+        for key, grad in grads.items():
+            w = params[key]
+            if self.momentum == 0:
+                # Python floats keep float32 arrays float32 (NumPy's weak scalar promotion).
+                w -= self.lr * grad
+                continue
+            v = self._velocity.get(key)
+            if v is None:
+                v = self._velocity[key] = np.zeros_like(w)
+            v *= self.momentum
+            v -= self.lr * grad
+            w += v
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias correction:
+    m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂/(√v̂ + ε)."""
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+        self.lr = _check_lr(lr)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.t = 0
+        self._m: dict[str, np.ndarray] = {}
+        self._v: dict[str, np.ndarray] = {}
+
+    def step(self, params: dict, grads: dict) -> None:
+        self.t += 1
+        correction1 = 1 - self.beta1 ** self.t
+        correction2 = 1 - self.beta2 ** self.t
+        # A Python float, not np.float64: a NumPy scalar would upcast float32 weights.
+        step_size = float(self.lr * np.sqrt(correction2) / correction1)
+        for key, grad in grads.items():
+            w = params[key]
+            m = self._m.get(key)
+            if m is None:
+                m = self._m[key] = np.zeros_like(w)
+                self._v[key] = np.zeros_like(w)
+            v = self._v[key]
+            m *= self.beta1
+            m += (1 - self.beta1) * grad
+            v *= self.beta2
+            v += (1 - self.beta2) * (grad * grad)
+            w -= step_size * m / (np.sqrt(v) + self.eps)
+
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def make_optimizer(name: str, lr: float):
+    """The command line's and the window's names: "sgd", "momentum" (0.9) or "adam"."""
+    if name == "sgd":
+        return SGD(lr)
+    if name == "momentum":
+        return SGD(lr, momentum=0.9)
+    if name == "adam":
+        return Adam(lr)
+    raise ValueError(f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})")

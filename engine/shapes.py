@@ -1,0 +1,222 @@
+"""Shape inference: the course's layer table as data.
+
+`summarize(spec)` walks a NetworkSpec and returns one SummaryRow per layer (row 0 is the input)
+with the activation shape, activation size, parameter count, multiply-accumulates and the formula
+that gives them. It never raises for a design that cannot work: the first layer that cannot work
+carries `.error`, and every row after it is marked not computable (`output_shape is None`).
+
+This is the only place the app does shape arithmetic; the table model, the command line and
+`Network.from_spec` all read it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from .spec import NetworkSpec
+
+Shape = tuple  # (n_H, n_W, n_C) for a volume, (units,) for a vector
+
+
+def conv_output_size(n: int, f: int, p: int, s: int) -> int:
+    """Output side of a conv or pool window: ⌊(n + 2p − f)/s⌋ + 1."""
+    return (n + 2 * p - f) // s + 1
+
+
+def resolve_padding(padding, f: int) -> int:
+    """The number p of zero rows/columns added on each side.
+
+    "valid" → 0; "same" → (f − 1)/2 (only defined for odd f); an int is taken as it is.
+    Raises ValueError for "same" with an even f.
+    """
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        if f % 2 == 0:
+            raise ValueError(f'padding "same" needs an odd filter size (p = (f − 1)/2), but f = {f}')
+        return (f - 1) // 2
+    return int(padding)
+
+
+def format_shape(shape) -> str:
+    """Shapes as the course writes them: (28,28,8) for a volume, (120,1) for a vector."""
+    if shape is None:
+        return "—"
+    if len(shape) == 1:
+        return f"({shape[0]},1)"
+    return "(" + ",".join(str(d) for d in shape) + ")"
+
+
+@dataclass
+class SummaryRow:
+    """One row of the table. `index` is the layer's position in spec.layers (−1 for the input)."""
+
+    index: int
+    name: str
+    kind: str
+    output_shape: Shape | None
+    activation_size: int | None
+    params: int | None
+    macs: int | None
+    formula: str = ""
+    error: str | None = None
+    blocked_by: str | None = None  # the name of the broken layer above, for rows that can't be computed
+    param_shapes: dict = field(default_factory=dict)  # e.g. {"W": (5, 5, 3, 8), "b": (8,)}
+    padding: int | None = None  # conv: the resolved p
+
+    @property
+    def computable(self) -> bool:
+        return self.output_shape is not None
+
+
+@dataclass
+class Summary:
+    rows: list[SummaryRow]
+
+    @property
+    def ok(self) -> bool:
+        return all(row.computable for row in self.rows)
+
+    @property
+    def error(self) -> str | None:
+        """The first error message, with the layer name in front, or None."""
+        for row in self.rows:
+            if row.error:
+                return f"{row.name}: {row.error}"
+        return None
+
+    @property
+    def error_row(self) -> SummaryRow | None:
+        return next((row for row in self.rows if row.error), None)
+
+    @property
+    def total_params(self) -> int:
+        return sum(row.params or 0 for row in self.rows)
+
+    @property
+    def total_macs(self) -> int:
+        return sum(row.macs or 0 for row in self.rows)
+
+    @property
+    def total_activation_size(self) -> int:
+        """Values held by all activations of one example, input included."""
+        return sum(row.activation_size or 0 for row in self.rows)
+
+    @property
+    def output_shape(self) -> Shape | None:
+        return self.rows[-1].output_shape
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "error": self.error,
+            "total_params": self.total_params,
+            "total_macs": self.total_macs,
+            "total_activation_size": self.total_activation_size,
+            "rows": [
+                {
+                    "name": r.name, "kind": r.kind,
+                    "output_shape": list(r.output_shape) if r.output_shape is not None else None,
+                    "activation_size": r.activation_size, "params": r.params, "macs": r.macs,
+                    "formula": r.formula, "error": r.error,
+                }
+                for r in self.rows
+            ],
+        }
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def _window_rows(layer, name: str, shape: Shape, index: int) -> SummaryRow:
+    """Conv and pool: the same output-size formula on each side."""
+    n_H, n_W, n_C = shape
+    f, s = layer.size, layer.stride
+    what = "filter" if layer.type == "conv" else "pool window"
+    try:
+        p = resolve_padding(layer.padding, f) if layer.type == "conv" else 0
+    except ValueError as exc:
+        return _broken(index, name, layer.type, f"{exc}; use an odd filter size or a whole-number padding")
+    if f > n_H + 2 * p or f > n_W + 2 * p:
+        side = f"{n_H}×{n_W}" if p == 0 else f"{n_H}×{n_W} input padded by {p} ({n_H + 2 * p}×{n_W + 2 * p})"
+        if p == 0:
+            side += " input"
+        fix = "use padding ≥ 1 or a smaller filter" if layer.type == "conv" else "use a smaller window or remove the pool"
+        return _broken(index, name, layer.type, f"{what} {f} is larger than the {side}; {fix}")
+    out_H = conv_output_size(n_H, f, p, s)
+    out_W = conv_output_size(n_W, f, p, s)
+    if n_H == n_W:
+        formula = f"⌊({n_H} + 2·{p} − {f})/{s}⌋ + 1 = {out_H}"
+    else:
+        formula = (f"⌊({n_H} + 2·{p} − {f})/{s}⌋ + 1 = {out_H}, "
+                   f"⌊({n_W} + 2·{p} − {f})/{s}⌋ + 1 = {out_W}")
+    if layer.type == "conv":
+        n_C_out = layer.filters
+        params = (f * f * n_C + 1) * n_C_out
+        macs = out_H * out_W * n_C_out * f * f * n_C
+        formula += f"; ({f}·{f}·{n_C} + 1)·{n_C_out} = {_fmt(params)}"
+        param_shapes = {"W": (f, f, n_C, n_C_out), "b": (n_C_out,)}
+    else:
+        n_C_out, params, macs, param_shapes = n_C, 0, 0, {}
+        formula += "; no parameters"
+    out = (out_H, out_W, n_C_out)
+    return SummaryRow(index, name, layer.type, out, prod(out), params, macs, formula,
+                      param_shapes=param_shapes, padding=p)
+
+
+def _broken(index: int, name: str, kind: str, message: str) -> SummaryRow:
+    return SummaryRow(index, name, kind, None, None, None, None, "", error=message)
+
+
+def _layer_row(layer, name: str, shape: Shape, index: int, is_last: bool) -> SummaryRow:
+    kind = layer.type
+    if kind in ("conv", "pool"):
+        if len(shape) != 3:
+            return _broken(index, name, kind,
+                           f"a {kind} layer needs an n_H×n_W×n_C volume, but its input is a vector of "
+                           f"{_fmt(shape[0])} units; move it before the first FC or flatten layer")
+        return _window_rows(layer, name, shape, index)
+    if kind == "flatten":
+        n = prod(shape)
+        formula = f"{'·'.join(str(d) for d in shape)} = {_fmt(n)}" if len(shape) == 3 else f"{_fmt(n)} (already flat)"
+        return SummaryRow(index, name, kind, (n,), n, 0, 0, formula)
+    if kind == "dropout":
+        return SummaryRow(index, name, kind, tuple(shape), prod(shape), 0, 0,
+                          f"drops {layer.rate:g} of the values while training; no parameters")
+    # dense: a volume before it is flattened implicitly, as in the course table.
+    if layer.activation == "softmax" and not is_last:
+        return _broken(index, name, kind, "softmax belongs on the last layer only; use relu (or another "
+                                          "hidden activation) here")
+    if layer.activation == "softmax" and layer.units < 2:
+        return _broken(index, name, kind, "softmax needs at least 2 units (classes); for a yes/no output use "
+                                          "1 unit with sigmoid")
+    n_in = prod(shape)
+    units = layer.units
+    params = n_in * units + units
+    flat = f"{'·'.join(str(d) for d in shape)} = {_fmt(n_in)} inputs; " if len(shape) == 3 else ""
+    formula = f"{flat}{_fmt(n_in)}·{_fmt(units)} + {_fmt(units)} = {_fmt(params)}"
+    return SummaryRow(index, name, kind, (units,), units, params, n_in * units, formula,
+                      param_shapes={"W": (n_in, units), "b": (units,)})
+
+
+def summarize(spec: NetworkSpec) -> Summary:
+    """The course table for `spec`: one SummaryRow for the input, then one per layer."""
+    shape: Shape = tuple(spec.input.shape)
+    n_H, n_W, n_C = shape
+    rows = [SummaryRow(-1, "Input", "input", shape, prod(shape), 0, 0,
+                       f"{n_H}·{n_W}·{n_C} = {_fmt(prod(shape))}")]
+    names = spec.layer_names()
+    broken: str | None = None
+    last = len(spec.layers) - 1
+    for index, (layer, name) in enumerate(zip(spec.layers, names)):
+        if broken is not None:
+            rows.append(SummaryRow(index, name, layer.type, None, None, None, None, "", blocked_by=broken))
+            continue
+        row = _layer_row(layer, name, shape, index, index == last)
+        rows.append(row)
+        if row.error:
+            broken = name
+        else:
+            shape = row.output_shape
+    return Summary(rows)

@@ -1,0 +1,364 @@
+"""Network specifications: the designer's document, and the "cnn-designer/1" JSON format.
+
+A NetworkSpec is plain data: an input shape and a list of layer specs. It knows nothing of
+weights or shapes beyond the input; `engine.shapes.summarize` works the shapes out and
+`engine.network.Network.from_spec` builds the layers.
+
+Reading JSON validates every field a user can get wrong and raises SpecError with a message
+that names the layer, the field, the value and the reason.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Union
+
+from .fileio import atomic_write
+
+FORMAT = "cnn-designer/1"
+KNOWN_FORMATS = (FORMAT,)
+
+HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
+PADDING_WORDS = ("valid", "same")
+POOL_MODES = ("max", "avg")
+
+# Upper bounds that catch typos (an extra zero or two) long before they exhaust memory.
+MAX_IMAGE_SIDE = 4096
+MAX_CHANNELS = 4096
+MAX_FILTERS = 4096
+MAX_FILTER_SIZE = 255
+MAX_STRIDE = 255
+MAX_PADDING = 255
+MAX_UNITS = 1_000_000
+MAX_LAYERS = 1000
+
+
+class SpecError(ValueError):
+    """A design or file a user wrote that cannot be used; the message says where and why."""
+
+
+@dataclass
+class InputSpec:
+    """The input volume n_H × n_W × n_C."""
+
+    shape: tuple[int, int, int] = (32, 32, 3)
+
+
+@dataclass
+class ConvSpec:
+    filters: int
+    size: int
+    stride: int = 1
+    padding: Union[str, int] = "valid"
+    activation: str = "relu"
+    name: str | None = None
+    type: str = field(default="conv", init=False, repr=False)
+
+
+@dataclass
+class PoolSpec:
+    mode: str = "max"
+    size: int = 2
+    stride: int = 2
+    name: str | None = None
+    type: str = field(default="pool", init=False, repr=False)
+
+
+@dataclass
+class DenseSpec:
+    units: int
+    activation: str = "relu"
+    name: str | None = None
+    type: str = field(default="dense", init=False, repr=False)
+
+
+@dataclass
+class FlattenSpec:
+    name: str | None = None
+    type: str = field(default="flatten", init=False, repr=False)
+
+
+@dataclass
+class DropoutSpec:
+    rate: float = 0.5
+    name: str | None = None
+    type: str = field(default="dropout", init=False, repr=False)
+
+
+LayerSpec = Union[ConvSpec, PoolSpec, DenseSpec, FlattenSpec, DropoutSpec]
+LAYER_TYPES: dict[str, type] = {
+    "conv": ConvSpec,
+    "pool": PoolSpec,
+    "dense": DenseSpec,
+    "flatten": FlattenSpec,
+    "dropout": DropoutSpec,
+}
+# The fields without which a layer means nothing; everything else has a default.
+REQUIRED_FIELDS = {"conv": ("filters", "size"), "dense": ("units",)}
+
+
+@dataclass
+class NetworkSpec:
+    input: InputSpec = field(default_factory=InputSpec)
+    layers: list = field(default_factory=list)
+    name: str | None = None
+
+    # ----- names -------------------------------------------------------------------------
+    def layer_names(self) -> list[str]:
+        """Each layer's display name: its own, or one generated course-style.
+
+        The course numbers layers the way LeNet-5 is drawn: a conv and the pool after it share a
+        number (CONV1, POOL1), every FC layer takes the next one (FC3, FC4), and a softmax output
+        layer is called "Softmax". Generated names skip names a user already gave.
+        """
+        taken = {layer.name for layer in self.layers if layer.name}
+        names: list[str] = []
+        number = 0
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            if layer.type in ("conv", "dense"):
+                number += 1
+            elif number == 0:
+                number = 1
+            if layer.name:
+                names.append(layer.name)
+                continue
+            if layer.type == "dense" and index == last and layer.activation in ("softmax", "sigmoid"):
+                base = "Softmax" if layer.activation == "softmax" else "Sigmoid"
+            elif layer.type == "conv":
+                base = f"CONV{number}"
+            elif layer.type == "pool":
+                base = f"POOL{number}"
+            elif layer.type == "dense":
+                base = f"FC{number}"
+            elif layer.type == "flatten":
+                base = "FLATTEN"
+            else:
+                base = f"DROPOUT{number}"
+            candidate, suffix = base, 2
+            while candidate in taken:
+                candidate, suffix = f"{base}_{suffix}", suffix + 1
+            taken.add(candidate)
+            names.append(candidate)
+        return names
+
+    # ----- (de)serialisation ---------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """The "cnn-designer/1" document. Layer names are written only where a user set them."""
+        doc: dict[str, Any] = {"format": FORMAT}
+        if self.name:
+            doc["name"] = self.name
+        doc["input"] = {"shape": list(self.input.shape)}
+        doc["layers"] = [layer_to_dict(layer) for layer in self.layers]
+        return doc
+
+    @classmethod
+    def from_dict(cls, doc: Any) -> "NetworkSpec":
+        return parse_network(doc)
+
+    def copy(self) -> "NetworkSpec":
+        return NetworkSpec(InputSpec(tuple(self.input.shape)), [replace(layer) for layer in self.layers], self.name)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def layer_to_dict(layer) -> dict:
+    out: dict[str, Any] = {"type": layer.type}
+    for f in fields(layer):
+        if f.name == "type":
+            continue
+        value = getattr(layer, f.name)
+        if f.name == "name" and not value:
+            continue
+        out[f.name] = value
+    return out
+
+
+# ----- parsing and validation -------------------------------------------------------------
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_field(where: str, key: str, value, low: int, high: int, hint: str = "") -> int:
+    if not _is_int(value):
+        raise SpecError(f"{where}: field '{key}' must be a whole number, got {value!r}")
+    if value < low:
+        reason = "must be positive" if low == 1 else f"must be at least {low}"
+        raise SpecError(f"{where}: field '{key}' {reason}, got {value}{hint}")
+    if value > high:
+        raise SpecError(f"{where}: field '{key}' = {value:,} is too large (at most {high:,})")
+    return value
+
+
+def _choice_field(where: str, key: str, value, choices) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise SpecError(f"{where}: field '{key}' must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _padding_field(where: str, value):
+    if isinstance(value, str):
+        return _choice_field(where, "padding", value, PADDING_WORDS)
+    if _is_int(value):
+        return _int_field(where, "padding", value, 0, MAX_PADDING)
+    raise SpecError(f"{where}: field 'padding' must be \"valid\", \"same\" or a whole number ≥ 0; got {value!r}")
+
+
+def _layer_label(index: int, raw: dict) -> str:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    label = f"layer {index + 1}"
+    if isinstance(name, str) and name:
+        label += f" ({name})"
+    return label
+
+
+def parse_layer(index: int, raw: Any) -> LayerSpec:
+    """One layer dict → a layer spec; `index` is 0-based and only used in messages."""
+    where = _layer_label(index, raw if isinstance(raw, dict) else {})
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: expected an object like {{\"type\": \"conv\", ...}}, got {type(raw).__name__}")
+    kind = raw.get("type")
+    if kind is None:
+        raise SpecError(f"{where}: field 'type' is missing (one of {', '.join(LAYER_TYPES)})")
+    if kind not in LAYER_TYPES:
+        raise SpecError(f"{where}: unknown layer type {kind!r} (known: {', '.join(LAYER_TYPES)})")
+    cls = LAYER_TYPES[kind]
+    allowed = {f.name for f in fields(cls)}
+    unknown = [key for key in raw if key not in allowed]
+    if unknown:
+        known = ", ".join(sorted(allowed - {"type"}))
+        raise SpecError(f"{where}: unknown field {unknown[0]!r} for a {kind} layer (known: {known})")
+    for key in REQUIRED_FIELDS.get(kind, ()):
+        if key not in raw:
+            raise SpecError(f"{where}: a {kind} layer needs field '{key}'")
+    values = {key: value for key, value in raw.items() if key != "type"}
+    if "name" in values:
+        name = values["name"]
+        if name is not None and not isinstance(name, str):
+            raise SpecError(f"{where}: field 'name' must be text, got {name!r}")
+        values["name"] = name.strip() if isinstance(name, str) and name.strip() else None
+    layer = cls(**values)
+    validate_layer(layer, where)
+    return layer
+
+
+def validate_layer(layer, where: str) -> None:
+    """Check every field of one layer spec; raise SpecError naming `where`, the field and the value."""
+    kind = layer.type
+    if kind == "conv":
+        _int_field(where, "filters", layer.filters, 1, MAX_FILTERS)
+        _int_field(where, "size", layer.size, 1, MAX_FILTER_SIZE)
+        _int_field(where, "stride", layer.stride, 1, MAX_STRIDE)
+        _padding_field(where, layer.padding)
+        _choice_field(where, "activation", layer.activation, HIDDEN_ACTIVATIONS)
+    elif kind == "pool":
+        _choice_field(where, "mode", layer.mode, POOL_MODES)
+        _int_field(where, "size", layer.size, 1, MAX_FILTER_SIZE)
+        _int_field(where, "stride", layer.stride, 1, MAX_STRIDE)
+    elif kind == "dense":
+        _int_field(where, "units", layer.units, 1, MAX_UNITS)
+        _choice_field(where, "activation", layer.activation, ACTIVATIONS)
+    elif kind == "dropout":
+        rate = layer.rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+            raise SpecError(f"{where}: field 'rate' must be a number from 0 up to (not including) 1, got {rate!r}")
+        if not 0 <= rate < 1:
+            raise SpecError(f"{where}: field 'rate' must be from 0 up to (not including) 1, got {rate}")
+        layer.rate = float(rate)
+
+
+def parse_input(raw: Any) -> InputSpec:
+    if not isinstance(raw, dict):
+        raise SpecError(f"input: expected an object like {{\"shape\": [32, 32, 3]}}, got {raw!r}")
+    unknown = [key for key in raw if key != "shape"]
+    if unknown:
+        raise SpecError(f"input: unknown field {unknown[0]!r} (known: shape)")
+    if "shape" not in raw:
+        raise SpecError("input: field 'shape' is missing (e.g. [32, 32, 3] for n_H, n_W, n_C)")
+    shape = raw["shape"]
+    if not isinstance(shape, (list, tuple)) or len(shape) != 3:
+        raise SpecError(f"input: field 'shape' must be three whole numbers [n_H, n_W, n_C], got {shape!r}")
+    n_H = _int_field("input", "shape n_H", shape[0], 1, MAX_IMAGE_SIDE)
+    n_W = _int_field("input", "shape n_W", shape[1], 1, MAX_IMAGE_SIDE)
+    n_C = _int_field("input", "shape n_C", shape[2], 1, MAX_CHANNELS)
+    return InputSpec((n_H, n_W, n_C))
+
+
+def parse_network(doc: Any) -> NetworkSpec:
+    """A decoded JSON document → NetworkSpec, or SpecError saying what is wrong."""
+    if not isinstance(doc, dict):
+        raise SpecError(f"expected a JSON object with \"format\", \"input\" and \"layers\", got {type(doc).__name__}")
+    fmt = doc.get("format")
+    if fmt is None:
+        raise SpecError(f"field 'format' is missing; this app reads \"{FORMAT}\"")
+    if fmt not in KNOWN_FORMATS:
+        raise SpecError(f"unknown format {fmt!r}; this version of CNN Designer reads only \"{FORMAT}\"")
+    unknown = [key for key in doc if key not in ("format", "name", "input", "layers")]
+    if unknown:
+        raise SpecError(f"unknown top-level field {unknown[0]!r} (known: format, name, input, layers)")
+    name = doc.get("name")
+    if name is not None and not isinstance(name, str):
+        raise SpecError(f"field 'name' must be text, got {name!r}")
+    if "input" not in doc:
+        raise SpecError("field 'input' is missing (e.g. {\"shape\": [32, 32, 3]})")
+    input_spec = parse_input(doc["input"])
+    layers_raw = doc.get("layers", [])
+    if not isinstance(layers_raw, list):
+        raise SpecError(f"field 'layers' must be a list, got {type(layers_raw).__name__}")
+    if len(layers_raw) > MAX_LAYERS:
+        raise SpecError(f"{len(layers_raw):,} layers is too many (at most {MAX_LAYERS:,})")
+    layers = [parse_layer(i, raw) for i, raw in enumerate(layers_raw)]
+    spec = NetworkSpec(input_spec, layers, name or None)
+    check_unique_names(spec)
+    return spec
+
+
+def check_unique_names(spec: NetworkSpec) -> None:
+    seen: dict[str, int] = {}
+    for index, layer in enumerate(spec.layers):
+        if layer.name:
+            if layer.name in seen:
+                raise SpecError(
+                    f"layer {index + 1}: name {layer.name!r} is already used by layer {seen[layer.name] + 1}; "
+                    "layer names must be unique")
+            seen[layer.name] = index
+
+
+# ----- files ------------------------------------------------------------------------------
+
+def load_spec(path: str | os.PathLike) -> NetworkSpec:
+    """Read an architecture JSON file; any problem → SpecError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a folder, not an architecture JSON file") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file (expected architecture JSON)") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    try:
+        return parse_network(doc)
+    except SpecError as exc:
+        raise SpecError(f"{path.name}: {exc}") from None
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write a whole text file or nothing (see engine.fileio.atomic_write)."""
+    atomic_write(path, lambda handle: handle.write(text))
+
+
+def save_spec(spec: NetworkSpec, path: str | os.PathLike) -> None:
+    """Write `spec` as "cnn-designer/1" JSON, atomically."""
+    write_text_atomic(path, spec.to_json() + "\n")
