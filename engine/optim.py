@@ -52,8 +52,9 @@ class Adam:
         self.t += 1
         correction1 = 1 - self.beta1 ** self.t
         correction2 = 1 - self.beta2 ** self.t
-        # A Python float, not np.float64: a NumPy scalar would upcast float32 weights.
-        step_size = float(self.lr * np.sqrt(correction2) / correction1)
+        # Python floats, not np.float64: a NumPy scalar would upcast float32 weights.
+        step_size = self.lr / correction1
+        sqrt_correction2 = float(np.sqrt(correction2))
         for key, grad in grads.items():
             w = params[key]
             m = self._m.get(key)
@@ -65,7 +66,11 @@ class Adam:
             m += (1 - self.beta1) * grad
             v *= self.beta2
             v += (1 - self.beta2) * (grad * grad)
-            w -= step_size * m / (np.sqrt(v) + self.eps)
+            # ε is added to √v̂ (after bias correction), as PyTorch and the paper do.
+            denom = np.sqrt(v)
+            denom /= sqrt_correction2
+            denom += self.eps
+            w -= step_size * m / denom
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam")

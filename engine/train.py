@@ -135,7 +135,9 @@ class Trainer:
                     return history
                 index = order[(batch - 1) * self.batch_size: batch * self.batch_size]
                 xb, yb = x_train[index], y_train[index]
-                loss, grads = self.net.loss_and_grads(xb, yb)
+                # A diverging run overflows on its way to NaN; that is reported below, not warned about.
+                with np.errstate(over="ignore", invalid="ignore"):
+                    loss, grads = self.net.loss_and_grads(xb, yb)
                 iteration += 1
                 if not math.isfinite(loss):
                     for key, value in last_good.items():

@@ -1,0 +1,569 @@
+"""Fast NumPy kernels: convolution, pooling, dense, activations and losses, forward and backward.
+
+Layout is NHWC everywhere, as in the course:
+
+* activations ``(m, n_H, n_W, n_C)``
+* conv weights ``W`` ``(f, f, n_C_prev, n_C)`` and biases ``b`` ``(n_C,)``
+* dense ``A`` ``(m, n_in)``, ``W`` ``(n_in, n_out)``, ``b`` ``(n_out,)``
+
+Every function keeps the floating dtype of its inputs (float32 in, float32 out): constants are cast to
+the array's dtype so that nothing is silently upcast to float64.
+
+Convolution is im2col + one BLAS matmul. The windows of the padded input are laid out as
+``(m·n_H·n_W, f·f·n_C_prev)`` with the window axes in the order ``(f, f, n_C_prev)``, which is the
+order of ``W``'s first three axes, so ``patches @ W.reshape(f·f·n_C_prev, n_C)`` is already the NHWC
+output: no transposes. ``engine/reference.py`` holds slow loop versions that the tests compare against.
+
+This module is pure NumPy: it never imports Qt, pyqtgraph or the designer package.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "ACTIVATIONS",
+    "LEAKY_RELU_SLOPE",
+    "activation_backward",
+    "activation_forward",
+    "conv2d",
+    "conv2d_backward",
+    "conv2d_forward",
+    "conv_output_size",
+    "dense_backward",
+    "dense_forward",
+    "pool2d",
+    "pool2d_backward",
+    "pool2d_forward",
+    "resolve_padding",
+    "sigmoid",
+    "sigmoid_binary_cross_entropy",
+    "softmax",
+    "softmax_cross_entropy",
+]
+
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+LEAKY_RELU_SLOPE = 0.01
+POOL_MODES = ("max", "avg")
+
+
+# --------------------------------------------------------------------------------------------------
+# Shapes and argument checks
+# --------------------------------------------------------------------------------------------------
+
+def conv_output_size(n: int, f: int, p: int, s: int) -> int:
+    """Output length along one side of a convolution or pooling window.
+
+    Notes
+    -----
+    ``⌊(n + 2p − f) / s⌋ + 1``. The result is < 1 when the window does not fit; callers that need a
+    valid shape check for that (see :func:`engine.shapes.summarize`).
+    """
+    return (n + 2 * p - f) // s + 1
+
+
+def resolve_padding(pad, f: int) -> int:
+    """Turn a padding setting into the number of zeros added on each side.
+
+    ``pad`` is a whole number ``p >= 0``, ``"valid"`` (``p = 0``) or ``"same"`` (``p = (f − 1)/2``, which
+    keeps the size at stride 1 and therefore needs an odd filter size ``f``).
+    """
+    if isinstance(pad, str):
+        key = pad.strip().lower()
+        if key == "valid":
+            return 0
+        if key == "same":
+            if f % 2 == 0:
+                raise ValueError(
+                    f"padding 'same' needs an odd filter size, got filter size {f}: p = (f - 1)/2 = "
+                    f"{(f - 1) / 2} is not a whole number; use an odd size (3, 5, 7) or an integer padding")
+            return (f - 1) // 2
+        raise ValueError(f"padding must be 'valid', 'same' or a whole number >= 0, got {pad!r}")
+    if isinstance(pad, bool):  # bool is an int subclass, but True as a padding is surely a mistake
+        raise ValueError(f"padding must be 'valid', 'same' or a whole number >= 0, got {pad!r}")
+    try:
+        p = operator.index(pad)
+    except TypeError:
+        raise ValueError(f"padding must be 'valid', 'same' or a whole number >= 0, got {pad!r}") from None
+    if p < 0:
+        raise ValueError(f"padding must be >= 0, got {p}")
+    return p
+
+
+def _positive_int(value, what: str) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a whole number >= 1, got {value!r}")
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise ValueError(f"{what} must be a whole number >= 1, got {value!r}") from None
+    if v < 1:
+        raise ValueError(f"{what} must be >= 1, got {v}")
+    return v
+
+
+def _float_array(x, dtype=None) -> np.ndarray:
+    """``x`` as a floating array without copying; integers become float64 (the course's examples)."""
+    x = np.asarray(x, dtype=dtype)
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    return x
+
+
+def _float_dtype(*arrays) -> np.dtype:
+    dt = np.result_type(*arrays)
+    return dt if np.issubdtype(dt, np.floating) else np.dtype(np.float64)
+
+
+# --------------------------------------------------------------------------------------------------
+# Convolution
+# --------------------------------------------------------------------------------------------------
+
+def conv2d(A_prev, W, b, stride=1, pad=0) -> np.ndarray:
+    """Convolve (cross-correlate, no filter flip) a batch of volumes with ``n_C`` filters.
+
+    Parameters
+    ----------
+    A_prev : ``(m, n_H_prev, n_W_prev, n_C_prev)``
+    W : ``(f, f, n_C_prev, n_C)``
+    b : ``(n_C,)``
+    stride : int ``s >= 1``
+    pad : int ``p >= 0``, ``"valid"`` or ``"same"``
+
+    Returns
+    -------
+    Z : ``(m, n_H, n_W, n_C)``
+
+    Notes
+    -----
+    ``n_H = ⌊(n_H_prev + 2p − f)/s⌋ + 1`` and likewise for ``n_W``.
+    """
+    return conv2d_forward(A_prev, W, b, stride=stride, pad=pad)[0]
+
+
+def conv2d_forward(A_prev, W, b, stride=1, pad=0):
+    """Forward pass of :func:`conv2d`; also returns the cache that :func:`conv2d_backward` needs.
+
+    Returns ``(Z, cache)`` with ``Z`` ``(m, n_H, n_W, n_C)``. The cache keeps the im2col patches
+    ``(m·n_H·n_W, f·f·n_C_prev)``, so the backward pass does not rebuild them.
+    """
+    dtype = _float_dtype(A_prev, W)
+    A_prev = _float_array(A_prev, dtype)
+    W = _float_array(W, dtype)
+    b = np.asarray(b)
+    if A_prev.ndim != 4:
+        raise ValueError(f"A_prev must be (m, n_H, n_W, n_C_prev), got shape {A_prev.shape}")
+    if W.ndim != 4 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"W must be (f, f, n_C_prev, n_C), got shape {W.shape}")
+    f, _, n_C_prev, n_C = W.shape
+    m, n_H_prev, n_W_prev, n_C_in = A_prev.shape
+    if n_C_in != n_C_prev:
+        raise ValueError(f"A_prev has {n_C_in} channels but the filters expect n_C_prev = {n_C_prev}")
+    if b.shape not in ((n_C,), (1, 1, 1, n_C)):
+        raise ValueError(f"b must have shape ({n_C},), got {b.shape}")
+    s = _positive_int(stride, "stride")
+    p = resolve_padding(pad, f)
+    n_H = conv_output_size(n_H_prev, f, p, s)
+    n_W = conv_output_size(n_W_prev, f, p, s)
+    if n_H < 1 or n_W < 1:
+        raise ValueError(
+            f"filter {f}x{f} is larger than the padded {n_H_prev + 2 * p}x{n_W_prev + 2 * p} input "
+            f"(input {n_H_prev}x{n_W_prev}, padding {p}); use more padding or a smaller filter")
+
+    if p:
+        # One zero buffer + slice assignment: np.pad is noticeably slower for 4-D arrays.
+        A_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), dtype)
+        A_pad[:, p:p + n_H_prev, p:p + n_W_prev, :] = A_prev
+    else:
+        A_pad = A_prev
+
+    # sliding_window_view gives (m, H', W', n_C_prev, f, f); striding picks every s-th window. Moving the
+    # channel axis last puts the window axes in W's (f, f, n_C_prev) order. One contiguous copy turns
+    # the strided view into a plain 2-D matrix so the matmul below is a single BLAS call.
+    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::s, ::s]   # (m, n_H, n_W, n_C_prev, f, f)
+    patches = np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3)).reshape(m * n_H * n_W, f * f * n_C_prev)
+    W2d = W.reshape(f * f * n_C_prev, n_C)
+
+    Z2d = patches @ W2d          # rows are (sample, row, column): already NHWC
+    Z2d += b.reshape(n_C)        # in place: Z2d is a fresh array; same-kind cast keeps Z's dtype
+    Z = Z2d.reshape(m, n_H, n_W, n_C)
+    cache = (patches, W, A_prev.shape, s, p)
+    return Z, cache
+
+
+def conv2d_backward(dZ, cache, need_input_grad=True):
+    """Backward pass of :func:`conv2d_forward`.
+
+    Parameters
+    ----------
+    dZ : ``(m, n_H, n_W, n_C)`` gradient of the loss with respect to ``Z``
+    cache : from :func:`conv2d_forward`
+    need_input_grad : skip ``dA_prev`` (the most expensive part) when False, e.g. for the first layer
+
+    Returns
+    -------
+    ``(dA_prev, dW, db)``: ``dA_prev`` ``(m, n_H_prev, n_W_prev, n_C_prev)`` or ``None``,
+    ``dW`` ``(f, f, n_C_prev, n_C)``, ``db`` ``(n_C,)``.
+    """
+    patches, W, A_shape, s, p = cache
+    f, _, n_C_prev, n_C = W.shape
+    m, n_H_prev, n_W_prev, _ = A_shape
+    dtype = patches.dtype
+    dZ = np.asarray(dZ, dtype=dtype)
+    if dZ.ndim != 4 or dZ.shape[0] != m or dZ.shape[3] != n_C:
+        raise ValueError(f"dZ must be (m={m}, n_H, n_W, n_C={n_C}), got shape {dZ.shape}")
+    _, n_H, n_W, _ = dZ.shape
+    dZ2d = np.ascontiguousarray(dZ).reshape(m * n_H * n_W, n_C)
+
+    # dW = patchesᵀ · dZ. Written as (dZᵀ · patches)ᵀ because BLAS is faster with the long M axis as the
+    # shared inner dimension on the right-hand side here (measured ~1.5x on LeNet's first layer).
+    dW = np.ascontiguousarray((dZ2d.T @ patches).T).reshape(W.shape)
+    # Column sums as a matrix-vector product: a BLAS gemv is ~20x faster than dZ2d.sum(axis=0),
+    # which walks a tall, narrow array one short row at a time.
+    db = np.ones(dZ2d.shape[0], dtype) @ dZ2d
+
+    if not need_input_grad:
+        return None, dW, db
+
+    # col2im. The gradient of the patches is dZ2d @ W2dᵀ; its block for filter offset (i, j) is
+    # dZ2d @ W[i, j]ᵀ, shaped (m, n_H, n_W, n_C_prev), and belongs at the strided slice of the input that
+    # offset (i, j) read. Computing one block at a time into a reused contiguous buffer (instead of the whole
+    # (M, f·f·n_C_prev) matrix at once) makes every add below read contiguous memory: ~4x faster for small
+    # n_C_prev. Overlapping windows (f > s) accumulate through +=.
+    dA_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), dtype)
+    block = np.empty((m * n_H * n_W, n_C_prev), dtype)
+    block4d = block.reshape(m, n_H, n_W, n_C_prev)
+    h_end = s * (n_H - 1) + 1
+    w_end = s * (n_W - 1) + 1
+    for i in range(f):
+        for j in range(f):
+            np.matmul(dZ2d, W[i, j].T, out=block)
+            dA_pad[:, i:i + h_end:s, j:j + w_end:s, :] += block4d
+    if p:
+        dA_prev = dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
+    else:
+        dA_prev = dA_pad
+    return dA_prev, dW, db
+
+
+# --------------------------------------------------------------------------------------------------
+# Pooling
+# --------------------------------------------------------------------------------------------------
+
+def pool2d(A, f=2, stride=2, mode="max") -> np.ndarray:
+    """Max or average pooling over ``f × f`` windows, per channel, no padding.
+
+    Parameters
+    ----------
+    A : ``(m, n_H_prev, n_W_prev, n_C)``
+    f : window size, stride : step, mode : ``"max"`` or ``"avg"``
+
+    Returns
+    -------
+    ``(m, n_H, n_W, n_C)``
+
+    Notes
+    -----
+    ``n_H = ⌊(n_H_prev − f)/s⌋ + 1`` and likewise for ``n_W``; channels are unchanged.
+    """
+    return pool2d_forward(A, f=f, stride=stride, mode=mode)[0]
+
+
+def pool2d_forward(A, f=2, stride=2, mode="max"):
+    """Forward pass of :func:`pool2d`; returns ``(out, cache)`` for :func:`pool2d_backward`.
+
+    For max pooling the cache holds, per output element, the flat index ``i·f + j`` of the first
+    maximum of its window in row-major order (the one ``np.argmax`` picks), so a tie sends the
+    gradient to one input only.
+    """
+    A = _float_array(A)
+    if A.ndim != 4:
+        raise ValueError(f"A must be (m, n_H, n_W, n_C), got shape {A.shape}")
+    if mode not in POOL_MODES:
+        raise ValueError(f"pooling mode must be 'max' or 'avg', got {mode!r}")
+    f = _positive_int(f, "pool size f")
+    s = _positive_int(stride, "stride")
+    m, n_H_prev, n_W_prev, n_C = A.shape
+    n_H = conv_output_size(n_H_prev, f, 0, s)
+    n_W = conv_output_size(n_W_prev, f, 0, s)
+    if n_H < 1 or n_W < 1:
+        raise ValueError(f"pool window {f}x{f} is larger than the {n_H_prev}x{n_W_prev} input")
+
+    # Pooling is separable: reduce each window row over its f columns first (stage 1, on every input
+    # row a window touches), then over the window's f rows (stage 2). Each stage is f whole-array ops on
+    # strided slices; rows shared by overlapping windows are reduced once. Doing the columns first keeps
+    # np.argmax's row-major tie order: stage 2 keeps the first row holding the maximum, and stage 1 the
+    # first column within that row.
+    h_end = s * (n_H - 1) + 1
+    w_end = s * (n_W - 1) + 1
+    rows = A[:, :h_end + f - 1]                                     # the rows some window reads
+
+    def column(j):                                                  # (m, rows, n_W, n_C)
+        return rows[:, :, j:j + w_end:s, :]
+
+    if mode == "avg":
+        R = column(0).copy()
+        for j in range(1, f):
+            R += column(j)
+        out = R[:, 0:h_end:s].copy()
+        for i in range(1, f):
+            out += R[:, i:i + h_end:s]
+        out *= out.dtype.type(1.0 / (f * f))
+        return out, (A.shape, f, s, mode, None)
+
+    # Window indices are tracked with a monotone trick instead of masked assignment (np.putmask / np.where
+    # are ~40x slower than plain ufuncs here): candidates are visited in increasing index order, so
+    # "take the new index where it won" equals max(old index, won · new index).
+    idx_dtype = np.min_scalar_type(f * f - 1)   # uint8 for windows up to 16x16: a small cache
+    # Stage 1: R = row-wise window maximum, j_idx = its first column.
+    R = column(0).copy()
+    j_idx = np.zeros(R.shape, idx_dtype)
+    better = np.empty(R.shape, bool)
+    cand = np.empty(R.shape, idx_dtype)
+    for j in range(1, f):
+        v = column(j)
+        np.greater(v, R, out=better)            # strictly greater: an equal later value does not win
+        np.maximum(R, v, out=R)
+        np.multiply(better, idx_dtype.type(j), out=cand)
+        np.maximum(j_idx, cand, out=j_idx)
+    # Stage 2: out = maximum over the window's rows; argmax = i·f + (first column within row i).
+    out = R[:, 0:h_end:s].copy()
+    argmax = j_idx[:, 0:h_end:s].copy()
+    better = np.empty(out.shape, bool)
+    cand = np.empty(out.shape, idx_dtype)
+    for i in range(1, f):
+        v = R[:, i:i + h_end:s]
+        np.greater(v, out, out=better)
+        np.maximum(out, v, out=out)
+        np.add(j_idx[:, i:i + h_end:s], idx_dtype.type(i * f), out=cand)
+        cand *= better
+        np.maximum(argmax, cand, out=argmax)
+    return out, (A.shape, f, s, mode, argmax)
+
+
+def pool2d_backward(dout, cache) -> np.ndarray:
+    """Backward pass of :func:`pool2d_forward`.
+
+    ``dout`` ``(m, n_H, n_W, n_C)`` → ``dA`` ``(m, n_H_prev, n_W_prev, n_C)``. Max pooling routes each
+    gradient to the first maximum of its window; average pooling spreads it evenly (÷ f²).
+    Overlapping windows (f > s) accumulate.
+    """
+    A_shape, f, s, mode, argmax = cache
+    m, n_H_prev, n_W_prev, n_C = A_shape
+    dout = np.asarray(dout)
+    if dout.ndim != 4 or dout.shape[0] != m or dout.shape[3] != n_C:
+        raise ValueError(f"dout must be (m={m}, n_H, n_W, n_C={n_C}), got shape {dout.shape}")
+    if not np.issubdtype(dout.dtype, np.floating):
+        dout = dout.astype(np.float64)
+    n_H, n_W = dout.shape[1:3]
+    h_end = s * (n_H - 1) + 1
+    w_end = s * (n_W - 1) + 1
+    # When the windows tile the input exactly (f = s = 2 on even sizes) every input element gets
+    # exactly one value: write into an uninitialised array instead of zeroing it and adding.
+    tiles = f == s and n_H * f == n_H_prev and n_W * f == n_W_prev
+    dA = np.empty(A_shape, dout.dtype) if tiles else np.zeros(A_shape, dout.dtype)
+    if mode == "max":
+        mask = np.empty(dout.shape, bool)
+        part = np.empty(dout.shape, dout.dtype)
+    else:
+        part = dout * dout.dtype.type(1.0 / (f * f))
+    for k in range(f * f):          # one whole-array step per window offset (i, j)
+        i, j = divmod(k, f)
+        target = dA[:, i:i + h_end:s, j:j + w_end:s, :]
+        if mode == "max":
+            np.equal(argmax, k, out=mask)
+            np.multiply(dout, mask, out=part)      # dout where this offset held the maximum, else 0
+        if tiles:
+            target[...] = part
+        else:
+            target += part
+    return dA
+
+
+# --------------------------------------------------------------------------------------------------
+# Dense
+# --------------------------------------------------------------------------------------------------
+
+def dense_forward(A, W, b):
+    """Fully connected layer ``Z = A @ W + b``.
+
+    ``A`` ``(m, n_in)``, ``W`` ``(n_in, n_out)``, ``b`` ``(n_out,)`` → ``(Z (m, n_out), cache)``.
+    """
+    dtype = _float_dtype(A, W)
+    A = _float_array(A, dtype)
+    W = _float_array(W, dtype)
+    if A.ndim != 2 or W.ndim != 2 or A.shape[1] != W.shape[0]:
+        raise ValueError(f"dense needs A (m, n_in) and W (n_in, n_out), got {A.shape} and {W.shape}")
+    Z = A @ W
+    Z += np.asarray(b).reshape(W.shape[1])   # in place on the fresh matmul result
+    return Z, (A, W)
+
+
+def dense_backward(dZ, cache, need_input_grad=True):
+    """Backward pass of :func:`dense_forward`: ``dZ`` ``(m, n_out)`` → ``(dA or None, dW, db)``."""
+    A, W = cache
+    dZ = np.asarray(dZ, dtype=A.dtype)
+    dW = A.T @ dZ
+    db = dZ.sum(axis=0)
+    dA = dZ @ W.T if need_input_grad else None
+    return dA, dW, db
+
+
+# --------------------------------------------------------------------------------------------------
+# Activations
+# --------------------------------------------------------------------------------------------------
+
+def sigmoid(Z) -> np.ndarray:
+    """Logistic function ``1 / (1 + e^{−z})``, stable for any ``|z|``.
+
+    Only ``e^{−|z|}`` is ever computed, which is at most 1, so large ``|z|`` cannot overflow.
+    """
+    Z = _float_array(Z)
+    e = np.exp(-np.abs(Z))
+    r = Z.dtype.type(1) / (Z.dtype.type(1) + e)
+    # z >= 0: 1/(1 + e^{-z});  z < 0: e^{z}/(1 + e^{z}), both written with e = e^{-|z|}.
+    return np.where(Z >= 0, r, e * r)
+
+
+def activation_forward(name, Z) -> np.ndarray:
+    """Apply the activation ``name`` (one of :data:`ACTIVATIONS`) elementwise; any shape.
+
+    ``"linear"`` returns ``Z`` itself (no copy).
+    """
+    Z = _float_array(Z)
+    if name == "relu":
+        return np.maximum(Z, Z.dtype.type(0))
+    if name == "leaky_relu":
+        return np.where(Z > 0, Z, Z * Z.dtype.type(LEAKY_RELU_SLOPE))
+    if name == "tanh":
+        return np.tanh(Z)
+    if name == "sigmoid":
+        return sigmoid(Z)
+    if name == "linear":
+        return Z
+    raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+
+
+def activation_backward(name, dA, Z, A) -> np.ndarray:
+    """Gradient through the activation: ``dZ = dA · g'(Z)``, same shape and dtype as ``dA``.
+
+    Every derivative here is computed from the output ``A`` (relu/leaky: ``A > 0`` iff ``Z > 0``; tanh:
+    ``1 − A²``; sigmoid: ``A(1 − A)``), so ``Z`` is only checked for shape and may be ``None``.
+    ``"linear"`` returns ``dA`` itself.
+    """
+    dA = _float_array(dA)
+    A = np.asarray(A)
+    if A.shape != dA.shape:
+        raise ValueError(f"dA shape {dA.shape} does not match A shape {A.shape}")
+    if Z is not None and np.shape(Z) != dA.shape:
+        raise ValueError(f"dA shape {dA.shape} does not match Z shape {np.shape(Z)}")
+    one = dA.dtype.type(1)
+    if name == "relu":
+        return dA * (A > 0)
+    if name == "leaky_relu":
+        return dA * np.where(A > 0, one, dA.dtype.type(LEAKY_RELU_SLOPE))
+    if name == "tanh":
+        return dA * (one - A * A)
+    if name == "sigmoid":
+        return dA * (A * (one - A))
+    if name == "linear":
+        return dA
+    raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Output layers and losses
+# --------------------------------------------------------------------------------------------------
+
+def softmax(Z) -> np.ndarray:
+    """Row-wise softmax of logits ``(m, k)`` → probabilities ``(m, k)``.
+
+    The row maximum is subtracted first so ``exp`` never overflows (softmax is shift-invariant).
+    """
+    Z = _float_array(Z)
+    e = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def _check_labels(y, m: int, what: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape != (m,):
+        raise ValueError(f"{what}: labels y must have shape ({m},), got {y.shape}")
+    return y
+
+
+def softmax_cross_entropy(logits, y):
+    """Mean cross-entropy of softmax(logits) against integer labels.
+
+    Parameters
+    ----------
+    logits : ``(m, k)``
+    y : ``(m,)`` integer class labels in ``[0, k)``
+
+    Returns
+    -------
+    ``(loss, dlogits)``: ``loss`` a Python float ``−(1/m) Σ log softmax(z⁽ⁱ⁾)[y⁽ⁱ⁾]``, ``dlogits``
+    ``(m, k)`` = ``(softmax − onehot)/m`` in the dtype of ``logits``.
+    """
+    logits = _float_array(logits)
+    if logits.ndim != 2:
+        raise ValueError(f"softmax_cross_entropy: logits must be (m, k), got shape {logits.shape}")
+    m, k = logits.shape
+    y = _check_labels(y, m, "softmax_cross_entropy")
+    if not np.issubdtype(y.dtype, np.integer):
+        if not np.all(np.mod(y, 1) == 0):
+            raise ValueError("softmax_cross_entropy: labels y must be whole numbers (class indices)")
+        y = y.astype(np.intp)
+    if m and (y.min() < 0 or y.max() >= k):
+        raise ValueError(f"softmax_cross_entropy: labels must be in [0, {k}), got range "
+                         f"[{y.min()}, {y.max()}]")
+    # log-softmax via the shifted logits: log p = (z − max) − log Σ exp(z − max); no overflow, and
+    # the log never sees a 0 because the max term contributes exp(0) = 1 to the sum.
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    sum_e = e.sum(axis=1, keepdims=True)
+    rows = np.arange(m)
+    log_p_true = shifted[rows, y] - np.log(sum_e[:, 0])
+    loss = float(-np.mean(log_p_true, dtype=np.float64)) if m else 0.0
+    dlogits = e
+    dlogits /= sum_e
+    dlogits[rows, y] -= 1
+    dlogits *= logits.dtype.type(1.0 / max(m, 1))
+    return loss, dlogits
+
+
+def sigmoid_binary_cross_entropy(logits, y):
+    """Mean binary cross-entropy of sigmoid(logits) against 0/1 labels.
+
+    Parameters
+    ----------
+    logits : ``(m, 1)`` (``(m,)`` is accepted too)
+    y : ``(m,)`` labels in {0, 1}
+
+    Returns
+    -------
+    ``(loss, dlogits)``: ``loss`` a Python float, ``dlogits`` shaped like ``logits`` =
+    ``(sigmoid(z) − y)/m``.
+
+    Notes
+    -----
+    Per sample ``L = max(z, 0) − z·y + log(1 + e^{−|z|})``, algebraically equal to
+    ``−y log σ(z) − (1 − y) log(1 − σ(z))`` but finite for any ``z``.
+    """
+    logits = _float_array(logits)
+    if not (logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1)):
+        raise ValueError(f"sigmoid_binary_cross_entropy: logits must be (m, 1), got shape {logits.shape}")
+    m = logits.shape[0]
+    y = _check_labels(y, m, "sigmoid_binary_cross_entropy")
+    if m and not np.all((y == 0) | (y == 1)):
+        raise ValueError("sigmoid_binary_cross_entropy: labels y must be 0 or 1")
+    z = logits.reshape(m)
+    yf = y.astype(logits.dtype)
+    per_sample = np.maximum(z, 0) - z * yf + np.log1p(np.exp(-np.abs(z)))
+    loss = float(np.mean(per_sample, dtype=np.float64)) if m else 0.0
+    dz = sigmoid(z) - yf
+    dz *= logits.dtype.type(1.0 / max(m, 1))
+    return loss, dz.reshape(logits.shape)

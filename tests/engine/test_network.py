@@ -1,0 +1,161 @@
+"""Network: gradients (finite differences through loss_and_grads), dtypes, live params, save/load."""
+import numpy as np
+import pytest
+
+from engine import Network, NetworkSpec, SpecError, load_spec
+from engine.spec import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, PoolSpec
+
+from pathlib import Path
+
+PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
+
+
+def _numeric_grad(net, x, y, key, eps=1e-6, samples=12, seed=0):
+    """Centred differences for a random sample of entries of params[key] (float64)."""
+    w = net.params[key]
+    rng = np.random.default_rng(seed)
+    flat = rng.choice(w.size, size=min(samples, w.size), replace=False)
+    out = []
+    for i in flat:
+        idx = np.unravel_index(i, w.shape)
+        old = w[idx]
+        w[idx] = old + eps
+        net.reseed_dropout(7)
+        plus, _ = net.loss_and_grads(x, y)
+        w[idx] = old - eps
+        net.reseed_dropout(7)
+        minus, _ = net.loss_and_grads(x, y)
+        w[idx] = old
+        out.append((idx, (plus - minus) / (2 * eps)))
+    return out
+
+
+def _grad_check(spec, y_classes, m=3, seed=0):
+    net = Network.from_spec(spec, seed=seed, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, *spec.input.shape))
+    y = rng.integers(0, y_classes, size=m)
+    # Move the biases off zero so ReLU kinks and ties are unlikely to sit exactly on a sample.
+    for key, value in net.params.items():
+        value += 0.05 * rng.standard_normal(value.shape)
+    net.reseed_dropout(7)
+    _, grads = net.loss_and_grads(x, y)
+    assert set(grads) == set(net.params)
+    for key in net.params:
+        assert grads[key].shape == net.params[key].shape and grads[key].dtype == np.float64
+        for idx, numeric in _numeric_grad(net, x, y, key):
+            analytic = grads[key][idx]
+            err = abs(analytic - numeric) / max(1e-8, abs(analytic) + abs(numeric))
+            assert err < 1e-5, f"{key}{idx}: analytic {analytic} vs numeric {numeric}"
+
+
+def _spec(shape, *layers):
+    return NetworkSpec(InputSpec(shape), list(layers))
+
+
+@pytest.mark.parametrize("name, spec, classes", [
+    ("conv relu + max pool + softmax",
+     _spec((7, 7, 2), ConvSpec(3, 3, activation="relu"), PoolSpec("max", 2, 2), DenseSpec(4, "softmax")), 4),
+    ("conv same/stride 2 tanh + avg pool f3 s2",
+     _spec((9, 9, 3), ConvSpec(4, 3, stride=2, padding="same", activation="tanh"), PoolSpec("avg", 3, 2),
+           DenseSpec(3, "softmax")), 3),
+    ("conv padding 2 stride 3 leaky_relu + flatten + dense sigmoid",
+     _spec((8, 7, 1), ConvSpec(2, 4, stride=3, padding=2, activation="leaky_relu"), FlattenSpec(),
+           DenseSpec(5, "sigmoid"), DenseSpec(2, "softmax")), 2),
+    ("conv linear + dropout + dense tanh + binary sigmoid output",
+     _spec((6, 6, 2), ConvSpec(3, 3, activation="linear"), DropoutSpec(0.4), DenseSpec(4, "tanh"),
+           DenseSpec(1, "sigmoid")), 2),
+    ("two convs, max pool f3 s1 overlapping",
+     _spec((8, 8, 1), ConvSpec(2, 3, activation="sigmoid"), PoolSpec("max", 3, 1), ConvSpec(3, 2, padding=1),
+           DenseSpec(3, "softmax")), 3),
+])
+def test_finite_difference_gradients_through_loss_and_grads(name, spec, classes):
+    _grad_check(spec, classes)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept_end_to_end(dtype):
+    net = Network.from_spec(load_spec(PRESETS / "lenet5.json"), seed=0, dtype=dtype)
+    x = np.random.default_rng(0).random((4, 32, 32, 3))
+    assert all(p.dtype == dtype for p in net.params.values())
+    logits = net.forward(x)
+    assert logits.shape == (4, 10) and logits.dtype == dtype
+    loss, grads = net.loss_and_grads(x, np.array([0, 1, 2, 3]))
+    assert np.isfinite(loss) and all(g.dtype == dtype for g in grads.values())
+
+
+def test_params_are_the_live_arrays():
+    net = Network.from_spec(load_spec(PRESETS / "digits_net.json"), seed=0)
+    x = np.random.default_rng(1).random((2, 8, 8, 1), dtype=np.float32)
+    before = net.forward(x).copy()
+    net.params["Softmax.b"][3] += 5.0
+    after = net.forward(x)
+    np.testing.assert_allclose(after[:, 3] - before[:, 3], 5.0, rtol=1e-5)
+
+
+def test_seed_gives_identical_weights_and_different_seeds_differ():
+    spec = load_spec(PRESETS / "lenet5.json")
+    a, b, c = (Network.from_spec(spec, seed=s) for s in (3, 3, 4))
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    assert not np.array_equal(a.params["CONV1.W"], c.params["CONV1.W"])
+    assert list(a.params) == ["CONV1.W", "CONV1.b", "CONV2.W", "CONV2.b", "FC3.W", "FC3.b", "FC4.W", "FC4.b",
+                              "Softmax.W", "Softmax.b"]
+    assert a.params["CONV1.W"].shape == (5, 5, 3, 8) and a.num_params == 62958
+
+
+def test_save_then_load_gives_identical_predictions(tmp_path):
+    net = Network.from_spec(load_spec(PRESETS / "lenet5.json"), seed=5)
+    x = np.random.default_rng(2).random((6, 32, 32, 3), dtype=np.float32)
+    path = tmp_path / "run.npz"
+    net.save(path)
+    loaded = Network.load(path)
+    assert loaded.spec == net.spec
+    np.testing.assert_array_equal(loaded.forward(x), net.forward(x))
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"not a zip", ["not a CNN Designer weights file"]),
+    (None, ["holds no design"]),
+])
+def test_load_rejects_files_that_are_not_weights(tmp_path, content, words):
+    path = tmp_path / "x.npz"
+    if content is None:
+        np.savez(path, a=np.zeros(3))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(SpecError) as info:
+        Network.load(path)
+    for word in words:
+        assert word in str(info.value)
+    with pytest.raises(SpecError, match="no such weights file"):
+        Network.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("spec, words", [
+    (_spec((8, 8, 1), ConvSpec(4, 3)), ["CONV1", "last layer must be a dense layer with softmax"]),
+    (_spec((8, 8, 1), DenseSpec(3, "sigmoid")), ["sigmoid output layer must have 1 unit"]),
+    (_spec((4, 4, 1), ConvSpec(4, 5), DenseSpec(2, "softmax")), ["CONV1: filter 5 is larger"]),
+    (_spec((4, 4, 1)), ["no layers"]),
+])
+def test_from_spec_refuses_designs_that_cannot_train(spec, words):
+    with pytest.raises(SpecError) as info:
+        Network.from_spec(spec)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_forward_rejects_images_of_the_wrong_shape():
+    net = Network.from_spec(load_spec(PRESETS / "digits_net.json"))
+    with pytest.raises(ValueError, match="expects images of 8×8×1"):
+        net.forward(np.zeros((2, 32, 32, 3), np.float32))
+
+
+def test_activations_cover_every_layer_with_the_table_shapes():
+    from engine import summarize
+    spec = load_spec(PRESETS / "lenet5.json")
+    net = Network.from_spec(spec)
+    acts = net.activations(np.zeros((2, 32, 32, 3), np.float32))
+    rows = summarize(spec).rows[1:]
+    assert [name for name, _ in acts] == [r.name for r in rows]
+    assert [a.shape[1:] for _, a in acts] == [r.output_shape for r in rows]

@@ -1,0 +1,113 @@
+"""Trainer: learning, determinism, stop, divergence, dataset fit checks."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine import SGD, Adam, DatasetError, Network, Trainer, load_dataset, load_spec
+from engine.data import Dataset
+
+PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
+
+
+def _digits_net(seed=0):
+    return Network.from_spec(load_spec(PRESETS / "digits_net.json"), seed=seed)
+
+
+def test_digits_net_learns_and_history_is_complete():
+    net = _digits_net()
+    ds = load_dataset("digits")
+    batches, epochs = [], []
+    history = Trainer(net, Adam(2e-3), batch_size=32, seed=0).fit(
+        ds, epochs=4, on_batch=batches.append, on_epoch=epochs.append)
+    per_epoch = -(-int(len(ds.x_train) * 0.9 + 0.999) // 32)
+    assert len(history.batch_loss) == len(batches) == batches[-1].total_iterations == 4 * per_epoch
+    assert [e.epoch for e in epochs] == [1, 2, 3, 4] and history.epochs_completed == 4
+    assert history.train_loss[-1] < history.train_loss[0] / 2
+    assert history.val_accuracy[-1] > 0.85
+    _, test_acc = net.evaluate(ds.x_test, ds.y_test)
+    assert test_acc > 0.85
+
+
+def test_same_seed_same_run_and_another_seed_differs():
+    ds = load_dataset("digits")
+    runs = []
+    for seed in (1, 1, 2):
+        net = _digits_net(seed)
+        runs.append(Trainer(net, SGD(0.05, momentum=0.9), batch_size=64, seed=seed).fit(ds, epochs=1).batch_loss)
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+def test_should_stop_ends_the_run_between_batches():
+    net = _digits_net()
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return len(calls) > 3
+    history = Trainer(net, Adam(), batch_size=16).fit(load_dataset("digits"), epochs=3, should_stop=should_stop)
+    assert history.stopped and len(history.batch_loss) == 3 and history.epochs_completed == 0
+
+
+def test_divergence_stops_with_a_message_and_keeps_the_last_good_weights():
+    net = _digits_net()
+    history = Trainer(net, SGD(1e12), batch_size=64).fit(load_dataset("digits"), epochs=3)
+    assert history.diverged and "learning rate" in history.message
+    assert all(np.isfinite(w).all() for w in net.params.values())
+    loss, _ = net.evaluate(load_dataset("digits").x_test, load_dataset("digits").y_test)
+    assert np.isfinite(loss)
+
+
+def test_dataset_that_does_not_fit_the_design_is_refused_with_advice():
+    with pytest.raises(DatasetError, match=r"8×8×1 images but the design's input is 32×32×3"):
+        Trainer(Network.from_spec(load_spec(PRESETS / "lenet5.json")), Adam()).fit(load_dataset("digits"))
+    spec = load_spec(PRESETS / "lenet5.json")
+    with pytest.raises(DatasetError, match=r"4 classes but the last layer Softmax gives 10; set Softmax's units to 4"):
+        Trainer(Network.from_spec(spec), Adam()).fit(load_dataset("shapes"))
+
+
+def test_lenet5_on_shapes_clearly_beats_chance():
+    spec = load_spec(PRESETS / "lenet5.json")
+    spec.layers[-1].units = 4
+    net = Network.from_spec(spec, seed=0)
+    full = load_dataset("shapes")
+    ds = Dataset("shapes", full.x_train[:2000], full.y_train[:2000], full.x_test, full.y_test, full.class_names)
+    Trainer(net, Adam(1e-3), batch_size=64, seed=0).fit(ds, epochs=4)
+    _, acc = net.evaluate(ds.x_test, ds.y_test)
+    assert acc > 0.5  # chance is 0.25
+
+
+def test_binary_sigmoid_output_trains():
+    ds = load_dataset("digits")
+    keep_train, keep_test = ds.y_train < 2, ds.y_test < 2
+    binary = Dataset("0 vs 1", ds.x_train[keep_train], ds.y_train[keep_train], ds.x_test[keep_test],
+                     ds.y_test[keep_test], ["0", "1"])
+    spec = load_spec(PRESETS / "digits_net.json")
+    spec.layers[-1].units, spec.layers[-1].activation = 1, "sigmoid"
+    net = Network.from_spec(spec)
+    Trainer(net, Adam(1e-3), batch_size=32).fit(binary, epochs=3)
+    _, acc = net.evaluate(binary.x_test, binary.y_test)
+    assert acc > 0.95
+    assert net.predict_proba(binary.x_test[:3]).shape == (3, 2)
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0), lambda: SGD(-1), lambda: Adam(float("nan")),
+                                  lambda: SGD(0.1, momentum=1.0)])
+def test_optimizers_reject_bad_hyperparameters(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+@pytest.mark.parametrize("optimizer", [SGD(0.1), SGD(0.1, momentum=0.9), Adam(0.01)])
+def test_optimizers_keep_float32_weights_float32(optimizer):
+    params = {"w": np.ones(3, np.float32)}
+    for _ in range(3):
+        optimizer.step(params, {"w": np.full(3, 0.5, np.float32)})
+    assert params["w"].dtype == np.float32 and (params["w"] < 1).all()
+
+
+def test_adam_first_step_moves_each_weight_by_lr():
+    params = {"w": np.array([1.0, -2.0])}
+    Adam(lr=0.1).step(params, {"w": np.array([3.0, -0.001])})
+    np.testing.assert_allclose(params["w"], [0.9, -1.9], rtol=1e-6)
