@@ -10,6 +10,7 @@ This is the only place the app does shape arithmetic; the table model, the comma
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from math import prod
 
@@ -26,16 +27,26 @@ def conv_output_size(n: int, f: int, p: int, s: int) -> int:
 def resolve_padding(padding, f: int) -> int:
     """The number p of zero rows/columns added on each side.
 
-    "valid" → 0; "same" → (f − 1)/2 (only defined for odd f); an int is taken as it is.
-    Raises ValueError for "same" with an even f.
+    "valid" → 0; "same" → (f − 1)/2, which keeps the size at stride 1 and so needs an odd f;
+    a whole number ≥ 0 is taken as it is. Anything else raises ValueError saying why.
     """
-    if padding == "valid":
-        return 0
-    if padding == "same":
-        if f % 2 == 0:
-            raise ValueError(f'padding "same" needs an odd filter size (p = (f − 1)/2), but f = {f}')
-        return (f - 1) // 2
-    return int(padding)
+    if isinstance(padding, str):
+        key = padding.strip().lower()
+        if key == "valid":
+            return 0
+        if key == "same":
+            if f % 2 == 0:
+                raise ValueError(f'padding "same" needs an odd filter size (p = (f − 1)/2), but f = {f}')
+            return (f - 1) // 2
+    elif not isinstance(padding, bool):  # True as a padding is surely a mistake
+        try:
+            p = operator.index(padding)
+        except TypeError:
+            pass
+        else:
+            if p >= 0:
+                return p
+    raise ValueError(f'padding must be "valid", "same" or a whole number ≥ 0, got {padding!r}')
 
 
 def format_shape(shape) -> str:

@@ -173,7 +173,7 @@ CONV_CASES = [
 
 @pytest.mark.parametrize("m, n_H, n_W, n_C_prev, n_C, f, s, pad", CONV_CASES)
 def test_conv2d_matches_reference(m, n_H, n_W, n_C_prev, n_C, f, s, pad):
-    rng = np.random.default_rng(hash((m, n_H, n_W, n_C_prev, n_C, f, s, str(pad))) % 2 ** 32)
+    rng = np.random.default_rng(CONV_CASES.index((m, n_H, n_W, n_C_prev, n_C, f, s, pad)))
     A = rng.standard_normal((m, n_H, n_W, n_C_prev))
     W = rng.standard_normal((f, f, n_C_prev, n_C))
     b = rng.standard_normal(n_C)
@@ -493,6 +493,39 @@ def test_softmax_sigmoid_and_losses_preserve_float32():
     _assert_f32(d)
 
 
+def test_float64_upstream_gradients_still_give_float32_gradients():
+    # A float64 gradient arriving from a later layer must not turn this layer's gradients into float64.
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((2, 6, 6, 2)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 2, 3)).astype(np.float32)
+    Z, cache = F.conv2d_forward(A, W, np.zeros(3, np.float32), pad=1)
+    _assert_f32(*F.conv2d_backward(np.ones(Z.shape), cache))
+    for mode in ("max", "avg"):
+        out, pcache = F.pool2d_forward(A, mode=mode)
+        _assert_f32(F.pool2d_backward(np.ones(out.shape), pcache))
+    Zd, dcache = F.dense_forward(A.reshape(2, -1), rng.standard_normal((72, 4)).astype(np.float32), np.zeros(4))
+    _assert_f32(Zd, *F.dense_backward(np.ones(Zd.shape), dcache))
+    for name in F.ACTIVATIONS:
+        _assert_f32(F.activation_backward(name, np.ones(Z.shape), Z, F.activation_forward(name, Z)))
+
+
+@pytest.mark.parametrize("name", F.ACTIVATIONS)
+def test_activation_backward_needs_only_the_output(name):
+    # Documented: callers may pass Z=None (e.g. when the activation overwrote Z in place).
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal((4, 5))
+    A = F.activation_forward(name, Z)
+    dA = rng.standard_normal(Z.shape)
+    np.testing.assert_array_equal(F.activation_backward(name, dA, None, A), F.activation_backward(name, dA, Z, A))
+
+
+def test_integer_inputs_are_computed_in_float64():
+    Z = F.conv2d(np.arange(16).reshape(1, 4, 4, 1), np.ones((3, 3, 1, 1), dtype=int), np.zeros(1))
+    assert Z.dtype == np.float64
+    np.testing.assert_array_equal(Z[0, :, :, 0], [[45, 54], [81, 90]])
+    assert F.pool2d(np.arange(16).reshape(1, 4, 4, 1), mode="avg").dtype == np.float64
+
+
 # --------------------------------------------------------------------------------------------------
 # Numerical stability
 # --------------------------------------------------------------------------------------------------
@@ -547,3 +580,9 @@ def test_bad_conv_and_pool_arguments():
         F.pool2d(A, mode="min")
     with pytest.raises(ValueError, match="larger"):
         F.pool2d(A, f=5, stride=1)
+    Z, cache = F.conv2d_forward(A, np.zeros((3, 3, 2, 1)), np.zeros(1))
+    with pytest.raises(ValueError, match="forward pass"):
+        F.conv2d_backward(np.zeros((1, 3, 3, 1)), cache)
+    out, pcache = F.pool2d_forward(A)
+    with pytest.raises(ValueError, match="forward pass"):
+        F.pool2d_backward(np.zeros((1, 3, 3, 2)), pcache)
