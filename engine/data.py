@@ -21,13 +21,14 @@ import dataclasses
 import functools
 import math
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .fileio import atomic_write
 
 __all__ = [
     "BUILTIN_DATASETS",
@@ -224,7 +225,6 @@ def save_dataset_npz(dataset: Dataset, path: str | os.PathLike) -> None:
     given (no ".npz" is appended).
     """
     path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
     arrays = {
         "x_train": np.asarray(dataset.x_train, dtype=np.float32),
         "y_train": np.asarray(dataset.y_train, dtype=np.int64),
@@ -232,21 +232,7 @@ def save_dataset_npz(dataset: Dataset, path: str | os.PathLike) -> None:
         "y_test": np.asarray(dataset.y_test, dtype=np.int64),
         "class_names": np.array([str(c) for c in dataset.class_names], dtype=np.str_),
     }
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open() would, or keep the old one.
-        os.chmod(tmp_name, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays), binary=True)
 
 
 def _read_member(archive: np.lib.npyio.NpzFile, key: str, where: str) -> np.ndarray:

@@ -18,6 +18,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO], None], binary: b
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would, or keep the old one.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
         os.replace(tmp, path)
     except BaseException:
         try:
