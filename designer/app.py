@@ -1,0 +1,31 @@
+"""Start the designer: `run()` creates the application (if needed) and shows the window."""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from .settings import APPLICATION, ORGANIZATION
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Show the main window and run the event loop; returns the exit code.
+
+    argv: Qt's command-line arguments (default sys.argv); a trailing path to a .json file opens it.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv or ["cnn-designer"])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+
+    from .main_window import MainWindow  # after QApplication: icons and fonts need it
+
+    window = MainWindow()
+    files = [arg for arg in argv[1:] if arg.lower().endswith(".json")]
+    if files:
+        window.open_file(files[-1])
+    window.show()
+    return app.exec()

@@ -1,0 +1,42 @@
+"""Small icons drawn at run time: a coloured tile with a letter per layer kind.
+
+The same tile marks a kind on the add buttons and in the layer list, so a learner can match them.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
+
+from .layers import COLORS, LETTERS
+
+
+def _tile(kind: str, size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    color = QColor(COLORS.get(kind, "#757575"))
+    painter.setPen(QPen(color.darker(125), max(1.0, size / 16)))
+    painter.setBrush(color)
+    inset = max(1.0, size / 16)
+    rect = QRectF(inset, inset, size - 2 * inset, size - 2 * inset)
+    painter.drawRoundedRect(rect, size / 5, size / 5)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(7, int(size * 0.62)))
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, LETTERS.get(kind, "?"))
+    painter.end()
+    return pixmap
+
+
+@lru_cache(maxsize=None)
+def kind_icon(kind: str) -> QIcon:
+    """The tile icon for a layer kind ("input", "conv", ...). Needs a QGuiApplication."""
+    icon = QIcon()
+    for size in (16, 20, 24, 32, 48):
+        icon.addPixmap(_tile(kind, size))
+    return icon

@@ -1,0 +1,205 @@
+"""The two views of the Design tab, configured once: the layer list and the shape table."""
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle, QStyledItemDelegate,
+                               QStyleOptionViewItem, QTableView)
+
+from . import layer_model, table_model
+from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE
+
+SELECTION = QColor("#cfe2fa")
+ERROR_SELECTION = QColor("#f5c2c2")
+
+
+class StateColorDelegate(QStyledItemDelegate):
+    """Selection as a light tint that keeps each row's own text colour, so a selected layer
+    that cannot work still reads red (the default highlight paints every row white on blue).
+
+    Only `paint` is overridden, and only selected cells do extra work: views paint every
+    visible cell on each update, and a Python hook per cell would cost more than the edit."""
+
+    def __init__(self, state_role: int, parent=None):
+        super().__init__(parent)
+        self._state_role = state_role
+
+    def paint(self, painter, option, index):
+        if option.state & QStyle.StateFlag.State_Selected:
+            option = QStyleOptionViewItem(option)
+            palette = option.palette
+            error = index.data(self._state_role) == "error"
+            palette.setColor(QPalette.ColorRole.Highlight, ERROR_SELECTION if error else SELECTION)
+            foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+            text = foreground.color() if foreground is not None else palette.color(QPalette.ColorRole.Text)
+            palette.setColor(QPalette.ColorRole.HighlightedText, text)
+            option.palette = palette
+        super().paint(painter, option, index)
+
+
+class LayerListView(QListView):
+    """The layer list: single selection, drag-and-drop reordering, Delete removes a layer."""
+
+    deleteRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("layerList")
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setDragDropOverwriteMode(False)
+        self.setUniformItemSizes(True)
+        self.setSpacing(1)
+        self.setToolTip("The network, input first. Click a layer to edit it; drag to reorder; "
+                        "Delete removes it.")
+        self.setItemDelegate(StateColorDelegate(layer_model.StateRole, self))
+
+    def dropEvent(self, event):
+        """Reorder: the dragged layer lands above or below the row under the cursor.
+
+        Done here rather than left to QListView, whose internal move goes through insert + remove
+        on some Qt versions (two edits); this makes it one `moveRows`, i.e. one undo step."""
+        model = self.model()
+        mime = event.mimeData()
+        if model is None or mime is None or not mime.hasFormat(layer_model.MIME_TYPE):
+            event.ignore()
+            return
+        try:
+            source_row = int(bytes(mime.data(layer_model.MIME_TYPE)).decode("ascii"))
+        except ValueError:
+            event.ignore()
+            return
+        point = event.position().toPoint()
+        index = self.indexAt(point)
+        if index.isValid():
+            before = index.row() + (1 if point.y() > self.visualRect(index).center().y() else 0)
+        else:
+            before = model.rowCount()
+        model.moveRows(QModelIndex(), source_row, 1, QModelIndex(), before)
+        # Accepted as a move, but the source is already gone from its old place; the model has no
+        # removeRows, so the view's "remove what was moved away" step does nothing.
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+        self.setState(QAbstractItemView.State.NoState)
+        self.viewport().update()
+
+    def keyPressEvent(self, event):
+        # The Remove action's shortcut normally catches Delete first; this covers the case where
+        # the window isn't active (shortcuts are window-bound) so the key still does what it says.
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            self.deleteRequested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        model = self.model()
+        if model is None or model.rowCount() > 1:
+            return
+        # Only the input so far: say what to do next.
+        top = self.visualRect(model.index(0, 0)).bottom() + 16 if model.rowCount() else 16
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().placeholderText().color())
+        rect = QRect(12, top, self.viewport().width() - 24, 80)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                         "No layers yet. Click Conv, Pool or FC above to add one after the selected row, "
+                         "or pick a design from the Presets menu.")
+        painter.end()
+
+
+class ShapeTableView(QTableView):
+    """The course table: whole-row selection, numbers sized to fit, the formula gets the rest.
+
+    Columns are fitted from the model's display texts once per edit (batched to the next turn of
+    the event loop) rather than with QHeaderView.ResizeToContents, which asks the model for every
+    role of every cell on each layout pass."""
+
+    CELL_PADDING = 6 + 10 + 8  # the item padding in the style sheet, plus a little air
+    MIN_FORMULA_WIDTH = 360
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("shapeTable")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 12)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setItemDelegate(StateColorDelegate(table_model.StateRole, self))
+        # Room between a right-aligned number and the left-aligned text of the next column.
+        self.setStyleSheet("QTableView::item { padding-left: 6px; padding-right: 10px; }")
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.fit_columns)
+
+    def setModel(self, model):
+        old = self.model()
+        if old is not None:
+            for signal in (old.dataChanged, old.rowsInserted, old.rowsRemoved, old.modelReset):
+                signal.disconnect(self._schedule_fit)
+        super().setModel(model)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setMinimumSectionSize(60)
+        for column in range(model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.modelReset):
+            signal.connect(self._schedule_fit)
+        self.fit_columns()
+
+    def _schedule_fit(self, *args):
+        self._fit_timer.start()
+
+    def fit_columns(self):
+        """Size every column but the formula to its widest text (header included)."""
+        model = self.model()
+        if model is None:
+            return
+        header = self.horizontalHeader()
+        plain = QFontMetrics(self.font())
+        bold_font = QFont(self.font())
+        bold_font.setBold(True)
+        bold = QFontMetrics(bold_font)
+        rows = model.display_rows()
+        states = [model.row_state(r) for r in range(len(rows))]
+        header_metrics = QFontMetrics(header.font())
+        for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS):
+            width = header_metrics.horizontalAdvance(str(model.headerData(column, Qt.Orientation.Horizontal)))
+            for texts, state in zip(rows, states):
+                metrics = bold if state in ("error", "total") or (column == COL_LAYER and texts is rows[0]) \
+                    else plain
+                width = max(width, metrics.horizontalAdvance(texts[column]))
+            width += self.CELL_PADDING
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+        # The formula takes the rest of the width, but never less than enough to read a typical
+        # formula: below that the table scrolls sideways instead of squeezing it to a stub.
+        widest = max((plain.horizontalAdvance(texts[COL_FORMULA]) for texts in rows), default=0)
+        readable = min(widest + self.CELL_PADDING, self.MIN_FORMULA_WIDTH)
+        others = sum(header.sectionSize(column) for column in range(COL_FORMULA))
+        self._fit_formula(max(self.viewport().width() - others, readable))
+
+    def _fit_formula(self, width: int) -> None:
+        header = self.horizontalHeader()
+        if header.count() > COL_FORMULA and header.sectionSize(COL_FORMULA) != width:
+            header.resizeSection(COL_FORMULA, width)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._schedule_fit()

@@ -1,0 +1,91 @@
+"""Designer test setup: settings in a temporary folder, dialogs that never block, a window.
+
+QSettings isolation: the designer reads and writes QSettings(IniFormat, UserScope, "CNN Designer",
+"CNN Designer"); every test points IniFormat (and NativeFormat, for anything else) at its own
+tmp_path via QSettings.setPath, so no test touches the real user settings or sees another's.
+"""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from designer.main_window import DISCARD, MainWindow
+from designer.settings import app_settings
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    folder = tmp_path / "settings"
+    folder.mkdir()
+    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+        for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+            QSettings.setPath(fmt, scope, str(folder))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    assert app_settings().fileName().startswith(str(folder))
+    yield folder
+
+
+class Dialogs:
+    """Stands in for every dialog MainWindow shows, and records what was asked."""
+
+    def __init__(self):
+        self.errors: list[tuple[str, str]] = []
+        self.prompts = 0
+        self.answer = DISCARD
+        self.open_path = None
+        self.save_path = None
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch):
+    record = Dialogs()
+
+    def show_error(self, title, text):
+        record.errors.append((title, text))
+
+    def ask_save_changes(self):
+        record.prompts += 1
+        return record.answer
+
+    monkeypatch.setattr(MainWindow, "show_error", show_error)
+    monkeypatch.setattr(MainWindow, "ask_save_changes", ask_save_changes)
+    monkeypatch.setattr(MainWindow, "ask_open_path", lambda self: record.open_path)
+    monkeypatch.setattr(MainWindow, "ask_save_path", lambda self: record.save_path)
+
+    # A modal box or file dialog in a headless test would wait forever: fail instead.
+    def blocked(*args, **kwargs):
+        raise AssertionError("a modal dialog was opened in a test")
+
+    for name in ("warning", "critical", "information", "question", "about", "exec"):
+        monkeypatch.setattr(QMessageBox, name, blocked)
+    for name in ("getOpenFileName", "getSaveFileName"):
+        monkeypatch.setattr(QFileDialog, name, blocked)
+    return record
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    # Leave without the unsaved-changes prompt counting against a test.
+    w.document.undo_stack.setClean()
+
+
+@pytest.fixture
+def model_tester(qtlog):
+    """Attach QAbstractItemModelTester to models; fail the test on any report it makes."""
+    testers = []
+
+    def attach(model):
+        testers.append(QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Warning))
+        return testers[-1]
+
+    yield attach
+    failures = [record.message for record in qtlog.records if "FAIL" in record.message]
+    assert not failures, "\n".join(failures)
