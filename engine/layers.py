@@ -72,12 +72,12 @@ class Dense(_Weighted):
     """x (m, n_in) or a volume (m, n_H, n_W, n_C), flattened implicitly → (m, units)."""
 
     def forward(self, x, training=False):
-        self._in_shape = x.shape
+        in_shape = x.shape
         if x.ndim != 2:
             x = x.reshape(x.shape[0], -1)
         Z, cache = F.dense_forward(x, self.params[self.key_W], self.params[self.key_b])
-        if training:
-            self._cache = cache
+        if training:  # only a training pass may overwrite what backward needs
+            self._cache, self._in_shape = cache, in_shape
         return self._activate(Z, training)
 
     def backward(self, dout, grads, need_input_grad=True):
@@ -108,7 +108,8 @@ class Flatten(Layer):
     """(m, n_H, n_W, n_C) → (m, n_H·n_W·n_C), in the NHWC order the dense weights expect."""
 
     def forward(self, x, training=False):
-        self._in_shape = x.shape
+        if training:
+            self._in_shape = x.shape
         return x.reshape(x.shape[0], -1)
 
     def backward(self, dout, grads, need_input_grad=True):
@@ -125,7 +126,9 @@ class Dropout(Layer):
         self._rng_holder = rng_holder
 
     def forward(self, x, training=False):
-        if not training or self.rate == 0:
+        if not training:
+            return x
+        if self.rate == 0:
             self._mask = None
             return x
         keep = 1.0 - self.rate

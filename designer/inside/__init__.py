@@ -1,0 +1,19 @@
+"""Looking inside a CNN: the filter playground, learned filters, feature maps and predictions.
+
+    from designer.inside import FilterPlayground, LearnedFiltersView, FeatureMapsView, PredictionsView
+    view.set_network(net)      # engine.Network or None; call it after every epoch, the views throttle
+    view.set_dataset(ds)       # engine.Dataset or None
+    view.export_png(path)      # atomic PNG write
+
+Each view is a plain QWidget with an objectName (filterPlayground, learnedFilters, featureMaps,
+predictions); InsideTabs holds all four in one QTabWidget.
+"""
+from .feature_maps import FeatureMapsView
+from .filters_view import LearnedFiltersView
+from .image_grid import ImageGrid
+from .playground import FILTER_PRESETS, IMAGE_PRESETS, FilterPlayground
+from .predictions import PredictionsView
+from .tabs import InsideTabs
+
+__all__ = ["FILTER_PRESETS", "IMAGE_PRESETS", "FeatureMapsView", "FilterPlayground", "ImageGrid", "InsideTabs",
+           "LearnedFiltersView", "PredictionsView"]

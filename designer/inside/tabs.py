@@ -1,0 +1,50 @@
+"""InsideTabs: the four inside views in one QTabWidget, for a main window that wants a single widget.
+
+The views work on their own too; this only forwards set_network / set_dataset / select_layer to all of
+them and links them (a clicked test image opens in the feature maps).
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget
+
+from .feature_maps import FeatureMapsView
+from .filters_view import LearnedFiltersView
+from .playground import FilterPlayground
+from .predictions import PredictionsView
+
+
+class InsideTabs(QTabWidget):
+    """Tabs: Filter playground · Learned filters · Feature maps · Predictions (objectName ``insideTabs``)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("insideTabs")
+        self.playground = FilterPlayground()
+        self.filters = LearnedFiltersView()
+        self.feature_maps = FeatureMapsView()
+        self.predictions = PredictionsView()
+        self.addTab(self.playground, "Filter playground")
+        self.addTab(self.filters, "Learned filters")
+        self.addTab(self.feature_maps, "Feature maps")
+        self.addTab(self.predictions, "Predictions")
+        self.predictions.testImageClicked.connect(self.show_test_image)
+
+    def set_network(self, net) -> None:
+        """Give every view the network (after each epoch during training: they throttle themselves)."""
+        self.filters.set_network(net)
+        self.feature_maps.set_network(net)
+        self.predictions.set_network(net)
+
+    def set_dataset(self, dataset) -> None:
+        self.playground.set_dataset(dataset)
+        self.feature_maps.set_dataset(dataset)
+        self.predictions.set_dataset(dataset)
+
+    def select_layer(self, name: str) -> bool:
+        """Jump to layer ``name`` in the feature maps (conv/pool) and, for conv layers, the filters."""
+        self.filters.select_layer(name)
+        return self.feature_maps.select_layer(name)
+
+    def show_test_image(self, index: int) -> None:
+        self.feature_maps.set_image_index(index)
+        self.setCurrentWidget(self.feature_maps)
