@@ -3,7 +3,8 @@
 Every layer reads its weights from the network's shared `params` dict on each call (keys such as
 "CONV1.W"), so changing an array in `Network.params` changes what forward computes, and an
 optimizer updating those arrays in place is all training needs. Gradients go to `grads` under the
-same keys.
+same keys. A training forward keeps what backward needs; backward uses it up and lets it go, so the
+cached patches and activations don't stay allocated between steps.
 """
 from __future__ import annotations
 
@@ -37,15 +38,22 @@ class _Weighted(Layer):
         self._cache = None
 
     def _activate(self, Z: np.ndarray, training: bool) -> np.ndarray:
-        A = F.activation_forward(self.activation, Z)
+        # Z is always a fresh array from the kernel and nothing else holds it, so ReLU and tanh overwrite
+        # it instead of allocating a second activation-sized array. The backward pass needs only A.
+        if self.activation == "relu":
+            A = np.maximum(Z, Z.dtype.type(0), out=Z)
+        elif self.activation == "tanh":
+            A = np.tanh(Z, out=Z)
+        else:
+            A = F.activation_forward(self.activation, Z)
         if training:
-            self._Z, self._A = Z, A
+            self._A = A
         return A
 
     def _activation_grad(self, dA: np.ndarray) -> np.ndarray:
         if self.activation == "linear":
             return dA
-        return F.activation_backward(self.activation, dA, self._Z, self._A)
+        return F.activation_backward(self.activation, dA, None, self._A)
 
 
 class Conv(_Weighted):
@@ -54,9 +62,15 @@ class Conv(_Weighted):
     def __init__(self, name, params, stride: int, pad: int, activation: str):
         super().__init__(name, params, activation)
         self.stride, self.pad = stride, pad
+        self._workspace = F.Workspace()
 
     def forward(self, x, training=False):
-        Z, cache = F.conv2d_forward(x, self.params[self.key_W], self.params[self.key_b], self.stride, self.pad)
+        # Training passes reuse one patches buffer (it lives until this layer's backward; a new training
+        # forward replaces the cache that pointed at it). Inference allocates, so it can never overwrite
+        # the patches of a training pass still waiting for its backward.
+        workspace = self._workspace if training else None
+        Z, cache = F.conv2d_forward(x, self.params[self.key_W], self.params[self.key_b], self.stride, self.pad,
+                                    workspace=workspace)
         if training:
             self._cache = cache
         return self._activate(Z, training)
@@ -65,6 +79,7 @@ class Conv(_Weighted):
         dZ = self._activation_grad(dout)
         dx, dW, db = F.conv2d_backward(dZ, self._cache, need_input_grad=need_input_grad)
         grads[self.key_W], grads[self.key_b] = dW, db
+        self._cache = self._A = None      # the patches are the step's largest arrays: free them now
         return dx
 
 
@@ -84,6 +99,7 @@ class Dense(_Weighted):
         dZ = self._activation_grad(dout)
         dx, dW, db = F.dense_backward(dZ, self._cache, need_input_grad=need_input_grad)
         grads[self.key_W], grads[self.key_b] = dW, db
+        self._cache = self._A = None
         return None if dx is None else dx.reshape(self._in_shape)
 
 
@@ -95,13 +111,14 @@ class Pool(Layer):
         self.size, self.stride, self.mode = size, stride, mode
 
     def forward(self, x, training=False):
-        out, cache = F.pool2d_forward(x, self.size, self.stride, self.mode)
-        if training:
-            self._cache = cache
+        if not training:                  # no argmax bookkeeping when nothing will go backward
+            return F.pool2d(x, self.size, self.stride, self.mode)
+        out, self._cache = F.pool2d_forward(x, self.size, self.stride, self.mode)
         return out
 
     def backward(self, dout, grads, need_input_grad=True):
-        return F.pool2d_backward(dout, self._cache) if need_input_grad else None
+        cache, self._cache = self._cache, None
+        return F.pool2d_backward(dout, cache) if need_input_grad else None
 
 
 class Flatten(Layer):
@@ -124,6 +141,13 @@ class Dropout(Layer):
         super().__init__(name)
         self.rate = rate
         self._rng_holder = rng_holder
+        self.preset_mask = None   # set by the network when it splits a batch: this part's slice
+
+    def draw_mask(self, shape, dtype) -> np.ndarray:
+        """The scaled keep-mask for an input of `shape`, drawn from the shared generator."""
+        keep = 1.0 - self.rate
+        rng = self._rng_holder.rng
+        return (rng.random(shape, dtype=np.float32) < keep).astype(dtype) / np.dtype(dtype).type(keep)
 
     def forward(self, x, training=False):
         if not training:
@@ -131,9 +155,10 @@ class Dropout(Layer):
         if self.rate == 0:
             self._mask = None
             return x
-        keep = 1.0 - self.rate
-        rng = self._rng_holder.rng
-        self._mask = (rng.random(x.shape, dtype=np.float32) < keep).astype(x.dtype) / x.dtype.type(keep)
+        if self.preset_mask is not None:
+            self._mask, self.preset_mask = self.preset_mask, None
+        else:
+            self._mask = self.draw_mask(x.shape, x.dtype)
         return x * self._mask
 
     def backward(self, dout, grads, need_input_grad=True):

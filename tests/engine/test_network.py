@@ -159,3 +159,37 @@ def test_activations_cover_every_layer_with_the_table_shapes():
     rows = summarize(spec).rows[1:]
     assert [name for name, _ in acts] == [r.name for r in rows]
     assert [a.shape[1:] for _, a in acts] == [r.output_shape for r in rows]
+
+
+@pytest.fixture
+def split_batches(monkeypatch):
+    """Force the engine to split every batch across 2 threads, however small the network."""
+    from engine import runtime
+    monkeypatch.setattr(Network, "MIN_MACS_PER_THREAD", {"train": 1, "infer": 1})
+    before = runtime.get_num_threads()
+    runtime.set_num_threads(2)
+    yield
+    runtime.set_num_threads(before)
+
+
+def test_split_batch_gradients_pass_finite_differences(split_batches):
+    spec = _spec((7, 7, 2), ConvSpec(3, 3, activation="tanh"), PoolSpec("max", 2, 2), DropoutSpec(0.3),
+                 DenseSpec(4, "softmax"))
+    assert Network.from_spec(spec)._parts(20) is not None  # the batch really is split
+    _grad_check(spec, 4, m=20)
+
+
+def test_split_batch_equals_the_whole_batch(split_batches, monkeypatch):
+    spec = load_spec(PRESETS / "lenet5.json")
+    net = Network.from_spec(spec, seed=3, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((40, 32, 32, 3)), rng.integers(0, 10, 40)
+    assert net._parts(40) is not None
+    split_loss, split_grads = net.loss_and_grads(x, y)
+    split_logits = net.forward(x)
+    monkeypatch.setattr(Network, "MIN_MACS_PER_THREAD", {"train": 10 ** 15, "infer": 10 ** 15})
+    whole_loss, whole_grads = net.loss_and_grads(x, y)
+    assert split_loss == pytest.approx(whole_loss, rel=1e-12)
+    np.testing.assert_allclose(net.forward(x), split_logits, rtol=1e-12)
+    for key in whole_grads:
+        np.testing.assert_allclose(split_grads[key], whole_grads[key], rtol=1e-10, atol=1e-14)

@@ -1,0 +1,272 @@
+"""Process-level settings that make the engine fast: the C allocator, the engine's threads, BLAS threads.
+
+None of this changes what the engine computes beyond the order of float additions, and every function is
+a safe no-op where it does not apply (another C library, another BLAS, one CPU).
+
+* :func:`tune_allocator` — call once at start-up, before training (the benchmark does). glibc
+  hands blocks above its mmap threshold (≤ 32 MiB, adjusted at run time) back to the kernel on every
+  free; the engine allocates and frees arrays of several MiB on every step (im2col patches, activations),
+  so each step then pays page faults and zeroing for fresh pages. Raising the thresholds keeps those
+  blocks in the heap for reuse.
+* :func:`set_num_threads` / :func:`get_num_threads` — how many threads one training step or forward
+  pass may use. The engine splits a big enough batch into that many parts and runs them side by side
+  (NumPy releases the GIL inside its kernels); BLAS runs single-threaded inside the engine's compute
+  (:func:`single_threaded_blas`), which on small conv layers scales much better than OpenBLAS's own
+  threads and leaves no OpenBLAS threads busy-waiting after a step. Default: the CPUs this process may
+  run on (at most 8), or the ``CNN_DESIGNER_THREADS`` environment variable (read once).
+
+This module is pure standard library + NumPy: it never imports Qt, pyqtgraph or the designer package.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import ctypes
+import os
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["tune_allocator", "set_num_threads", "get_num_threads", "blas_info", "single_threaded_blas"]
+
+THREADS_ENV = "CNN_DESIGNER_THREADS"
+MAX_DEFAULT_THREADS = 8
+
+# glibc's mallopt parameter numbers (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def tune_allocator(mmap_threshold: int = 256 * 1024 * 1024, trim_threshold: int = 512 * 1024 * 1024) -> bool:
+    """Keep large freed blocks in the heap instead of returning them to the OS (glibc only).
+
+    Same effect as starting Python with ``MALLOC_MMAP_THRESHOLD_=268435456
+    MALLOC_TRIM_THRESHOLD_=536870912``. Returns True when glibc accepted both settings, False elsewhere
+    (macOS, Windows, musl): there it does nothing. The cost is memory that stays mapped after a big
+    array is freed, up to the largest working set the process has had.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version          # glibc only: musl has a mallopt that ignores these
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    ok = mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) == 1
+    return mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+
+
+# --------------------------------------------------------------------------------------------------
+# BLAS threads (OpenBLAS, as bundled with NumPy's wheels), found and set through ctypes
+# --------------------------------------------------------------------------------------------------
+
+class _OpenBLAS:
+    """get/set of OpenBLAS's thread count for every OpenBLAS loaded in the process (NumPy's, SciPy's)."""
+
+    def __init__(self):
+        self._libs = None          # [(path, get, set, corename)] once looked up
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: list[int] = []
+
+    @staticmethod
+    def _candidate_paths() -> list[str]:
+        paths = []
+        try:                                   # Linux: the libraries actually loaded
+            with open("/proc/self/maps") as maps:
+                for line in maps:
+                    fields = line.split(None, 5)
+                    path = fields[5].strip() if len(fields) == 6 else ""
+                    if "openblas" in os.path.basename(path).lower() and path not in paths:
+                        paths.append(path)
+        except OSError:
+            pass
+        if not paths:                          # other systems: the wheel's bundled copy
+            try:
+                import numpy
+                root = os.path.dirname(numpy.__file__)
+                for folder in (os.path.join(root, "..", "numpy.libs"), os.path.join(root, ".libs"),
+                               os.path.join(root, ".dylibs")):
+                    if os.path.isdir(folder):
+                        paths += [os.path.join(folder, name) for name in sorted(os.listdir(folder))
+                                  if "openblas" in name.lower()]
+            except Exception:
+                pass
+        return paths
+
+    def libs(self):
+        if self._libs is None:
+            found = []
+            for path in self._candidate_paths():
+                try:
+                    lib = ctypes.CDLL(path)
+                except OSError:
+                    continue
+                for prefix in ("scipy_", ""):
+                    for suffix in ("64_", "", "_64"):
+                        try:
+                            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}")
+                            set_ = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}")
+                        except AttributeError:
+                            continue
+                        get.restype, get.argtypes = ctypes.c_int, []
+                        set_.restype, set_.argtypes = None, [ctypes.c_int]
+                        corename = None
+                        try:
+                            core = getattr(lib, f"{prefix}openblas_get_corename{suffix}")
+                            core.restype, core.argtypes = ctypes.c_char_p, []
+                            corename = core().decode(errors="replace")
+                        except (AttributeError, OSError):
+                            pass
+                        found.append((path, get, set_, corename))
+                        break
+                    else:
+                        continue
+                    break
+            self._libs = found
+        return self._libs
+
+    def num_threads(self) -> int | None:
+        libs = self.libs()
+        return max(get() for _, get, _, _ in libs) if libs else None
+
+    @contextlib.contextmanager
+    def single_threaded(self):
+        """One BLAS thread inside the block (nesting and concurrent use from several threads are fine:
+        the first to enter saves the counts, the last to leave restores them)."""
+        libs = self.libs()
+        with self._lock:
+            if self._depth == 0:
+                self._saved = [get() for _, get, _, _ in libs]
+                for _, _, set_, _ in libs:
+                    set_(1)
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0:
+                    for (_, _, set_, _), n in zip(libs, self._saved):
+                        set_(n)
+
+
+_blas = _OpenBLAS()
+
+
+def single_threaded_blas():
+    """Context manager: OpenBLAS runs single-threaded inside it (no-op without a known OpenBLAS)."""
+    return _blas.single_threaded()
+
+
+def blas_info() -> list[dict]:
+    """The OpenBLAS libraries found: path, current threads, core type (kernel) it runs."""
+    return [{"path": path, "num_threads": get(), "corename": core} for path, get, _, core in _blas.libs()]
+
+
+def can_pin_blas() -> bool:
+    """True when the engine can make BLAS single-threaded inside its own threads (or it already is)."""
+    n = _blas.num_threads()
+    if n is not None:
+        return True
+    # No OpenBLAS found: safe only when the BLAS is told to use one thread anyway.
+    return any(os.environ.get(name) == "1" for name in
+               ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS"))
+
+
+# --------------------------------------------------------------------------------------------------
+# The engine's own threads
+# --------------------------------------------------------------------------------------------------
+
+_default: int | None = None
+
+
+def _default_threads() -> int:
+    """CNN_DESIGNER_THREADS if set, else the CPUs this process may run on (at most 8); read once."""
+    global _default
+    if _default is None:
+        value = os.environ.get(THREADS_ENV, "").strip()
+        n = None
+        if value:
+            try:
+                n = max(1, int(value))
+            except ValueError:
+                n = None
+        if n is None:
+            try:
+                cpus = len(os.sched_getaffinity(0))
+            except (AttributeError, OSError):
+                cpus = os.cpu_count() or 1
+            n = max(1, min(MAX_DEFAULT_THREADS, cpus))
+        _default = n
+    return _default
+
+
+_num_threads: int | None = None
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def set_num_threads(n: int | None) -> None:
+    """Threads one training step or forward pass may use (``None``: back to the default)."""
+    global _num_threads, _pool
+    if n is not None:
+        n = int(n)
+        if n < 1:
+            raise ValueError(f"the number of threads must be at least 1, got {n}")
+    with _pool_lock:
+        _num_threads = n
+        if _pool is not None and (_pool._max_workers != get_num_threads() - 1):
+            _pool.shutdown(wait=False)
+            _pool = None
+
+
+def get_num_threads() -> int:
+    return _num_threads if _num_threads is not None else _default_threads()
+
+
+def parallel_chunks(m: int, min_chunk: int, most: int | None = None) -> int:
+    """How many parts to split a batch of m into (1 = don't split): at most one per engine thread, each
+    of at least min_chunk samples, and no more than `most`."""
+    n = min(get_num_threads(), m // max(1, min_chunk))
+    if most is not None:
+        n = min(n, most)
+    if n < 2 or not can_pin_blas():
+        return 1
+    return n
+
+
+def run_parallel(tasks):
+    """Run callables side by side: the last on this thread, the others on the engine's pool; results
+    in order. An exception in any task is raised here after all have finished. Each task runs in a copy
+    of the caller's context, so NumPy's errstate (a context variable) applies to it as to the caller."""
+    global _pool
+    if len(tasks) == 1:
+        return [tasks[0]()]
+    with _pool_lock:
+        if _pool is None or _pool._max_workers < len(tasks) - 1:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(max_workers=max(1, get_num_threads() - 1, len(tasks) - 1),
+                                       thread_name_prefix="cnn-engine")
+        pool = _pool
+    with single_threaded_blas():
+        futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks[:-1]]
+        error = None
+        try:
+            last = tasks[-1]()
+        except BaseException as exc:      # still wait for the others: they use shared layer state
+            error, last = exc, None
+        results = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except BaseException as exc:
+                error = error or exc
+                results.append(None)
+        if error is not None:
+            raise error
+    return results + [last]
