@@ -25,6 +25,7 @@ from .presets import PRESETS, load_preset
 from .property_editor import INPUT, PropertyEditor
 from .table_model import ShapeTableModel
 from .views import LayerListView, ShapeTableView
+from .workspace import attach_workspace
 
 APP_TITLE = "CNN Designer"
 FILE_FILTER = "CNN Designer architecture (*.json);;All files (*)"
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_history_dock()
         self._connect_document()
+        attach_workspace(self)  # the Train and Inside tabs
 
         self._restore_settings()
         self._update_title()

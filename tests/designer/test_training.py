@@ -1,0 +1,490 @@
+"""The Train tab: a real training thread driven through the buttons (pytest-qt, offscreen).
+
+QSettings isolation and never-blocking dialogs come from tests/designer/conftest.py.
+
+Runs use the small digits net on the built-in digits (≈0.1 s an epoch), so the whole module stays
+well under a minute on two cores; long runs are stopped or closed long before they would end.
+"""
+from __future__ import annotations
+
+import gc
+import math
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
+
+from engine import load_spec
+from engine.data import load_dataset
+from engine.network import Network
+from designer.document import DesignDocument
+from designer.training import TrainingPanel, TrainingJob, TrainingWorker
+from designer.training import worker as worker_module
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESETS = ROOT / "resources" / "presets"
+FINISH_TIMEOUT = 30_000
+THREAD_WARNING = "Destroyed while thread"
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind(qtbot):
+    yield
+    # pytest-qt has closed and deleted this test's widgets by now: free their Python wrappers at
+    # once. Left to the garbage collector, pyqtgraph's reference cycles are freed at an arbitrary
+    # later moment, e.g. inside the next test's paint event, which crashed Qt (QPainter::restore).
+    gc.collect()
+    # Every test must end with its training thread joined.
+    qtbot.waitUntil(lambda: worker_module.live_session_count() == 0, timeout=5000)
+    # Automatic garbage collection is off only while a training thread runs (see worker.py).
+    assert gc.isenabled()
+
+
+def make_panel(qtbot, preset="digits_net.json", dataset="digits", epochs=None):
+    document = DesignDocument(load_spec(PRESETS / preset))
+    panel = TrainingPanel(document)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 750)
+    panel.show()
+    assert panel.set_dataset(dataset)
+    if epochs is not None:
+        panel.epochs_spin.setValue(epochs)
+    panel._test_document = document  # keep the document alive as long as the panel
+    return document, panel
+
+
+def click(qtbot, button):
+    assert button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def finder(panel, cls, name):
+    widget = panel.findChild(cls, name)
+    assert widget is not None, name
+    return widget
+
+
+def thread_warnings(qtlog):
+    return [record.message for record in qtlog.records if THREAD_WARNING in record.message]
+
+
+# ------------------------------------------------------------------------------------------ training
+
+def test_object_names_are_findable(qtbot):
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox
+
+    _, panel = make_panel(qtbot)
+    for cls, names in ((QComboBox, ("datasetCombo", "optimizerCombo")),
+                       (QSpinBox, ("epochsSpin", "batchSizeSpin", "seedSpin")),
+                       (QDoubleSpinBox, ("learningRateSpin", "validationSpin")),
+                       (QPushButton, ("trainButton", "pauseButton", "stopButton", "useDatasetShapeButton",
+                                      "clearRunsButton", "saveWeightsButton", "loadWeightsButton")),
+                       (QProgressBar, ("trainingProgress",)),
+                       (QPlainTextEdit, ("trainingLog",)),
+                       (QLabel, ("testAccuracyLabel", "datasetInfoLabel", "trainingStatusLabel")),
+                       (pg.PlotWidget, ("lossPlot", "accuracyPlot"))):
+        for name in names:
+            finder(panel, cls, name)
+    assert panel.findChild(QPlainTextEdit, "trainingLog").isReadOnly()
+    # Defaults, and tooltips on every hyperparameter.
+    assert panel.epochs_spin.value() == 10 and panel.batch_spin.value() == 64
+    assert panel.optimizer_combo.currentData() == "adam" and panel.lr_spin.value() == pytest.approx(0.001)
+    for widget in (panel.epochs_spin, panel.batch_spin, panel.lr_spin, panel.optimizer_combo,
+                   panel.validation_spin, panel.seed_spin):
+        assert widget.toolTip()
+    info = finder(panel, QLabel, "datasetInfoLabel").text()
+    assert "8×8×1" in info and "1,437" in info and "10 classes" in info
+    # Idle: only Train.
+    assert panel.train_button.isEnabled()
+    assert not panel.pause_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert panel.network is None and panel.dataset is not None and panel.dataset.name == "digits"
+
+
+def test_one_epoch_through_the_buttons_plots_every_iteration(qtbot):
+    _, panel = make_panel(qtbot, epochs=1)
+    updates = []
+    panel.network_updated.connect(updates.append)
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as blocker:
+        click(qtbot, panel.train_button)
+        assert not panel.train_button.isEnabled()
+        assert panel.pause_button.isEnabled() and panel.stop_button.isEnabled()
+        assert "edits apply to the next run" in panel.copy_note.text()
+    result = blocker.args[0]
+    assert result.status == "completed"
+    iterations = len(result.history.batch_loss)
+    assert iterations >= 20
+    x, y = panel.plots.current.raw.getData()
+    assert len(x) >= iterations and len(y) >= iterations
+    assert np.array_equal(x[:iterations], np.arange(1, iterations + 1))
+    assert np.allclose(y[:iterations], result.history.batch_loss)
+    sx, sy = panel.plots.current.smooth.getData()
+    assert len(sy) == iterations and np.all(np.isfinite(sy))
+    vx, _ = panel.plots.current.val_loss.getData()
+    assert list(vx) == [iterations]  # validation loss sits where the epoch ends
+    text = panel.findChild(type(panel.test_label), "testAccuracyLabel").text()
+    assert re.fullmatch(r"Test accuracy: \d+\.\d % \(\d+ / 360\)", text), text
+    assert panel.progress.value() == panel.progress.maximum() == iterations
+    # Back to idle.
+    assert panel.train_button.isEnabled()
+    assert not panel.pause_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert panel.training_thread is None
+    assert "epoch 1/1" in panel.log_view.toPlainText()
+    # network_updated: a snapshot after the epoch, then the final network; panel.network is the last.
+    assert len(updates) == 2 and all(isinstance(n, Network) for n in updates)
+    assert updates[-1] is panel.network
+    assert updates[0] is not updates[1]
+
+    # A second run fades the first; Clear runs removes the curves.
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT):
+        click(qtbot, panel.train_button)
+    assert len(panel.plots.earlier_runs) == 1 and len(panel.plots.runs) == 2
+    click(qtbot, panel.clear_button)
+    assert panel.plots.runs == [] and panel.plots.current is None
+    assert not [item for item in panel.loss_plot.getPlotItem().listDataItems() if len(item.getData()[0] or [])]
+
+
+def test_a_few_epochs_reach_90_percent_then_save_and_load(qtbot, tmp_path):
+    document, panel = make_panel(qtbot, epochs=8)
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as blocker:
+        click(qtbot, panel.train_button)
+    result = blocker.args[0]
+    assert result.status == "completed" and result.history.epochs_completed == 8
+    assert result.test_accuracy >= 0.90, result.test_accuracy
+    assert f"{100 * result.test_accuracy:.1f} %" in panel.test_label.text()
+    epochs, acc = panel.plots.current.train_acc.getData()
+    assert list(epochs) == list(range(1, 9)) and np.all((acc >= 0) & (acc <= 100))
+    assert len(panel.plots.current.val_acc.getData()[0]) == 8
+    assert panel.log_view.toPlainText().count("val acc") == 8
+
+    # Save weights: the .npz holds the spec; loading gives the same accuracy.
+    path = tmp_path / "digits_run.npz"
+    assert panel.save_weights(path)
+    loaded = Network.load(path)
+    assert loaded.spec.to_dict() == document.spec.to_dict()
+
+    # Loading weights of the same design evaluates them (in the thread) and offers to continue.
+    with qtbot.waitSignal(panel.evaluation_finished, timeout=FINISH_TIMEOUT) as blocker:
+        assert panel.load_weights(path)
+    assert blocker.args[0].test_accuracy == pytest.approx(result.test_accuracy)
+    assert panel.continue_check.isEnabled() and panel.continue_check.isChecked()
+
+    # Weights whose design differs: the panel asks (cancel changes nothing) ...
+    document.load(load_spec(PRESETS / "lenet5.json"))
+    assert not panel.continue_check.isEnabled()
+    asked = []
+    panel._ask_replace_design = lambda network, can_replace: asked.append(can_replace)  # → None: cancel
+    assert not panel.load_weights(path)
+    assert asked == [True] and tuple(document.spec.input.shape) == (32, 32, 3)
+    # ... replace the design (undoable) ...
+    with qtbot.waitSignal(panel.evaluation_finished, timeout=FINISH_TIMEOUT):
+        assert panel.load_weights(path, replace_design=True)
+    assert document.spec.to_dict() == loaded.spec.to_dict()
+    assert document.undo_stack.canUndo()
+    document.undo_stack.undo()
+    assert tuple(document.spec.input.shape) == (32, 32, 3)
+    # ... or keep it and only evaluate the loaded network.
+    with qtbot.waitSignal(panel.evaluation_finished, timeout=FINISH_TIMEOUT) as blocker:
+        assert panel.load_weights(path, replace_design=False)
+    assert tuple(document.spec.input.shape) == (32, 32, 3)
+    assert blocker.args[0].test_accuracy == pytest.approx(result.test_accuracy)
+    assert "Test accuracy:" in panel.test_label.text() and "—" not in panel.test_label.text()
+    assert not panel.continue_check.isEnabled()
+
+
+def test_continue_training_starts_from_the_current_weights(qtbot):
+    _, panel = make_panel(qtbot, epochs=2)
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as first:
+        click(qtbot, panel.train_button)
+    panel.continue_check.setChecked(True)
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as second:
+        click(qtbot, panel.train_button)
+    # Continuing: the second run starts where the first ended, well below a fresh start's loss.
+    assert second.args[0].history.batch_loss[0] < 0.8 * first.args[0].history.batch_loss[0]
+
+
+# ------------------------------------------------------------------------------------ pause and stop
+
+def test_stop_ends_the_run_within_a_second(qtbot):
+    document, panel = make_panel(qtbot, epochs=500)
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: panel.progress.value() >= 30, timeout=FINISH_TIMEOUT)
+    # Edits during training leave the running copy alone, and the panel says so.
+    document.remove_layer(document.layer_count - 1)
+    assert "edits apply to the next run" in panel.copy_note.text()
+    assert "changed" in panel.copy_note.text()
+    assert panel.is_running
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as blocker:
+        started = time.perf_counter()
+        click(qtbot, panel.stop_button)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, elapsed
+    result = blocker.args[0]
+    assert result.status == "stopped"
+    assert len(result.network.spec.layers) == 6  # trained on the copy taken at Start
+    assert panel.network is result.network
+    assert result.has_test_result  # stopped weights are measured too
+    # The edited design (no output layer now) can't train: Train stays disabled, with a message.
+    assert not panel.train_button.isEnabled()
+    assert "last layer" in panel.fit_label.text()
+    assert not panel.stop_button.isEnabled() and not panel.pause_button.isEnabled()
+
+
+def test_pause_holds_the_batch_count_and_resume_finishes(qtbot):
+    _, panel = make_panel(qtbot, epochs=25)
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as finished:
+        click(qtbot, panel.train_button)
+        qtbot.waitUntil(lambda: panel.progress.value() >= 20, timeout=FINISH_TIMEOUT)
+        with qtbot.waitSignal(panel.training_paused, timeout=5000):
+            click(qtbot, panel.pause_button)
+        assert panel.pause_button.text() == "Resume" and panel.is_paused
+        assert "Paused" in panel.status_label.text()
+        held = panel.progress.value()
+        assert 0 < held < panel.progress.maximum()
+        qtbot.wait(300)
+        assert panel.progress.value() == held
+        assert panel.stop_button.isEnabled() and not panel.train_button.isEnabled()
+        with qtbot.waitSignal(panel.training_resumed, timeout=5000):
+            click(qtbot, panel.pause_button)
+        assert panel.pause_button.text() == "Pause"
+    result = finished.args[0]
+    assert result.status == "completed" and result.history.epochs_completed == 25
+    assert panel.progress.value() == panel.progress.maximum() > held
+
+
+def test_stop_while_paused(qtbot):
+    _, panel = make_panel(qtbot, epochs=500)
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: panel.progress.value() >= 5, timeout=FINISH_TIMEOUT)
+    with qtbot.waitSignal(panel.training_paused, timeout=5000):
+        click(qtbot, panel.pause_button)
+    with qtbot.waitSignal(panel.training_finished, timeout=5000) as blocker:
+        click(qtbot, panel.stop_button)
+    assert blocker.args[0].status == "stopped"
+    assert panel.train_button.isEnabled()
+
+
+# ------------------------------------------------------------------------------------- divergence
+
+def test_a_huge_learning_rate_diverges_with_a_message(qtbot, tmp_path):
+    _, panel = make_panel(qtbot, epochs=3)
+    panel.set_optimizer("sgd")
+    assert panel.lr_spin.value() == pytest.approx(0.05)  # the SGD default replaced Adam's
+    panel.lr_spin.setValue(1e6)
+    assert panel.lr_spin.value() == pytest.approx(1e6)
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as blocker:
+        click(qtbot, panel.train_button)
+    result = blocker.args[0]
+    assert result.status == "diverged" and result.history.diverged
+    status = panel.status_label.text()
+    assert "diverged" in status and "learning rate" in status
+    assert "diverged" in panel.log_view.toPlainText()
+    assert panel.train_button.isEnabled()
+    # The last good weights stay usable.
+    assert panel.network is not None
+    assert all(np.all(np.isfinite(w)) for w in panel.network.params.values())
+    assert panel.save_button.isEnabled()
+    path = tmp_path / "last_good.npz"
+    assert panel.save_weights(path) and Network.load(path).num_params == panel.network.num_params
+
+
+def test_optimizer_switch_swaps_the_default_learning_rate(qtbot):
+    _, panel = make_panel(qtbot)
+    panel.set_optimizer("momentum")
+    assert panel.lr_spin.value() == pytest.approx(0.05)
+    panel.set_optimizer("adam")
+    assert panel.lr_spin.value() == pytest.approx(0.001)
+    panel.lr_spin.setValue(0.01)
+    panel.set_optimizer("sgd")
+    assert panel.lr_spin.value() == pytest.approx(0.01)  # a chosen rate is kept
+    # The 1-2-5 steps and typed scientific notation.
+    panel.lr_spin.setValue(0.001)
+    panel.lr_spin.stepBy(1)
+    assert panel.lr_spin.value() == pytest.approx(0.002)
+    panel.lr_spin.stepBy(-2)
+    assert panel.lr_spin.value() == pytest.approx(0.0005)
+    assert panel.lr_spin.valueFromText("3e-4") == pytest.approx(3e-4)
+    assert panel.lr_spin.textFromValue(1e-5) == "1e-05"
+
+
+def test_an_exception_in_the_worker_becomes_a_message(qtbot, monkeypatch):
+    def boom(self, *args, **kwargs):
+        raise RuntimeError("boom in the engine")
+
+    monkeypatch.setattr(worker_module.Trainer, "fit", boom)
+    _, panel = make_panel(qtbot, epochs=1)
+    with qtbot.waitSignal(panel.training_failed, timeout=FINISH_TIMEOUT) as failed, \
+            qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as finished:
+        click(qtbot, panel.train_button)
+    assert "boom in the engine" in failed.args[0]
+    assert finished.args[0].status == "failed"
+    assert "boom in the engine" in panel.status_label.text()
+    assert "RuntimeError" in panel.status_label.toolTip()  # the traceback
+    assert panel.train_button.isEnabled() and panel.training_thread is None
+
+
+# ------------------------------------------------------------------------------- design and dataset
+
+def test_class_mismatch_disables_train_with_a_message(qtbot):
+    _, panel = make_panel(qtbot, preset="lenet5.json", dataset="shapes")
+    assert panel.dataset.num_classes == 4
+    assert not panel.train_button.isEnabled()
+    assert not panel.can_train
+    message = panel.fit_label.text()
+    assert "4 classes" in message and "10" in message and "Softmax" in message
+    assert not panel.use_shape_button.isVisible()  # 32×32×3 already
+    assert not panel.start_training()
+    assert panel.train_button.toolTip().startswith("Can't train")
+
+
+def test_use_dataset_shape_sets_the_input_and_is_undoable(qtbot):
+    document, panel = make_panel(qtbot, preset="lenet5.json", dataset="digits")
+    assert panel.use_shape_button.isVisible() and panel.use_shape_button.isEnabled()
+    assert "8×8×1" in panel.fit_label.text()
+    assert not panel.train_button.isEnabled()
+    click(qtbot, panel.use_shape_button)
+    assert tuple(document.spec.input.shape) == (8, 8, 1)
+    assert not panel.use_shape_button.isVisible()
+    # LeNet-5's 5×5 filters don't fit 8×8 images: the design's own error, still no Train.
+    assert "error" in panel.fit_label.text() and not panel.train_button.isEnabled()
+    document.undo_stack.undo()
+    assert tuple(document.spec.input.shape) == (32, 32, 3)
+    assert panel.use_shape_button.isVisible()
+
+
+def test_a_design_error_disables_train(qtbot):
+    document, panel = make_panel(qtbot)
+    assert panel.train_button.isEnabled()
+    document.set_field(0, "padding", "valid")
+    document.set_field(0, "size", 9)  # a 9×9 filter on the 8×8 input, no padding
+    assert not panel.train_button.isEnabled()
+    assert "error" in panel.fit_label.text()
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert panel.train_button.isEnabled()
+
+
+def test_opening_a_bad_dataset_file_keeps_the_current_one(qtbot, tmp_path):
+    _, panel = make_panel(qtbot)
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    assert not panel.open_dataset(bad)
+    assert panel.dataset.name == "digits"
+    assert "Could not open" in panel.dataset_info.text()
+    # A good file appears in the chooser.
+    from engine.data import save_dataset_npz
+    good = tmp_path / "mini.npz"
+    save_dataset_npz(load_dataset("digits"), good)
+    assert panel.open_dataset(good)
+    assert panel.dataset.name == "mini" and "mini.npz" in panel.dataset_combo.currentText()
+    assert panel.train_button.isEnabled()
+
+
+# ------------------------------------------------------------------------------------ clean closing
+
+def test_closing_the_panel_window_mid_run_joins_the_thread(qtbot, qtlog):
+    _, panel = make_panel(qtbot, epochs=500)
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
+    thread = panel.training_thread
+    assert thread is not None and thread.isRunning()
+    started = time.perf_counter()
+    panel.close()
+    assert time.perf_counter() - started < 2.0
+    assert thread.isFinished() and not thread.isRunning()
+    assert not panel.is_running and panel.training_thread is None
+    qtbot.wait(50)  # any queued progress for the finished run is ignored
+    assert thread_warnings(qtlog) == []
+
+
+def test_deleting_the_window_mid_run_is_clean(qtbot, qtlog):
+    document = DesignDocument(load_spec(PRESETS / "digits_net.json"))
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    panel = TrainingPanel(document)
+    layout.addWidget(panel)
+    window.show()
+    panel.epochs_spin.setValue(500)
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
+    thread = panel.training_thread
+    assert thread.isRunning()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.waitUntil(thread.isFinished, timeout=5000)
+    qtbot.wait(50)
+    assert thread_warnings(qtlog) == []
+
+
+def test_closing_the_main_window_mid_run_is_clean(qtbot, qtlog, window):
+    # `window`: the real MainWindow (tests/designer/conftest.py), not yet wired to call shutdown().
+    window.document.load(load_spec(PRESETS / "digits_net.json"))
+    panel = TrainingPanel(window.document)
+    window.add_tab(panel, "Train")
+    panel.epochs_spin.setValue(500)
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
+    thread = panel.training_thread
+    window.close()  # the panel notices its window closed (the main window may also call shutdown())
+    qtbot.waitUntil(thread.isFinished, timeout=5000)
+    assert not panel.is_running
+    assert thread_warnings(qtlog) == []
+
+
+def test_a_main_window_that_calls_shutdown_in_close_event(qtbot, qtlog):
+    document = DesignDocument(load_spec(PRESETS / "digits_net.json"))
+
+    class Window(QMainWindow):
+        def closeEvent(self, event):
+            panel.shutdown()
+            super().closeEvent(event)
+
+    window = Window()
+    qtbot.addWidget(window)
+    panel = TrainingPanel(document)
+    window.setCentralWidget(panel)
+    window.show()
+    panel.epochs_spin.setValue(500)
+    click(qtbot, panel.train_button)
+    qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
+    thread = panel.training_thread
+    window.close()
+    assert thread.isFinished()
+    assert panel.shutdown()  # again: harmless
+    assert thread_warnings(qtlog) == []
+
+
+# ------------------------------------------------------------------------------------ the worker
+
+def test_worker_throttles_batch_progress_but_sends_every_epoch_end(qtbot):
+    spec = load_spec(PRESETS / "digits_net.json")
+    dataset = load_dataset("digits")
+    job = TrainingJob(spec=spec.copy(), dataset=dataset, epochs=3, batch_size=8, emit_interval=0.05)
+    worker = TrainingWorker(job)
+    batches, epochs, finished = [], [], []
+    worker.batchProgress.connect(batches.append)
+    worker.epochDone.connect(lambda e: epochs.append((len(batches), e)))
+    worker.finished.connect(finished.append)
+    started = time.perf_counter()
+    worker.run()  # on this thread: the signals arrive directly
+    seconds = time.perf_counter() - started
+    result = finished[0]
+    iterations = len(result.history.batch_loss)
+    assert iterations == 3 * math.ceil(round(0.9 * len(dataset.y_train)) / 8)
+    # Every loss arrives exactly once, in order.
+    losses = np.concatenate([b.losses for b in batches])
+    assert np.allclose(losses, result.history.batch_loss)
+    assert [b.first_iteration for b in batches[1:]] == [b.iteration + 1 for b in batches[:-1]]
+    # Far fewer signals than batches: ~20 a second plus one per epoch end.
+    assert len(batches) <= seconds / 0.05 + 3 + 2
+    assert len(batches) < iterations / 3
+    # The batch signal just before each epoch signal is that epoch's last batch.
+    for count, progress in epochs:
+        last = batches[count - 1]
+        assert last.batch == last.batches_per_epoch and last.epoch == progress.info.epoch
+        assert progress.iteration == last.iteration
+        assert isinstance(progress.network, Network)
