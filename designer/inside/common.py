@@ -300,6 +300,64 @@ def design_changed(old, new) -> bool:
         return True
 
 
+class InsideView(ThrottledRefresh, QWidget):
+    """Base of the views fed by ``set_network`` (feature maps, learned filters, predictions): the object
+    name, the throttled refresh, the placeholder/content stack and the methods every one of them has.
+
+    Subclasses call ``super().__init__(object_name, parent)``, build their widgets, then
+    ``_build_content(bar, main, footer)``; they implement ``_refresh()`` like any ThrottledRefresh.
+    """
+
+    def __init__(self, object_name: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName(object_name)
+        self._init_refresh()
+        self._net = None
+
+    def _build_content(self, bar, main: QWidget, footer: QWidget) -> PlaceholderStack:
+        """The tool bar layout over ``main`` (stretching) over ``footer``, in a :class:`PlaceholderStack`
+        (``self.stack``) filling the view with 6 px margins."""
+        content = QWidget()
+        col = QVBoxLayout(content)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addLayout(bar)
+        col.addWidget(main, 1)
+        col.addWidget(footer)
+        self.stack = PlaceholderStack(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.stack)
+        return self.stack
+
+    def set_network(self, net) -> None:
+        """Show ``net`` (None: the placeholder). A new design shows at once; weight updates of the same
+        design (after every epoch) redraw at most once a second."""
+        urgent = design_changed(self._net, net)
+        self._net = net
+        self._request_refresh(urgent=urgent)
+
+    def placeholder_text(self) -> str:
+        self._ensure_fresh()
+        return self.stack.message_text()
+
+    def showEvent(self, event):  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._show_event_refresh()
+
+
+def input_mismatch(net, dataset, suggest_fix: bool = False) -> str:
+    """"" when ``dataset``'s images have ``net``'s input shape, else the placeholder's explanation (with
+    ``suggest_fix``: also what to change)."""
+    want = tuple(net.input_shape)
+    got = tuple(int(d) for d in dataset.x_test.shape[1:])
+    if want == got:
+        return ""
+    got_text, want_text = "×".join(map(str, got)), "×".join(map(str, want))
+    text = (f"<b>The dataset doesn't fit this network.</b><br>‘{dataset.name}’ has {got_text} images but the "
+            f"network's input is {want_text}")
+    return text + (f"; choose a matching dataset or set the input to {got_text}." if suggest_fix else ".")
+
+
 def snapshot(net):
     """An independent copy of ``net`` to compute with on the GUI thread.
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QSplitter
 
 from engine.inspection import normalize_tiles
 
-from .common import (BACKGROUND, GREY, TEXT, PlaceholderStack, ThrottledRefresh, format_number,
-                     design_changed, make_image_item, make_image_view, network_volume_layers,
-                     snapshot)
+from .common import (BACKGROUND, GREY, TEXT, InsideView, format_number, input_mismatch, make_image_item,
+                     make_image_view, network_volume_layers, snapshot)
 from .export import export_png, make_export_button
 from .image_grid import ImageGrid
 
@@ -31,7 +29,7 @@ class _ImagePanel(pg.GraphicsLayoutWidget):
             self.view.setMinimumHeight(max(60, min(self.width() - 24, self.height() - 120)))
 
 
-class FeatureMapsView(ThrottledRefresh, QWidget):
+class FeatureMapsView(InsideView):
     """Activation maps of one test image (objectName ``featureMaps``).
 
     API:
@@ -50,10 +48,7 @@ class FeatureMapsView(ThrottledRefresh, QWidget):
     layerChanged = Signal(str)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("featureMaps")
-        self._init_refresh()
-        self._net = None
+        super().__init__("featureMaps", parent)
         self._dataset = None
         self._maps: dict[str, np.ndarray] = {}       # name → (n_H, n_W, n_C) for the current image
         self._kinds: dict[str, str] = {}
@@ -110,27 +105,10 @@ class FeatureMapsView(ThrottledRefresh, QWidget):
         self.info = QLabel()
         self.info.setObjectName("featureInfo")
         self.info.setWordWrap(True)
-
-        content = QWidget()
-        col = QVBoxLayout(content)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addLayout(bar)
-        col.addWidget(self.splitter, 1)
-        col.addWidget(self.info)
-        self.stack = PlaceholderStack(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.stack)
+        self._build_content(bar, self.splitter, self.info)
         self._refresh()
 
-    # ----- inputs -----------------------------------------------------------------------------------
-    def set_network(self, net) -> None:
-        """Show ``net`` (None: the placeholder). A new design shows at once; weight updates of the same
-        design (after every epoch) redraw at most once a second."""
-        urgent = design_changed(self._net, net)
-        self._net = net
-        self._request_refresh(urgent=urgent)
-
+    # ----- inputs (set_network: InsideView) ----------------------------------------------------------
     def set_dataset(self, dataset) -> None:
         self._dataset = dataset
         self._request_refresh(urgent=True)
@@ -177,15 +155,7 @@ class FeatureMapsView(ThrottledRefresh, QWidget):
         self._ensure_fresh()
         return self.grid.tile_count()
 
-    def placeholder_text(self) -> str:
-        self._ensure_fresh()
-        return self.stack.message_text()
-
     # ----- compute ----------------------------------------------------------------------------------
-    def showEvent(self, event):  # noqa: N802 - Qt API
-        super().showEvent(event)
-        self._show_event_refresh()
-
     def _refresh(self) -> None:
         message = self._problem()
         if message:
@@ -257,12 +227,9 @@ class FeatureMapsView(ThrottledRefresh, QWidget):
                     "(n_H × n_W × n_C volumes) to show. Add a Conv layer.")
         if ds is None:
             return "<b>No dataset.</b><br>Choose a dataset: its test images are what the maps are made from."
-        want = tuple(net.input_shape)
-        got = tuple(int(d) for d in ds.x_test.shape[1:])
-        if want != got:
-            return (f"<b>The dataset doesn't fit this network.</b><br>‘{ds.name}’ has "
-                    f"{'×'.join(map(str, got))} images but the network's input is {'×'.join(map(str, want))}; "
-                    f"choose a matching dataset or set the input to {'×'.join(map(str, got))}.")
+        mismatch = input_mismatch(net, ds, suggest_fix=True)
+        if mismatch:
+            return mismatch
         if len(ds.x_test) == 0:
             return f"<b>‘{ds.name}’ has no test images.</b>"
         return ""

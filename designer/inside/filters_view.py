@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox
 
 from engine.inspection import filter_matrix_tiles, filter_tiles, normalize_tiles, rgb_filter_tiles
 
-from .common import PlaceholderStack, ThrottledRefresh, design_changed, format_number, network_conv_layers
+from .common import InsideView, format_number, network_conv_layers
 from .export import export_png, make_export_button
 from .image_grid import ImageGrid
 
@@ -17,7 +17,7 @@ MAX_GRID_TILES = 4096       # the in × out grid beyond this falls back to one i
 DEFAULT_GRID_TILES = 256    # a layer with more slices than this opens on input channel 0
 
 
-class LearnedFiltersView(ThrottledRefresh, QWidget):
+class LearnedFiltersView(InsideView):
     """The filters of a network's conv layers (objectName ``learnedFilters``).
 
     API:
@@ -34,10 +34,7 @@ class LearnedFiltersView(ThrottledRefresh, QWidget):
     layerChanged = Signal(str)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("learnedFilters")
-        self._init_refresh()
-        self._net = None
+        super().__init__("learnedFilters", parent)
         self._weights: dict[str, np.ndarray] = {}     # copies taken at the last refresh
         self._shown_tiles = 0
 
@@ -75,26 +72,10 @@ class LearnedFiltersView(ThrottledRefresh, QWidget):
         self.info = QLabel()
         self.info.setObjectName("filterInfo")
         self.info.setWordWrap(True)
-        content = QWidget()
-        col = QVBoxLayout(content)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addLayout(bar)
-        col.addWidget(self.grid, 1)
-        col.addWidget(self.info)
-        self.stack = PlaceholderStack(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.stack)
+        self._build_content(bar, self.grid, self.info)
         self._show_placeholder()
 
-    # ----- inputs -----------------------------------------------------------------------------------
-    def set_network(self, net) -> None:
-        """Show ``net``'s filters (None: the placeholder). A new design shows at once; weight updates of the
-        same design (after every epoch) redraw at most once a second."""
-        urgent = design_changed(self._net, net)
-        self._net = net
-        self._request_refresh(urgent=urgent)
-
+    # ----- inputs (set_network: InsideView) ----------------------------------------------------------
     def set_dataset(self, dataset) -> None:
         """Filters don't depend on the data; accepted so every inside view can be wired the same way."""
 
@@ -130,15 +111,7 @@ class LearnedFiltersView(ThrottledRefresh, QWidget):
         self._ensure_fresh()
         return self.grid.tile_count()
 
-    def placeholder_text(self) -> str:
-        self._ensure_fresh()
-        return self.stack.message_text()
-
     # ----- drawing ----------------------------------------------------------------------------------
-    def showEvent(self, event):  # noqa: N802 - Qt API
-        super().showEvent(event)
-        self._show_event_refresh()
-
     def _show_placeholder(self, html: str | None = None) -> None:
         self.stack.show_message(html or (
             "<b>No network yet.</b><br>Design a network with at least one convolution layer and train it "

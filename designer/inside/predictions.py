@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
 from engine.inspection import (accuracy_from_confusion, confusion_matrix, misclassified_first,
                             normalize_tiles)
 
-from .common import (BACKGROUND, RIGHT, TEXT, WRONG, PlaceholderStack, ScaledText, ThrottledRefresh,
-                     colorize, design_changed, make_image_item, snapshot, text_color_for)
+from .common import (BACKGROUND, RIGHT, TEXT, WRONG, InsideView, ScaledText, colorize, input_mismatch,
+                     make_image_item, snapshot, text_color_for)
 from .export import export_png, make_export_button
 from .image_grid import ImageGrid
 
@@ -113,7 +113,7 @@ class ConfusionMatrixPlot(pg.PlotWidget):
             self.cellClicked.emit(i, j)
 
 
-class PredictionsView(ThrottledRefresh, QWidget):
+class PredictionsView(InsideView):
     """Test-set predictions (objectName ``predictions``).
 
     API:
@@ -131,10 +131,7 @@ class PredictionsView(ThrottledRefresh, QWidget):
     testImageClicked = Signal(int)
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("predictions")
-        self._init_refresh()
-        self._net = None
+        super().__init__("predictions", parent)
         self._dataset = None
         self._cm = np.zeros((0, 0), np.int64)
         self._proba = None
@@ -188,27 +185,10 @@ class PredictionsView(ThrottledRefresh, QWidget):
                       "the right ones, least confident first. Click a cell of the matrix to see its images.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #555555;")
-
-        content = QWidget()
-        col = QVBoxLayout(content)
-        col.setContentsMargins(0, 0, 0, 0)
-        col.addLayout(bar)
-        col.addWidget(self.splitter, 1)
-        col.addWidget(note)
-        self.stack = PlaceholderStack(content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.stack)
+        self._build_content(bar, self.splitter, note)
         self._refresh()
 
-    # ----- inputs -----------------------------------------------------------------------------------
-    def set_network(self, net) -> None:
-        """Predict with ``net`` (None: the placeholder). A new design shows at once; weight updates of the
-        same design (after every epoch) redraw at most once a second."""
-        urgent = design_changed(self._net, net)
-        self._net = net
-        self._request_refresh(urgent=urgent)
-
+    # ----- inputs (set_network: InsideView) ----------------------------------------------------------
     def set_dataset(self, dataset) -> None:
         self._dataset = dataset
         self._cell = None
@@ -245,15 +225,7 @@ class PredictionsView(ThrottledRefresh, QWidget):
         self._ensure_fresh()
         return self._shown.copy()
 
-    def placeholder_text(self) -> str:
-        self._ensure_fresh()
-        return self.stack.message_text()
-
     # ----- compute ----------------------------------------------------------------------------------
-    def showEvent(self, event):  # noqa: N802 - Qt API
-        super().showEvent(event)
-        self._show_event_refresh()
-
     def _problem(self) -> str:
         net, ds = self._net, self._dataset
         if net is None:
@@ -261,11 +233,9 @@ class PredictionsView(ThrottledRefresh, QWidget):
                     "images, the mistakes first, and the confusion matrix.")
         if ds is None:
             return "<b>No dataset.</b><br>Choose a dataset: the predictions are made on its test images."
-        want = tuple(net.input_shape)
-        got = tuple(int(d) for d in ds.x_test.shape[1:])
-        if want != got:
-            return (f"<b>The dataset doesn't fit this network.</b><br>‘{ds.name}’ has "
-                    f"{'×'.join(map(str, got))} images but the network's input is {'×'.join(map(str, want))}.")
+        mismatch = input_mismatch(net, ds)
+        if mismatch:
+            return mismatch
         if net.num_classes != ds.num_classes:
             return (f"<b>The dataset doesn't fit this network.</b><br>‘{ds.name}’ has {ds.num_classes} classes "
                     f"but the network predicts {net.num_classes}; set the last layer's units to "
