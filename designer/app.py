@@ -22,10 +22,15 @@ def run(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(APPLICATION)
 
     from .main_window import MainWindow  # after QApplication: icons and fonts need it
+    from .settings import KEY_GEOMETRY, app_settings
 
+    first_run = not app_settings().contains(KEY_GEOMETRY)
     window = MainWindow()
     files = [arg for arg in argv[1:] if arg.lower().endswith(".json")]
     if files:
         window.open_file(files[-1])
+    elif first_run:
+        # A newcomer's first sight is the course's own table, not an empty design.
+        window.load_preset("lenet5")
     window.show()
     return app.exec()

@@ -10,9 +10,10 @@ from engine.cli import main as cli_main
 from engine.runtime import tune_allocator
 
 
-def launch_window() -> int:
+def launch_window(files: list) -> int:
+    """The window, opening `files` (at most one architecture JSON) if given."""
     from designer.app import run
-    return run()
+    return run([sys.argv[0], *files])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

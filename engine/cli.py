@@ -228,11 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
 
 
-def main(argv: Optional[Sequence[str]] = None, launch_gui: Optional[Callable[[], int]] = None) -> int:
-    """Run a subcommand; with no arguments open the window (launch_gui) when one is given."""
+def main(argv: Optional[Sequence[str]] = None,
+         launch_gui: Optional[Callable[[list], int]] = None) -> int:
+    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`), open
+    the window instead — launch_gui(files) — when one is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv and launch_gui is not None:
-        return launch_gui()
+    opens_file = len(argv) == 1 and argv[0].lower().endswith(".json")
+    if launch_gui is not None and (not argv or opens_file):
+        return launch_gui(argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -555,3 +555,35 @@ def test_run_shows_the_window_and_returns(qapp, tmp_path, monkeypatch):
     monkeypatch.setattr(QApplication, "exec", fake_exec)
     assert run(["cnn-designer", str(path)]) == 0
     assert seen == [(8, 8, 1)]
+
+
+def _capture_windows(monkeypatch, seen):
+    from PySide6.QtWidgets import QApplication
+
+    def fake_exec(app):
+        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        seen.extend(w.spec for w in windows)
+        for w in windows:
+            w.close()
+        return 0
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+
+
+def test_first_run_opens_the_course_lenet5_and_later_runs_start_blank(qapp, monkeypatch):
+    from designer.app import run
+    seen = []
+    _capture_windows(monkeypatch, seen)
+    assert run(["cnn-designer"]) == 0  # first run: no window geometry saved yet
+    assert run(["cnn-designer"]) == 0  # closing the first window saved it
+    assert [s.layer_names() for s in seen] == [
+        ["CONV1", "POOL1", "CONV2", "POOL2", "FC3", "FC4", "Softmax"], []]
+
+
+def test_main_py_with_just_a_json_file_opens_it_in_the_window(qapp, tmp_path, monkeypatch):
+    from designer.launcher import main
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"format": "cnn-designer/1", "input": {"shape": [9, 9, 2]}, "layers": []}))
+    seen = []
+    _capture_windows(monkeypatch, seen)
+    assert main([str(path)]) == 0
+    assert [s.input.shape for s in seen] == [(9, 9, 2)]
