@@ -15,6 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from engine.shapes import format_shape
 
 from .document import DesignDocument
+from .row_sync import LayerRowsMixin
 from .icons import kind_icon
 from .layers import TITLES, describe, describe_input
 
@@ -57,7 +58,7 @@ def build_rows(document: DesignDocument) -> list[ListRow]:
     return rows
 
 
-class LayerListModel(QAbstractListModel):
+class LayerListModel(LayerRowsMixin, QAbstractListModel):
     def __init__(self, document: DesignDocument, parent=None):
         super().__init__(parent)
         self._document = document
@@ -83,36 +84,12 @@ class LayerListModel(QAbstractListModel):
     def layer_for_row(row: int) -> int:
         return row - 1
 
-    # ----- following the document -----------------------------------------------------------
-    # Structural changes move the existing rows first; `_on_changed` then refreshes every row.
-    def _on_inserted(self, index: int) -> None:
-        row = index + 1
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.insert(row, build_rows(self._document)[row])
-        self.endInsertRows()
-
-    def _on_removed(self, index: int) -> None:
-        row = index + 1
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
-        self.endRemoveRows()
-
-    def _on_moved(self, source: int, destination: int) -> None:
-        src, dst = source + 1, destination + 1
-        # beginMoveRows wants the row *before which* the moved row lands, counted before the move.
-        before = dst + 1 if dst > src else dst
-        self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), before)
-        self._rows.insert(dst, self._rows.pop(src))
-        self.endMoveRows()
-
-    def _on_reset(self) -> None:
-        self.beginResetModel()
-        self._rows = build_rows(self._document)
-        self.endResetModel()
+    def _build_rows(self) -> list:
+        return build_rows(self._document)
 
     def _on_changed(self) -> None:
         # Names and states of other rows follow any edit (auto names renumber, errors move).
-        rows = build_rows(self._document)
+        rows = self._build_rows()
         if len(rows) != len(self._rows):  # only if a structural signal was missed
             self._on_reset()
             return

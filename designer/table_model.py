@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from engine.shapes import Summary, format_shape
 
 from .document import DesignDocument
+from .row_sync import LayerRowsMixin
 
 RawValueRole = Qt.ItemDataRole.UserRole + 1
 RowKindRole = Qt.ItemDataRole.UserRole + 2   # "input", "conv", ..., or "total"
@@ -151,7 +152,7 @@ def build_rows(summary: Summary) -> list[TableRow]:
     return rows
 
 
-class ShapeTableModel(QAbstractTableModel):
+class ShapeTableModel(LayerRowsMixin, QAbstractTableModel):
     """Read-only table over a DesignDocument's summary; refreshes itself on `changed`."""
 
     def __init__(self, document: DesignDocument | None = None, parent=None):
@@ -179,36 +180,13 @@ class ShapeTableModel(QAbstractTableModel):
                 (doc.layerMoved, self._on_moved), (doc.specReset, self._on_reset),
                 (doc.changed, self.refresh))
 
-    # Structural changes first move the existing rows the way the layers moved (so selections
-    # and scroll positions follow the layer), then `refresh` (on `changed`) updates every cell.
-    def _on_inserted(self, index: int) -> None:
-        row = index + 1
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.insert(row, build_rows(self._document.summary)[row])
-        self.endInsertRows()
-
-    def _on_removed(self, index: int) -> None:
-        row = index + 1
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._rows[row]
-        self.endRemoveRows()
-
-    def _on_moved(self, source: int, destination: int) -> None:
-        src, dst = source + 1, destination + 1
-        before = dst + 1 if dst > src else dst
-        self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), before)
-        self._rows.insert(dst, self._rows.pop(src))
-        self.endMoveRows()
-
-    def _on_reset(self) -> None:
-        self.beginResetModel()
-        self._rows = build_rows(self._document.summary)
-        self.endResetModel()
+    def _build_rows(self) -> list:
+        return build_rows(self._document.summary)
 
     def refresh(self) -> None:
         """Take the document's current summary and report every cell changed (auto-generated
         names shift when layers move, and one edit changes every shape below it)."""
-        new_rows = build_rows(self._document.summary)
+        new_rows = self._build_rows()
         if len(new_rows) != len(self._rows):  # only if a structural signal was missed
             self.beginResetModel()
             self._rows = new_rows

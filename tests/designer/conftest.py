@@ -102,3 +102,13 @@ def collect_qt_garbage():
     """
     yield
     gc.collect()
+
+
+@pytest.fixture
+def lenet_doc(qapp):
+    """A DesignDocument holding the course's LeNet-5."""
+    from designer.document import DesignDocument
+    from designer.presets import load_preset
+    document = DesignDocument()
+    document.load(load_preset("lenet5"))
+    return document

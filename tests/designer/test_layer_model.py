@@ -17,15 +17,8 @@ def texts(model):
 
 
 @pytest.fixture
-def doc(qapp):
-    document = DesignDocument()
-    document.load(load_preset("lenet5"))
-    return document
-
-
-@pytest.fixture
-def model(doc, model_tester):
-    layers = LayerListModel(doc)
+def model(lenet_doc, model_tester):
+    layers = LayerListModel(lenet_doc)
     model_tester(layers)
     return layers
 
@@ -48,20 +41,20 @@ def test_rows_describe_each_layer(model):
 
 
 def test_other_kinds_and_paddings(qapp):
-    doc = DesignDocument()
-    doc.add_layer("conv")
-    doc.set_field(0, "padding", "same")
-    doc.add_layer("conv")
-    doc.set_field(1, "padding", 2)
-    doc.add_layer("flatten")
-    doc.add_layer("dropout")
-    model = LayerListModel(doc)
+    lenet_doc = DesignDocument()
+    lenet_doc.add_layer("conv")
+    lenet_doc.set_field(0, "padding", "same")
+    lenet_doc.add_layer("conv")
+    lenet_doc.set_field(1, "padding", 2)
+    lenet_doc.add_layer("flatten")
+    lenet_doc.add_layer("dropout")
+    model = LayerListModel(lenet_doc)
     assert texts(model)[1:] == ["CONV1 — 8 × 3×3, s1, same, relu", "CONV2 — 16 × 3×3, s1, p2, relu",
                                 "FLATTEN — volume → vector", "DROPOUT2 — rate 0.5"]
 
 
-def test_error_state_and_blocked_rows(doc, model):
-    doc.set_field(2, "size", 20)  # CONV2's 20×20 filter on a 14×14 input
+def test_error_state_and_blocked_rows(lenet_doc, model):
+    lenet_doc.set_field(2, "size", 20)  # CONV2's 20×20 filter on a 14×14 input
     assert model.data(model.index(3), StateRole) == "error"
     assert "14×14" in model.data(model.index(3), Qt.ItemDataRole.ToolTipRole)
     assert model.data(model.index(4), StateRole) == "blocked"
@@ -76,59 +69,59 @@ def test_flags_keep_the_input_first(model):
     assert model.supportedDropActions() == Qt.DropAction.MoveAction
 
 
-def test_move_rows_is_one_undo_step(doc, model):
+def test_move_rows_is_one_undo_step(lenet_doc, model):
     # Drag FC3 (row 5) to before CONV1 (row 1): what QListView's internal move calls.
     assert model.moveRows(QModelIndex(), 5, 1, QModelIndex(), 1)
     assert texts(model)[1] == "FC3 — 120 units, relu"   # the preset names its layers
-    assert doc.undo_stack.count() == 1
-    doc.undo_stack.undo()
+    assert lenet_doc.undo_stack.count() == 1
+    lenet_doc.undo_stack.undo()
     assert texts(model)[5] == "FC3 — 120 units, relu"
     # down: row 1 to the end
     assert model.moveRows(QModelIndex(), 1, 1, QModelIndex(), model.rowCount())
-    assert doc.spec.layers[-1].type == "conv"
+    assert lenet_doc.spec.layers[-1].type == "conv"
 
 
-def test_moves_that_do_nothing_are_refused(doc, model):
+def test_moves_that_do_nothing_are_refused(lenet_doc, model):
     assert not model.moveRows(QModelIndex(), 0, 1, QModelIndex(), 3)   # the input
     assert not model.moveRows(QModelIndex(), 2, 1, QModelIndex(), 2)   # onto itself
     assert not model.moveRows(QModelIndex(), 2, 1, QModelIndex(), 3)   # just below itself
     assert not model.moveRows(QModelIndex(), 2, 2, QModelIndex(), 5)   # several rows
-    assert doc.undo_stack.count() == 0
+    assert lenet_doc.undo_stack.count() == 0
     # dropping above the input lands right after it
     assert model.moveRows(QModelIndex(), 3, 1, QModelIndex(), 0)
-    assert doc.layer_names()[0] == "CONV2"
+    assert lenet_doc.layer_names()[0] == "CONV2"
 
 
-def test_drop_mime_data_moves_without_removing(doc, model):
+def test_drop_mime_data_moves_without_removing(lenet_doc, model):
     mime = model.mimeData([model.index(4)])
     assert mime.hasFormat(MIME_TYPE)
     assert model.mimeData([model.index(0)]) is None  # the input can't be dragged
     assert model.canDropMimeData(mime, Qt.DropAction.MoveAction, 1, 0, QModelIndex())
     # False tells the view not to delete the source row: the move is already done.
     assert model.dropMimeData(mime, Qt.DropAction.MoveAction, 1, 0, QModelIndex()) is False
-    assert doc.layer_names()[0] == "POOL2"
+    assert lenet_doc.layer_names()[0] == "POOL2"
     assert model.rowCount() == 8
-    assert doc.undo_stack.count() == 1
+    assert lenet_doc.undo_stack.count() == 1
 
 
-def test_follows_every_kind_of_edit(doc, model):
-    doc.add_layer("dropout", after=5)
+def test_follows_every_kind_of_edit(lenet_doc, model):
+    lenet_doc.add_layer("dropout", after=5)
     assert texts(model)[7] == "DROPOUT4 — rate 0.5"
-    doc.remove_layer(0)
-    doc.move_layer(0, 3)
-    doc.set_input_shape((28, 28, 1))
-    doc.load(load_preset("example_convnet"))
+    lenet_doc.remove_layer(0)
+    lenet_doc.move_layer(0, 3)
+    lenet_doc.set_input_shape((28, 28, 1))
+    lenet_doc.load(load_preset("example_convnet"))
     assert model.rowCount() == 6
-    doc.load(load_preset("blank"))
+    lenet_doc.load(load_preset("blank"))
     assert texts(model) == ["Input — 32×32×3"]
 
 
-def test_dropping_on_the_list_view_moves_one_layer(doc, qtbot):
+def test_dropping_on_the_list_view_moves_one_layer(lenet_doc, qtbot):
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QDropEvent
     from designer.views import LayerListView
 
-    model = LayerListModel(doc)
+    model = LayerListModel(lenet_doc)
     view = LayerListView()
     qtbot.addWidget(view)
     view.setModel(model)
@@ -143,7 +136,7 @@ def test_dropping_on_the_list_view_moves_one_layer(doc, qtbot):
     view.dropEvent(event)
     assert event.isAccepted()
     assert texts(model)[1] == "FC4 — 84 units, relu"
-    assert model.rowCount() == 8 and doc.undo_stack.count() == 1
+    assert model.rowCount() == 8 and lenet_doc.undo_stack.count() == 1
     # lower half of the last row: to the end
     mime = model.mimeData([model.index(1)])
     target = view.visualRect(model.index(7))
@@ -151,4 +144,4 @@ def test_dropping_on_the_list_view_moves_one_layer(doc, qtbot):
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     view.dropEvent(event)
     assert texts(model)[-1] == "FC4 — 84 units, relu"
-    assert doc.undo_stack.count() == 2
+    assert lenet_doc.undo_stack.count() == 2

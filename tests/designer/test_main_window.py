@@ -14,16 +14,7 @@ from designer.settings import KEY_RECENT, app_settings, read_list
 from designer.table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE, StateRole
 from engine import load_spec, summarize
 
-COURSE_TABLE = [
-    ("Input", "(32,32,3)", "3,072", "0"),
-    ("CONV1", "(28,28,8)", "6,272", "608"),
-    ("POOL1", "(14,14,8)", "1,568", "0"),
-    ("CONV2", "(10,10,16)", "1,600", "3,216"),
-    ("POOL2", "(5,5,16)", "400", "0"),
-    ("FC3", "(120,1)", "120", "48,120"),
-    ("FC4", "(84,1)", "84", "10,164"),
-    ("Softmax", "(10,1)", "10", "850"),
-]
+from course_table import COURSE_TABLE  # noqa: E402  (tests/designer is on sys.path under pytest)
 
 BUTTONS = ["addConvButton", "addPoolButton", "addDenseButton", "addFlattenButton", "addDropoutButton",
            "removeLayerButton", "duplicateButton", "moveUpButton", "moveDownButton"]

@@ -5,7 +5,6 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush
 
-from designer.document import DesignDocument
 from designer.presets import load_preset
 from designer.table_model import (COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, HEADERS,
                                   ERROR_FOREGROUND, LayerIndexRole, RawValueRole, ShapeTableModel, StateRole)
@@ -14,17 +13,7 @@ from engine.spec import ConvSpec
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
-# COURSE.md's reference table: Layer, Activation shape, Activation size, # parameters.
-COURSE_TABLE = [
-    ("Input", "(32,32,3)", "3,072", "0"),
-    ("CONV1", "(28,28,8)", "6,272", "608"),
-    ("POOL1", "(14,14,8)", "1,568", "0"),
-    ("CONV2", "(10,10,16)", "1,600", "3,216"),
-    ("POOL2", "(5,5,16)", "400", "0"),
-    ("FC3", "(120,1)", "120", "48,120"),
-    ("FC4", "(84,1)", "84", "10,164"),
-    ("Softmax", "(10,1)", "10", "850"),
-]
+from course_table import COURSE_TABLE  # noqa: E402  (tests/designer is on sys.path under pytest)
 
 
 def cell(model, row, column, role=DISPLAY):
@@ -37,15 +26,8 @@ def course_columns(model):
 
 
 @pytest.fixture
-def doc(qapp):
-    document = DesignDocument()
-    document.load(load_preset("lenet5"))
-    return document
-
-
-@pytest.fixture
-def model(doc, model_tester):
-    table = ShapeTableModel(doc)
+def model(lenet_doc, model_tester):
+    table = ShapeTableModel(lenet_doc)
     model_tester(table)
     return table
 
@@ -65,8 +47,8 @@ def test_lenet5_is_the_course_table(model):
     assert model.is_total_row(total)
 
 
-def test_formula_and_macs_come_from_summarize(doc, model):
-    summary = summarize(doc.spec)
+def test_formula_and_macs_come_from_summarize(lenet_doc, model):
+    summary = summarize(lenet_doc.spec)
     for r, row in enumerate(summary.rows):
         assert cell(model, r, COL_FORMULA) == row.formula
         assert cell(model, r, COL_MACS) == f"{row.macs:,}"
@@ -83,9 +65,9 @@ def test_numbers_align_right_text_left(model):
     assert cell(model, 1, COL_FORMULA, Qt.ItemDataRole.TextAlignmentRole) != right
 
 
-def test_impossible_layer_turns_red_and_blocks_the_rest(doc, model):
-    doc.set_field(0, "size", 40)  # a 40×40 filter on a 32×32 input
-    message = summarize(doc.spec).rows[1].error
+def test_impossible_layer_turns_red_and_blocks_the_rest(lenet_doc, model):
+    lenet_doc.set_field(0, "size", 40)  # a 40×40 filter on a 32×32 input
+    message = summarize(lenet_doc.spec).rows[1].error
     assert "40" in message and "32×32" in message
     assert cell(model, 1, COL_LAYER) == "CONV1"
     assert message in cell(model, 1, COL_FORMULA)
@@ -103,57 +85,57 @@ def test_impossible_layer_turns_red_and_blocks_the_rest(doc, model):
     assert cell(model, 0, COL_SHAPE) == "(32,32,3)"
     assert cell(model, 0, COL_LAYER, Qt.ItemDataRole.ForegroundRole) is None
 
-    doc.set_field(0, "size", 5)
+    lenet_doc.set_field(0, "size", 5)
     assert course_columns(model) == COURSE_TABLE
     assert all(cell(model, r, 0, StateRole) in ("ok", "total") for r in range(model.rowCount()))
     assert cell(model, 1, COL_LAYER, Qt.ItemDataRole.ForegroundRole) is None
 
 
-def test_softmax_in_the_middle_is_reported(doc, model):
-    doc.set_field(4, "activation", "softmax")
+def test_softmax_in_the_middle_is_reported(lenet_doc, model):
+    lenet_doc.set_field(4, "activation", "softmax")
     assert cell(model, 5, COL_LAYER, StateRole) == "error"
     assert "softmax" in cell(model, 5, COL_FORMULA)
     assert cell(model, 6, COL_SHAPE) == "—"
 
 
-def test_rows_follow_inserts_removals_moves_and_resets(doc, model, qtbot):
+def test_rows_follow_inserts_removals_moves_and_resets(lenet_doc, model, qtbot):
     assert model.rowCount() == 9
     with qtbot.waitSignal(model.rowsInserted):
-        doc.add_layer("dropout", after=5)
+        lenet_doc.add_layer("dropout", after=5)
     assert model.rowCount() == 10
     assert cell(model, 7, COL_LAYER) == "DROPOUT4"   # after FC4
-    doc.move_layer(6, 0)
+    lenet_doc.move_layer(6, 0)
     assert cell(model, 1, COL_LAYER) == "DROPOUT1"
     with qtbot.waitSignal(model.rowsRemoved):
-        doc.remove_layer(0)
+        lenet_doc.remove_layer(0)
     assert course_columns(model) == COURSE_TABLE
-    doc.replace_spec(load_preset("example_convnet"))
+    lenet_doc.replace_spec(load_preset("example_convnet"))
     assert model.rowCount() == 7
     assert [cell(model, r, COL_SHAPE) for r in range(6)] == [
         "(39,39,3)", "(37,37,10)", "(17,17,20)", "(7,7,40)", "(1960,1)", "(10,1)"]
     assert cell(model, 4, COL_SIZE) == "1,960"
-    doc.undo_stack.undo()
+    lenet_doc.undo_stack.undo()
     assert course_columns(model) == COURSE_TABLE
 
 
-def test_every_edit_updates_the_cells(doc, model, qtbot):
+def test_every_edit_updates_the_cells(lenet_doc, model, qtbot):
     with qtbot.waitSignal(model.dataChanged):
-        doc.set_input_shape((36, 32, 3))
+        lenet_doc.set_input_shape((36, 32, 3))
     assert cell(model, 1, COL_SHAPE) == "(32,28,8)"
     assert "⌊(36 + 2·0 − 5)/1⌋ + 1 = 32" in cell(model, 1, COL_FORMULA)
 
 
-def test_model_tester_over_many_edits(doc, model):
-    doc.add_layer("conv", after=-1)
-    doc.insert_layer(0, ConvSpec(filters=3, size=99))
-    doc.remove_layer(1)
-    doc.move_layer(0, 3)
-    doc.set_field(0, "stride", 2)
-    doc.load(load_preset("digits_net"))
-    doc.load(load_preset("blank"))
+def test_model_tester_over_many_edits(lenet_doc, model):
+    lenet_doc.add_layer("conv", after=-1)
+    lenet_doc.insert_layer(0, ConvSpec(filters=3, size=99))
+    lenet_doc.remove_layer(1)
+    lenet_doc.move_layer(0, 3)
+    lenet_doc.set_field(0, "stride", 2)
+    lenet_doc.load(load_preset("digits_net"))
+    lenet_doc.load(load_preset("blank"))
     assert model.rowCount() == 2
-    while doc.undo_stack.canUndo():
-        doc.undo_stack.undo()
+    while lenet_doc.undo_stack.canUndo():
+        lenet_doc.undo_stack.undo()
 
 
 def test_layer_index_role_maps_rows_to_layers(model):
