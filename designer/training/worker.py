@@ -39,6 +39,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from engine.data import Dataset, DatasetError
 from engine.network import Network
 from engine.optim import make_optimizer
+from engine.runtime import single_threaded_blas
 from engine.spec import NetworkSpec, SpecError
 from engine.train import BatchInfo, EpochInfo, History, Trainer
 
@@ -280,22 +281,13 @@ def _blas_limit(threads: Optional[int]):
     OpenBLAS's helper threads spin after each call and take a core from the window; on 2 cores the
     engine's small matrices ran 3–5× slower with them and epochs varied from 0.1 s to 2.5 s while the
     plots repainted (LeNet-5 on shapes: 5.2 s → 1.7 s an epoch). The engine pins BLAS itself around its
-    kernels where it can (engine.runtime); this covers the whole run either way. None: leave BLAS alone.
+    kernels; this covers the whole run (evaluation included). None: leave BLAS alone.
     """
     if threads is None:
         return contextlib.nullcontext()
-    if threads == 1:
-        try:
-            from engine.runtime import single_threaded_blas
-        except ImportError:
-            pass
-        else:
-            return single_threaded_blas()
-    try:
-        from threadpoolctl import threadpool_limits
-        return threadpool_limits(limits=threads, user_api="blas")
-    except Exception:  # pragma: no cover - no threadpoolctl, or an unusual BLAS: leave it as it is
-        return contextlib.nullcontext()
+    if threads != 1:
+        raise ValueError(f"the training run pins BLAS to 1 thread or leaves it alone (None), not {threads}")
+    return single_threaded_blas()
 
 
 # ----------------------------------------------------------------------------------- garbage collection
