@@ -297,6 +297,11 @@ class TrainingPanel(QWidget):
         self.use_shape_button.setToolTip("Set the design's input layer to the dataset's image shape "
                                          "(one undoable edit)")
         data_layout.addWidget(self.use_shape_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.use_classes_button = QPushButton("Use dataset's classes")
+        self.use_classes_button.setObjectName("useDatasetClassesButton")
+        self.use_classes_button.setToolTip("Set the softmax output layer's units to the dataset's number of "
+                                           "classes (one undoable edit)")
+        data_layout.addWidget(self.use_classes_button, 0, Qt.AlignmentFlag.AlignLeft)
         column.addWidget(data_box)
 
         hyper_box = QGroupBox("Hyperparameters")
@@ -501,6 +506,7 @@ class TrainingPanel(QWidget):
         self.dataset_combo.activated.connect(self._on_dataset_activated)
         self.open_dataset_button.clicked.connect(self.open_dataset_dialog)
         self.use_shape_button.clicked.connect(self.use_dataset_shape)
+        self.use_classes_button.clicked.connect(self.use_dataset_classes)
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_changed)
         self.train_button.clicked.connect(self.start_training)
         self.pause_button.clicked.connect(self.toggle_pause)
@@ -689,6 +695,29 @@ class TrainingPanel(QWidget):
             return False
         self._refresh()
         return bool(changed) if changed is not None else True
+
+    def _softmax_units_to_set(self) -> Optional[int]:
+        """The dataset's class count when the design ends in a softmax layer with another count."""
+        spec, ds = self.document.spec, self._dataset
+        if ds is None or not spec.layers or ds.num_classes < 2:
+            return None
+        last = spec.layers[-1]
+        if last.type == "dense" and last.activation == "softmax" and last.units != ds.num_classes:
+            return ds.num_classes
+        return None
+
+    def use_dataset_classes(self) -> bool:
+        """Set the softmax output layer's units to the dataset's class count: one undoable edit."""
+        units = self._softmax_units_to_set()
+        if units is None:
+            return False
+        try:
+            self.document.set_field(len(self.document.spec.layers) - 1, "units", units)
+        except SpecError as exc:
+            self._set_status(str(exc), ERROR_STYLE)
+            return False
+        self._refresh()
+        return True
 
     def _on_document_changed(self) -> None:
         if self._session is not None and self._run_kind == "train":
@@ -1145,6 +1174,10 @@ class TrainingPanel(QWidget):
                                    f"{n_classes} classes.")
             self.fit_label.setStyleSheet(OK_STYLE)
         self.use_shape_button.setVisible(shape_differs)
+        classes = self._softmax_units_to_set()
+        self.use_classes_button.setVisible(classes is not None)
+        if classes is not None:
+            self.use_classes_button.setText(f"Use dataset's classes ({classes})")
         if shape_differs and self._dataset is not None:
             shape = "×".join(map(str, self._dataset.image_shape))
             self.use_shape_button.setText(f"Use dataset's shape ({shape})")
@@ -1161,7 +1194,8 @@ class TrainingPanel(QWidget):
         self.hyper_box.setEnabled(not running)
         self.dataset_combo.setEnabled(not running)
         self.open_dataset_button.setEnabled(not running)
-        self.use_shape_button.setEnabled(self._dataset is not None)
+        self.use_shape_button.setEnabled(self._dataset is not None and not running)
+        self.use_classes_button.setEnabled(not running)
         self.load_button.setEnabled(not running)
         self.save_button.setEnabled(self._network is not None)
         fits = False

@@ -341,6 +341,20 @@ def test_class_mismatch_disables_train_with_a_message(qtbot):
     assert panel.train_button.toolTip().startswith("Can't train")
 
 
+def test_use_dataset_classes_sets_the_softmax_units_and_is_undoable(qtbot):
+    document, panel = make_panel(qtbot, preset="lenet5.json", dataset="shapes")
+    button = panel.use_classes_button
+    assert button.objectName() == "useDatasetClassesButton"
+    assert button.isVisible() and button.text() == "Use dataset's classes (4)"
+    click(qtbot, button)
+    assert document.spec.layers[-1].units == 4
+    assert panel.train_button.isEnabled() and not button.isVisible()
+    assert "The design fits" in panel.fit_label.text()
+    document.undo_stack.undo()
+    assert document.spec.layers[-1].units == 10
+    assert button.isVisible() and not panel.train_button.isEnabled()
+
+
 def test_use_dataset_shape_sets_the_input_and_is_undoable(qtbot):
     document, panel = make_panel(qtbot, preset="lenet5.json", dataset="digits")
     assert panel.use_shape_button.isVisible() and panel.use_shape_button.isEnabled()
