@@ -361,7 +361,6 @@ def child_memory(args) -> dict:
 # --------------------------------------------------------------------------------------------------
 
 def run_profile(args) -> None:
-    import numpy as np
     from engine import runtime
     if args.allocator != "default":
         runtime.tune_allocator()
