@@ -1,0 +1,54 @@
+"""The command line: `python main.py summary|train|evaluate ...`.
+
+It calls the same engine functions as the window. Every error a user can cause is one line on
+stderr naming what is wrong, and exit status 2 — never a traceback. Each command is one module of
+this package with `add_parser(subparsers)` and `run(args)`; `COMMANDS` lists them in help order.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Callable, Optional, Sequence
+
+from ..data import DatasetError
+from ..spec import SpecError
+from . import evaluate, summary, train
+from .common import EXIT_USAGE, PROG, Parser, UserError
+from .summary import format_summary
+
+COMMANDS = (summary, train, evaluate)
+
+__all__ = ["main", "build_parser", "format_summary", "UserError", "EXIT_USAGE"]
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog=PROG, description="CNN Designer: with no command, opens the window.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None,
+         launch_gui: Optional[Callable[[list], int]] = None) -> int:
+    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`), open
+    the window instead — launch_gui(files) — when one is given."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    opens_file = len(argv) == 1 and argv[0].lower().endswith(".json")
+    if launch_gui is not None and (not argv or opens_file):
+        return launch_gui(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        if getattr(args, "lr", "absent") is None:
+            args.lr = train.DEFAULT_LR[args.optimizer]
+        return args.run(args)
+    except (UserError, SpecError, DatasetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # e.g. --save into a folder that doesn't exist
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE

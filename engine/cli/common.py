@@ -1,0 +1,81 @@
+"""What every command shares: the one-line user error, the parser that reports in one line, argument
+types with messages, and the dataset argument."""
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Callable
+
+from ..data import BUILTIN_DATASETS, load_dataset
+
+EXIT_USAGE = 2
+PROG = "main.py"
+DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|FILE.npz"
+
+
+class UserError(Exception):
+    """A problem with what the user asked for; printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + error
+        raise UserError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def percent(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.1f}%"
+
+
+def number(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+
+def positive_int(name: str, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        if value > high:
+            raise argparse.ArgumentTypeError(f"{name} {value:,} is too large (at most {high:,})")
+        return value
+    return parse
+
+
+def learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"learning rate must be a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"learning rate must be a positive number, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"validation fraction must be a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"validation fraction must be from 0 up to (not including) 1, got {text}")
+    return value
+
+
+def seed_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be 0 or more, got {value}")
+    return value
+
+
+def load_dataset_arg(value: str, seed: int):
+    return load_dataset(value, seed=seed if value == "shapes" else None)
+
+

@@ -1,0 +1,32 @@
+"""`evaluate RUN.npz --dataset D`: the test accuracy of saved weights."""
+from __future__ import annotations
+
+import json
+
+from ..network import Network
+from ..train import check_dataset_fits
+from .common import DATASET_METAVAR, load_dataset_arg, number, percent, seed_arg
+
+
+def run(args) -> int:
+    net = Network.load(args.weights)
+    dataset = load_dataset_arg(args.dataset, args.seed)
+    check_dataset_fits(net, dataset)
+    loss, acc = net.evaluate(dataset.x_test, dataset.y_test)
+    if args.json:
+        print(json.dumps({"dataset": dataset.name, "test_accuracy": acc, "test_loss": loss,
+                          "test_examples": len(dataset.y_test)}))
+    else:
+        print(f"test accuracy {percent(acc)} ({round(acc * len(dataset.y_test))}/{len(dataset.y_test)}), "
+              f"test loss {number(loss)} on {dataset.describe()}")
+    return 0
+
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("evaluate", help="report the test accuracy of saved weights")
+    p.add_argument("weights", metavar="RUN.npz")
+    p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR)
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the shapes dataset (0)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=run)

@@ -1,0 +1,78 @@
+"""`train ARCH.json --dataset D`: train a design and report its test accuracy."""
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from ..network import Network
+from ..optim import OPTIMIZERS, make_optimizer
+from ..shapes import summarize
+from ..spec import load_spec
+from ..train import Trainer, check_dataset_fits
+from .common import (DATASET_METAVAR, UserError, fraction, learning_rate, load_dataset_arg, number, percent,
+                     positive_int, seed_arg)
+
+DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
+
+
+def run(args) -> int:
+    spec = load_spec(args.arch)
+    summary = summarize(spec)
+    if not summary.ok:
+        raise UserError(f"{args.arch}: {summary.error}")
+    net = Network.from_spec(spec, seed=args.seed)
+    dataset = load_dataset_arg(args.dataset, args.seed)
+    check_dataset_fits(net, dataset)
+    optimizer = make_optimizer(args.optimizer, args.lr)
+    trainer = Trainer(net, optimizer, batch_size=args.batch_size, seed=args.seed,
+                      validation_fraction=args.validation)
+    progress = sys.stderr if args.json else sys.stdout
+    print(f"training {spec.name or args.arch} ({summary.total_params:,} parameters) on {dataset.describe()}",
+          file=progress, flush=True)
+
+    def on_epoch(info):
+        print(f"epoch {info.epoch}/{info.epochs}  loss {info.train_loss:.4f}  acc {percent(info.train_accuracy)}"
+              f"  val_loss {number(info.val_loss)}  val_acc {percent(info.val_accuracy)}  ({info.seconds:.1f} s)",
+              file=progress, flush=True)
+
+    interrupted = False
+
+    def should_stop():
+        return interrupted
+
+    try:
+        history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=should_stop)
+    except KeyboardInterrupt:
+        raise UserError("interrupted")
+    test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
+    if history.diverged:
+        print(history.message, file=sys.stderr)
+    print(f"test accuracy {percent(test_acc)} ({round(test_acc * len(dataset.y_test))}/{len(dataset.y_test)}), "
+          f"test loss {number(test_loss)}", file=progress, flush=True)
+    if args.save:
+        net.save(args.save)
+        print(f"saved weights and design to {args.save}", file=progress)
+    if args.json:
+        print(json.dumps({"name": spec.name, "dataset": dataset.name, "test_accuracy": test_acc,
+                          "test_loss": test_loss if math.isfinite(test_loss) else None,
+                          "params": summary.total_params, "history": history.to_dict()}, indent=2))
+    return 1 if history.diverged else 0
+
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train an architecture on a dataset and report test accuracy")
+    p.add_argument("arch", metavar="ARCH.json")
+    p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR,
+                   help="built-in digits or shapes, or an .npz with x_train, y_train, x_test, y_test")
+    p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5)
+    p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=64)
+    p.add_argument("--lr", type=learning_rate, default=None, help="learning rate (default 0.001 for adam, "
+                   "0.05 for sgd and momentum)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--validation", type=fraction, default=0.1, help="fraction of training data held out (0.1)")
+    p.add_argument("--seed", type=seed_arg, default=0)
+    p.add_argument("--save", metavar="RUN.npz", help="write the trained weights (with the design) here")
+    p.add_argument("--json", action="store_true", help="print one JSON document at the end (progress on stderr)")
+    p.set_defaults(run=run)
