@@ -21,8 +21,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine.shapes import Summary, summarize
-from engine.spec import (MAX_CHANNELS, MAX_IMAGE_SIDE, InputSpec, NetworkSpec, SpecError,
-                         check_unique_names, validate_layer)
+from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names,
+                         validate_layer)
 
 from . import commands
 from .layers import default_layer
@@ -168,13 +168,7 @@ class DesignDocument(QObject):
 
     def set_input_shape(self, shape, merge: bool = False) -> bool:
         """Set the input volume (n_H, n_W, n_C). Returns False if unchanged; SpecError if invalid."""
-        shape = tuple(shape)
-        if len(shape) != 3:
-            raise SpecError(f"input: shape must be three whole numbers (n_H, n_W, n_C), got {shape!r}")
-        limits = (("n_H", MAX_IMAGE_SIDE), ("n_W", MAX_IMAGE_SIDE), ("n_C", MAX_CHANNELS))
-        for value, (label, high) in zip(shape, limits):
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-                raise SpecError(f"input: {label} must be a whole number from 1 to {high:,}, got {value!r}")
+        shape = check_input_shape(tuple(shape))
         old = tuple(self._spec.input.shape)
         if shape == old:
             return False

@@ -280,13 +280,21 @@ def parse_input(raw: Any) -> InputSpec:
         raise SpecError(f"input: unknown field {unknown[0]!r} (known: shape)")
     if "shape" not in raw:
         raise SpecError("input: field 'shape' is missing (e.g. [32, 32, 3] for n_H, n_W, n_C)")
-    shape = raw["shape"]
+    return InputSpec(check_input_shape(raw["shape"]))
+
+
+def check_input_shape(shape: Any) -> tuple[int, int, int]:
+    """The input volume (n_H, n_W, n_C) as a tuple, or SpecError naming the axis, value and limit.
+
+    The one home of the input's rules: JSON reading and the designer's input editor both call it.
+    Limits: 1 ≤ n_H, n_W ≤ MAX_IMAGE_SIDE and 1 ≤ n_C ≤ MAX_CHANNELS.
+    """
     if not isinstance(shape, (list, tuple)) or len(shape) != 3:
         raise SpecError(f"input: field 'shape' must be three whole numbers [n_H, n_W, n_C], got {shape!r}")
     n_H = _int_field("input", "shape n_H", shape[0], 1, MAX_IMAGE_SIDE)
     n_W = _int_field("input", "shape n_W", shape[1], 1, MAX_IMAGE_SIDE)
     n_C = _int_field("input", "shape n_C", shape[2], 1, MAX_CHANNELS)
-    return InputSpec((n_H, n_W, n_C))
+    return n_H, n_W, n_C
 
 
 def parse_network(doc: Any) -> NetworkSpec:

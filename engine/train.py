@@ -59,25 +59,43 @@ class History:
         return d
 
 
-def check_dataset_fits(net_or_spec, dataset: Dataset) -> None:
-    """DatasetError if the dataset's images or classes don't fit the design, saying what to change."""
+def dataset_shape_problem(net_or_spec, dataset: Dataset) -> str | None:
+    """Why `dataset`'s images (n_H, n_W, n_C) don't fit the design's input, saying what to change;
+    None when they fit."""
     spec = getattr(net_or_spec, "spec", net_or_spec)
     want = tuple(spec.input.shape)
     got = tuple(dataset.image_shape)
-    if want != got:
-        raise DatasetError(
-            f"dataset '{dataset.name}' has {'×'.join(map(str, got))} images but the design's input is "
+    if want == got:
+        return None
+    return (f"dataset '{dataset.name}' has {'×'.join(map(str, got))} images but the design's input is "
             f"{'×'.join(map(str, want))}; set the input to {'×'.join(map(str, got))}")
+
+
+def dataset_fit_problem(net_or_spec, dataset: Dataset) -> str | None:
+    """Why the design can't be trained or evaluated on `dataset` (image shape, class count, label
+    range — the first that fails), saying what to change; None when it fits."""
+    shape_problem = dataset_shape_problem(net_or_spec, dataset)
+    if shape_problem:
+        return shape_problem
+    spec = getattr(net_or_spec, "spec", net_or_spec)
     classes = num_classes_of(spec)
     if dataset.num_classes != classes:
         last = spec.layer_names()[-1]
-        raise DatasetError(
-            f"dataset '{dataset.name}' has {dataset.num_classes} classes but the last layer {last} gives "
-            f"{classes}; set {last}'s units to {dataset.num_classes}")
+        return (f"dataset '{dataset.name}' has {dataset.num_classes} classes but the last layer {last} gives "
+                f"{classes}; set {last}'s units to {dataset.num_classes}")
     for label, y in (("training", dataset.y_train), ("test", dataset.y_test)):
         if len(y) and (int(y.min()) < 0 or int(y.max()) >= classes):
-            raise DatasetError(f"dataset '{dataset.name}': {label} labels run from {int(y.min())} to "
-                               f"{int(y.max())}, outside 0..{classes - 1}")
+            return (f"dataset '{dataset.name}': {label} labels run from {int(y.min())} to "
+                    f"{int(y.max())}, outside 0..{classes - 1}")
+    return None
+
+
+def check_dataset_fits(net_or_spec, dataset: Dataset) -> None:
+    """DatasetError if the dataset's images or classes don't fit the design, saying what to change
+    (the message of `dataset_fit_problem`)."""
+    problem = dataset_fit_problem(net_or_spec, dataset)
+    if problem:
+        raise DatasetError(problem)
 
 
 class Trainer:

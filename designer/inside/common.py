@@ -9,6 +9,7 @@ Colour conventions (the same in every view, so a learner reads them once):
 from __future__ import annotations
 
 import functools
+import html
 import math
 
 import numpy as np
@@ -17,6 +18,8 @@ from PySide6.QtCore import QElapsedTimer, QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import (QGraphicsRectItem, QGraphicsSimpleTextItem, QLabel, QStackedWidget,
                                QVBoxLayout, QWidget)
+
+from engine.train import dataset_shape_problem
 
 # --------------------------------------------------------------------------------------------------
 # Colour
@@ -345,17 +348,17 @@ class InsideView(ThrottledRefresh, QWidget):
         self._show_event_refresh()
 
 
-def input_mismatch(net, dataset, suggest_fix: bool = False) -> str:
-    """"" when ``dataset``'s images have ``net``'s input shape, else the placeholder's explanation (with
-    ``suggest_fix``: also what to change)."""
-    want = tuple(net.input_shape)
-    got = tuple(int(d) for d in dataset.x_test.shape[1:])
-    if want == got:
+def fit_problem_text(problem: str | None) -> str:
+    """The placeholder for an engine fit problem (`engine.train.dataset_fit_problem` and friends):
+    "" for None, else a bold headline over the engine's message, shown as it is."""
+    if not problem:
         return ""
-    got_text, want_text = "×".join(map(str, got)), "×".join(map(str, want))
-    text = (f"<b>The dataset doesn't fit this network.</b><br>‘{dataset.name}’ has {got_text} images but the "
-            f"network's input is {want_text}")
-    return text + (f"; choose a matching dataset or set the input to {got_text}." if suggest_fix else ".")
+    return f"<b>The dataset doesn't fit this network.</b><br>{html.escape(problem)}."
+
+
+def input_mismatch(net, dataset) -> str:
+    """"" when ``dataset``'s images have ``net``'s input shape, else the placeholder saying what to change."""
+    return fit_problem_text(dataset_shape_problem(net, dataset))
 
 
 def snapshot(net):

@@ -227,7 +227,7 @@ class FeatureMapsView(InsideView):
                     "(n_H × n_W × n_C volumes) to show. Add a Conv layer.")
         if ds is None:
             return "<b>No dataset.</b><br>Choose a dataset: its test images are what the maps are made from."
-        mismatch = input_mismatch(net, ds, suggest_fix=True)
+        mismatch = input_mismatch(net, ds)
         if mismatch:
             return mismatch
         if len(ds.x_test) == 0:

@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplit
 
 from engine.inspection import (accuracy_from_confusion, confusion_matrix, misclassified_first,
                             normalize_tiles)
+from engine.train import dataset_fit_problem
 
-from .common import (BACKGROUND, RIGHT, TEXT, WRONG, InsideView, ScaledText, colorize, input_mismatch,
+from .common import (BACKGROUND, RIGHT, TEXT, WRONG, InsideView, ScaledText, colorize, fit_problem_text,
                      make_image_item, snapshot, text_color_for)
 from .export import export_png, make_export_button
 from .image_grid import ImageGrid
@@ -233,13 +234,9 @@ class PredictionsView(InsideView):
                     "images, the mistakes first, and the confusion matrix.")
         if ds is None:
             return "<b>No dataset.</b><br>Choose a dataset: the predictions are made on its test images."
-        mismatch = input_mismatch(net, ds)
+        mismatch = fit_problem_text(dataset_fit_problem(net, ds))
         if mismatch:
             return mismatch
-        if net.num_classes != ds.num_classes:
-            return (f"<b>The dataset doesn't fit this network.</b><br>‘{ds.name}’ has {ds.num_classes} classes "
-                    f"but the network predicts {net.num_classes}; set the last layer's units to "
-                    f"{ds.num_classes}.")
         if len(ds.x_test) == 0:
             return f"<b>‘{ds.name}’ has no test images.</b>"
         return ""
