@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from engine.shapes import format_shape
+from engine.shapes import format_shape, row_status
 
 from .document import DesignDocument
+from .roles import KindRole, LayerIndexRole, StateRole
 from .row_sync import LayerRowsMixin
 from .icons import kind_icon
 from .layers import TITLES, describe, describe_input
 
-LayerIndexRole = Qt.ItemDataRole.UserRole + 1  # position in spec.layers; −1 for the input row
-KindRole = Qt.ItemDataRole.UserRole + 2
-StateRole = Qt.ItemDataRole.UserRole + 3       # "ok", "error", "blocked"
 MIME_TYPE = "application/x-cnn-designer-layer-row"
 
 ERROR_FOREGROUND = QColor("#b3261e")
@@ -46,10 +44,8 @@ def build_rows(document: DesignDocument) -> list[ListRow]:
     for layer, row in zip(spec.layers, summary.rows[1:]):
         text = f"{row.name} — {describe(layer)}"
         title = TITLES.get(layer.type, layer.type)
-        if row.error:
-            state, tip = "error", f"{row.name} ({title.lower()}) cannot work: {row.error}"
-        elif row.output_shape is None:
-            state, tip = "blocked", f"{row.name} ({title.lower()}): not computed until {row.blocked_by} is fixed."
+        if row_status(row):
+            state, tip = ("error" if row.error else "blocked"), row_status(row, long=True)
         else:
             state = "ok"
             tip = (f"{row.name} ({title.lower()}): output {format_shape(row.output_shape)}, "

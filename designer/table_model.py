@@ -6,7 +6,8 @@ Summary says — no shape arithmetic here.
 
 Roles: DisplayRole (formatted text, thousands separators), ToolTipRole, ForegroundRole /
 BackgroundRole (red for a layer that cannot work, grey for the rows it blocks),
-TextAlignmentRole, FontRole (bold totals), and RawValueRole (the unformatted number or shape).
+TextAlignmentRole, FontRole (bold totals), and the designer's own roles (`designer.roles`): StateRole,
+KindRole, LayerIndexRole and RawValueRole (the unformatted number or shape).
 """
 from __future__ import annotations
 
@@ -15,15 +16,12 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from engine.shapes import Summary, format_shape
+from engine.shapes import Summary, format_shape, row_status
 
 from .document import DesignDocument
+from .roles import KindRole, LayerIndexRole, RawValueRole, StateRole
 from .row_sync import LayerRowsMixin
 
-RawValueRole = Qt.ItemDataRole.UserRole + 1
-RowKindRole = Qt.ItemDataRole.UserRole + 2   # "input", "conv", ..., or "total"
-LayerIndexRole = Qt.ItemDataRole.UserRole + 3  # position in spec.layers; −1 input; None totals
-StateRole = Qt.ItemDataRole.UserRole + 4       # "ok", "error", "blocked" or "total"
 
 COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_FORMULA = range(6)
 HEADERS = ("Layer", "Activation shape", "Activation size", "# parameters", "MACs", "Formula")
@@ -100,7 +98,7 @@ def _with_cells(row: TableRow) -> TableRow:
     common = dict(_style(row.state, row.kind))
     common[_TOOLTIP] = row.tooltip
     common[StateRole] = row.state
-    common[RowKindRole] = row.kind
+    common[KindRole] = row.kind
     common[LayerIndexRole] = row.layer_index
     cells = []
     for column, (text, raw) in enumerate(zip(row.texts, row.raw)):
@@ -117,17 +115,11 @@ def _with_cells(row: TableRow) -> TableRow:
 def build_rows(summary: Summary) -> list[TableRow]:
     rows: list[TableRow] = []
     for row in summary.rows:
-        if row.error:
-            message = f"⚠ {row.error}"
-            texts = (row.name, DASH, DASH, DASH, DASH, message)
-            tip = f"{row.name} cannot work: {row.error}"
-            state = "error"
-        elif row.output_shape is None:
-            reason = f"needs {row.blocked_by} fixed first" if row.blocked_by else "cannot be computed"
-            texts = (row.name, DASH, DASH, DASH, DASH, reason)
-            tip = f"{row.name}: not computed — the layer {row.blocked_by} above it cannot work." \
-                if row.blocked_by else f"{row.name}: not computed."
-            state = "blocked"
+        status = row_status(row)
+        if status:
+            texts = (row.name, DASH, DASH, DASH, DASH, status)
+            tip = row_status(row, long=True)
+            state = "error" if row.error else "blocked"
         else:
             texts = (row.name, format_shape(row.output_shape), _count(row.activation_size),
                      _count(row.params), _count(row.macs), row.formula)

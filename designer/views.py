@@ -6,7 +6,8 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle, QStyledItemDelegate,
                                QStyleOptionViewItem, QTableView)
 
-from . import layer_model, table_model
+from . import layer_model
+from .roles import StateRole
 from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE
 
 SELECTION = QColor("#cfe2fa")
@@ -57,7 +58,7 @@ class LayerListView(QListView):
         self.setSpacing(1)
         self.setToolTip("The network, input first. Click a layer to edit it; drag to reorder; "
                         "Delete removes it.")
-        self.setItemDelegate(StateColorDelegate(layer_model.StateRole, self))
+        self.setItemDelegate(StateColorDelegate(StateRole, self))
 
     def dropEvent(self, event):
         """Reorder: the dragged layer lands above or below the row under the cursor.
@@ -138,7 +139,7 @@ class ShapeTableView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 12)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setItemDelegate(StateColorDelegate(table_model.StateRole, self))
+        self.setItemDelegate(StateColorDelegate(StateRole, self))
         # Room between a right-aligned number and the left-aligned text of the next column.
         self.setStyleSheet("QTableView::item { padding-left: 6px; padding-right: 10px; }")
         self._fit_timer = QTimer(self)

@@ -231,3 +231,20 @@ def summarize(spec: NetworkSpec) -> Summary:
         else:
             shape = row.output_shape
     return Summary(rows)
+
+
+def row_status(row: SummaryRow, *, long: bool = False) -> str:
+    """What a table says instead of numbers for a row that cannot be computed; "" for a computed row.
+
+    The one wording the command line, the designer's shape table and its layer list share:
+    short (a table cell)      "ERROR: <reason>"             / "(not computed: CONV1 above has an error)"
+    long  (a tooltip)         "CONV2 cannot work: <reason>" / "POOL2: not computed until CONV2 above it is fixed."
+    """
+    if row.error:
+        return f"{row.name} cannot work: {row.error}" if long else f"ERROR: {row.error}"
+    if row.computable:
+        return ""
+    above = row.blocked_by or "a layer"
+    if long:
+        return f"{row.name}: not computed until {above} above it is fixed."
+    return f"(not computed: {above} above has an error)"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..shapes import Summary, format_shape, summarize
+from ..shapes import Summary, format_shape, row_status, summarize
 from ..spec import load_spec
 from .common import UserError
 
@@ -13,10 +13,9 @@ def format_summary(summary: Summary, title: str | None = None) -> str:
     header = ("Layer", "Activation shape", "Activation size", "# parameters", "MACs", "Formula")
     rows = []
     for row in summary.rows:
-        if row.error:
-            rows.append((row.name, "—", "—", "—", "—", f"ERROR: {row.error}"))
-        elif not row.computable:
-            rows.append((row.name, "—", "—", "—", "—", f"(not computed: {row.blocked_by} above has an error)"))
+        status = row_status(row)
+        if status:
+            rows.append((row.name, "—", "—", "—", "—", status))
         else:
             rows.append((row.name, format_shape(row.output_shape), f"{row.activation_size:,}", f"{row.params:,}",
                          f"{row.macs:,}", row.formula))

@@ -6,6 +6,7 @@ import pytest
 from designer.document import DesignDocument, blank_spec
 from designer.presets import load_preset
 from engine import ConvSpec, DenseSpec, PoolSpec, SpecError, summarize
+from engine.spec import check_input_shape
 
 
 @pytest.fixture
@@ -256,3 +257,12 @@ def test_insert_layer_validates(doc):
 def test_blank_spec():
     spec = blank_spec()
     assert spec.input.shape == (32, 32, 3) and spec.layers == []
+
+
+@pytest.mark.parametrize("shape", [(0, 32, 3), (32, 32), (32, 5000, 3), (32, 32, 99999), (32.0, 32, 3)])
+def test_a_bad_input_shape_gives_the_engine_message(doc, shape):
+    with pytest.raises(SpecError) as engine_says:
+        check_input_shape(shape)
+    with pytest.raises(SpecError) as document_says:
+        doc.set_input_shape(shape)
+    assert str(document_says.value) == str(engine_says.value)

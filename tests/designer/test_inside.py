@@ -1,6 +1,7 @@
 """The inside views: filter playground, learned filters, feature maps, predictions (pytest-qt, offscreen)."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from engine import Adam, Network, NetworkSpec, Trainer, load_dataset, load_spec, summarize
 from engine.functional import conv2d
 from engine.inspection import to_grey
+from engine.train import dataset_fit_problem, dataset_shape_problem
 from designer.inside import (FeatureMapsView, FilterPlayground, InsideTabs, LearnedFiltersView,
                              PredictionsView)
 from designer.inside import common
@@ -478,3 +480,16 @@ def test_inside_tabs_forward_and_link(qtbot, trained_digits_net, digits):
     tabs.show_test_image(3)
     assert tabs.currentWidget() is tabs.feature_maps and tabs.feature_maps.image_index() == 3
     assert tabs.predictions.confusion_matrix().sum() == len(digits.y_test)
+
+
+def test_views_show_the_engine_fit_message(qtbot, lenet, shapes, digits):
+    predictions, feature_maps = PredictionsView(), FeatureMapsView()
+    qtbot.addWidget(predictions)
+    qtbot.addWidget(feature_maps)
+    for view in (predictions, feature_maps):
+        view.set_network(lenet)
+    predictions.set_dataset(shapes)              # the shape fits, the classes don't
+    assert html.escape(dataset_fit_problem(lenet, shapes)) in predictions.placeholder_text()
+    for view in (predictions, feature_maps):
+        view.set_dataset(digits)                 # 8×8×1 images for a 32×32×3 input
+        assert html.escape(dataset_shape_problem(lenet, digits)) in view.placeholder_text()

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from engine import NetworkSpec, load_spec, summarize
-from engine.shapes import conv_output_size, format_shape
+from engine.shapes import conv_output_size, format_shape, row_status
 from engine.spec import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, PoolSpec
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
@@ -121,3 +121,15 @@ def test_generated_names_follow_the_course_numbering():
 def test_empty_design_has_only_the_input_row():
     summary = summarize(NetworkSpec())
     assert [r.name for r in summary.rows] == ["Input"] and summary.ok and summary.total_params == 0
+
+
+def test_row_status_short_and_long_wording():
+    spec = NetworkSpec.from_dict({"format": "cnn-designer/1", "input": {"shape": [14, 14, 6]}, "layers": [
+        {"type": "conv", "name": "CONV2", "filters": 16, "size": 20},
+        {"type": "pool", "name": "POOL2", "size": 2, "stride": 2}]})
+    input_row, broken, blocked = summarize(spec).rows
+    assert row_status(input_row) == "" and row_status(input_row, long=True) == ""
+    assert row_status(broken) == f"ERROR: {broken.error}"
+    assert row_status(broken, long=True) == f"CONV2 cannot work: {broken.error}"
+    assert row_status(blocked) == "(not computed: CONV2 above has an error)"
+    assert row_status(blocked, long=True) == "POOL2: not computed until CONV2 above it is fixed."

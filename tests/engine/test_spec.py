@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine import NetworkSpec, SpecError, load_spec, save_spec
-from engine.spec import FORMAT, ConvSpec
+from engine.spec import FORMAT, MAX_CHANNELS, MAX_IMAGE_SIDE, ConvSpec, check_input_shape, parse_input
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 
@@ -108,3 +108,29 @@ def test_copy_is_independent():
     other.layers[0].filters = 99
     other.input.shape = (8, 8, 1)
     assert spec.layers[0] == ConvSpec(8, 5) and spec.input.shape == (32, 32, 3)
+
+
+# ----- the input's rules: one function for JSON and the designer ------------------------------------
+
+@pytest.mark.parametrize("shape, words", [
+    ((32, 32), ["three whole numbers"]),
+    ((0, 32, 3), ["shape n_H", "must be positive", "0"]),
+    ((32, 5000, 3), ["shape n_W", "5,000", f"at most {MAX_IMAGE_SIDE:,}"]),
+    ((32, 32, MAX_CHANNELS + 1), ["shape n_C", f"at most {MAX_CHANNELS:,}"]),
+    ((32.0, 32, 3), ["shape n_H", "whole number"]),
+    ((True, 32, 3), ["shape n_H", "whole number"]),
+])
+def test_check_input_shape_gives_the_same_message_as_reading_json(shape, words):
+    with pytest.raises(SpecError) as direct:
+        check_input_shape(shape)
+    with pytest.raises(SpecError) as from_json:
+        parse_input({"shape": shape})
+    assert str(direct.value) == str(from_json.value)
+    assert str(direct.value).startswith("input: ")
+    for word in words:
+        assert word in str(direct.value)
+
+
+def test_check_input_shape_accepts_the_limits_and_returns_a_tuple():
+    assert check_input_shape([MAX_IMAGE_SIDE, 1, MAX_CHANNELS]) == (MAX_IMAGE_SIDE, 1, MAX_CHANNELS)
+    assert check_input_shape((39, 39, 3)) == (39, 39, 3)

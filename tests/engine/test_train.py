@@ -6,6 +6,7 @@ import pytest
 
 from engine import SGD, Adam, DatasetError, Network, Trainer, load_dataset, load_spec
 from engine.data import Dataset
+from engine.train import check_dataset_fits, dataset_fit_problem, dataset_shape_problem
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 
@@ -111,3 +112,28 @@ def test_adam_first_step_moves_each_weight_by_lr():
     params = {"w": np.array([1.0, -2.0])}
     Adam(lr=0.1).step(params, {"w": np.array([3.0, -0.001])})
     np.testing.assert_allclose(params["w"], [0.9, -1.9], rtol=1e-6)
+
+
+def test_dataset_fit_problem_is_the_message_check_dataset_fits_raises():
+    lenet = load_spec(PRESETS / "lenet5.json")
+    digits, shapes = load_dataset("digits"), load_dataset("shapes")
+    assert dataset_fit_problem(_digits_net(), digits) is None
+    assert dataset_shape_problem(lenet, shapes) is None      # 32×32×3 images: the shape fits ...
+    problem = dataset_fit_problem(lenet, shapes)             # ... the 4 classes don't
+    assert problem == "dataset 'shapes' has 4 classes but the last layer Softmax gives 10; set Softmax's units to 4"
+    with pytest.raises(DatasetError) as raised:
+        check_dataset_fits(lenet, shapes)
+    assert str(raised.value) == problem
+    shape_problem = dataset_shape_problem(lenet, digits)
+    assert shape_problem == ("dataset 'digits' has 8×8×1 images but the design's input is 32×32×3; "
+                             "set the input to 8×8×1")
+    assert dataset_fit_problem(lenet, digits) == shape_problem   # the shape is reported first
+
+
+def test_dataset_fit_problem_names_labels_outside_the_classes():
+    net = _digits_net()
+    full = load_dataset("digits")
+    y_test = full.y_test.copy()
+    y_test[0] = 12
+    ds = Dataset("odd", full.x_train, full.y_train, full.x_test, y_test, full.class_names)
+    assert dataset_fit_problem(net, ds) == "dataset 'odd': test labels run from 0 to 12, outside 0..9"
