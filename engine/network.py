@@ -63,7 +63,6 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.output_kind = output_kind(self.spec)
         self.params = params
-        self.last_logits = None
         self._dropout_rng = _RngHolder(seed + 1)
         self.layers = self._build_layers()
         self._replicas: list[list] = []   # more layer stacks on the same params, one per batch part
@@ -208,18 +207,23 @@ class Network:
 
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
         """Training-mode forward and backward: (mean loss J, grads with the keys of params)."""
+        loss, grads, _ = self.train_step(x, y)
+        return loss, grads
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict, np.ndarray]:
+        """:meth:`loss_and_grads` that also returns the training-mode logits (m, k) it computed, so a
+        trainer can count correct predictions without a second forward pass: (loss, grads, logits)."""
         x = self._check_input(x)
         with runtime.single_threaded_blas():
-            return self._loss_and_grads(x, y, self._parts(len(x), training=True))
+            return self._train_step(x, y, self._parts(len(x), training=True))
 
-    def _loss_and_grads(self, x, y, parts):
+    def _train_step(self, x, y, parts):
         if parts is None:
             logits = self._run_forward(self.layers, x, True)
-            self.last_logits = logits  # lets the Trainer count correct predictions without a second pass
             loss, dout = self.loss_from_logits(logits, y)
             grads: dict[str, np.ndarray] = {}
             self._run_backward(self.layers, dout, grads)
-            return float(loss), grads
+            return float(loss), grads, logits
 
         # Split batch: each part runs forward and backward through its own layer stack (the caches differ,
         # the weights are the same arrays). The loss and its gradient are computed once on the whole
@@ -230,7 +234,6 @@ class Network:
         logits = np.concatenate(runtime.run_parallel([
             (lambda layers=layers, s=s, e=e: self._run_forward(layers, x[s:e], True))
             for layers, (s, e) in zip(stacks, parts)]))
-        self.last_logits = logits
         loss, dout = self.loss_from_logits(logits, y)
         part_grads = [{} for _ in parts]
         runtime.run_parallel([
@@ -240,7 +243,7 @@ class Network:
         for other in part_grads[1:]:
             for key, value in grads.items():
                 value += other[key]
-        return float(loss), grads
+        return float(loss), grads, logits
 
     def _preset_dropout_masks(self, stacks, parts, m: int) -> None:
         """Draw each dropout layer's mask for the whole batch, in layer order — the draws an unsplit

@@ -193,3 +193,26 @@ def test_split_batch_equals_the_whole_batch(split_batches, monkeypatch):
     np.testing.assert_allclose(net.forward(x), split_logits, rtol=1e-12)
     for key in whole_grads:
         np.testing.assert_allclose(split_grads[key], whole_grads[key], rtol=1e-10, atol=1e-14)
+
+
+def test_train_step_returns_the_logits_of_its_forward_pass():
+    spec = load_spec(PRESETS / "digits_net.json")
+    net = Network.from_spec(spec, seed=1, dtype=np.float64)
+    rng = np.random.default_rng(4)
+    x, y = rng.random((16, 8, 8, 1)), rng.integers(0, 10, 16)
+    loss, grads, logits = net.train_step(x, y)
+    assert logits.shape == (16, 10)
+    np.testing.assert_allclose(logits, net.forward(x), rtol=1e-12)     # no dropout: training = inference
+    assert loss == pytest.approx(net.loss_from_logits(logits, y)[0], rel=1e-12)
+    same_loss, same_grads = net.loss_and_grads(x, y)
+    assert same_loss == loss and same_grads.keys() == grads.keys() == net.params.keys()
+    assert not hasattr(net, "last_logits")
+
+
+def test_split_train_step_returns_the_whole_batch_logits(split_batches):
+    net = Network.from_spec(load_spec(PRESETS / "lenet5.json"), seed=3, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((24, 32, 32, 3)), rng.integers(0, 10, 24)
+    assert net._parts(24) is not None
+    _, _, logits = net.train_step(x, y)
+    np.testing.assert_allclose(logits, net.forward(x), rtol=1e-12)

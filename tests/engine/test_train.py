@@ -111,3 +111,13 @@ def test_adam_first_step_moves_each_weight_by_lr():
     params = {"w": np.array([1.0, -2.0])}
     Adam(lr=0.1).step(params, {"w": np.array([3.0, -0.001])})
     np.testing.assert_allclose(params["w"], [0.9, -1.9], rtol=1e-6)
+
+
+def test_train_accuracy_counts_the_predictions_of_each_trained_batch():
+    # SGD with lr 0 leaves the weights as they are, so every batch's predictions are the fixed network's:
+    # the epoch's training accuracy must equal evaluate()'s accuracy on the same (training) examples.
+    net = _digits_net(seed=2)
+    ds = load_dataset("digits")
+    history = Trainer(net, SGD(1e-300), batch_size=50, seed=0, validation_fraction=0).fit(ds, epochs=1)
+    _, accuracy = net.evaluate(ds.x_train, ds.y_train)
+    assert history.train_accuracy[0] == pytest.approx(accuracy, abs=1e-12)
