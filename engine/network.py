@@ -97,6 +97,7 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.output_kind = output_kind(self.spec)
         self.params = params
+        self.seed = seed
         self._dropout_rng = _RngHolder(seed + 1)
         self.layers = self._build_layers()
         self._replicas: list[list] = []   # more layer stacks on the same params, one per batch part
@@ -386,6 +387,9 @@ class Network:
         return fresh
 
     def copy(self) -> "Network":
-        """An independent network with the same design and equal weights."""
-        return Network(self.spec, {k: v.copy() for k, v in self.params.items()}, self.dtype)
+        """An independent network with the same design, equal weights, the same seed and the dropout
+        stream where this one's is (a run continued on the copy draws the masks this one would)."""
+        clone = Network(self.spec, {k: v.copy() for k, v in self.params.items()}, self.dtype, self.seed)
+        clone._dropout_rng.rng.bit_generator.state = self._dropout_rng.rng.bit_generator.state
+        return clone
 

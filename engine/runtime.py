@@ -246,15 +246,17 @@ def run_parallel(tasks):
     global _pool
     if len(tasks) == 1:
         return [tasks[0]()]
-    with _pool_lock:
-        if _pool is None or _pool._max_workers < len(tasks) - 1:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=max(1, get_num_threads() - 1, len(tasks) - 1),
-                                       thread_name_prefix="cnn-engine")
-        pool = _pool
     with single_threaded_blas():
-        futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks[:-1]]
+        # Fetching the pool and submitting to it is one step under the lock: set_num_threads (or another
+        # run_parallel replacing the pool) shuts the old pool down, which refuses new work but finishes
+        # the work already submitted.
+        with _pool_lock:
+            if _pool is None or _pool._max_workers < len(tasks) - 1:
+                if _pool is not None:
+                    _pool.shutdown(wait=False)
+                _pool = ThreadPoolExecutor(max_workers=max(1, get_num_threads() - 1, len(tasks) - 1),
+                                           thread_name_prefix="cnn-engine")
+            futures = [_pool.submit(contextvars.copy_context().run, task) for task in tasks[:-1]]
         error = None
         try:
             last = tasks[-1]()

@@ -292,3 +292,20 @@ def test_load_rejects_a_text_file_and_pickled_objects(tmp_path):
 
 def net_shape(key):
     return Network.from_spec(load_spec(PRESETS / "digits_net.json")).params[key].shape
+
+
+def test_copy_keeps_the_seed_and_the_dropout_stream():
+    spec = _spec((6, 6, 1), ConvSpec(3, 3), DropoutSpec(0.5), DenseSpec(3, "softmax"))
+    net = Network.from_spec(spec, seed=7, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 6, 6, 1)), rng.integers(0, 3, 8)
+    net.train_step(x, y)                       # the dropout stream has moved on
+    clone = net.copy()
+    assert clone.seed == net.seed == 7
+    loss, grads, _ = net.train_step(x, y)
+    clone_loss, clone_grads, _ = clone.train_step(x, y)
+    assert clone_loss == loss                  # the same dropout masks
+    for key in grads:
+        np.testing.assert_array_equal(clone_grads[key], grads[key])
+    clone.params["CONV1.W"] += 1.0             # still independent weights
+    assert not np.array_equal(clone.params["CONV1.W"], net.params["CONV1.W"])
