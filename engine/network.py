@@ -46,6 +46,40 @@ def num_classes_of(spec: NetworkSpec) -> int:
     """Classes the design predicts: the softmax units, or 2 for a single sigmoid unit."""
     return 2 if output_kind(spec) == "sigmoid" else spec.layers[-1].units
 
+_WEIGHT_DTYPES = ("float32", "float64")
+
+
+def _read_npz(path: Path, label: str) -> dict:
+    """Every array of an .npz without unpickling anything; SpecError in plain words otherwise."""
+    not_weights = f"{label}: not a CNN Designer weights file (.npz)"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):        # a single .npy array
+                raise SpecError(f"{not_weights}: it holds one bare array")
+            return {key: data[key] for key in data.files}
+    except ValueError as exc:
+        # NumPy refuses object arrays (Python objects, pickled) without allow_pickle; they are never loaded.
+        if "pickle" in str(exc) or "Object arrays" in str(exc):
+            raise SpecError(f"{not_weights}: it holds Python objects, which are never loaded") from None
+        raise SpecError(f"{not_weights}: the file's contents are not NumPy arrays") from None
+    except (OSError, zipfile.BadZipFile, EOFError, KeyError):
+        raise SpecError(f"{not_weights}: the file is unreadable or damaged") from None
+
+
+def _json_entry(array: np.ndarray, label: str, what: str):
+    """The JSON document stored as a 0-d string array; SpecError naming `what` if it isn't one."""
+    if array.shape != () or array.dtype.kind not in "US":
+        raise SpecError(f"{label}: {what} is damaged (not a JSON text)")
+    try:
+        return json.loads(str(array[()]))
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{label}: {what} is damaged ({exc.msg})") from None
+
+
+def _kind_name(dtype: np.dtype) -> str:
+    return {"U": "text", "S": "bytes", "O": "Python objects", "c": "complex numbers",
+            "M": "dates", "m": "time spans"}.get(dtype.kind, f"{dtype} values")
+
 
 class _RngHolder:
     """Lets dropout layers share one generator that the network can reseed."""
@@ -63,7 +97,7 @@ class Network:
         self.dtype = np.dtype(dtype)
         self.output_kind = output_kind(self.spec)
         self.params = params
-        self.last_logits = None
+        self.seed = seed
         self._dropout_rng = _RngHolder(seed + 1)
         self.layers = self._build_layers()
         self._replicas: list[list] = []   # more layer stacks on the same params, one per batch part
@@ -208,18 +242,23 @@ class Network:
 
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
         """Training-mode forward and backward: (mean loss J, grads with the keys of params)."""
+        loss, grads, _ = self.train_step(x, y)
+        return loss, grads
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, dict, np.ndarray]:
+        """:meth:`loss_and_grads` that also returns the training-mode logits (m, k) it computed, so a
+        trainer can count correct predictions without a second forward pass: (loss, grads, logits)."""
         x = self._check_input(x)
         with runtime.single_threaded_blas():
-            return self._loss_and_grads(x, y, self._parts(len(x), training=True))
+            return self._train_step(x, y, self._parts(len(x), training=True))
 
-    def _loss_and_grads(self, x, y, parts):
+    def _train_step(self, x, y, parts):
         if parts is None:
             logits = self._run_forward(self.layers, x, True)
-            self.last_logits = logits  # lets the Trainer count correct predictions without a second pass
             loss, dout = self.loss_from_logits(logits, y)
             grads: dict[str, np.ndarray] = {}
             self._run_backward(self.layers, dout, grads)
-            return float(loss), grads
+            return float(loss), grads, logits
 
         # Split batch: each part runs forward and backward through its own layer stack (the caches differ,
         # the weights are the same arrays). The loss and its gradient are computed once on the whole
@@ -230,7 +269,6 @@ class Network:
         logits = np.concatenate(runtime.run_parallel([
             (lambda layers=layers, s=s, e=e: self._run_forward(layers, x[s:e], True))
             for layers, (s, e) in zip(stacks, parts)]))
-        self.last_logits = logits
         loss, dout = self.loss_from_logits(logits, y)
         part_grads = [{} for _ in parts]
         runtime.run_parallel([
@@ -240,7 +278,7 @@ class Network:
         for other in part_grads[1:]:
             for key, value in grads.items():
                 value += other[key]
-        return float(loss), grads
+        return float(loss), grads, logits
 
     def _preset_dropout_masks(self, stacks, parts, m: int) -> None:
         """Draw each dropout layer's mask for the whole batch, in layer order — the draws an unsplit
@@ -302,45 +340,56 @@ class Network:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Network":
-        """Weights and design from a file written by `save`; problems → SpecError naming the file."""
+        """Weights and design from a file written by `save`.
+
+        Any problem with the file (missing, not an .npz, a damaged entry, weights that are not numbers,
+        NaN or infinite weights, shapes the design doesn't have) → SpecError: one line naming the file.
+        """
         path = Path(path)
         label = path.name
         if not path.is_file():
             raise SpecError(f"{path}: no such weights file")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise SpecError(f"{label}: not a CNN Designer weights file (.npz): {exc}") from None
+        arrays = _read_npz(path, label)
         if _SPEC_KEY not in arrays or _META_KEY not in arrays:
             raise SpecError(f"{label}: not a CNN Designer weights file (it holds no design); "
                             "save weights from the app or with `main.py train --save`")
-        try:
-            meta = json.loads(str(arrays.pop(_META_KEY)))
-            spec_doc = json.loads(str(arrays.pop(_SPEC_KEY)))
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"{label}: the stored design is damaged ({exc.msg})") from None
+        meta = _json_entry(arrays.pop(_META_KEY), label, "the weights file's header")
+        spec_doc = _json_entry(arrays.pop(_SPEC_KEY), label, "the stored design")
+        if not isinstance(meta, dict):
+            raise SpecError(f"{label}: the weights file's header is damaged (not a JSON object)")
         if meta.get("format") != WEIGHTS_FORMAT:
             raise SpecError(f"{label}: unknown weights format {meta.get('format')!r}; this version reads "
                             f"{WEIGHTS_FORMAT!r}")
+        dtype = meta.get("dtype", "float32")
+        if dtype not in _WEIGHT_DTYPES:
+            raise SpecError(f"{label}: the weights file's header is damaged: dtype {dtype!r} is not one of "
+                            f"{', '.join(_WEIGHT_DTYPES)}")
         try:
             spec = NetworkSpec.from_dict(spec_doc)
         except SpecError as exc:
             raise SpecError(f"{label}: the stored design is invalid: {exc}") from None
-        dtype = np.dtype(meta.get("dtype", "float32"))
-        fresh = cls.from_spec(spec, dtype=dtype)
+        fresh = cls.from_spec(spec, dtype=np.dtype(dtype))
         for key, value in fresh.params.items():
             if key not in arrays:
                 raise SpecError(f"{label}: weights for {key} are missing")
-            if arrays[key].shape != value.shape:
-                raise SpecError(f"{label}: {key} has shape {arrays[key].shape}, the design needs {value.shape}")
-            fresh.params[key][...] = arrays[key]
+            stored = arrays[key]
+            if stored.shape != value.shape:
+                raise SpecError(f"{label}: {key} has shape {stored.shape}, the design needs {value.shape}")
+            if stored.dtype.kind not in "biuf":
+                raise SpecError(f"{label}: {key} holds {_kind_name(stored.dtype)}, not numbers")
+            if not np.isfinite(stored).all():
+                raise SpecError(f"{label}: {key} holds NaN or infinite values; the run that saved it had "
+                                "diverged")
+            value[...] = stored
         extra = sorted(set(arrays) - set(fresh.params))
         if extra:
             raise SpecError(f"{label}: holds weights the design has no layer for: {', '.join(extra)}")
         return fresh
 
     def copy(self) -> "Network":
-        """An independent network with the same design and equal weights."""
-        return Network(self.spec, {k: v.copy() for k, v in self.params.items()}, self.dtype)
+        """An independent network with the same design, equal weights, the same seed and the dropout
+        stream where this one's is (a run continued on the copy draws the masks this one would)."""
+        clone = Network(self.spec, {k: v.copy() for k, v in self.params.items()}, self.dtype, self.seed)
+        clone._dropout_rng.rng.bit_generator.state = self._dropout_rng.rng.bit_generator.state
+        return clone
 

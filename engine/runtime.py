@@ -63,6 +63,16 @@ def tune_allocator(mmap_threshold: int = 256 * 1024 * 1024, trim_threshold: int 
 # BLAS threads (OpenBLAS, as bundled with NumPy's wheels), found and set through ctypes
 # --------------------------------------------------------------------------------------------------
 
+# Why ctypes and not threadpoolctl (measured with threadpoolctl 3.8.0, NumPy 2.4.6 / OpenBLAS 0.3.31, Python
+# 3.11): OpenBLAS's thread count is one process-wide setting, so `threadpool_limits(1)` entered in a worker
+# thread does limit the BLAS calls of that thread and of the engine's pool threads (both saw 1), like the
+# code below. But (1) it costs ~340 µs per enter/exit (it rescans the loaded libraries each time; a reused
+# ThreadpoolController.limit costs ~6 µs) against ~2 µs here, paid on every forward and every training
+# step; (2) it has no notion of overlapping use from two threads (the window's inference while the worker
+# trains): when the first block to enter leaves while the second is still inside, it restores the old
+# count under the second block's feet (the second then ran with 2 BLAS threads), and after both left the
+# process stayed at 1 thread for good. The depth count below makes the first to enter save and the last
+# to leave restore.
 class _OpenBLAS:
     """get/set of OpenBLAS's thread count for every OpenBLAS loaded in the process (NumPy's, SciPy's)."""
 
@@ -246,15 +256,17 @@ def run_parallel(tasks):
     global _pool
     if len(tasks) == 1:
         return [tasks[0]()]
-    with _pool_lock:
-        if _pool is None or _pool._max_workers < len(tasks) - 1:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=max(1, get_num_threads() - 1, len(tasks) - 1),
-                                       thread_name_prefix="cnn-engine")
-        pool = _pool
     with single_threaded_blas():
-        futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks[:-1]]
+        # Fetching the pool and submitting to it is one step under the lock: set_num_threads (or another
+        # run_parallel replacing the pool) shuts the old pool down, which refuses new work but finishes
+        # the work already submitted.
+        with _pool_lock:
+            if _pool is None or _pool._max_workers < len(tasks) - 1:
+                if _pool is not None:
+                    _pool.shutdown(wait=False)
+                _pool = ThreadPoolExecutor(max_workers=max(1, get_num_threads() - 1, len(tasks) - 1),
+                                           thread_name_prefix="cnn-engine")
+            futures = [_pool.submit(contextvars.copy_context().run, task) for task in tasks[:-1]]
         error = None
         try:
             last = tasks[-1]()

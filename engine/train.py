@@ -155,7 +155,7 @@ class Trainer:
                 xb, yb = x_train[index], y_train[index]
                 # A diverging run overflows on its way to NaN; that is reported below, not warned about.
                 with np.errstate(over="ignore", invalid="ignore"):
-                    loss, grads = self.net.loss_and_grads(xb, yb)
+                    loss, grads, logits = self.net.train_step(xb, yb)
                 iteration += 1
                 if not math.isfinite(loss):
                     for key, value in last_good.items():
@@ -171,7 +171,7 @@ class Trainer:
                 history.batch_loss.append(loss)
                 loss_sum += loss * len(index)
                 seen += len(index)
-                correct += self._batch_correct(yb)
+                correct += int(np.sum(self.net.classes_from_logits(logits) == yb))
                 if on_batch is not None:
                     on_batch(BatchInfo(epoch, epochs, batch, batches, iteration, total, loss))
             val_loss, val_acc = self.net.evaluate(x_val, y_val) if len(x_val) else (float("nan"), float("nan"))
@@ -184,7 +184,3 @@ class Trainer:
                 on_epoch(EpochInfo(epoch, epochs, loss_sum / seen, correct / seen, val_loss, val_acc,
                                    time.perf_counter() - started))
         return history
-
-    def _batch_correct(self, yb: np.ndarray) -> int:
-        """Correct predictions of the batch just trained on, from the logits the forward pass kept."""
-        return int(np.sum(self.net.classes_from_logits(self.net.last_logits) == yb))

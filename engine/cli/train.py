@@ -1,9 +1,18 @@
-"""`train ARCH.json --dataset D`: train a design and report its test accuracy."""
+"""`train ARCH.json --dataset D`: train a design and report its test accuracy.
+
+Ctrl-C while training is a graceful stop: the loop ends before its next batch, the weights as they are
+(every finished epoch, and the batches of the current one) are evaluated on the test set and written to
+``--save``, and the command exits with status 130 (128 + SIGINT, what shells report for a command ended by
+Ctrl-C) after one line on stderr saying it was interrupted. A second Ctrl-C aborts at once (exit 2).
+"""
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import signal
 import sys
+import threading
 
 from ..network import Network
 from ..optim import OPTIMIZERS, make_optimizer
@@ -14,6 +23,29 @@ from .common import (DATASET_METAVAR, UserError, fraction, learning_rate, load_d
                      positive_int, seed_arg)
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
+EXIT_INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def ctrl_c_requests_stop():
+    """Inside the block, the first SIGINT sets ``flag.is_set()`` instead of raising KeyboardInterrupt (a
+    second one raises it as usual); the previous handler is restored after. Outside the main thread,
+    where Python can't install handlers, Ctrl-C keeps its default behaviour."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum, frame):
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run(args) -> int:
@@ -36,15 +68,15 @@ def run(args) -> int:
               f"  val_loss {number(info.val_loss)}  val_acc {percent(info.val_accuracy)}  ({info.seconds:.1f} s)",
               file=progress, flush=True)
 
-    interrupted = False
-
-    def should_stop():
-        return interrupted
-
     try:
-        history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=should_stop)
+        with ctrl_c_requests_stop() as ctrl_c:
+            history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=ctrl_c.is_set)
     except KeyboardInterrupt:
-        raise UserError("interrupted")
+        raise UserError("interrupted twice: stopped at once, nothing evaluated or saved") from None
+    interrupted = ctrl_c.is_set()
+    if interrupted:
+        print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating and "
+              "saving the weights as they are", file=sys.stderr, flush=True)
     test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
     if history.diverged:
         print(history.message, file=sys.stderr)
@@ -56,7 +88,10 @@ def run(args) -> int:
     if args.json:
         print(json.dumps({"name": spec.name, "dataset": dataset.name, "test_accuracy": test_acc,
                           "test_loss": test_loss if math.isfinite(test_loss) else None,
-                          "params": summary.total_params, "history": history.to_dict()}, indent=2))
+                          "params": summary.total_params, "interrupted": interrupted,
+                          "history": history.to_dict()}, indent=2))
+    if interrupted:
+        return EXIT_INTERRUPTED
     return 1 if history.diverged else 0
 
 

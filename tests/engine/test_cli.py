@@ -123,3 +123,34 @@ def test_dataset_file_whose_images_do_not_fit(tmp_path):
              x_test=np.zeros((4, 5, 5)), y_test=np.arange(4) % 2)
     result = run("train", PRESETS / "digits_net.json", "--dataset", path)
     assert result.returncode == 2 and "5×5×1 images but the design's input is 8×8×1" in result.stderr
+
+
+def test_ctrl_c_during_train_stops_gracefully_keeps_the_epochs_and_saves(tmp_path):
+    import signal
+
+    from engine import Network
+    weights = tmp_path / "run.npz"
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "train", str(PRESETS / "digits_net.json"), "--dataset", "digits",
+         "--epochs", "500", "--save", str(weights)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = []
+        for line in process.stdout:               # wait for the first finished epoch, then press Ctrl-C
+            seen.append(line)
+            if line.startswith("epoch 1/"):
+                process.send_signal(signal.SIGINT)
+                break
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    stdout = "".join(seen) + out
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    interrupted = [line for line in err.splitlines() if "interrupted" in line]
+    assert len(interrupted) == 1 and "of 500 epochs" in interrupted[0]
+    assert "epoch 500/500" not in stdout
+    assert "test accuracy" in stdout and f"saved weights and design to {weights}" in stdout
+    net = Network.load(weights)
+    assert net.spec.name.startswith("Digits net")

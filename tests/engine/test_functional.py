@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from engine import functional as F
-from engine import reference as R
+
+import reference as R     # tests/engine/reference.py (tests/engine is on sys.path under pytest)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -193,3 +193,119 @@ def test_split_batch_equals_the_whole_batch(split_batches, monkeypatch):
     np.testing.assert_allclose(net.forward(x), split_logits, rtol=1e-12)
     for key in whole_grads:
         np.testing.assert_allclose(split_grads[key], whole_grads[key], rtol=1e-10, atol=1e-14)
+
+
+def test_train_step_returns_the_logits_of_its_forward_pass():
+    spec = load_spec(PRESETS / "digits_net.json")
+    net = Network.from_spec(spec, seed=1, dtype=np.float64)
+    rng = np.random.default_rng(4)
+    x, y = rng.random((16, 8, 8, 1)), rng.integers(0, 10, 16)
+    loss, grads, logits = net.train_step(x, y)
+    assert logits.shape == (16, 10)
+    np.testing.assert_allclose(logits, net.forward(x), rtol=1e-12)     # no dropout: training = inference
+    assert loss == pytest.approx(net.loss_from_logits(logits, y)[0], rel=1e-12)
+    same_loss, same_grads = net.loss_and_grads(x, y)
+    assert same_loss == loss and same_grads.keys() == grads.keys() == net.params.keys()
+    assert not hasattr(net, "last_logits")
+
+
+def test_split_train_step_returns_the_whole_batch_logits(split_batches):
+    net = Network.from_spec(load_spec(PRESETS / "lenet5.json"), seed=3, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((24, 32, 32, 3)), rng.integers(0, 10, 24)
+    assert net._parts(24) is not None
+    _, _, logits = net.train_step(x, y)
+    np.testing.assert_allclose(logits, net.forward(x), rtol=1e-12)
+
+
+def _damaged_weights(tmp_path, **changes):
+    """A digits_net weights file with some of its entries replaced (None removes one)."""
+    net = Network.from_spec(load_spec(PRESETS / "digits_net.json"), seed=0)
+    good = tmp_path / "good.npz"
+    net.save(good)
+    with np.load(good) as data:
+        arrays = {key: data[key] for key in data.files}
+    for key, value in changes.items():
+        key = key.replace("__dot__", ".")
+        if value is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = value
+    path = tmp_path / "damaged.npz"
+    np.savez(path, **arrays)
+    return path, net
+
+
+def _load_error(path) -> str:
+    with pytest.raises(SpecError) as info:
+        Network.load(path)
+    message = str(info.value)
+    assert "\n" not in message and path.name in message
+    assert "allow_pickle" not in message and "Traceback" not in message
+    return message
+
+
+@pytest.mark.parametrize("meta, words", [
+    ('["cnn-designer-weights/1"]', "damaged"),
+    ('{"format": "cnn-designer-weights/1", "dtype": "int8"}', "int8"),
+    ('{"format": "cnn-designer-weights/1", "dtype": "bogus"}', "bogus"),
+    ('{"format": "cnn-designer-weights/1", "dtype": 5}', "5"),
+    ('{"format": "cnn-designer-weights/1", "dtype": null}', "None"),
+    ("not json at all", "damaged"),
+    (np.arange(3), "damaged"),
+])
+def test_load_names_a_damaged_meta_entry(tmp_path, meta, words):
+    path, _ = _damaged_weights(tmp_path, __meta__=np.array(meta) if isinstance(meta, str) else meta)
+    message = _load_error(path)
+    assert words in message
+
+
+@pytest.mark.parametrize("spec", ["{not json", np.arange(4), np.array(7.5), np.array('["a list"]')])
+def test_load_names_a_damaged_design_entry(tmp_path, spec):
+    path, _ = _damaged_weights(tmp_path, __spec__=np.array(spec) if isinstance(spec, str) else spec)
+    assert "design" in _load_error(path)
+
+
+def test_load_rejects_weights_that_are_not_numbers(tmp_path):
+    path, net = _damaged_weights(tmp_path, CONV1__dot__W=np.full(net_shape("CONV1.W"), "x"))
+    assert "CONV1.W" in _load_error(path)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_load_rejects_weights_that_are_nan_or_infinite(tmp_path, bad):
+    path, _ = _damaged_weights(tmp_path, CONV1__dot__W=np.full(net_shape("CONV1.W"), bad, np.float32))
+    assert "CONV1.W holds NaN or infinite values" in _load_error(path)
+
+
+def test_load_rejects_a_text_file_and_pickled_objects(tmp_path):
+    text = tmp_path / "notes.npz"
+    text.write_text("these are my notes, not weights\n")
+    assert "not a CNN Designer weights file (.npz)" in _load_error(text)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, **{"__spec__": np.array([{"a": 1}], dtype=object), "__meta__": np.array("{}")})
+    assert "not a CNN Designer weights file (.npz)" in _load_error(pickled)
+    single = tmp_path / "object.npy.npz"
+    np.save(tmp_path / "object.npy", np.array([{"a": 1}], dtype=object))
+    (tmp_path / "object.npy").rename(single)
+    assert "not a CNN Designer weights file (.npz)" in _load_error(single)
+
+
+def net_shape(key):
+    return Network.from_spec(load_spec(PRESETS / "digits_net.json")).params[key].shape
+
+
+def test_copy_keeps_the_seed_and_the_dropout_stream():
+    spec = _spec((6, 6, 1), ConvSpec(3, 3), DropoutSpec(0.5), DenseSpec(3, "softmax"))
+    net = Network.from_spec(spec, seed=7, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((8, 6, 6, 1)), rng.integers(0, 3, 8)
+    net.train_step(x, y)                       # the dropout stream has moved on
+    clone = net.copy()
+    assert clone.seed == net.seed == 7
+    loss, grads, _ = net.train_step(x, y)
+    clone_loss, clone_grads, _ = clone.train_step(x, y)
+    assert clone_loss == loss                  # the same dropout masks
+    for key in grads:
+        np.testing.assert_array_equal(clone_grads[key], grads[key])
+    clone.params["CONV1.W"] += 1.0             # still independent weights
+    assert not np.array_equal(clone.params["CONV1.W"], net.params["CONV1.W"])

@@ -137,3 +137,13 @@ def test_dataset_fit_problem_names_labels_outside_the_classes():
     y_test[0] = 12
     ds = Dataset("odd", full.x_train, full.y_train, full.x_test, y_test, full.class_names)
     assert dataset_fit_problem(net, ds) == "dataset 'odd': test labels run from 0 to 12, outside 0..9"
+
+
+def test_train_accuracy_counts_the_predictions_of_each_trained_batch():
+    # SGD with lr 0 leaves the weights as they are, so every batch's predictions are the fixed network's:
+    # the epoch's training accuracy must equal evaluate()'s accuracy on the same (training) examples.
+    net = _digits_net(seed=2)
+    ds = load_dataset("digits")
+    history = Trainer(net, SGD(1e-300), batch_size=50, seed=0, validation_fraction=0).fit(ds, epochs=1)
+    _, accuracy = net.evaluate(ds.x_train, ds.y_train)
+    assert history.train_accuracy[0] == pytest.approx(accuracy, abs=1e-12)

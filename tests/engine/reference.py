@@ -1,7 +1,8 @@
 """Slow, obviously-correct loop implementations of convolution and pooling.
 
-This module is a reference for the tests, not used in training: the fast kernels in
-``engine/functional.py`` are checked against these on random shapes, strides and paddings. The code
+This module is a reference for the tests (it is not part of the engine package): the kernels in
+``engine/functional.py`` and the fast paths in ``engine/fastpaths.py`` are checked against these on random
+shapes, strides and paddings. The code
 follows the course's assignment style: explicit loops over samples, output rows, output columns and
 channels, one window slice at a time. It deliberately shares no code with ``functional.py`` (not even
 the padding rules), so a bug there cannot hide by being repeated here.

@@ -1,0 +1,382 @@
+"""Measured fast paths behind the kernels of engine.functional: same numbers, less time.
+
+engine.functional holds the kernels as the course would write them (im2col + one matrix product,
+col2im, window-by-window pooling) and calls into this module where a measurement showed a faster way
+to compute the same thing. Every function here is checked against the slow loop reference in the tests
+(tests/engine/reference.py), also with the choice of path forced (``_FORCE_WIDTH_BLOCK``,
+``_FORCE_INPUT_GRAD_BLOCK``), so no path goes untested because the heuristics happen not to pick it.
+
+Timings quoted below are batch 64, float32, NumPy 2.4 with OpenBLAS 0.3.31 on AVX-512 (AMD Zen 4) and
+AVX2 machines; the benchmark that produced them is benchmarks/bench_engine.py. What each path buys:
+
+* :class:`Workspace` — one reused buffer for a layer's im2col patches (no page faults per step).
+* :func:`matmul_rows` / :func:`gram_rows` — tall, narrow products cut into row blocks that stay in L2.
+* :func:`add_bias` — the bias tiled over a sample's rows, so NumPy's inner loop is long.
+* :func:`width_block` + :func:`conv_forward_rows` / :func:`conv_rows_weight_grad` — the width-blocked
+  ("row Toeplitz") im2col for layers with few input channels.
+* :func:`input_grad_block` + :func:`conv_input_grad_rows` — the input gradient through the banded weights.
+* :func:`max_pool_values`, :func:`max_pool_2x2_forward` / :func:`max_pool_2x2_backward` — the usual
+  2×2 / stride-2 max pool, for inference and for training.
+
+Layout is NHWC as everywhere in the engine. This module is pure NumPy (it imports nothing from the
+engine): it never imports Qt, pyqtgraph or the designer package.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+__all__ = [
+    "Workspace",
+    "add_bias",
+    "conv_forward_rows",
+    "conv_input_grad_rows",
+    "conv_rows_weight_grad",
+    "gram_rows",
+    "input_grad_block",
+    "matmul_rows",
+    "max_pool_2x2_backward",
+    "max_pool_2x2_forward",
+    "max_pool_2x2_tiles",
+    "max_pool_values",
+    "patch_buffer",
+    "width_block",
+]
+
+# Tests (tests/engine/test_fastpaths.py) set these to force a path: None = the measured choice;
+# _FORCE_WIDTH_BLOCK = 1 is plain im2col, Bw >= 2 the width-blocked forward; _FORCE_INPUT_GRAD_BLOCK = 0 is
+# the per-offset col2im, Bw >= 1 the banded input gradient.
+_FORCE_WIDTH_BLOCK = None
+_FORCE_INPUT_GRAD_BLOCK = None
+
+
+# --------------------------------------------------------------------------------------------------
+# Memory: the patches buffer
+# --------------------------------------------------------------------------------------------------
+
+class Workspace:
+    """A reusable buffer for the im2col patches of one layer (engine.layers.Conv keeps one).
+
+    The patches are a step's largest array (LeNet-5's first layer: 6 MB at batch 64) and live from the
+    forward pass to the backward pass. Allocating them afresh each step makes glibc map and unmap the
+    block every time (page faults and zeroing on every step, unless engine.runtime.tune_allocator() was
+    called); a layer that hands its Workspace to engine.functional.conv2d_forward gets the same memory
+    back each step. The patches then belong to the cache of the last call: a second call with the same workspace
+    overwrites them, so only one forward's cache per workspace may be waiting for its backward pass.
+    """
+
+    def __init__(self):
+        self._buffer = None
+
+    def take(self, shape, dtype) -> np.ndarray:
+        size = int(np.prod(shape))
+        buffer = self._buffer
+        if buffer is None or buffer.dtype != dtype or buffer.size < size:
+            buffer = self._buffer = np.empty(size, dtype)
+        return buffer[:size].reshape(shape)
+
+
+def patch_buffer(workspace, shape, dtype) -> np.ndarray:
+    """An uninitialised array for patches: from ``workspace`` when there is one, else freshly allocated."""
+    return np.empty(shape, dtype) if workspace is None else workspace.take(shape, np.dtype(dtype))
+
+
+# --------------------------------------------------------------------------------------------------
+# Matrix products on tall, narrow operands
+# --------------------------------------------------------------------------------------------------
+
+# OpenBLAS (0.3.x, measured on AVX-512 and AVX2) is 1.3-2.5x slower on the tall, narrow products of small
+# conv layers — (m·n_H·n_W) × (f·f·n_C_prev) patches against n_C ≤ 64 filters — than on the same product
+# cut into blocks of a few hundred rows, whose panel stays in L2. A stacked matmul does the blocks in one
+# call (NumPy loops over them in C).
+_ROW_BLOCK = 256
+_ROW_BLOCK_THIN = 1024       # patches with fewer columns than this many floats: bigger blocks pay less
+
+
+def _row_block(n_cols: int) -> int:
+    return _ROW_BLOCK_THIN if n_cols < 96 else _ROW_BLOCK
+
+
+def matmul_rows(P, W2d, out=None):
+    """``P @ W2d`` for a tall ``P`` (M, K) and a small ``W2d`` (K, N), computed in row blocks."""
+    M, K = P.shape
+    N = W2d.shape[1]
+    if out is None:
+        out = np.empty((M, N), np.result_type(P, W2d))
+    rows = _row_block(K)
+    n = M // rows
+    if n < 2 or N > 256:
+        return np.matmul(P, W2d, out=out)
+    head = n * rows
+    np.matmul(P[:head].reshape(n, rows, K), W2d, out=out[:head].reshape(n, rows, N))
+    if head < M:
+        np.matmul(P[head:], W2d, out=out[head:])
+    return out
+
+
+def gram_rows(P, D):
+    """``P.T @ D`` (K, N) for tall ``P`` (M, K) and ``D`` (M, N): partial products over row blocks, summed.
+
+    Computed as ``(D.T @ P).T`` per block: OpenBLAS was measured faster in that orientation for the
+    narrow ``D`` of small conv layers.
+    """
+    M, K = P.shape
+    N = D.shape[1]
+    rows = _row_block(K)
+    n = M // rows
+    if n < 2 or N > 256:
+        return (D.T @ P).T
+    head = n * rows
+    parts = np.matmul(D[:head].reshape(n, rows, N).transpose(0, 2, 1), P[:head].reshape(n, rows, K))
+    acc = parts.sum(axis=0)                                    # (N, K)
+    if head < M:
+        acc += D[head:].T @ P[head:]
+    return acc.T
+
+
+def add_bias(Z2d, b, rows_per_sample):
+    """``Z2d += b`` in place for ``Z2d`` (M, n_C) whose rows come in groups of ``rows_per_sample``.
+
+    Broadcasting a short ``b`` over many short rows runs NumPy's inner loop n_C elements at a time
+    (~7x slower for n_C = 8); adding ``b`` tiled over one sample's rows makes each inner loop a whole sample.
+    """
+    M, n_C = Z2d.shape
+    if n_C >= 64 or rows_per_sample < 2 or M % rows_per_sample or not Z2d.flags.c_contiguous:
+        Z2d += b
+        return
+    per_sample = Z2d.reshape(M // rows_per_sample, rows_per_sample * n_C)     # a view: Z2d is contiguous
+    per_sample += np.tile(b, rows_per_sample)
+
+
+# --------------------------------------------------------------------------------------------------
+# Width-blocked convolution (first layers)
+# --------------------------------------------------------------------------------------------------
+
+# Width-blocked im2col ("row Toeplitz"), for layers with few input channels. Plain im2col copies one
+# f·n_C_prev-float run of input per (output pixel, filter row): for a first layer (n_C_prev = 1..3) that is
+# 5-15 floats per copy, and the copying, not the arithmetic, is most of the layer's time; the product then
+# has only n_C (6-16) columns, which BLAS runs far below its peak. Here one patch row covers a block of
+# Bw neighbouring output pixels of one output row: for each filter row it holds the U = (Bw−1)·s + f input
+# pixels those outputs read, so the copies are Bw times fewer and longer. The weights become a banded
+# (f·U·n_C_prev, Bw·n_C) matrix T with T[(i, v·s + j, c), (v, k)] = W[i, j, c, k], and patches @ T gives
+# Bw·n_C columns per row, i.e. the Bw output pixels in NHWC order. The price is the zeros of T
+# (U/f times the multiply-adds), which BLAS pays gladly at these sizes: 2.5-3x faster first layers.
+def width_block(f: int, s: int, n_C_prev: int, n_C: int, n_W: int) -> int:
+    """Output pixels per patch row (1 = plain im2col), from timings of forward + dW on 28×28-32×32
+    inputs, batch 64 (AVX-512, OpenBLAS 0.3.31): the blocked form wins 1.3-2.5x for short window rows
+    (f·n_C_prev ≤ 16: C = 1-2 at any f, C = 3 at f = 5) with few filters, and loses for 3×3×3 windows
+    or 32+ filters, where its extra multiply-adds cost more than the copying saves."""
+    if _FORCE_WIDTH_BLOCK is not None:
+        return _FORCE_WIDTH_BLOCK
+    if f == 1 or f * n_C_prev > 16 or n_C > 16 or (n_C_prev > 2 and f < 5):
+        return 1
+    # ~32 output columns for BLAS, and at most ~1.8x the multiply-adds of im2col (U/f).
+    largest = min(8, 32 // n_C, 1 + (f - 1) // s, n_W)
+    best, best_waste = 1, None
+    for Bw in range(2, largest + 1):          # prefer a block that divides the width: no wasted columns
+        waste = (-n_W) % Bw
+        if best_waste is None or waste <= best_waste:
+            best, best_waste = Bw, waste
+    return best
+
+
+def _c_strides(A):
+    """Byte strides of a C-contiguous array computed from its shape. NumPy leaves any stride on a length-1
+    axis (x[np.newaxis] gives 0) and still calls the array contiguous; as_strided views that step along
+    such an axis need the real row-major steps."""
+    assert A.flags.c_contiguous
+    strides, step = [], A.itemsize
+    for n in reversed(A.shape):
+        strides.append(step)
+        step *= n
+    return tuple(reversed(strides))
+
+
+def _toeplitz(W, Bw: int, s: int, U: int):
+    """The banded weight matrix (f·U·n_C_prev, Bw·n_C) of the width-blocked convolution."""
+    f, _, n_C_prev, n_C = W.shape
+    T = np.zeros((f, U, n_C_prev, Bw, n_C), W.dtype)
+    for v in range(Bw):
+        T[:, v * s:v * s + f, :, v, :] = W
+    return T.reshape(f * U * n_C_prev, Bw * n_C)
+
+
+def conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace=None):
+    """The width-blocked forward pass: same ``(Z, cache)`` as engine.functional.conv2d_forward.
+
+    ``A_prev`` ``(m, n_H_prev, n_W_prev, n_C_prev)`` (checked by the caller), ``W`` ``(f, f, n_C_prev, n_C)``,
+    ``Bw`` output pixels per patch row. ``Z`` ``(m, n_H, n_W, n_C)``; the cache holds the blocked patches
+    ``(m·n_H·⌈n_W/Bw⌉, f·U·n_C_prev)`` for :func:`conv_rows_weight_grad`.
+    """
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    f, _, _, n_C = W.shape
+    nb = -(-n_W // Bw)                           # blocks per output row (the last may stick out)
+    U = (Bw - 1) * s + f                         # input pixels one block reads per filter row
+    W_in = max(n_W_prev + 2 * p, (nb * Bw - 1) * s + f)
+    if p or W_in > n_W_prev or not A_prev.flags.c_contiguous:
+        A_pad = np.zeros((m, n_H_prev + 2 * p, W_in, n_C_prev), dtype)
+        A_pad[:, p:p + n_H_prev, p:p + n_W_prev, :] = A_prev
+    else:
+        A_pad = A_prev
+    sm, sh, sw, sc = _c_strides(A_pad)
+    # (m, n_H, nb, f, U·n_C_prev): block (h, wb), filter row i, then U pixels × channels, contiguous in A_pad.
+    view = as_strided(A_pad, (m, n_H, nb, f, U * n_C_prev), (sm, s * sh, Bw * s * sw, sh, sc), writeable=False)
+    patches = patch_buffer(workspace, view.shape, dtype)
+    np.copyto(patches, view)
+    patches = patches.reshape(m * n_H * nb, f * U * n_C_prev)
+    Z2 = matmul_rows(patches, _toeplitz(W, Bw, s, U))          # (m·n_H·nb, Bw·n_C)
+    Z = Z2.reshape(m, n_H, nb * Bw, n_C)
+    if nb * Bw != n_W:
+        Z = np.ascontiguousarray(Z[:, :, :n_W])
+    add_bias(Z.reshape(m * n_H * n_W, n_C), b.reshape(n_C), n_H * n_W)
+    return Z, ("rows", patches, W, A_prev.shape, s, p, Bw)
+
+
+def conv_rows_weight_grad(patches, dZ, W_shape, s, Bw):
+    """``dW`` ``(f, f, n_C_prev, n_C)`` from the blocked patches of :func:`conv_forward_rows` and ``dZ``
+    ``(m, n_H, n_W, n_C)``: the gradient of the banded T, folded back, dW[i, j] = Σ_v dT[(i, v·s + j), (v)]."""
+    f, _, n_C_prev, n_C = W_shape
+    m, n_H, n_W, _ = dZ.shape
+    nb = -(-n_W // Bw)
+    if nb * Bw != n_W:                     # the forward's extra outputs got no gradient
+        padded = np.zeros((m, n_H, nb * Bw, n_C), patches.dtype)
+        padded[:, :, :n_W] = dZ
+        dZ = padded
+    dT = gram_rows(patches, np.ascontiguousarray(dZ).reshape(m * n_H * nb, Bw * n_C))
+    dT = dT.reshape(f, (Bw - 1) * s + f, n_C_prev, Bw, n_C)
+    dW = dT[:, 0:f, :, 0, :].copy()
+    for v in range(1, Bw):
+        dW += dT[:, v * s:v * s + f, :, v, :]
+    return dW
+
+
+def input_grad_block(f: int, s: int, n_C: int, n_W: int) -> int:
+    """Output pixels per block for conv_input_grad_rows, or 0 for the per-offset col2im below it.
+
+    Measured (forward-independent; batch 64, AVX-512): the banded form is 1.4-2.5x faster for the 5×5
+    and 3×3 layers of LeNet/MNIST/digits-sized nets when its product has ~64-80 columns (Bw·n_C); with
+    more than 40 filters, or on larger images, the per-offset col2im is as fast or faster.
+    """
+    if _FORCE_INPUT_GRAD_BLOCK is not None:
+        return _FORCE_INPUT_GRAD_BLOCK
+    if n_C > 40 or f == 1 or s > 1:
+        return 0
+    largest = max(1, min(8, 80 // n_C, n_W))
+    best, best_waste = 1, (-n_W) % 1
+    for Bw in range(2, largest + 1):
+        waste = (-n_W) % Bw
+        if waste <= best_waste:
+            best, best_waste = Bw, waste
+    return best
+
+
+def conv_input_grad_rows(dZ, W, s, p, A_shape, Bw):
+    """dA_prev of a convolution through the width-blocked (banded) weights; see conv_forward_rows.
+
+    dP = dZ_blocks @ Tᵀ gives, per (output row, block of Bw outputs, filter row i), the gradient of the
+    U·n_C_prev input values that block read: one contiguous run of the padded input row. Blocks g apart
+    (g = ⌈U / (Bw·s)⌉) never overlap, so each (i, group) is one whole-array add of runs U·n_C_prev long.
+    """
+    m, n_H_prev, n_W_prev, n_C_prev = A_shape
+    f, _, _, n_C = W.shape
+    _, n_H, n_W, _ = dZ.shape
+    dtype = dZ.dtype
+    nb = -(-n_W // Bw)
+    U = (Bw - 1) * s + f
+    run = U * n_C_prev
+    if nb * Bw != n_W:
+        padded = np.zeros((m, n_H, nb * Bw, n_C), dtype)
+        padded[:, :, :n_W] = dZ
+        dZ = padded
+    T = _toeplitz(W, Bw, s, U)                                  # (f·U·n_C_prev, Bw·n_C)
+    dP = matmul_rows(np.ascontiguousarray(dZ).reshape(m * n_H * nb, Bw * n_C), np.ascontiguousarray(T.T))
+    dP = dP.reshape(m, n_H, nb, f, run)
+    H_in = n_H_prev + 2 * p
+    W_in = max(n_W_prev + 2 * p, (nb * Bw - 1) * s + f)
+    dA_pad = np.zeros((m, H_in, W_in, n_C_prev), dtype)
+    sm, sh, sw, sc = _c_strides(dA_pad)
+    g = -(-U // (Bw * s))
+    for q in range(min(g, nb)):
+        n_q = len(range(q, nb, g))
+        for i in range(f):
+            target = as_strided(dA_pad[:, i:, q * Bw * s:, :], (m, n_H, n_q, run),
+                                (sm, s * sh, g * Bw * s * sw, sc))
+            target += dP[:, :, q::g, i, :]
+    return dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
+
+
+# --------------------------------------------------------------------------------------------------
+# 2×2 / stride-2 max pooling
+# --------------------------------------------------------------------------------------------------
+
+# Inference needs only the maxima, not which input won. For the usual 2×2 / stride-2 window on a
+# contiguous input that tiles exactly, each window-row pair is one contiguous run of n_W_prev·n_C values:
+# taking the maximum of the two rows first runs with long inner loops and halves the data before the
+# short-stride maximum across columns — about 2.3x faster than pool2d_forward, which also tracks argmax.
+def max_pool_values(A, f, s, n_H, n_W):
+    """Max pooling's output ``(m, n_H, n_W, n_C)`` only (no argmax), for ``A`` ``(m, n_H_prev, n_W_prev, n_C)``."""
+    m, n_H_prev, n_W_prev, n_C = A.shape
+    if f == s == 2 and n_H_prev == 2 * n_H and n_W_prev == 2 * n_W and A.flags.c_contiguous:
+        pairs = A.reshape(m, n_H, 2, n_W_prev * n_C)
+        rows = np.maximum(pairs[:, :, 0], pairs[:, :, 1]).reshape(m, n_H, n_W, 2, n_C)
+        return np.maximum(rows[:, :, :, 0], rows[:, :, :, 1])
+    h_end = s * (n_H - 1) + 1
+    w_end = s * (n_W - 1) + 1
+    out = None
+    for i in range(f):
+        for j in range(f):
+            window = A[:, i:i + h_end:s, j:j + w_end:s, :]
+            out = window.copy() if out is None else np.maximum(out, window, out=out)
+    return out
+
+
+# Training, 2×2 / stride 2 on a contiguous input that tiles exactly (the usual max pool). Window
+# a b / c d. Rows first, with long inner loops: per column, R = max(top, bottom) and `lower` = the bottom
+# value is strictly larger (so a tie keeps the top row). Then across the two columns of each window
+# (short inner loops, n_C at a time — the part that costs): the right column wins if its maximum is
+# larger, or on a tie if the left column's maximum sits in the bottom row and the right one's in the top
+# row. That is exactly np.argmax's row-major first maximum (a, then b, then c, then d) with 4 short-stride
+# passes instead of ~10 for the general index tracking. Backward: 2 short-stride copies, the rest long.
+def max_pool_2x2_tiles(A, n_H, n_W) -> bool:
+    """True when :func:`max_pool_2x2_forward` applies: 2×2 windows tile the contiguous ``A`` exactly."""
+    _, n_H_prev, n_W_prev, _ = A.shape
+    return n_H_prev == 2 * n_H and n_W_prev == 2 * n_W and A.flags.c_contiguous
+
+
+def max_pool_2x2_forward(A, n_H, n_W):
+    """Training forward of a tiling 2×2 / stride-2 max pool: ``(out (m, n_H, n_W, n_C), cache)``, the cache
+    in engine.functional.pool2d_forward's form with mode "max2x2" and the two winner masks."""
+    m, _, n_W_prev, n_C = A.shape
+    pairs = A.reshape(m, n_H, 2, n_W_prev * n_C)
+    top, bottom = pairs[:, :, 0], pairs[:, :, 1]
+    lower = np.greater(bottom, top)
+    R = np.maximum(top, bottom).reshape(m, n_H, n_W, 2, n_C)
+    # One short-stride copy each puts the left and right columns in separate contiguous halves (a plain
+    # copy costs about half a short-stride comparison); everything after it runs on contiguous arrays.
+    Rc = np.empty((2, m, n_H, n_W, n_C), A.dtype)
+    np.copyto(Rc, R.transpose(3, 0, 1, 2, 4))
+    Lc = np.empty((2, m, n_H, n_W, n_C), bool)
+    np.copyto(Lc, lower.reshape(m, n_H, n_W, 2, n_C).transpose(3, 0, 1, 2, 4))
+    out = np.maximum(Rc[0], Rc[1])
+    right = np.greater(Rc[1], Rc[0])
+    tie = np.equal(Rc[1], Rc[0])
+    tie &= np.greater(Lc[0], Lc[1])
+    right |= tie
+    return out, (A.shape, A.dtype, 2, 2, "max2x2", (lower, right))
+
+
+def max_pool_2x2_backward(dout, masks, A_shape):
+    """``dA`` ``A_shape`` from ``dout`` ``(m, n_H, n_W, n_C)`` and the masks of :func:`max_pool_2x2_forward`."""
+    lower, right = masks
+    m, n_H_prev, n_W_prev, n_C = A_shape
+    n_H, n_W = n_H_prev // 2, n_W_prev // 2
+    columns = np.empty((m, n_H, n_W, 2, n_C), dout.dtype)      # each window's gradient, in its column
+    columns[:, :, :, 1] = dout * right
+    columns[:, :, :, 0] = dout * ~right
+    columns = columns.reshape(m, n_H, n_W_prev * n_C)
+    dA = np.empty(A_shape, dout.dtype)
+    rows = dA.reshape(m, n_H, 2, n_W_prev * n_C)
+    np.multiply(columns, lower, out=rows[:, :, 1])
+    np.multiply(columns, ~lower, out=rows[:, :, 0])
+    return dA
+

@@ -1,0 +1,88 @@
+"""Every conv fast path of engine.fastpaths, forced on, against the loop reference.
+
+The measured heuristics (fastpaths.width_block, fastpaths.input_grad_block) pick a path from the layer's
+shape, so on the small shapes of test_functional some paths would never run. Here each one is forced
+through fastpaths._FORCE_WIDTH_BLOCK / _FORCE_INPUT_GRAD_BLOCK on random shapes, strides and paddings, in
+float64 and float32.
+"""
+import numpy as np
+import pytest
+
+from engine import fastpaths
+from engine import functional as F
+
+import reference as R     # tests/engine/reference.py (tests/engine is on sys.path under pytest)
+
+# Forward/dW path: 1 = plain im2col, >= 2 = width-blocked with that many outputs per patch row.
+WIDTH_BLOCKS = [1, 2, 3, 5]
+# Input-gradient path: 0 = per-offset col2im, >= 1 = banded weights with that many outputs per block.
+INPUT_GRAD_BLOCKS = [0, 1, 2, 4]
+TOLERANCE = {np.float64: 1e-10, np.float32: 2e-4}
+
+
+def random_config(rng):
+    """(A_prev shape, W shape, stride, pad) with at least one output position."""
+    f = int(rng.integers(1, 6))
+    s = int(rng.integers(1, 4))
+    pad = ["valid", 0, 1, 2, "same"][int(rng.integers(0, 5 if f % 2 else 4))]
+    p = F.resolve_padding(pad, f)
+    n_H = int(rng.integers(max(1, f - 2 * p), 11))
+    n_W = int(rng.integers(max(1, f - 2 * p), 11))
+    m = int(rng.integers(1, 4))
+    n_C_prev, n_C = (int(v) for v in rng.integers(1, 5, size=2))
+    return (m, n_H, n_W, n_C_prev), (f, f, n_C_prev, n_C), s, pad
+
+
+def assert_close(got, want, dtype):
+    assert got.dtype == np.dtype(dtype)
+    tol = TOLERANCE[dtype]
+    scale = max(1.0, float(np.max(np.abs(want))))
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("Bw_in", INPUT_GRAD_BLOCKS)
+@pytest.mark.parametrize("Bw", WIDTH_BLOCKS)
+def test_forced_conv_paths_match_reference(monkeypatch, Bw, Bw_in, dtype):
+    monkeypatch.setattr(fastpaths, "_FORCE_WIDTH_BLOCK", Bw)
+    monkeypatch.setattr(fastpaths, "_FORCE_INPUT_GRAD_BLOCK", Bw_in)
+    rng = np.random.default_rng(100 * Bw + 10 * Bw_in + (dtype is np.float32))
+    for _ in range(6):
+        A_shape, W_shape, s, pad = random_config(rng)
+        A = rng.standard_normal(A_shape)
+        W = rng.standard_normal(W_shape)
+        b = rng.standard_normal(W_shape[-1])
+        Z, cache = F.conv2d_forward(A.astype(dtype), W.astype(dtype), b.astype(dtype), stride=s, pad=pad)
+        assert cache[0] == ("im2col" if Bw == 1 else "rows")           # the forced path really ran
+        assert_close(Z, R.conv2d_naive(A, W, b, stride=s, pad=pad), dtype)
+
+        dZ = rng.standard_normal(Z.shape)
+        dA, dW, db = F.conv2d_backward(dZ.astype(dtype), cache)
+        dA_ref, dW_ref, db_ref = R.conv2d_backward_naive(dZ, A, W, b, stride=s, pad=pad)
+        assert dA.shape == A.shape
+        assert_close(dA, dA_ref, dtype)
+        assert_close(dW, dW_ref, dtype)
+        assert_close(db, db_ref, dtype)
+
+
+def test_forced_blocked_path_with_workspace_reuses_its_buffer(monkeypatch):
+    monkeypatch.setattr(fastpaths, "_FORCE_WIDTH_BLOCK", 3)
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((2, 9, 8, 2)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    b = np.zeros(4, np.float32)
+    workspace = fastpaths.Workspace()
+    Z1, cache1 = F.conv2d_forward(A, W, b, pad=1, workspace=workspace)
+    Z2, cache2 = F.conv2d_forward(A, W, b, pad=1, workspace=workspace)
+    assert np.shares_memory(cache1[1], cache2[1])                        # the same patches memory
+    np.testing.assert_array_equal(Z1, Z2)
+    assert_close(Z2, R.conv2d_naive(A.astype(np.float64), W.astype(np.float64), b, pad=1), np.float32)
+
+
+def test_measured_choices_pick_the_blocked_paths_for_first_layers():
+    # LeNet-5's CONV1 (5×5 over 3 channels, 6 filters) and an MNIST first layer are what the paths are for.
+    assert fastpaths.width_block(5, 1, 3, 6, 28) > 1
+    assert fastpaths.width_block(5, 1, 1, 8, 24) > 1
+    assert fastpaths.width_block(3, 1, 64, 64, 14) == 1          # deep layers stay plain im2col
+    assert fastpaths.input_grad_block(5, 1, 16, 10) >= 1
+    assert fastpaths.input_grad_block(3, 1, 64, 14) == 0
