@@ -21,6 +21,8 @@ def check_output_path(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise UserError(f"{path}: is a folder; give the file to write, e.g. {path / 'model.py'}")
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{path}: {folder} is a file, not a folder")
     if not folder.is_dir():
         raise UserError(f"{path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
