@@ -17,7 +17,11 @@ from engine.cli import main
 from engine.data import save_dataset_npz
 from engine.export.pytorch import attribute_names, pytorch_source
 
-torch = pytest.importorskip("torch", reason="PyTorch export checks need torch (pip install torch)")
+
+
+def need_torch():
+    """torch, or skip: it is an optional extra (pip install torch); the CLI checks below run without it."""
+    return pytest.importorskip("torch", reason="PyTorch export checks need torch (pip install torch)")
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ROOT / "resources" / "presets"
@@ -102,6 +106,7 @@ def test_the_random_designs_cover_every_form():
 
 
 def import_source(source, path: Path):
+    need_torch()
     path.write_text(source, encoding="utf-8")
     module_spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(module_spec)
@@ -111,6 +116,7 @@ def import_source(source, path: Path):
 
 @pytest.mark.parametrize("spec", CASES, ids=lambda s: s.name)
 def test_exported_model_equals_the_engine(spec, tmp_path):
+    torch = need_torch()
     model_file = import_source(pytorch_source(spec), tmp_path / "model.py")
     model = model_file.build_model()
     assert sum(p.numel() for p in model.parameters()) == summarize(spec).total_params == model_file.NUM_PARAMETERS
@@ -175,6 +181,7 @@ def test_layer_names_become_module_names():
 
 # ----- training under torchrun -------------------------------------------------------------------------
 def test_torchrun_trains_the_digits_design_and_main_evaluate_agrees(tmp_path):
+    need_torch()
     torchrun = Path(sys.executable).with_name("torchrun")
     if not torchrun.exists():
         pytest.skip(f"no torchrun beside {sys.executable}")
@@ -214,6 +221,7 @@ def one_error(capsys, *args):
 
 
 def test_export_writes_the_script_and_with_weights_build_model_loads_them(capsys, tmp_path):
+    torch = need_torch()
     spec = load_spec(PRESETS / "digits_net.json")
     net = Network.from_spec(spec, seed=5)
     net.save(tmp_path / "run.npz")
