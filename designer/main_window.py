@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QL
 from engine.spec import SpecError, load_spec, save_spec
 
 from . import settings as cfg
+from .design_export import attach_design_export
 from .document import DesignDocument
 from .icons import kind_icon
 from .layer_model import LayerListModel
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self._build_history_dock()
         self._connect_document()
         attach_workspace(self)  # the Train and Inside tabs
+        attach_design_export(self)  # Edit › Copy, File › Export
 
         self._restore_settings()
         self._update_title()
@@ -282,7 +284,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.file_menu = bar.addMenu("&File")
         file_menu.addAction(self.actions["new"])
         file_menu.addAction(self.actions["open"])
         self.recent_menu = file_menu.addMenu("Open &Recent")
@@ -294,7 +296,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.actions["quit"])
 
-        edit_menu = bar.addMenu("&Edit")
+        edit_menu = self.edit_menu = bar.addMenu("&Edit")
         edit_menu.addAction(self.actions["undo"])
         edit_menu.addAction(self.actions["redo"])
 

@@ -1,57 +1,42 @@
-"""`summary ARCH.json`: the course table of a design, as text or JSON."""
+"""`summary ARCH.json [--format text|markdown|csv|latex|json]`: the course table of a design.
+
+The formatting lives in engine.export.table; this command only picks one format.
+"""
 from __future__ import annotations
 
-import json
-
-from ..shapes import Summary, format_shape, row_status, summarize
+from ..export.table import FORMATS, format_table, to_text
+from ..shapes import Summary, summarize
 from ..spec import load_spec
 from .common import UserError
 
 
 def format_summary(summary: Summary, title: str | None = None) -> str:
-    """The course table as plain text: layer, activation shape, size, # parameters, MACs, formula."""
-    header = ("Layer", "Activation shape", "Activation size", "# parameters", "MACs", "Formula")
-    rows = []
-    for row in summary.rows:
-        status = row_status(row)
-        if status:
-            rows.append((row.name, "—", "—", "—", "—", status))
-        else:
-            rows.append((row.name, format_shape(row.output_shape), f"{row.activation_size:,}", f"{row.params:,}",
-                         f"{row.macs:,}", row.formula))
-    rows.append(("Total", "", f"{summary.total_activation_size:,}", f"{summary.total_params:,}",
-                 f"{summary.total_macs:,}", ""))
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(5)]
-    right = (False, False, True, True, True)
-
-    def line(cells):
-        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells[:5], widths, right)]
-        return "  ".join(parts + [cells[5]]).rstrip()
-
-    rule = "-" * (sum(widths) + 2 * 5 + len(header[5]))
-    out = [title] if title else []
-    out += [line(header), rule] + [line(r) for r in rows[:-1]] + [rule, line(rows[-1])]
-    return "\n".join(out)
-
+    """The course table as plain text (kept for scripts that import it; see engine.export.table.to_text)."""
+    return to_text(summary, title)
 
 
 def run(args) -> int:
     spec = load_spec(args.arch)
     summary = summarize(spec)
-    if args.json:
-        doc = {"name": spec.name, **summary.to_dict()}
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
-    else:
-        print(format_summary(summary, spec.name))
+    fmt = "json" if args.json else args.format
+    text = format_table(summary, fmt, spec.name)
+    print(text, end="" if text.endswith("\n") else "\n")
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
     return 0
 
 
+def table_format(text: str) -> str:
+    key = text.strip().lower()
+    if key not in FORMATS:
+        raise UserError(f"summary: unknown format {text!r} (known: {', '.join(FORMATS)})")
+    return key
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="print the layer table (shapes, sizes, parameters) of an architecture JSON")
     p.add_argument("arch", metavar="ARCH.json")
-    p.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    p.add_argument("--format", type=table_format, default="text", metavar="|".join(FORMATS),
+                   help="text (default), markdown, csv, latex or json")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.set_defaults(run=run)
