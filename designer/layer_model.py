@@ -17,7 +17,7 @@ from engine.shapes import format_shape
 from .document import DesignDocument
 from .row_sync import LayerRowsMixin
 from .icons import kind_icon
-from .layers import TITLES, describe, describe_input
+from .layers import describe, describe_input, title as kind_title
 
 LayerIndexRole = Qt.ItemDataRole.UserRole + 1  # position in spec.layers; −1 for the input row
 KindRole = Qt.ItemDataRole.UserRole + 2
@@ -45,7 +45,7 @@ def build_rows(document: DesignDocument) -> list[ListRow]:
                     f"{input_row.activation_size:,} values. Select it to change its size.")]
     for layer, row in zip(spec.layers, summary.rows[1:]):
         text = f"{row.name} — {describe(layer)}"
-        title = TITLES.get(layer.type, layer.type)
+        title = kind_title(layer.type)
         if row.error:
             state, tip = "error", f"{row.name} ({title.lower()}) cannot work: {row.error}"
         elif row.output_shape is None:

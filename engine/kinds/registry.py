@@ -11,6 +11,8 @@ def register(kind: LayerKind) -> LayerKind:
     """Make `kind` known under `kind.type_name` (after the kinds already registered)."""
     if not isinstance(kind.type_name, str) or not kind.type_name:
         raise ValueError(f"a layer kind needs a type_name, got {kind.type_name!r}")
+    if kind.type_name == "input":   # the summary's row 0 and the designer's input page use this word
+        raise ValueError('"input" is not a layer type: it names the input volume')
     if kind.type_name in _KINDS:
         raise ValueError(f"layer kind {kind.type_name!r} is already registered")
     _KINDS[kind.type_name] = kind
