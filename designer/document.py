@@ -22,7 +22,7 @@ from PySide6.QtGui import QUndoStack
 
 from engine.shapes import Summary, summarize
 from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names,
-                         validate_layer)
+                         normalize_layer, validate_layer)
 
 from . import commands
 from .layers import default_layer
@@ -96,9 +96,10 @@ class DesignDocument(QObject):
     def insert_layer(self, index: int, layer, text: str | None = None) -> int:
         """Insert `layer` (a copy is kept) so that it becomes spec.layers[index]."""
         index = max(0, min(index, self.layer_count))
-        check = self._spec.copy()
-        check.layers.insert(index, replace(layer))
         validate_layer(layer, f"layer {index + 1}")
+        layer = normalize_layer(layer)
+        check = self._spec.copy()
+        check.layers.insert(index, layer)
         check_unique_names(check)
         name = check.layer_names()[index]
         self._push(commands.InsertLayerCommand(self, index, layer, text or f"Add {name}"))
@@ -154,9 +155,9 @@ class DesignDocument(QObject):
         if field_name == "name":
             value = self._clean_name(index, value)
         else:
-            validate_layer(replace(layer, **{field_name: value}), self.layer_names()[index])
-            if field_name == "rate":
-                value = float(value)
+            changed = replace(layer, **{field_name: value})
+            validate_layer(changed, self.layer_names()[index])
+            value = getattr(normalize_layer(changed), field_name)
         old = getattr(layer, field_name)
         if old == value and type(old) is type(value):
             return False

@@ -9,7 +9,7 @@ from functools import lru_cache
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
 
-from .layers import COLORS, LETTERS
+from .layers import color as kind_color, letter as kind_letter
 
 
 def _tile(kind: str, size: int) -> QPixmap:
@@ -17,7 +17,7 @@ def _tile(kind: str, size: int) -> QPixmap:
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    color = QColor(COLORS.get(kind, "#757575"))
+    color = QColor(kind_color(kind))
     painter.setPen(QPen(color.darker(125), max(1.0, size / 16)))
     painter.setBrush(color)
     inset = max(1.0, size / 16)
@@ -28,7 +28,7 @@ def _tile(kind: str, size: int) -> QPixmap:
     font.setPixelSize(max(7, int(size * 0.62)))
     painter.setFont(font)
     painter.setPen(QColor("white"))
-    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, LETTERS.get(kind, "?"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, kind_letter(kind))
     painter.end()
     return pixmap
 

@@ -18,7 +18,7 @@ from .document import DesignDocument
 from .roles import KindRole, LayerIndexRole, StateRole
 from .row_sync import LayerRowsMixin
 from .icons import kind_icon
-from .layers import TITLES, describe, describe_input
+from .layers import describe, describe_input, title as kind_title
 
 MIME_TYPE = "application/x-cnn-designer-layer-row"
 
@@ -43,7 +43,7 @@ def build_rows(document: DesignDocument) -> list[ListRow]:
                     f"{input_row.activation_size:,} values. Select it to change its size.")]
     for layer, row in zip(spec.layers, summary.rows[1:]):
         text = f"{row.name} — {describe(layer)}"
-        title = TITLES.get(layer.type, layer.type)
+        title = kind_title(layer.type)
         if row_status(row):
             state, tip = ("error" if row.error else "blocked"), row_status(row, long=True)
         else:

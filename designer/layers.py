@@ -1,24 +1,26 @@
-"""The designer's catalogue of layer kinds: titles, colours, defaults for new layers, and the
-one-line description shown in the layer list.
+"""The designer's visuals per layer kind (colour, letter, add-button tooltip) with a default for a
+kind that has none, and the designer's words for layers, taken from the engine's kinds.
 
-Nothing here computes shapes; descriptions only restate the layer's own fields.
+Nothing here computes shapes or knows a kind's fields: the kind (engine/kinds/) names itself,
+describes its settings and makes new layers. A new kind only adds its colour and letter here.
 """
 from __future__ import annotations
 
-from engine.spec import MAX_FILTERS, ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, NetworkSpec, PoolSpec
+from engine.kinds import kind_for, kind_of, type_names
 
-KINDS = ("conv", "pool", "dense", "flatten", "dropout")
+INPUT_TITLE = "Input volume"
+DEFAULT_COLOR = "#757575"
 
-# Short button labels use the course's vocabulary (FC, not "Dense").
-BUTTON_LABELS = {"conv": "Conv", "pool": "Pool", "dense": "FC", "flatten": "Flatten", "dropout": "Dropout"}
-TITLES = {
-    "input": "Input volume",
-    "conv": "Convolution layer",
-    "pool": "Pooling layer",
-    "dense": "Fully connected layer",
-    "flatten": "Flatten",
-    "dropout": "Dropout",
+# Colours that tell the kinds apart in the list, on the buttons and in the table.
+COLORS = {
+    "input": "#607d8b",
+    "conv": "#1e88e5",
+    "pool": "#43a047",
+    "dense": "#fb8c00",
+    "flatten": "#8d6e63",
+    "dropout": "#8e24aa",
 }
+LETTERS = {"input": "I", "conv": "C", "pool": "P", "dense": "F", "flatten": "⇲", "dropout": "D"}
 ADD_TOOLTIPS = {
     "conv": "Add a convolution layer after the selected layer: n_C filters of f×f×n_C_prev, "
             "stride s, padding p, then an activation.",
@@ -31,61 +33,64 @@ ADD_TOOLTIPS = {
     "dropout": "Add dropout after the selected layer: while training, zero a fraction of the values "
                "at random. Shape unchanged; no parameters.",
 }
-# Colours that tell the kinds apart in the list, on the buttons and in the table.
-COLORS = {
-    "input": "#607d8b",
-    "conv": "#1e88e5",
-    "pool": "#43a047",
-    "dense": "#fb8c00",
-    "flatten": "#8d6e63",
-    "dropout": "#8e24aa",
-}
-LETTERS = {"input": "I", "conv": "C", "pool": "P", "dense": "F", "flatten": "⇲", "dropout": "D"}
 
 
-def default_layer(kind: str, spec: NetworkSpec, index: int):
-    """A new layer of `kind` that makes sense at position `index` of `spec.layers`.
-
-    A conv doubles the filters of the conv before it (8, 16, 32, ... as in LeNet-5); everything
-    else takes the course's usual values. The name stays None so it is numbered automatically.
-    """
-    if kind == "conv":
-        previous = [layer.filters for layer in spec.layers[:index] if layer.type == "conv"]
-        filters = min(previous[-1] * 2, MAX_FILTERS) if previous else 8
-        return ConvSpec(filters=filters, size=3, stride=1, padding="valid", activation="relu")
-    if kind == "pool":
-        return PoolSpec(mode="max", size=2, stride=2)
-    if kind == "dense":
-        return DenseSpec(units=64, activation="relu")
-    if kind == "flatten":
-        return FlattenSpec()
-    if kind == "dropout":
-        return DropoutSpec(rate=0.5)
-    raise ValueError(f"unknown layer kind {kind!r}")
+def kind_types() -> tuple[str, ...]:
+    """The layer kinds a user can add, in button order (the engine's registration order)."""
+    return type_names()
 
 
-def _padding_text(padding) -> str:
-    if isinstance(padding, str):
-        return padding
-    return f"p{padding}"
+def color(kind: str) -> str:
+    return COLORS.get(kind, DEFAULT_COLOR)
+
+
+def letter(kind: str) -> str:
+    if kind in LETTERS:
+        return LETTERS[kind]
+    return kind[:1].upper() or "?"
+
+
+def title(kind: str) -> str:
+    """"Convolution layer", "Input volume", or the type itself for a kind nobody registered."""
+    if kind == "input":
+        return INPUT_TITLE
+    try:
+        return kind_for(kind).title or kind
+    except ValueError:
+        return kind
+
+
+def button_label(kind: str) -> str:
+    return kind_for(kind).label or kind.capitalize()
+
+
+def add_tooltip(kind: str) -> str:
+    if kind in ADD_TOOLTIPS:
+        return ADD_TOOLTIPS[kind]
+    return f"Add a {title(kind).lower()} after the selected layer. {kind_for(kind).hint}".strip()
+
+
+def add_button_name(kind: str) -> str:
+    """The add button's objectName: addConvButton, addPoolButton, ..."""
+    return f"add{kind[:1].upper()}{kind[1:]}Button"
+
+
+def add_shortcut(kind: str) -> str | None:
+    """Ctrl+1 … Ctrl+9 in button order; kinds after the ninth have none."""
+    position = kind_types().index(kind) + 1
+    return f"Ctrl+{position}" if position <= 9 else None
+
+
+def default_layer(kind: str, spec, index: int):
+    """A new layer of `kind` that makes sense at position `index` of `spec.layers` (the kind
+    decides, e.g. a conv doubles the filters of the conv before it). Its name stays None, so it
+    is numbered automatically."""
+    return kind_for(kind).new_layer(list(spec.layers[:index]))
 
 
 def describe(layer) -> str:
     """The layer's own settings in a few words: "8 × 5×5, s1, valid, relu"."""
-    kind = layer.type
-    if kind == "conv":
-        return (f"{layer.filters} × {layer.size}×{layer.size}, s{layer.stride}, "
-                f"{_padding_text(layer.padding)}, {layer.activation}")
-    if kind == "pool":
-        return f"{layer.mode} {layer.size}×{layer.size}, s{layer.stride}"
-    if kind == "dense":
-        units = "unit" if layer.units == 1 else "units"
-        return f"{layer.units:,} {units}, {layer.activation}"
-    if kind == "flatten":
-        return "volume → vector"
-    if kind == "dropout":
-        return f"rate {layer.rate:g}"
-    return ""
+    return kind_of(layer).describe(layer)
 
 
 def describe_input(shape) -> str:

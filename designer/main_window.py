@@ -21,7 +21,7 @@ from .design_export import attach_design_export
 from .document import DesignDocument
 from .icons import kind_icon
 from .layer_model import LayerListModel
-from .layers import ADD_TOOLTIPS, BUTTON_LABELS, KINDS
+from .layers import add_button_name, add_shortcut, add_tooltip, button_label, kind_types
 from .presets import PRESETS, load_preset
 from .property_editor import INPUT, PropertyEditor
 from .table_model import ShapeTableModel
@@ -32,9 +32,6 @@ APP_TITLE = "CNN Designer"
 FILE_FILTER = "CNN Designer architecture (*.json);;All files (*)"
 DEFAULT_SIZE = (1280, 800)
 
-ADD_BUTTON_NAMES = {"conv": "addConvButton", "pool": "addPoolButton", "dense": "addDenseButton",
-                    "flatten": "addFlattenButton", "dropout": "addDropoutButton"}
-ADD_SHORTCUTS = {"conv": "Ctrl+1", "pool": "Ctrl+2", "dense": "Ctrl+3", "flatten": "Ctrl+4", "dropout": "Ctrl+5"}
 
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
@@ -140,9 +137,9 @@ class MainWindow(QMainWindow):
         stack.redoTextChanged.connect(self._update_undo_tips)
         self._update_undo_tips()
 
-        for kind in KINDS:
-            self._action(f"add_{kind}", BUTTON_LABELS[kind], ADD_TOOLTIPS[kind],
-                         lambda checked=False, k=kind: self.add_layer(k), ADD_SHORTCUTS[kind], kind_icon(kind))
+        for kind in kind_types():
+            self._action(f"add_{kind}", button_label(kind), add_tooltip(kind),
+                         lambda checked=False, k=kind: self.add_layer(k), add_shortcut(kind), kind_icon(kind))
         remove = self._action("remove", "Remove", "Remove the selected layer", self.remove_selected,
                               QKeySequence.StandardKey.Delete, self._icon(sp.SP_TrashIcon))
         # Delete means "remove layer" only while the list has focus; in text fields it deletes text.
@@ -200,8 +197,8 @@ class MainWindow(QMainWindow):
         add_row = QHBoxLayout()
         add_row.setSpacing(4)
         self.add_buttons: dict[str, QToolButton] = {}
-        for kind in KINDS:
-            button = self._tool_button(self.actions[f"add_{kind}"], ADD_BUTTON_NAMES[kind])
+        for kind in kind_types():
+            button = self._tool_button(self.actions[f"add_{kind}"], add_button_name(kind))
             self.add_buttons[kind] = button
             add_row.addWidget(button)
         list_layout.addLayout(add_row)
@@ -301,7 +298,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.actions["redo"])
 
         layer_menu = bar.addMenu("&Layer")
-        for kind in KINDS:
+        for kind in kind_types():
             action = self.actions[f"add_{kind}"]
             layer_menu.addAction(action)
         layer_menu.addSeparator()

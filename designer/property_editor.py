@@ -9,69 +9,21 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
-                               QLineEdit, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
+from engine.kinds import is_registered, kind_for, type_names
 from engine.shapes import format_shape
-from engine.spec import (ACTIVATIONS, HIDDEN_ACTIVATIONS, MAX_CHANNELS, MAX_FILTER_SIZE, MAX_FILTERS,
-                         MAX_IMAGE_SIDE, MAX_PADDING, MAX_STRIDE, MAX_UNITS, POOL_MODES, SpecError)
+from engine.spec import MAX_CHANNELS, MAX_IMAGE_SIDE, SpecError
 
 from .document import DesignDocument
+from .field_form import KindForm, make_form, make_spin, put_text, put_value
 from .icons import kind_icon
-from .layers import TITLES
+from .layers import title
 
 INPUT = -1  # the index the editor uses for the input volume
 
-HINTS = {
-    "input": "The image the network sees: n_H × n_W pixels with n_C channels (3 for RGB).",
-    "conv": "Each of the n_C filters is f×f×n_C_prev with one bias and gives one feature map. "
-            "Output side: ⌊(n + 2p − f)/s⌋ + 1. “same” padding keeps the size at stride 1 (odd f).",
-    "pool": "Max or average over f×f windows, moving s at a time. Output side: ⌊(n − f)/s⌋ + 1; "
-            "channels unchanged; nothing to learn.",
-    "dense": "Every input connects to every unit: n_in·n_out weights + n_out biases. A volume "
-             "before it is flattened. The last layer: softmax over the classes (or 1 sigmoid unit).",
-    "flatten": "Unrolls an n_H×n_W×n_C volume into a vector of n_H·n_W·n_C values. "
-               "No parameters. FC layers also flatten on their own.",
-    "dropout": "While training, sets this fraction of the values to zero at random (a regulariser). "
-               "The shape is unchanged and there is nothing to learn.",
-}
-
-PADDING_CHOICES = ("valid", "same", "custom")
-PADDING_TIPS = {
-    "valid": "valid: no padding (p = 0); each side shrinks to n − f + 1 at stride 1.",
-    "same": "same: p = (f − 1)/2, so the output keeps the input's size at stride 1 (needs an odd f).",
-    "custom": "custom: choose p, the rows and columns of zeros added on each side.",
-}
-
-
-def _spin(name: str, low: int, high: int, tip: str, suffix: str = "") -> QSpinBox:
-    spin = QSpinBox()
-    spin.setObjectName(name)
-    spin.setRange(low, high)
-    spin.setToolTip(tip)
-    spin.setAccelerated(True)
-    spin.setSuffix(suffix)
-    spin.setGroupSeparatorShown(True)
-    spin.setMinimumWidth(110)
-    return spin
-
-
-def _combo(name: str, items, tip: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setObjectName(name)
-    combo.addItems(list(items))
-    combo.setToolTip(tip)
-    combo.setMinimumWidth(110)
-    return combo
-
-
-def _form() -> tuple[QWidget, QFormLayout]:
-    page = QWidget()
-    form = QFormLayout(page)
-    form.setContentsMargins(0, 0, 0, 0)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return page, form
+INPUT_HINT = "The image the network sees: n_H × n_W pixels with n_C channels (3 for RGB)."
 
 
 class PropertyEditor(QWidget):
@@ -115,7 +67,7 @@ class PropertyEditor(QWidget):
         # Left: the name and the fields of this kind of layer.
         fields_column = QVBoxLayout()
         fields_column.setSpacing(6)
-        name_row, name_form = _form()
+        name_row, name_form = make_form()
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("layerName")
         self.name_edit.setClearButtonEnabled(True)
@@ -137,11 +89,11 @@ class PropertyEditor(QWidget):
         self.pages = QStackedWidget()
         self.pages.setObjectName("editorPages")
         self._page_index: dict[str, int] = {}
-        for kind, builder in (("none", self._build_none), ("input", self._build_input),
-                              ("conv", self._build_conv), ("pool", self._build_pool),
-                              ("dense", self._build_dense), ("flatten", self._build_flatten),
-                              ("dropout", self._build_dropout)):
-            self._page_index[kind] = self.pages.addWidget(builder())
+        self._forms: dict[str, KindForm] = {}
+        self._page_index["none"] = self.pages.addWidget(self._build_none())
+        self._page_index["input"] = self.pages.addWidget(self._build_input())
+        for type_name in type_names():
+            self._kind_form(type_name)
         self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         fields_column.addWidget(self.pages)
         fields_column.addStretch(1)
@@ -176,11 +128,11 @@ class PropertyEditor(QWidget):
         return label
 
     def _build_input(self) -> QWidget:
-        page, form = _form()
-        self.input_height = _spin("inputHeight", 1, MAX_IMAGE_SIDE, "n_H: the input's height in pixels.")
-        self.input_width = _spin("inputWidth", 1, MAX_IMAGE_SIDE, "n_W: the input's width in pixels.")
-        self.input_channels = _spin("inputChannels", 1, MAX_CHANNELS,
-                                    "n_C: the input's channels (3 for RGB, 1 for greyscale).")
+        page, form = make_form()
+        self.input_height = make_spin("inputHeight", 1, MAX_IMAGE_SIDE, "n_H: the input's height in pixels.")
+        self.input_width = make_spin("inputWidth", 1, MAX_IMAGE_SIDE, "n_W: the input's width in pixels.")
+        self.input_channels = make_spin("inputChannels", 1, MAX_CHANNELS,
+                                        "n_C: the input's channels (3 for RGB, 1 for greyscale).")
         for axis, spin in enumerate((self.input_height, self.input_width, self.input_channels)):
             spin.valueChanged.connect(lambda value, axis=axis: self._on_input_changed(axis, value))
             spin.editingFinished.connect(self._document.end_burst)
@@ -189,80 +141,14 @@ class PropertyEditor(QWidget):
         form.addRow("Channels n_C", self.input_channels)
         return page
 
-    def _field_spin(self, form: QFormLayout, label: str, field_name: str, spin: QSpinBox) -> QSpinBox:
-        spin.valueChanged.connect(lambda value, f=field_name: self._set(f, value, merge=True))
-        spin.editingFinished.connect(self._document.end_burst)
-        form.addRow(label, spin)
-        return spin
-
-    def _field_combo(self, form: QFormLayout, label: str, field_name: str, combo: QComboBox) -> QComboBox:
-        combo.currentTextChanged.connect(lambda text, f=field_name: self._set(f, text))
-        form.addRow(label, combo)
-        return combo
-
-    def _build_conv(self) -> QWidget:
-        page, form = _form()
-        self.conv_filters = self._field_spin(form, "Filters n_C", "filters", _spin(
-            "convFilters", 1, MAX_FILTERS, "n_C: how many filters, i.e. the output's channels."))
-        self.conv_size = self._field_spin(form, "Filter size f", "size", _spin(
-            "convSize", 1, MAX_FILTER_SIZE, "f: each filter is f×f×n_C_prev."))
-        self.conv_stride = self._field_spin(form, "Stride s", "stride", _spin(
-            "convStride", 1, MAX_STRIDE, "s: how far the filter moves between positions."))
-        self.conv_padding = _combo("convPadding", PADDING_CHOICES, "\n".join(PADDING_TIPS.values()))
-        self.conv_padding.currentTextChanged.connect(self._on_padding_choice)
-        self.conv_padding_value = _spin("convPaddingValue", 0, MAX_PADDING,
-                                        "p: rows and columns of zeros added on each side.")
-        self.conv_padding_value.setMinimumWidth(70)
-        self.conv_padding_value.valueChanged.connect(self._on_padding_value)
-        self.conv_padding_value.editingFinished.connect(self._document.end_burst)
-        padding_row = QWidget()
-        row_layout = QHBoxLayout(padding_row)
-        row_layout.setContentsMargins(0, 0, 0, 0)
-        row_layout.addWidget(self.conv_padding)
-        row_layout.addWidget(QLabel("p ="))
-        row_layout.addWidget(self.conv_padding_value)
-        form.addRow("Padding", padding_row)
-        self.conv_activation = self._field_combo(form, "Activation", "activation", _combo(
-            "convActivation", HIDDEN_ACTIVATIONS, "The non-linearity applied to each output value."))
-        return page
-
-    def _build_pool(self) -> QWidget:
-        page, form = _form()
-        self.pool_mode = self._field_combo(form, "Mode", "mode", _combo(
-            "poolMode", POOL_MODES, "max: keep the largest value of each window; avg: their mean."))
-        self.pool_size = self._field_spin(form, "Window f", "size", _spin(
-            "poolSize", 1, MAX_FILTER_SIZE, "f: the pooling window is f×f."))
-        self.pool_stride = self._field_spin(form, "Stride s", "stride", _spin(
-            "poolStride", 1, MAX_STRIDE, "s: how far the window moves between positions."))
-        return page
-
-    def _build_dense(self) -> QWidget:
-        page, form = _form()
-        self.dense_units = self._field_spin(form, "Units", "units", _spin(
-            "denseUnits", 1, MAX_UNITS, "How many units (neurons); the output is a (units,1) vector."))
-        self.dense_activation = self._field_combo(form, "Activation", "activation", _combo(
-            "denseActivation", ACTIVATIONS,
-            "The non-linearity. Softmax belongs on the last layer (one unit per class)."))
-        return page
-
-    def _build_flatten(self) -> QWidget:
-        label = QLabel("A flatten layer has no settings.")
-        label.setWordWrap(True)
-        return label
-
-    def _build_dropout(self) -> QWidget:
-        page, form = _form()
-        self.dropout_rate = QDoubleSpinBox()
-        self.dropout_rate.setObjectName("dropoutRate")
-        self.dropout_rate.setRange(0.0, 0.95)
-        self.dropout_rate.setSingleStep(0.05)
-        self.dropout_rate.setDecimals(2)
-        self.dropout_rate.setMinimumWidth(110)
-        self.dropout_rate.setToolTip("The fraction of values set to zero while training (0 to 0.95).")
-        self.dropout_rate.valueChanged.connect(lambda value: self._set("rate", round(value, 4), merge=True))
-        self.dropout_rate.editingFinished.connect(self._document.end_burst)
-        form.addRow("Rate", self.dropout_rate)
-        return page
+    def _kind_form(self, type_name: str) -> KindForm:
+        """The form page of a kind, built from its field descriptions the first time it is needed
+        (every kind registered when the editor is made gets its page then)."""
+        form = self._forms.get(type_name)
+        if form is None:
+            form = self._forms[type_name] = KindForm(kind_for(type_name), self._set, self._document.end_burst)
+            self._page_index[type_name] = self.pages.addWidget(form.page)
+        return form
 
     # ----- which layer ----------------------------------------------------------------------
     def current_index(self) -> int | None:
@@ -296,18 +182,19 @@ class PropertyEditor(QWidget):
             self._title.setText("Input")
             shape = self._document.spec.input.shape
             for spin, value in zip((self.input_height, self.input_width, self.input_channels), shape):
-                self._put_value(spin, value)
+                put_value(spin, value)
         else:
             layer = self._document.layer(index)
+            form = self._kind_form(layer.type)
             self._show_page(layer.type, layer.type)
-            self._title.setText(f"{summary_row.name} · {TITLES.get(layer.type, layer.type)}")
+            self._title.setText(f"{summary_row.name} · {title(layer.type)}")
             # Keep what the user is typing (a refused name, or spaces the spec strips).
             if self.name_error.isHidden() and (self.name_edit.text().strip() or None) != layer.name:
-                self._put_text(self.name_edit, layer.name or "")
+                put_text(self.name_edit, layer.name or "")
             self.name_edit.setPlaceholderText(f"{summary_row.name} (automatic)")
-            self._show_layer_values(layer, summary_row)
+            form.show(layer, summary_row)
         self.info.setText(self._info_html(summary_row))
-        self.hint.setText(HINTS.get("input" if index == INPUT else self._document.layer(index).type, ""))
+        self.hint.setText(INPUT_HINT if index == INPUT else self._hint(self._document.layer(index).type))
 
     def _show_page(self, page: str, icon_kind: str | None) -> None:
         self.pages.setCurrentIndex(self._page_index[page])
@@ -317,29 +204,9 @@ class PropertyEditor(QWidget):
         if icon_kind:
             self._icon.setPixmap(kind_icon(icon_kind).pixmap(24, 24))
 
-    def _show_layer_values(self, layer, summary_row) -> None:
-        kind = layer.type
-        if kind == "conv":
-            self._put_value(self.conv_filters, layer.filters)
-            self._put_value(self.conv_size, layer.size)
-            self._put_value(self.conv_stride, layer.stride)
-            choice = layer.padding if isinstance(layer.padding, str) else "custom"
-            self._put_combo(self.conv_padding, choice)
-            self.conv_padding_value.setEnabled(choice == "custom")
-            if isinstance(layer.padding, int):
-                self._put_value(self.conv_padding_value, layer.padding)
-            elif summary_row.padding is not None:
-                self._put_value(self.conv_padding_value, summary_row.padding)
-            self._put_combo(self.conv_activation, layer.activation)
-        elif kind == "pool":
-            self._put_combo(self.pool_mode, layer.mode)
-            self._put_value(self.pool_size, layer.size)
-            self._put_value(self.pool_stride, layer.stride)
-        elif kind == "dense":
-            self._put_value(self.dense_units, layer.units)
-            self._put_combo(self.dense_activation, layer.activation)
-        elif kind == "dropout":
-            self._put_value(self.dropout_rate, layer.rate)
+    @staticmethod
+    def _hint(type_name: str) -> str:
+        return kind_for(type_name).hint if is_registered(type_name) else ""
 
     @staticmethod
     def _info_html(row) -> str:
@@ -358,28 +225,6 @@ class PropertyEditor(QWidget):
         if row.formula:
             text += f"<br><span style='font-family:monospace'>{escape(row.formula)}</span>"
         return text
-
-    # Programmatic updates must not come back as edits, and must not move a cursor needlessly.
-    @staticmethod
-    def _put_value(spin, value) -> None:
-        if spin.value() != value:
-            spin.blockSignals(True)
-            spin.setValue(value)
-            spin.blockSignals(False)
-
-    @staticmethod
-    def _put_combo(combo: QComboBox, text: str) -> None:
-        if combo.currentText() != text:
-            combo.blockSignals(True)
-            combo.setCurrentText(text)
-            combo.blockSignals(False)
-
-    @staticmethod
-    def _put_text(edit: QLineEdit, text: str) -> None:
-        if edit.text() != text:
-            edit.blockSignals(True)
-            edit.setText(text)
-            edit.blockSignals(False)
 
     # ----- edits ------------------------------------------------------------------------------
     def _set(self, field_name: str, value, merge: bool = False) -> None:
@@ -400,18 +245,6 @@ class PropertyEditor(QWidget):
         except SpecError as exc:
             self.problem.emit(str(exc))
             self.refresh()
-
-    def _on_padding_choice(self, choice: str) -> None:
-        if choice == "custom":
-            self.conv_padding_value.setEnabled(True)
-            self._set("padding", self.conv_padding_value.value())
-        else:
-            self.conv_padding_value.setEnabled(False)
-            self._set("padding", choice)
-
-    def _on_padding_value(self, value: int) -> None:
-        if self.conv_padding.currentText() == "custom":
-            self._set("padding", value, merge=True)
 
     def _on_name_edited(self, text: str) -> None:
         index = self._index
@@ -435,7 +268,7 @@ class PropertyEditor(QWidget):
         self._clear_name_error()
         self._document.end_burst()
         # A refused name goes back to the one in the design.
-        self._put_text(self.name_edit, self._document.layer(index).name or "")
+        put_text(self.name_edit, self._document.layer(index).name or "")
 
     def _clear_name_error(self) -> None:
         self.name_error.clear()

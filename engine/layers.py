@@ -1,4 +1,7 @@
-"""Layer objects: forward(x, training) and backward(dout) around the kernels in engine.functional.
+"""The compute layer's base class and helpers shared by the kinds' layers (engine/kinds/*.py).
+
+Each kind's layer object has forward(x, training) and backward(dout) around the kernels in
+engine.functional.
 
 Every layer reads its weights from the network's shared `params` dict on each call (keys such as
 "CONV1.W"), so changing an array in `Network.params` changes what forward computes, and an
@@ -27,8 +30,16 @@ class Layer:
     def backward(self, dout: np.ndarray, grads: dict, need_input_grad: bool = True):
         raise NotImplementedError
 
+    def draw_mask(self, shape, dtype):
+        """The random mask a training pass would use for an input of `shape`, or None if the layer
+        uses none. The network draws masks for a whole batch before it splits the batch (so masks
+        don't depend on the split) and hands each part its slice in `preset_mask`."""
+        return None
 
-class _Weighted(Layer):
+
+class WeightedLayer(Layer):
+    """A layer with weights "<name>.W", bias "<name>.b" and an activation after them (conv, dense)."""
+
     def __init__(self, name: str, params: dict, activation: str):
         super().__init__(name)
         self.params = params
@@ -56,117 +67,6 @@ class _Weighted(Layer):
         return F.activation_backward(self.activation, dA, None, self._A)
 
 
-class Conv(_Weighted):
-    """x (m, n_H_prev, n_W_prev, n_C_prev) → (m, n_H, n_W, n_C); W (f, f, n_C_prev, n_C), b (n_C,)."""
-
-    def __init__(self, name, params, stride: int, pad: int, activation: str):
-        super().__init__(name, params, activation)
-        self.stride, self.pad = stride, pad
-        self._workspace = F.Workspace()
-
-    def forward(self, x, training=False):
-        # Training passes reuse one patches buffer (it lives until this layer's backward; a new training
-        # forward replaces the cache that pointed at it). Inference allocates, so it can never overwrite
-        # the patches of a training pass still waiting for its backward.
-        workspace = self._workspace if training else None
-        Z, cache = F.conv2d_forward(x, self.params[self.key_W], self.params[self.key_b], self.stride, self.pad,
-                                    workspace=workspace)
-        if training:
-            self._cache = cache
-        return self._activate(Z, training)
-
-    def backward(self, dout, grads, need_input_grad=True):
-        dZ = self._activation_grad(dout)
-        dx, dW, db = F.conv2d_backward(dZ, self._cache, need_input_grad=need_input_grad)
-        grads[self.key_W], grads[self.key_b] = dW, db
-        self._cache = self._A = None      # the patches are the step's largest arrays: free them now
-        return dx
-
-
-class Dense(_Weighted):
-    """x (m, n_in) or a volume (m, n_H, n_W, n_C), flattened implicitly → (m, units)."""
-
-    def forward(self, x, training=False):
-        in_shape = x.shape
-        if x.ndim != 2:
-            x = x.reshape(x.shape[0], -1)
-        Z, cache = F.dense_forward(x, self.params[self.key_W], self.params[self.key_b])
-        if training:  # only a training pass may overwrite what backward needs
-            self._cache, self._in_shape = cache, in_shape
-        return self._activate(Z, training)
-
-    def backward(self, dout, grads, need_input_grad=True):
-        dZ = self._activation_grad(dout)
-        dx, dW, db = F.dense_backward(dZ, self._cache, need_input_grad=need_input_grad)
-        grads[self.key_W], grads[self.key_b] = dW, db
-        self._cache = self._A = None
-        return None if dx is None else dx.reshape(self._in_shape)
-
-
-class Pool(Layer):
-    """x (m, n_H_prev, n_W_prev, n_C) → (m, n_H, n_W, n_C): max or average over f×f windows."""
-
-    def __init__(self, name, size: int, stride: int, mode: str):
-        super().__init__(name)
-        self.size, self.stride, self.mode = size, stride, mode
-
-    def forward(self, x, training=False):
-        if not training:                  # no argmax bookkeeping when nothing will go backward
-            return F.pool2d(x, self.size, self.stride, self.mode)
-        out, self._cache = F.pool2d_forward(x, self.size, self.stride, self.mode)
-        return out
-
-    def backward(self, dout, grads, need_input_grad=True):
-        cache, self._cache = self._cache, None
-        return F.pool2d_backward(dout, cache) if need_input_grad else None
-
-
-class Flatten(Layer):
-    """(m, n_H, n_W, n_C) → (m, n_H·n_W·n_C), in the NHWC order the dense weights expect."""
-
-    def forward(self, x, training=False):
-        if training:
-            self._in_shape = x.shape
-        return x.reshape(x.shape[0], -1)
-
-    def backward(self, dout, grads, need_input_grad=True):
-        return dout.reshape(self._in_shape) if need_input_grad else None
-
-
-class Dropout(Layer):
-    """Inverted dropout: while training, zero a fraction `rate` of values and scale the rest by
-    1/(1 − rate), so inference needs no change. `rng` is shared with the network (seeded)."""
-
-    def __init__(self, name, rate: float, rng_holder):
-        super().__init__(name)
-        self.rate = rate
-        self._rng_holder = rng_holder
-        self.preset_mask = None   # set by the network when it splits a batch: this part's slice
-
-    def draw_mask(self, shape, dtype) -> np.ndarray:
-        """The scaled keep-mask for an input of `shape`, drawn from the shared generator."""
-        keep = 1.0 - self.rate
-        rng = self._rng_holder.rng
-        return (rng.random(shape, dtype=np.float32) < keep).astype(dtype) / np.dtype(dtype).type(keep)
-
-    def forward(self, x, training=False):
-        if not training:
-            return x
-        if self.rate == 0:
-            self._mask = None
-            return x
-        if self.preset_mask is not None:
-            self._mask, self.preset_mask = self.preset_mask, None
-        else:
-            self._mask = self.draw_mask(x.shape, x.dtype)
-        return x * self._mask
-
-    def backward(self, dout, grads, need_input_grad=True):
-        if self._mask is None:
-            return dout
-        return dout * self._mask
-
-
 # ----- initialisation -----------------------------------------------------------------------
 
 def initial_weights(rng: np.random.Generator, shape: tuple, fan_in: int, fan_out: int, activation: str,
@@ -179,3 +79,16 @@ def initial_weights(rng: np.random.Generator, shape: tuple, fan_in: int, fan_out
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         W = rng.uniform(-limit, limit, size=shape)
     return W.astype(dtype)
+
+
+def init_weight_and_bias(param_shapes: dict, activation: str, rng: np.random.Generator, dtype) -> dict:
+    """{"W": initial weights, "b": zeros} for a conv W (f, f, n_C_prev, n_C) or a dense W (n_in, units).
+
+    fan_in is what one output value sees (f·f·n_C_prev or n_in); fan_out is what one input value
+    feeds (f·f·n_C or units).
+    """
+    W_shape, b_shape = param_shapes["W"], param_shapes["b"]
+    fan_in = int(np.prod(W_shape[:-1]))
+    fan_out = W_shape[-1] * (W_shape[0] * W_shape[1] if len(W_shape) == 4 else 1)
+    return {"W": initial_weights(rng, W_shape, fan_in, fan_out, activation, dtype),
+            "b": np.zeros(b_shape, dtype=dtype)}

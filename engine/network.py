@@ -15,8 +15,9 @@ import numpy as np
 
 from . import functional as F
 from . import runtime
-from .layers import Conv, Dense, Dropout, Flatten, Pool, initial_weights
 from .fileio import atomic_write
+from .kinds import BuildContext, kind_of
+from .kinds.outputs import num_classes_of, output_kind  # noqa: F401  (importable from here, as before)
 from .shapes import summarize
 from .spec import NetworkSpec, SpecError
 
@@ -24,27 +25,6 @@ WEIGHTS_FORMAT = "cnn-designer-weights/1"
 _SPEC_KEY = "__spec__"
 _META_KEY = "__meta__"
 
-
-def output_kind(spec: NetworkSpec) -> str:
-    """"softmax" or "sigmoid" for a trainable design; otherwise SpecError saying how to fix it."""
-    if not spec.layers:
-        raise SpecError("the design has no layers; add layers ending in a dense softmax layer")
-    last = spec.layers[-1]
-    name = spec.layer_names()[-1]
-    if last.type == "dense" and last.activation == "softmax":
-        return "softmax"
-    if last.type == "dense" and last.activation == "sigmoid":
-        if last.units != 1:
-            raise SpecError(f"{name}: a sigmoid output layer must have 1 unit (yes/no), got {last.units}; "
-                            "use softmax for several classes")
-        return "sigmoid"
-    raise SpecError(f"{name}: the last layer must be a dense layer with softmax (k ≥ 2 classes) or a single "
-                    "sigmoid unit, to give class scores")
-
-
-def num_classes_of(spec: NetworkSpec) -> int:
-    """Classes the design predicts: the softmax units, or 2 for a single sigmoid unit."""
-    return 2 if output_kind(spec) == "sigmoid" else spec.layers[-1].units
 
 _WEIGHT_DTYPES = ("float32", "float64")
 
@@ -121,29 +101,20 @@ class Network:
         for layer, row in zip(spec.layers, summary.rows[1:]):
             if not row.param_shapes:
                 continue
-            W_shape, b_shape = row.param_shapes["W"], row.param_shapes["b"]
-            fan_in = int(np.prod(W_shape[:-1]))
-            fan_out = W_shape[-1] * (W_shape[0] * W_shape[1] if len(W_shape) == 4 else 1)
-            params[f"{row.name}.W"] = initial_weights(rng, W_shape, fan_in, fan_out, layer.activation, dtype)
-            params[f"{row.name}.b"] = np.zeros(b_shape, dtype=dtype)
+            fresh = kind_of(layer).init_params(layer, row.param_shapes, rng, np.dtype(dtype))
+            for key, array in fresh.items():
+                params[f"{row.name}.{key}"] = array
         return cls(spec, params, dtype, seed)
 
     def _build_layers(self) -> list:
         layers = []
-        for layer, row in zip(self.spec.layers, self.summary.rows[1:]):
-            name = row.name
-            if layer.type == "conv":
-                layers.append(Conv(name, self.params, layer.stride, row.padding, layer.activation))
-            elif layer.type == "pool":
-                layers.append(Pool(name, layer.size, layer.stride, layer.mode))
-            elif layer.type == "dense":
-                # The output layer emits logits: its softmax / sigmoid is applied by the loss.
-                is_output = layer is self.spec.layers[-1]
-                layers.append(Dense(name, self.params, "linear" if is_output else layer.activation))
-            elif layer.type == "flatten":
-                layers.append(Flatten(name))
-            elif layer.type == "dropout":
-                layers.append(Dropout(name, layer.rate, self._dropout_rng))
+        rows = self.summary.rows
+        last = len(self.spec.layers) - 1
+        for index, layer in enumerate(self.spec.layers):
+            row = rows[index + 1]
+            context = BuildContext(row.name, self.params, rows[index].output_shape, row, index == last,
+                                   self._dropout_rng)
+            layers.append(kind_of(layer).build(layer, context))
         return layers
 
     def reseed_dropout(self, seed: int) -> None:
@@ -284,9 +255,9 @@ class Network:
         """Draw each dropout layer's mask for the whole batch, in layer order — the draws an unsplit
         pass makes — and hand every part its slice, so masks don't depend on the split or on timing."""
         for index, layer in enumerate(self.layers):
-            if isinstance(layer, Dropout) and layer.rate > 0:
-                shape = (m, *self.summary.rows[index].output_shape)   # rows[index]: this layer's input
-                mask = layer.draw_mask(shape, self.dtype)
+            shape = (m, *self.summary.rows[index].output_shape)   # rows[index]: this layer's input
+            mask = layer.draw_mask(shape, self.dtype)
+            if mask is not None:
                 for stack, (s, e) in zip(stacks, parts):
                     stack[index].preset_mask = mask[s:e]
 

@@ -5,23 +5,37 @@ with the activation shape, activation size, parameter count, multiply-accumulate
 that gives them. It never raises for a design that cannot work: the first layer that cannot work
 carries `.error`, and every row after it is marked not computable (`output_shape is None`).
 
-This is the only place the app does shape arithmetic; the table model, the command line and
-`Network.from_spec` all read it.
+Each layer kind (engine/kinds/) gives its own row (shape rule, params, formula) using the shape
+arithmetic here (`conv_output_size`, `resolve_padding`, `output_size_formula`); the table model, the
+command line and `Network.from_spec` all read the summary.
 """
 from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
 from math import prod
+from typing import TYPE_CHECKING
 
-from .spec import NetworkSpec
+from .kinds.base import LayerShape, Shape, ShapeError
+from .kinds.registry import kind_of
 
-Shape = tuple  # (n_H, n_W, n_C) for a volume, (units,) for a vector
+if TYPE_CHECKING:
+    from .spec import NetworkSpec
 
 
 def conv_output_size(n: int, f: int, p: int, s: int) -> int:
     """Output side of a conv or pool window: ⌊(n + 2p − f)/s⌋ + 1."""
     return (n + 2 * p - f) // s + 1
+
+
+def output_size_formula(n: int, f: int, p: int | None, s: int) -> str:
+    """The output-size formula with the numbers filled in: "⌊(6 + 2·0 − 3)/1⌋ + 1 = 4".
+
+    p = None (a padding that can't be resolved) gives the formula with p left as a letter.
+    """
+    if p is None:
+        return f"⌊({n} + 2p − {f})/{s}⌋ + 1: p undefined"
+    return f"⌊({n} + 2·{p} − {f})/{s}⌋ + 1 = {conv_output_size(n, f, p, s)}"
 
 
 def resolve_padding(padding, f: int) -> int:
@@ -136,44 +150,9 @@ class Summary:
         }
 
 
-def _fmt(n: int) -> str:
+def format_count(n: int) -> str:
+    """A count as the table writes it: 48,120."""
     return f"{n:,}"
-
-
-def _window_rows(layer, name: str, shape: Shape, index: int) -> SummaryRow:
-    """Conv and pool: the same output-size formula on each side."""
-    n_H, n_W, n_C = shape
-    f, s = layer.size, layer.stride
-    what = "filter" if layer.type == "conv" else "pool window"
-    try:
-        p = resolve_padding(layer.padding, f) if layer.type == "conv" else 0
-    except ValueError as exc:
-        return _broken(index, name, layer.type, f"{exc}; use an odd filter size or a whole-number padding")
-    if f > n_H + 2 * p or f > n_W + 2 * p:
-        side = f"{n_H}×{n_W}" if p == 0 else f"{n_H}×{n_W} input padded by {p} ({n_H + 2 * p}×{n_W + 2 * p})"
-        if p == 0:
-            side += " input"
-        fix = "use padding ≥ 1 or a smaller filter" if layer.type == "conv" else "use a smaller window or remove the pool"
-        return _broken(index, name, layer.type, f"{what} {f} is larger than the {side}; {fix}")
-    out_H = conv_output_size(n_H, f, p, s)
-    out_W = conv_output_size(n_W, f, p, s)
-    if n_H == n_W:
-        formula = f"⌊({n_H} + 2·{p} − {f})/{s}⌋ + 1 = {out_H}"
-    else:
-        formula = (f"⌊({n_H} + 2·{p} − {f})/{s}⌋ + 1 = {out_H}, "
-                   f"⌊({n_W} + 2·{p} − {f})/{s}⌋ + 1 = {out_W}")
-    if layer.type == "conv":
-        n_C_out = layer.filters
-        params = (f * f * n_C + 1) * n_C_out
-        macs = out_H * out_W * n_C_out * f * f * n_C
-        formula += f"; ({f}·{f}·{n_C} + 1)·{n_C_out} = {_fmt(params)}"
-        param_shapes = {"W": (f, f, n_C, n_C_out), "b": (n_C_out,)}
-    else:
-        n_C_out, params, macs, param_shapes = n_C, 0, 0, {}
-        formula += "; no parameters"
-    out = (out_H, out_W, n_C_out)
-    return SummaryRow(index, name, layer.type, out, prod(out), params, macs, formula,
-                      param_shapes=param_shapes, padding=p)
 
 
 def _broken(index: int, name: str, kind: str, message: str) -> SummaryRow:
@@ -181,34 +160,18 @@ def _broken(index: int, name: str, kind: str, message: str) -> SummaryRow:
 
 
 def _layer_row(layer, name: str, shape: Shape, index: int, is_last: bool) -> SummaryRow:
-    kind = layer.type
-    if kind in ("conv", "pool"):
-        if len(shape) != 3:
-            return _broken(index, name, kind,
-                           f"a {kind} layer needs an n_H×n_W×n_C volume, but its input is a vector of "
-                           f"{_fmt(shape[0])} units; move it before the first FC or flatten layer")
-        return _window_rows(layer, name, shape, index)
-    if kind == "flatten":
-        n = prod(shape)
-        formula = f"{'·'.join(str(d) for d in shape)} = {_fmt(n)}" if len(shape) == 3 else f"{_fmt(n)} (already flat)"
-        return SummaryRow(index, name, kind, (n,), n, 0, 0, formula)
-    if kind == "dropout":
-        return SummaryRow(index, name, kind, tuple(shape), prod(shape), 0, 0,
-                          f"drops {layer.rate:g} of the values while training; no parameters")
-    # dense: a volume before it is flattened implicitly, as in the course table.
-    if layer.activation == "softmax" and not is_last:
-        return _broken(index, name, kind, "softmax belongs on the last layer only; use relu (or another "
-                                          "hidden activation) here")
-    if layer.activation == "softmax" and layer.units < 2:
-        return _broken(index, name, kind, "softmax needs at least 2 units (classes); for a yes/no output use "
-                                          "1 unit with sigmoid")
-    n_in = prod(shape)
-    units = layer.units
-    params = n_in * units + units
-    flat = f"{'·'.join(str(d) for d in shape)} = {_fmt(n_in)} inputs; " if len(shape) == 3 else ""
-    formula = f"{flat}{_fmt(n_in)}·{_fmt(units)} + {_fmt(units)} = {_fmt(params)}"
-    return SummaryRow(index, name, kind, (units,), units, params, n_in * units, formula,
-                      param_shapes={"W": (n_in, units), "b": (units,)})
+    kind = kind_of(layer)
+    if kind.needs_volume and len(shape) != 3:
+        return _broken(index, name, layer.type,
+                       f"a {layer.type} layer needs an n_H×n_W×n_C volume, but its input is a vector of "
+                       f"{format_count(shape[0])} units; move it before the first FC or flatten layer")
+    try:
+        out: LayerShape = kind.output(layer, tuple(shape), is_last)
+    except ShapeError as exc:
+        return _broken(index, name, layer.type, str(exc))
+    out_shape = tuple(out.output_shape)
+    return SummaryRow(index, name, layer.type, out_shape, prod(out_shape), out.params, out.macs, out.formula,
+                      param_shapes=dict(out.param_shapes), padding=out.padding)
 
 
 def summarize(spec: NetworkSpec) -> Summary:
@@ -216,7 +179,7 @@ def summarize(spec: NetworkSpec) -> Summary:
     shape: Shape = tuple(spec.input.shape)
     n_H, n_W, n_C = shape
     rows = [SummaryRow(-1, "Input", "input", shape, prod(shape), 0, 0,
-                       f"{n_H}·{n_W}·{n_C} = {_fmt(prod(shape))}")]
+                       f"{n_H}·{n_W}·{n_C} = {format_count(prod(shape))}")]
     names = spec.layer_names()
     broken: str | None = None
     last = len(spec.layers) - 1

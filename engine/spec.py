@@ -16,28 +16,24 @@ from pathlib import Path
 from typing import Any, Union
 
 from .fileio import atomic_write
+from .kinds import (ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, PoolSpec, is_registered, kind_for, kind_of,
+                    type_names)
+from .kinds.checks import (ACTIVATIONS, HIDDEN_ACTIVATIONS, MAX_CHANNELS, MAX_FILTER_SIZE, MAX_FILTERS,
+                           MAX_IMAGE_SIDE, MAX_LAYERS, MAX_PADDING, MAX_STRIDE, MAX_UNITS, PADDING_WORDS,
+                           POOL_MODES, SpecError, int_field)
 
 FORMAT = "cnn-designer/1"
 KNOWN_FORMATS = (FORMAT,)
 
-HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
-ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
-PADDING_WORDS = ("valid", "same")
-POOL_MODES = ("max", "avg")
-
-# Upper bounds that catch typos (an extra zero or two) long before they exhaust memory.
-MAX_IMAGE_SIDE = 4096
-MAX_CHANNELS = 4096
-MAX_FILTERS = 4096
-MAX_FILTER_SIZE = 255
-MAX_STRIDE = 255
-MAX_PADDING = 255
-MAX_UNITS = 1_000_000
-MAX_LAYERS = 1000
-
-
-class SpecError(ValueError):
-    """A design or file a user wrote that cannot be used; the message says where and why."""
+# The kinds' spec classes and the shared checks are re-exported: `from engine.spec import ConvSpec`
+# has always worked and outside scripts rely on it.
+__all__ = [
+    "FORMAT", "KNOWN_FORMATS", "NetworkSpec", "InputSpec", "ConvSpec", "PoolSpec", "DenseSpec", "FlattenSpec",
+    "DropoutSpec", "LayerSpec", "SpecError", "ACTIVATIONS", "HIDDEN_ACTIVATIONS", "PADDING_WORDS", "POOL_MODES",
+    "MAX_IMAGE_SIDE", "MAX_CHANNELS", "MAX_FILTERS", "MAX_FILTER_SIZE", "MAX_STRIDE", "MAX_PADDING", "MAX_UNITS",
+    "MAX_LAYERS", "layer_to_dict", "parse_layer", "validate_layer", "normalize_layer", "parse_input",
+    "parse_network", "check_unique_names", "load_spec", "save_spec", "write_text_atomic",
+]
 
 
 @dataclass
@@ -47,57 +43,7 @@ class InputSpec:
     shape: tuple[int, int, int] = (32, 32, 3)
 
 
-@dataclass
-class ConvSpec:
-    filters: int
-    size: int
-    stride: int = 1
-    padding: Union[str, int] = "valid"
-    activation: str = "relu"
-    name: str | None = None
-    type: str = field(default="conv", init=False, repr=False)
-
-
-@dataclass
-class PoolSpec:
-    mode: str = "max"
-    size: int = 2
-    stride: int = 2
-    name: str | None = None
-    type: str = field(default="pool", init=False, repr=False)
-
-
-@dataclass
-class DenseSpec:
-    units: int
-    activation: str = "relu"
-    name: str | None = None
-    type: str = field(default="dense", init=False, repr=False)
-
-
-@dataclass
-class FlattenSpec:
-    name: str | None = None
-    type: str = field(default="flatten", init=False, repr=False)
-
-
-@dataclass
-class DropoutSpec:
-    rate: float = 0.5
-    name: str | None = None
-    type: str = field(default="dropout", init=False, repr=False)
-
-
-LayerSpec = Union[ConvSpec, PoolSpec, DenseSpec, FlattenSpec, DropoutSpec]
-LAYER_TYPES: dict[str, type] = {
-    "conv": ConvSpec,
-    "pool": PoolSpec,
-    "dense": DenseSpec,
-    "flatten": FlattenSpec,
-    "dropout": DropoutSpec,
-}
-# The fields without which a layer means nothing; everything else has a default.
-REQUIRED_FIELDS = {"conv": ("filters", "size"), "dense": ("units",)}
+LayerSpec = Union[ConvSpec, PoolSpec, DenseSpec, FlattenSpec, DropoutSpec]  # and any registered kind's spec
 
 
 @dataclass
@@ -119,25 +65,15 @@ class NetworkSpec:
         number = 0
         last = len(self.layers) - 1
         for index, layer in enumerate(self.layers):
-            if layer.type in ("conv", "dense"):
+            kind = kind_of(layer)
+            if kind.numbered:
                 number += 1
             elif number == 0:
                 number = 1
             if layer.name:
                 names.append(layer.name)
                 continue
-            if layer.type == "dense" and index == last and layer.activation in ("softmax", "sigmoid"):
-                base = "Softmax" if layer.activation == "softmax" else "Sigmoid"
-            elif layer.type == "conv":
-                base = f"CONV{number}"
-            elif layer.type == "pool":
-                base = f"POOL{number}"
-            elif layer.type == "dense":
-                base = f"FC{number}"
-            elif layer.type == "flatten":
-                base = "FLATTEN"
-            else:
-                base = f"DROPOUT{number}"
+            base = kind.auto_name(layer, number, index == last)
             candidate, suffix = base, 2
             while candidate in taken:
                 candidate, suffix = f"{base}_{suffix}", suffix + 1
@@ -180,35 +116,6 @@ def layer_to_dict(layer) -> dict:
 
 # ----- parsing and validation -------------------------------------------------------------
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _int_field(where: str, key: str, value, low: int, high: int, hint: str = "") -> int:
-    if not _is_int(value):
-        raise SpecError(f"{where}: field '{key}' must be a whole number, got {value!r}")
-    if value < low:
-        reason = "must be positive" if low == 1 else f"must be at least {low}"
-        raise SpecError(f"{where}: field '{key}' {reason}, got {value}{hint}")
-    if value > high:
-        raise SpecError(f"{where}: field '{key}' = {value:,} is too large (at most {high:,})")
-    return value
-
-
-def _choice_field(where: str, key: str, value, choices) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise SpecError(f"{where}: field '{key}' must be one of {', '.join(choices)}; got {value!r}")
-    return value
-
-
-def _padding_field(where: str, value):
-    if isinstance(value, str):
-        return _choice_field(where, "padding", value, PADDING_WORDS)
-    if _is_int(value):
-        return _int_field(where, "padding", value, 0, MAX_PADDING)
-    raise SpecError(f"{where}: field 'padding' must be \"valid\", \"same\" or a whole number ≥ 0; got {value!r}")
-
-
 def _layer_label(index: int, raw: dict) -> str:
     name = raw.get("name") if isinstance(raw, dict) else None
     label = f"layer {index + 1}"
@@ -222,54 +129,48 @@ def parse_layer(index: int, raw: Any) -> LayerSpec:
     where = _layer_label(index, raw if isinstance(raw, dict) else {})
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: expected an object like {{\"type\": \"conv\", ...}}, got {type(raw).__name__}")
-    kind = raw.get("type")
-    if kind is None:
-        raise SpecError(f"{where}: field 'type' is missing (one of {', '.join(LAYER_TYPES)})")
-    if kind not in LAYER_TYPES:
-        raise SpecError(f"{where}: unknown layer type {kind!r} (known: {', '.join(LAYER_TYPES)})")
-    cls = LAYER_TYPES[kind]
-    allowed = {f.name for f in fields(cls)}
+    known_types = ", ".join(type_names())
+    type_name = raw.get("type")
+    if type_name is None:
+        raise SpecError(f"{where}: field 'type' is missing (one of {known_types})")
+    if not isinstance(type_name, str):
+        raise SpecError(f"{where}: field 'type' must be text, one of {known_types}; got {type_name!r}")
+    if not is_registered(type_name):
+        raise SpecError(f"{where}: unknown layer type {type_name!r} (known: {known_types})")
+    kind = kind_for(type_name)
+    allowed = kind.field_names()
     unknown = [key for key in raw if key not in allowed]
     if unknown:
         known = ", ".join(sorted(allowed - {"type"}))
-        raise SpecError(f"{where}: unknown field {unknown[0]!r} for a {kind} layer (known: {known})")
-    for key in REQUIRED_FIELDS.get(kind, ()):
+        raise SpecError(f"{where}: unknown field {unknown[0]!r} for a {type_name} layer (known: {known})")
+    for key in kind.required:
         if key not in raw:
-            raise SpecError(f"{where}: a {kind} layer needs field '{key}'")
+            raise SpecError(f"{where}: a {type_name} layer needs field '{key}'")
     values = {key: value for key, value in raw.items() if key != "type"}
     if "name" in values:
         name = values["name"]
         if name is not None and not isinstance(name, str):
             raise SpecError(f"{where}: field 'name' must be text, got {name!r}")
         values["name"] = name.strip() if isinstance(name, str) and name.strip() else None
-    layer = cls(**values)
-    validate_layer(layer, where)
-    return layer
+    layer = kind.spec_class(**values)
+    kind.validate(layer, where)
+    return kind.normalize(layer)
 
 
 def validate_layer(layer, where: str) -> None:
-    """Check every field of one layer spec; raise SpecError naming `where`, the field and the value."""
-    kind = layer.type
-    if kind == "conv":
-        _int_field(where, "filters", layer.filters, 1, MAX_FILTERS)
-        _int_field(where, "size", layer.size, 1, MAX_FILTER_SIZE)
-        _int_field(where, "stride", layer.stride, 1, MAX_STRIDE)
-        _padding_field(where, layer.padding)
-        _choice_field(where, "activation", layer.activation, HIDDEN_ACTIVATIONS)
-    elif kind == "pool":
-        _choice_field(where, "mode", layer.mode, POOL_MODES)
-        _int_field(where, "size", layer.size, 1, MAX_FILTER_SIZE)
-        _int_field(where, "stride", layer.stride, 1, MAX_STRIDE)
-    elif kind == "dense":
-        _int_field(where, "units", layer.units, 1, MAX_UNITS)
-        _choice_field(where, "activation", layer.activation, ACTIVATIONS)
-    elif kind == "dropout":
-        rate = layer.rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-            raise SpecError(f"{where}: field 'rate' must be a number from 0 up to (not including) 1, got {rate!r}")
-        if not 0 <= rate < 1:
-            raise SpecError(f"{where}: field 'rate' must be from 0 up to (not including) 1, got {rate}")
-        layer.rate = float(rate)
+    """Check every field of one layer spec; raise SpecError naming `where`, the field and the value.
+
+    The layer is left exactly as it was (see `normalize_layer` for canonical types).
+    """
+    if not is_registered(getattr(layer, "type", None)):
+        raise SpecError(f"{where}: unknown layer type {getattr(layer, 'type', None)!r} "
+                        f"(known: {', '.join(type_names())})")
+    kind_of(layer).validate(layer, where)
+
+
+def normalize_layer(layer):
+    """A copy of a valid layer spec with its values in canonical types (e.g. a dropout rate as float)."""
+    return kind_of(layer).normalize(layer)
 
 
 def parse_input(raw: Any) -> InputSpec:
@@ -291,9 +192,9 @@ def check_input_shape(shape: Any) -> tuple[int, int, int]:
     """
     if not isinstance(shape, (list, tuple)) or len(shape) != 3:
         raise SpecError(f"input: field 'shape' must be three whole numbers [n_H, n_W, n_C], got {shape!r}")
-    n_H = _int_field("input", "shape n_H", shape[0], 1, MAX_IMAGE_SIDE)
-    n_W = _int_field("input", "shape n_W", shape[1], 1, MAX_IMAGE_SIDE)
-    n_C = _int_field("input", "shape n_C", shape[2], 1, MAX_CHANNELS)
+    n_H = int_field("input", "shape n_H", shape[0], 1, MAX_IMAGE_SIDE)
+    n_W = int_field("input", "shape n_W", shape[1], 1, MAX_IMAGE_SIDE)
+    n_C = int_field("input", "shape n_C", shape[2], 1, MAX_CHANNELS)
     return n_H, n_W, n_C
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QGraphicsRectItem, QGraphicsSimpleTextItem, QLabe
                                QVBoxLayout, QWidget)
 
 from engine.train import dataset_shape_problem
+from engine.kinds import feature_map_caption, learns_filters
 
 # --------------------------------------------------------------------------------------------------
 # Colour
@@ -372,11 +373,12 @@ def snapshot(net):
 
 
 def network_conv_layers(net) -> list[str]:
-    """Names of the conv layers of ``net``, in order."""
-    return [row.name for layer, row in zip(net.spec.layers, net.summary.rows[1:]) if layer.type == "conv"]
+    """Names of the layers of ``net`` whose weights are f×f filters (conv layers), in order."""
+    return [row.name for layer, row in zip(net.spec.layers, net.summary.rows[1:]) if learns_filters(layer)]
 
 
 def network_volume_layers(net) -> list[tuple[str, str]]:
-    """(name, kind) of every conv and pool layer of ``net``, in order."""
-    return [(row.name, layer.type) for layer, row in zip(net.spec.layers, net.summary.rows[1:])
-            if layer.type in ("conv", "pool")]
+    """(name, caption) of every layer of ``net`` whose feature maps are worth showing (conv and pool),
+    in order; the caption says what the maps show ("convolution + relu", "pooling")."""
+    captions = [(row.name, feature_map_caption(layer)) for layer, row in zip(net.spec.layers, net.summary.rows[1:])]
+    return [(name, caption) for name, caption in captions if caption is not None]

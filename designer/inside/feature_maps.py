@@ -51,8 +51,7 @@ class FeatureMapsView(InsideView):
         super().__init__("featureMaps", parent)
         self._dataset = None
         self._maps: dict[str, np.ndarray] = {}       # name → (n_H, n_W, n_C) for the current image
-        self._kinds: dict[str, str] = {}
-        self._activations: dict[str, str] = {}
+        self._captions: dict[str, str] = {}   # layer name → what its maps show ("pooling")
         self._wanted_layer: str | None = None
 
         bar = QHBoxLayout()
@@ -169,17 +168,14 @@ class FeatureMapsView(InsideView):
         i = self.index_spin.value()
         x = np.asarray(ds.x_test[i:i + 1])
         net = snapshot(net)
-        kinds = dict(network_volume_layers(net))
+        captions = dict(network_volume_layers(net))
         acts = net.activations(x)
         proba = net.predict_proba(x)[0]
         maps = {INPUT: np.asarray(x[0], dtype=np.float64)}
-        activation_of = {INPUT: ""}
-        spec_layers = {row.name: layer for layer, row in zip(net.spec.layers, net.summary.rows[1:])}
         for name, a in acts:
-            if name in kinds and a.ndim == 4:
+            if name in captions and a.ndim == 4:
                 maps[name] = np.asarray(a[0], dtype=np.float64)
-                activation_of[name] = getattr(spec_layers[name], "activation", "") or ""
-        self._maps, self._kinds, self._activations = maps, kinds, activation_of
+        self._maps, self._captions = maps, captions
 
         names = list(maps)
         current = self._wanted_layer or self.layer_combo.currentData()
@@ -275,10 +271,7 @@ class FeatureMapsView(InsideView):
             if n_C == 3:
                 head += " (red, green, blue)"
         else:
-            kind = self._kinds.get(name, "")
-            act = self._activations.get(name, "")
-            what = {"conv": f"convolution{' + ' + act if act and act != 'linear' else ''}",
-                    "pool": "pooling"}.get(kind, kind)
+            what = self._captions.get(name, "")
             dead = int(np.sum(peaks == 0))
             head = (f"<b>{name}</b> ({what}): {n_C} maps of {n_H}×{n_W} — activation shape "
                     f"({n_H},{n_W},{n_C}); values {format_number(a.min())} … {format_number(a.max())}")

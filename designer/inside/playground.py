@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 from engine.data import load_dataset
 from engine.functional import conv2d
 from engine.inspection import to_grey
-from engine.shapes import conv_output_size, resolve_padding
+from engine.shapes import output_size_formula, resolve_padding
 
 from .common import (BACKGROUND, DIVERGING, GREY, TEXT, ScaledText, colorize, format_cell, format_number,
                      make_image_item, make_image_view, outline, pixel_text, text_color_for)
@@ -639,13 +639,11 @@ class FilterPlayground(QWidget):
         n_H, n_W = x.shape[:2]
         if p is not None:
             self._p = p
-            out_H = conv_output_size(n_H, f, p, s)
-            out_W = conv_output_size(n_W, f, p, s)
             if n_H == n_W:
-                self._formula = f"⌊({n_H} + 2·{p} − {f})/{s}⌋ + 1 = {out_H}"
+                self._formula = output_size_formula(n_H, f, p, s)
             else:
-                self._formula = (f"n_H: ⌊({n_H} + 2·{p} − {f})/{s}⌋ + 1 = {out_H},  "
-                                 f"n_W: ⌊({n_W} + 2·{p} − {f})/{s}⌋ + 1 = {out_W}")
+                self._formula = (f"n_H: {output_size_formula(n_H, f, p, s)},  "
+                                 f"n_W: {output_size_formula(n_W, f, p, s)}")
             # The same kernel the network trains with: a batch of one, one filter, no bias.
             A = x[np.newaxis, :, :, :] if rgb else x[np.newaxis, :, :, np.newaxis]
             n_C_prev = A.shape[3]
@@ -657,7 +655,7 @@ class FilterPlayground(QWidget):
                 self._error = str(exc)
         else:
             self._p = 0
-            self._formula = f"⌊({n_H} + 2p − {f})/{s}⌋ + 1: p undefined"
+            self._formula = output_size_formula(n_H, f, None, s)
         self._redraw()
         self.outputChanged.emit()
 

@@ -1,0 +1,39 @@
+"""Layer kinds: one module per kind (conv, pool, dense, flatten, dropout) and the registry.
+
+Each kind module holds its spec dataclass, validation, shape rule and formula, parameter count,
+compute layer and the description of its editable fields (see base.LayerKind). The registry maps
+the JSON `type` to the kind; nothing outside this package asks which kind a layer is.
+Adding a kind: docs/adding-a-layer-kind.md.
+"""
+from .base import REQUIRED, BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
+from .checks import SpecError
+from .registry import all_kinds, is_registered, kind_for, kind_of, register, type_names, unregister
+from . import conv, pool, dense, flatten, dropout  # noqa: E402  (registered below, in button order)
+from .conv import ConvSpec
+from .pool import PoolSpec
+from .dense import DenseSpec
+from .flatten import FlattenSpec
+from .dropout import DropoutSpec
+from .outputs import class_count_field, num_classes_of, output_kind
+
+for _module in (conv, pool, dense, flatten, dropout):
+    register(_module.KIND)
+del _module
+
+
+def learns_filters(layer) -> bool:
+    """Whether the layer's "W" is a stack of f×f filters (the learned-filters view shows them)."""
+    return kind_of(layer).learns_filters
+
+
+def feature_map_caption(layer) -> str | None:
+    """What the layer's output maps show ("convolution + relu"), or None if not worth showing."""
+    return kind_of(layer).feature_map_caption(layer)
+
+
+__all__ = [
+    "REQUIRED", "BuildContext", "FieldInfo", "LayerKind", "LayerShape", "ShapeError", "SpecError",
+    "all_kinds", "is_registered", "kind_for", "kind_of", "register", "type_names", "unregister",
+    "ConvSpec", "PoolSpec", "DenseSpec", "FlattenSpec", "DropoutSpec",
+    "class_count_field", "num_classes_of", "output_kind", "learns_filters", "feature_map_caption",
+]

@@ -1,0 +1,127 @@
+"""The convolution layer: n_C filters of f×f×n_C_prev, stride s, padding p, then an activation.
+
+Output side ⌊(n + 2p − f)/s⌋ + 1; parameters (f·f·n_C_prev + 1)·n_C.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .. import functional as F
+from ..layers import WeightedLayer, init_weight_and_bias
+from ..shapes import format_count, resolve_padding
+from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
+from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, choice_field, int_field,
+                     padding_field)
+from .window import padding_text, window_output
+
+
+@dataclass
+class ConvSpec:
+    filters: int
+    size: int
+    stride: int = 1
+    padding: Union[str, int] = "valid"
+    activation: str = "relu"
+    name: str | None = None
+    type: str = field(default="conv", init=False, repr=False)
+
+
+class Conv(WeightedLayer):
+    """x (m, n_H_prev, n_W_prev, n_C_prev) → (m, n_H, n_W, n_C); W (f, f, n_C_prev, n_C), b (n_C,)."""
+
+    def __init__(self, name, params, stride: int, pad: int, activation: str):
+        super().__init__(name, params, activation)
+        self.stride, self.pad = stride, pad
+        self._workspace = F.Workspace()
+
+    def forward(self, x, training=False):
+        # Training passes reuse one patches buffer (it lives until this layer's backward; a new training
+        # forward replaces the cache that pointed at it). Inference allocates, so it can never overwrite
+        # the patches of a training pass still waiting for its backward.
+        workspace = self._workspace if training else None
+        Z, cache = F.conv2d_forward(x, self.params[self.key_W], self.params[self.key_b], self.stride, self.pad,
+                                    workspace=workspace)
+        if training:
+            self._cache = cache
+        return self._activate(Z, training)
+
+    def backward(self, dout, grads, need_input_grad=True):
+        dZ = self._activation_grad(dout)
+        dx, dW, db = F.conv2d_backward(dZ, self._cache, need_input_grad=need_input_grad)
+        grads[self.key_W], grads[self.key_b] = dW, db
+        self._cache = self._A = None      # the patches are the step's largest arrays: free them now
+        return dx
+
+
+class ConvKind(LayerKind):
+    type_name = "conv"
+    spec_class = ConvSpec
+    label = "Conv"
+    title = "Convolution layer"
+    hint = ("Each of the n_C filters is f×f×n_C_prev with one bias and gives one feature map. "
+            "Output side: ⌊(n + 2p − f)/s⌋ + 1. “same” padding keeps the size at stride 1 (odd f).")
+    required = ("filters", "size")
+    editable = (
+        FieldInfo("filters", "Filters n_C", "int", "n_C: how many filters, i.e. the output's channels.",
+                  low=1, high=MAX_FILTERS),
+        FieldInfo("size", "Filter size f", "int", "f: each filter is f×f×n_C_prev.", low=1, high=MAX_FILTER_SIZE),
+        FieldInfo("stride", "Stride s", "int", "s: how far the filter moves between positions.",
+                  low=1, high=MAX_STRIDE),
+        FieldInfo("padding", "Padding", "padding",
+                  "valid: no padding (p = 0); each side shrinks to n − f + 1 at stride 1.\n"
+                  "same: p = (f − 1)/2, so the output keeps the input's size at stride 1 (needs an odd f).\n"
+                  "custom: choose p, the rows and columns of zeros added on each side."),
+        FieldInfo("activation", "Activation", "choice", "The non-linearity applied to each output value.",
+                  choices=HIDDEN_ACTIVATIONS),
+    )
+    needs_volume = True
+    numbered = True
+    learns_filters = True
+
+    def validate(self, layer, where):
+        int_field(where, "filters", layer.filters, 1, MAX_FILTERS)
+        int_field(where, "size", layer.size, 1, MAX_FILTER_SIZE)
+        int_field(where, "stride", layer.stride, 1, MAX_STRIDE)
+        padding_field(where, layer.padding)
+        choice_field(where, "activation", layer.activation, HIDDEN_ACTIVATIONS)
+
+    def new_layer(self, before):
+        # Each conv doubles the filters of the conv before it (8, 16, 32, ... as in LeNet-5).
+        previous = [layer.filters for layer in before if layer.type == self.type_name]
+        filters = min(previous[-1] * 2, MAX_FILTERS) if previous else 8
+        return ConvSpec(filters=filters, size=3, stride=1, padding="valid", activation="relu")
+
+    def auto_name(self, layer, number, is_last):
+        return f"CONV{number}"
+
+    def describe(self, layer):
+        return (f"{layer.filters} × {layer.size}×{layer.size}, s{layer.stride}, "
+                f"{padding_text(layer.padding)}, {layer.activation}")
+
+    def feature_map_caption(self, layer):
+        act = layer.activation
+        return "convolution" + (f" + {act}" if act != "linear" else "")
+
+    def output(self, layer, in_shape, is_last):
+        f, s, n_C = layer.size, layer.stride, in_shape[2]
+        try:
+            p = resolve_padding(layer.padding, f)
+        except ValueError as exc:
+            raise ShapeError(f"{exc}; use an odd filter size or a whole-number padding") from None
+        out_H, out_W, formula = window_output(in_shape, f, p, s, "filter",
+                                              "use padding ≥ 1 or a smaller filter")
+        n_C_out = layer.filters
+        params = (f * f * n_C + 1) * n_C_out
+        formula += f"; ({f}·{f}·{n_C} + 1)·{n_C_out} = {format_count(params)}"
+        return LayerShape((out_H, out_W, n_C_out), params, out_H * out_W * n_C_out * f * f * n_C, formula,
+                          {"W": (f, f, n_C, n_C_out), "b": (n_C_out,)}, padding=p)
+
+    def init_params(self, layer, param_shapes, rng, dtype):
+        return init_weight_and_bias(param_shapes, layer.activation, rng, dtype)
+
+    def build(self, layer, context: BuildContext):
+        return Conv(context.name, context.params, layer.stride, context.row.padding, layer.activation)
+
+
+KIND = ConvKind()

@@ -1,0 +1,115 @@
+"""The fully connected (FC) layer: every input connects to every unit, then an activation.
+
+A volume before it is flattened implicitly, as in the course table. Parameters n_in·units + units.
+As the last layer it gives the class scores: softmax over k ≥ 2 units, or one sigmoid unit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from .. import functional as F
+from ..layers import WeightedLayer, init_weight_and_bias
+from ..shapes import format_count
+from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
+from .checks import ACTIVATIONS, MAX_UNITS, SpecError, choice_field, int_field
+
+
+@dataclass
+class DenseSpec:
+    units: int
+    activation: str = "relu"
+    name: str | None = None
+    type: str = field(default="dense", init=False, repr=False)
+
+
+class Dense(WeightedLayer):
+    """x (m, n_in) or a volume (m, n_H, n_W, n_C), flattened implicitly → (m, units)."""
+
+    def forward(self, x, training=False):
+        in_shape = x.shape
+        if x.ndim != 2:
+            x = x.reshape(x.shape[0], -1)
+        Z, cache = F.dense_forward(x, self.params[self.key_W], self.params[self.key_b])
+        if training:  # only a training pass may overwrite what backward needs
+            self._cache, self._in_shape = cache, in_shape
+        return self._activate(Z, training)
+
+    def backward(self, dout, grads, need_input_grad=True):
+        dZ = self._activation_grad(dout)
+        dx, dW, db = F.dense_backward(dZ, self._cache, need_input_grad=need_input_grad)
+        grads[self.key_W], grads[self.key_b] = dW, db
+        self._cache = self._A = None
+        return None if dx is None else dx.reshape(self._in_shape)
+
+
+class DenseKind(LayerKind):
+    type_name = "dense"
+    spec_class = DenseSpec
+    label = "FC"
+    title = "Fully connected layer"
+    hint = ("Every input connects to every unit: n_in·n_out weights + n_out biases. A volume "
+            "before it is flattened. The last layer: softmax over the classes (or 1 sigmoid unit).")
+    required = ("units",)
+    editable = (
+        FieldInfo("units", "Units", "int", "How many units (neurons); the output is a (units,1) vector.",
+                  low=1, high=MAX_UNITS),
+        FieldInfo("activation", "Activation", "choice",
+                  "The non-linearity. Softmax belongs on the last layer (one unit per class).", choices=ACTIVATIONS),
+    )
+    numbered = True
+
+    def validate(self, layer, where):
+        int_field(where, "units", layer.units, 1, MAX_UNITS)
+        choice_field(where, "activation", layer.activation, ACTIVATIONS)
+
+    def new_layer(self, before):
+        return DenseSpec(units=64, activation="relu")
+
+    def auto_name(self, layer, number, is_last):
+        if is_last and layer.activation == "softmax":
+            return "Softmax"
+        if is_last and layer.activation == "sigmoid":
+            return "Sigmoid"
+        return f"FC{number}"
+
+    def describe(self, layer):
+        units = "unit" if layer.units == 1 else "units"
+        return f"{layer.units:,} {units}, {layer.activation}"
+
+    def output(self, layer, in_shape, is_last):
+        if layer.activation == "softmax" and not is_last:
+            raise ShapeError("softmax belongs on the last layer only; use relu (or another hidden activation) here")
+        if layer.activation == "softmax" and layer.units < 2:
+            raise ShapeError("softmax needs at least 2 units (classes); for a yes/no output use 1 unit with sigmoid")
+        n_in, units = prod(in_shape), layer.units
+        params = n_in * units + units
+        flat = f"{'·'.join(str(d) for d in in_shape)} = {format_count(n_in)} inputs; " if len(in_shape) == 3 else ""
+        formula = f"{flat}{format_count(n_in)}·{format_count(units)} + {format_count(units)} = {format_count(params)}"
+        return LayerShape((units,), params, n_in * units, formula, {"W": (n_in, units), "b": (units,)})
+
+    def output_kind(self, layer, name):
+        if layer.activation == "softmax":
+            return "softmax"
+        if layer.activation == "sigmoid":
+            if layer.units != 1:
+                raise SpecError(f"{name}: a sigmoid output layer must have 1 unit (yes/no), got {layer.units}; "
+                                "use softmax for several classes")
+            return "sigmoid"
+        return None
+
+    def num_classes(self, layer):
+        return 2 if layer.activation == "sigmoid" else layer.units
+
+    def class_count_field(self, layer):
+        return "units" if layer.activation == "softmax" else None
+
+    def init_params(self, layer, param_shapes, rng, dtype):
+        return init_weight_and_bias(param_shapes, layer.activation, rng, dtype)
+
+    def build(self, layer, context: BuildContext):
+        # The output layer emits logits: its softmax / sigmoid is applied by the loss.
+        return Dense(context.name, context.params, "linear" if context.is_output else layer.activation)
+
+
+KIND = DenseKind()
