@@ -145,13 +145,23 @@ def _members(path: Path) -> Iterator[tuple[str, str, callable, float]]:
             for member in archive:
                 if not member.isfile():
                     continue
-                where = f"{path}: {member.name}"
                 handle = archive.extractfile(member)
-                yield where, Path(member.name).name, handle.read, min(raw.tell() / total, 0.95)
+
+                def read(handle=handle) -> bytes:   # called by the consumer: its errors are the archive's
+                    try:
+                        return handle.read()
+                    except _ARCHIVE_ERRORS as exc:
+                        raise _corrupt(path, exc) from None
+
+                yield f"{path}: {member.name}", Path(member.name).name, read, min(raw.tell() / total, 0.95)
     except DatasetError:
         raise
     except _ARCHIVE_ERRORS as exc:
-        raise DatasetError(f"{path}: corrupt or truncated archive ({short(exc)})") from None
+        raise _corrupt(path, exc) from None
+
+
+def _corrupt(path: Path, exc: BaseException) -> DatasetError:
+    return DatasetError(f"{path}: corrupt or truncated archive ({short(exc)})")
 
 
 def _decode(data: bytes, where: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
