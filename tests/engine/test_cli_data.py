@@ -71,8 +71,8 @@ def test_train_on_idx_digits_gives_the_same_numbers_as_the_float_dataset(digits_
 
 
 def test_damaged_dataset_on_the_command_line_is_one_line_and_exit_2(tmp_path):
-    folder = tmp_path / "broken"
-    folder.mkdir()
+    x = np.zeros((4, 8, 8, 1), np.uint8)
+    folder = write_idx_folder(tmp_path / "broken", x, np.arange(4), x, np.arange(4))
     (folder / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03\x00\x00\x00\x05")
     messages = []
     for command in (["data", str(folder)],
