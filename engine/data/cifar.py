@@ -173,7 +173,8 @@ def _decode(data: bytes, where: str, kind: str) -> tuple[np.ndarray, np.ndarray]
     batch = _as_str_keys(load_data_pickle(data, where), where)
     pixels, labels = batch.get("data"), batch.get("labels")
     if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8 or pixels.ndim != 2 or pixels.shape[1] != PIXELS:
-        got = f"{pixels.dtype} array of shape {pixels.shape}" if isinstance(pixels, np.ndarray) else type(pixels).__name__
+        got = (f"{pixels.dtype} array of shape {pixels.shape}" if isinstance(pixels, np.ndarray)
+               else type(pixels).__name__)
         raise DatasetError(f"{where}: 'data' must be a uint8 array (m, {PIXELS:,}), got {got}")
     try:
         labels = np.asarray(labels, dtype=np.int64)
