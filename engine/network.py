@@ -15,6 +15,7 @@ import numpy as np
 
 from . import functional as F
 from . import runtime
+from .data.pixels import images_to_float
 from .fileio import atomic_write
 from .kinds import BuildContext, kind_of
 from .kinds.outputs import num_classes_of, output_kind  # noqa: F401  (importable from here, as before)
@@ -141,7 +142,7 @@ class Network:
             want = "×".join(map(str, self.input_shape))
             got = "×".join(map(str, x.shape[1:])) if x.ndim == 4 else f"an array of shape {x.shape}"
             raise ValueError(f"the network expects images of {want} (m, n_H, n_W, n_C), got {got}")
-        return x.astype(self.dtype, copy=False)
+        return images_to_float(x, self.dtype)   # uint8 pixels → /255 (engine/data/pixels.py)
 
     # The engine's threads (engine.runtime.set_num_threads) are used by splitting a batch into parts that
     # run side by side; BLAS stays single-threaded throughout (also for an unsplit batch: OpenBLAS's own

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .data import Dataset, DatasetError
+from .data.pixels import images_to_float
 from .network import Network, num_classes_of
 
 
@@ -132,8 +133,7 @@ class Trainer:
         x_train, y_train, x_val, y_val = dataset.split_validation(self.validation_fraction, seed=self.seed)
         if len(x_train) == 0:
             raise DatasetError(f"dataset '{dataset.name}' leaves no training examples after the validation split")
-        x_train = x_train.astype(self.net.dtype, copy=False)
-        x_val = x_val.astype(self.net.dtype, copy=False)
+        # uint8 images stay uint8 here; each batch becomes float as it is used (engine/data/pixels.py).
         m = len(x_train)
         batches = math.ceil(m / self.batch_size)
         total = batches * epochs
@@ -152,7 +152,7 @@ class Trainer:
                     history.message = f"stopped during epoch {epoch}"
                     return history
                 index = order[(batch - 1) * self.batch_size: batch * self.batch_size]
-                xb, yb = x_train[index], y_train[index]
+                xb, yb = images_to_float(x_train[index], self.net.dtype), y_train[index]
                 # A diverging run overflows on its way to NaN; that is reported below, not warned about.
                 with np.errstate(over="ignore", invalid="ignore"):
                     loss, grads, logits = self.net.train_step(xb, yb)

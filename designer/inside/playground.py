@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy,
                                QSpinBox, QTableView, QVBoxLayout, QWidget)
 
-from engine.data import load_dataset
+from engine.data import images_to_float, load_dataset
 from engine.functional import conv2d
 from engine.inspection import to_grey
 from engine.shapes import output_size_formula, resolve_padding
@@ -503,7 +503,7 @@ class FilterPlayground(QWidget):
                 self._show_error(f"{key}: {exc}")
                 return
             i = self.index_spin.value()
-            x = np.asarray(ds.x_test[i], dtype=np.float64)
+            x = images_to_float(ds.x_test[i], np.float64)   # uint8 datasets: 0..255 → 0..1
             self._source = x[:, :, 0] if x.shape[2] == 1 else x
             label = ds.class_names[int(ds.y_test[i])] if i < len(ds.y_test) else "?"
             self._image_label = f"{key} #{i}"

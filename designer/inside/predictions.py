@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
+from engine.data import images_to_float
 from engine.inspection import (accuracy_from_confusion, confusion_matrix, misclassified_first,
                             normalize_tiles)
 from engine.train import dataset_fit_problem
@@ -281,7 +282,7 @@ class PredictionsView(InsideView):
         shown = order[:self.count_spin.value()]
         self._shown = np.asarray(shown, dtype=np.int64)
         names = [str(c) for c in ds.class_names]
-        x = np.asarray(ds.x_test[shown], dtype=np.float64)
+        x = images_to_float(ds.x_test[shown], np.float64)   # uint8 datasets: 0..255 → 0..1
         if len(shown) == 0:
             self.grid.clear_tiles()
         else:

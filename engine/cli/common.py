@@ -10,7 +10,9 @@ from ..data import BUILTIN_DATASETS, load_dataset
 
 EXIT_USAGE = 2
 PROG = "main.py"
-DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|FILE.npz"
+DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|PATH"
+DATASET_HELP = ("built-in digits or shapes, or a path: an .npz, an MNIST-style IDX folder, CIFAR-10 (folder or "
+                ".tar.gz), a folder of class folders of images, or a CSV with a label column")
 
 
 class UserError(Exception):
@@ -75,7 +77,47 @@ def seed_arg(text: str) -> int:
     return value
 
 
-def load_dataset_arg(value: str, seed: int):
-    return load_dataset(value, seed=seed if value == "shapes" else None)
+def whole_numbers(name: str, count: int) -> Callable[[str], tuple]:
+    """An argument like "28,28" (count 2) or "32,32,3" (count 3): whole numbers ≥ 1."""
+    def parse(text: str) -> tuple:
+        parts = text.replace("x", ",").replace("×", ",").split(",")
+        try:
+            values = tuple(int(p) for p in parts)
+        except ValueError:
+            values = ()
+        if len(values) != count or min(values) < 1:
+            example = ",".join(["28", "28", "1"][:count])
+            raise argparse.ArgumentTypeError(f"{name} must be {count} whole numbers ≥ 1 like {example}, got {text!r}")
+        return values
+    return parse
+
+
+def split_fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"test fraction must be a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"test fraction must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def add_dataset_options(p) -> None:
+    """--test-fraction, --image-size, --image-shape: how a class folder or a CSV becomes a dataset."""
+    p.add_argument("--test-fraction", type=split_fraction, default=0.2,
+                   help="class folders / CSV without a test part: fraction of each class held out (0.2)")
+    p.add_argument("--image-size", type=whole_numbers("image size", 2), metavar="H,W",
+                   help="class folders: resize every image to H×W (default: the most common size)")
+    p.add_argument("--image-shape", type=whole_numbers("image shape", 3), metavar="H,W,C",
+                   help="CSV: the shape of one row's pixels (default: a square grey image)")
+
+
+def load_dataset_arg(value: str, seed: int, args=None):
+    """The --dataset argument; ``args`` passes on --test-fraction, --image-size, --image-shape if present."""
+    options = {}
+    for key in ("test_fraction", "image_size", "image_shape"):
+        if getattr(args, key, None) is not None:
+            options[key] = getattr(args, key)
+    return load_dataset(value, seed=seed if value == "shapes" else None, **options)
 
 

@@ -5,12 +5,13 @@ import json
 
 from ..network import Network
 from ..train import check_dataset_fits
-from .common import DATASET_METAVAR, load_dataset_arg, number, percent, seed_arg
+from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, number, percent,
+                     seed_arg)
 
 
 def run(args) -> int:
     net = Network.load(args.weights)
-    dataset = load_dataset_arg(args.dataset, args.seed)
+    dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
     loss, acc = net.evaluate(dataset.x_test, dataset.y_test)
     if args.json:
@@ -26,7 +27,8 @@ def run(args) -> int:
 def add_parser(sub) -> None:
     p = sub.add_parser("evaluate", help="report the test accuracy of saved weights")
     p.add_argument("weights", metavar="RUN.npz")
-    p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR)
+    p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
+    add_dataset_options(p)
     p.add_argument("--seed", type=seed_arg, default=0, help="seed of the shapes dataset (0)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=run)

@@ -19,8 +19,8 @@ from ..optim import OPTIMIZERS, make_optimizer
 from ..shapes import summarize
 from ..spec import load_spec
 from ..train import Trainer, check_dataset_fits
-from .common import (DATASET_METAVAR, UserError, fraction, learning_rate, load_dataset_arg, number, percent,
-                     positive_int, seed_arg)
+from .common import (DATASET_HELP, DATASET_METAVAR, UserError, add_dataset_options, fraction, learning_rate,
+                     load_dataset_arg, number, percent, positive_int, seed_arg)
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
 EXIT_INTERRUPTED = 130
@@ -54,7 +54,7 @@ def run(args) -> int:
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
     net = Network.from_spec(spec, seed=args.seed)
-    dataset = load_dataset_arg(args.dataset, args.seed)
+    dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
     optimizer = make_optimizer(args.optimizer, args.lr)
     trainer = Trainer(net, optimizer, batch_size=args.batch_size, seed=args.seed,
@@ -99,8 +99,8 @@ def run(args) -> int:
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train an architecture on a dataset and report test accuracy")
     p.add_argument("arch", metavar="ARCH.json")
-    p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR,
-                   help="built-in digits or shapes, or an .npz with x_train, y_train, x_test, y_test")
+    p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
+    add_dataset_options(p)
     p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5)
     p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=64)
     p.add_argument("--lr", type=learning_rate, default=None, help="learning rate (default 0.001 for adam, "

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine import data as data_module
 from engine.data import (
     BUILTIN_DATASETS,
     Dataset,
     DatasetError,
+    images_to_float,
     load_dataset,
     make_shapes,
     save_dataset_npz,
@@ -220,7 +220,7 @@ def test_save_overwrites_atomically_and_keeps_old_file_on_failure(tmp_path, monk
         handle.write(b"PK half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(data_module.np, "savez_compressed", broken)
+    monkeypatch.setattr(np, "savez_compressed", broken)
     with pytest.raises(OSError, match="disk full"):
         save_dataset_npz(first, path)
     monkeypatch.undo()
@@ -231,13 +231,14 @@ def test_save_overwrites_atomically_and_keeps_old_file_on_failure(tmp_path, monk
 def test_load_grayscale_uint8_without_class_names(tmp_path):
     x_train = np.array([[[0, 255], [51, 102]]] * 3, dtype=np.uint8)   # (3, 2, 2)
     path = _write(tmp_path / "gray.npz", x_train=x_train, y_train=np.array([0, 2, 1]),
-                  x_test=x_train[:1], y_test=np.array([4], dtype=np.uint8))
+                  x_test=x_train[:1], y_test=np.array([3], dtype=np.uint8))
     ds = load_dataset(path)
-    assert ds.x_train.shape == (3, 2, 2, 1) and ds.x_train.dtype == np.float32
-    assert np.allclose(ds.x_train[0, :, :, 0], [[0, 1], [0.2, 0.4]])
-    assert ds.y_test.dtype == np.int64 and ds.y_test.tolist() == [4]
-    assert ds.class_names == ["0", "1", "2", "3", "4"]
-    assert ds.image_shape == (2, 2, 1) and ds.num_classes == 5
+    # uint8 stays uint8 in memory; a network sees value/255 (engine.data.pixels).
+    assert ds.x_train.shape == (3, 2, 2, 1) and ds.x_train.dtype == np.uint8
+    assert np.allclose(images_to_float(ds.x_train)[0, :, :, 0], [[0, 1], [0.2, 0.4]])
+    assert ds.y_test.dtype == np.int64 and ds.y_test.tolist() == [3]
+    assert ds.class_names == ["0", "1", "2", "3"]
+    assert ds.image_shape == (2, 2, 1) and ds.num_classes == 4
 
 
 def test_load_keeps_float_pixels_and_accepts_whole_float_and_column_labels(tmp_path):
@@ -266,16 +267,16 @@ def _error(path) -> str:
 
 def test_missing_file_and_directory(tmp_path):
     assert "file not found" in _error(tmp_path / "nope.npz")
-    assert "not a file" in _error(tmp_path)
+    assert "no dataset found in this folder" in _error(tmp_path)   # folders are datasets too now
 
 
 def test_not_an_npz(tmp_path):
     text = tmp_path / "notes.npz"
     text.write_text("hello, this is not numpy")
-    assert "not a readable .npz" in _error(text)
+    assert "not an .npz file: it is a text file" in _error(text)
     empty = tmp_path / "empty.npz"
     empty.write_bytes(b"")
-    assert "not a readable .npz" in _error(empty)
+    assert "not an .npz file: it is an empty file" in _error(empty)
     npy = tmp_path / "single.npy"
     np.save(npy, np.zeros(3))
     assert "single .npy array" in _error(npy)

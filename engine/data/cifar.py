@@ -1,0 +1,216 @@
+"""CIFAR-10 as downloaded: the binary or the python version, as the extracted folder or the .tar.gz itself.
+
+Binary batches are records of 1 label byte + 3,072 pixel bytes (the red, green and blue 32×32 planes,
+row-major); python batches are pickled dicts (read with ``safe_pickle``, which runs no code). Training =
+every data_batch_N in order of N, test = test_batch; class names come from batches.meta.txt / batches.meta.
+Archives are read as a stream, member by member, never extracted to disk. Images come out (m, 32, 32, 3)
+uint8 (NHWC), labels (m,) int64.
+"""
+from __future__ import annotations
+
+import re
+import tarfile
+import zlib
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import DatasetError, short
+from .labels import check_label_range
+from .safe_pickle import load_data_pickle
+from .streams import Progress, no_progress
+
+SIDE, CHANNELS = 32, 3
+PIXELS = SIDE * SIDE * CHANNELS           # 3,072 bytes per image
+RECORD = 1 + PIXELS                      # one binary record: label byte + pixels
+FOLDERS = {"binary": "cifar-10-batches-bin", "python": "cifar-10-batches-py"}
+_ROLES = {
+    "binary": (re.compile(r"data_batch_(\d+)\.bin"), "test_batch.bin", "batches.meta.txt"),
+    "python": (re.compile(r"data_batch_(\d+)"), "test_batch", "batches.meta"),
+}
+_ARCHIVE_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error)
+
+
+def folder_kind(folder: Path) -> str | None:
+    """"binary" or "python" when ``folder`` holds CIFAR-10 batches of that kind, else None."""
+    for kind, (train_re, test_name, meta_name) in _ROLES.items():
+        names = {p.name for p in folder.iterdir() if p.is_file()}
+        if test_name in names or meta_name in names or any(train_re.fullmatch(n) for n in names):
+            return kind
+    return None
+
+
+def archive_kind(path: Path) -> str | None:
+    """"binary" or "python" when the tar archive's first member lies in a CIFAR-10 folder, else None."""
+    try:
+        with tarfile.open(path, "r|*") as archive:
+            for member in archive:
+                top = member.name.lstrip("./").split("/", 1)[0]
+                return next((kind for kind, name in FOLDERS.items() if top == name), None)
+    except _ARCHIVE_ERRORS:
+        return None
+    return None
+
+
+def load_cifar(path: Path, kind: str, progress: Progress = None) -> Dataset:
+    """Read CIFAR-10 (``kind`` "binary" or "python") from its folder or its .tar.gz archive.
+
+    Raises:
+        DatasetError: a batch that is not a whole number of records, a damaged pickle or archive, a refused
+            pickle, a missing test or training batch, a label outside the class names.
+    """
+    report = progress or no_progress
+    train_re, test_name, meta_name = _ROLES[kind]
+    train: dict[int, tuple[str, np.ndarray, np.ndarray]] = {}
+    test = None
+    names = None
+    # A binary folder's sizes give the training set's size up front: each batch goes straight into its
+    # place in x_train and its bytes are dropped, so the peak stays near the dataset's own size.
+    slots, x_train = None, None
+    if kind == "binary" and path.is_dir():
+        slots, n_train = _binary_folder_slots(path, train_re)
+        x_train = np.empty((n_train, SIDE, SIDE, CHANNELS), np.uint8)
+    for where, name, read, fraction in _members(path):
+        report(fraction, f"reading {name}")
+        match = train_re.fullmatch(name)
+        if match or name == test_name:
+            images, labels = _decode(read(), where, kind)
+            if match and slots is not None:
+                lo, hi = slots[int(match.group(1))]
+                x_train[lo:hi] = images
+                train[int(match.group(1))] = (where, None, labels)
+            elif match:
+                train[int(match.group(1))] = (where, images, labels)
+            else:
+                test = (where, images, labels)
+        elif name == meta_name:
+            names = _class_names(read(), where, kind)
+    if not train:
+        raise DatasetError(f"{path}: no training batches (data_batch_1 … data_batch_5) in the CIFAR-10 {kind} set")
+    if test is None:
+        raise DatasetError(f"{path}: no {test_name} in the CIFAR-10 {kind} set")
+    batches = [train[k] for k in sorted(train)] + [test]
+    n_images = sum(len(labels) for _, _, labels in batches)
+    n_classes = max(check_label_range(labels, where, n_images=n_images, n_names=None if names is None else len(names))
+                    for where, _, labels in batches)
+    report(0.95, "assembling")
+    if x_train is None:
+        x_train = _concatenate([images for _, images, _ in batches[:-1]])
+    y_train = np.concatenate([labels for _, _, labels in batches[:-1]])
+    notes = [] if names is not None else [f"no {meta_name}: classes are numbered"]
+    report(1.0, "done")
+    return Dataset(path.name.split(".")[0], x_train, y_train, np.ascontiguousarray(test[1]), test[2],
+                   names if names is not None else [str(k) for k in range(n_classes)],
+                   source=f"CIFAR-10 {kind} {'folder' if path.is_dir() else 'archive'}", notes=notes)
+
+
+def _binary_folder_slots(folder: Path, train_re) -> tuple[dict[int, tuple[int, int]], int]:
+    """{batch number: (first, end) rows in x_train} and the total, from the sizes of the .bin files."""
+    slots, total = {}, 0
+    for file in sorted(folder.iterdir(), key=lambda p: p.name):
+        match = train_re.fullmatch(file.name)
+        if match and file.is_file():
+            size = file.stat().st_size
+            _check_whole_records(size, str(file))
+            slots[int(match.group(1))] = (0, size // RECORD)
+    for k in sorted(slots):
+        n = slots[k][1]
+        slots[k] = (total, total + n)
+        total += n
+    return slots, total
+
+
+def _concatenate(parts: list[np.ndarray]) -> np.ndarray:
+    """One (m, 32, 32, 3) array from the batches, filled part by part (each part may be a transposed view)."""
+    out = np.empty((sum(len(p) for p in parts), SIDE, SIDE, CHANNELS), dtype=np.uint8)
+    lo = 0
+    for part in parts:
+        out[lo:lo + len(part)] = part
+        lo += len(part)
+    return out
+
+
+def _members(path: Path) -> Iterator[tuple[str, str, callable, float]]:
+    """(where, base name, read() → bytes, fraction done) for every file of the folder or the archive."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file())
+        for i, file in enumerate(files):
+            yield str(file), file.name, file.read_bytes, i / max(len(files), 1)
+        return
+    total = max(path.stat().st_size, 1)
+    try:
+        with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*") as archive:
+            for member in archive:
+                if not member.isfile():
+                    continue
+                handle = archive.extractfile(member)
+
+                def read(handle=handle) -> bytes:   # called by the consumer: its errors are the archive's
+                    try:
+                        return handle.read()
+                    except _ARCHIVE_ERRORS as exc:
+                        raise _corrupt(path, exc) from None
+
+                yield f"{path}: {member.name}", Path(member.name).name, read, min(raw.tell() / total, 0.95)
+    except DatasetError:
+        raise
+    except _ARCHIVE_ERRORS as exc:
+        raise _corrupt(path, exc) from None
+
+
+def _corrupt(path: Path, exc: BaseException) -> DatasetError:
+    return DatasetError(f"{path}: corrupt or truncated archive ({short(exc)})")
+
+
+def _decode(data: bytes, where: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """One batch → images (n, 32, 32, 3) uint8 (may be a view) and labels (n,) int64."""
+    if kind == "binary":
+        _check_whole_records(len(data), where)
+        records = np.frombuffer(data, dtype=np.uint8).reshape(-1, RECORD)
+        return _planes_to_nhwc(records[:, 1:]), records[:, 0].astype(np.int64)
+    batch = _as_str_keys(load_data_pickle(data, where), where)
+    pixels, labels = batch.get("data"), batch.get("labels")
+    if not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8 or pixels.ndim != 2 or pixels.shape[1] != PIXELS:
+        got = (f"{pixels.dtype} array of shape {pixels.shape}" if isinstance(pixels, np.ndarray)
+               else type(pixels).__name__)
+        raise DatasetError(f"{where}: 'data' must be a uint8 array (m, {PIXELS:,}), got {got}")
+    try:
+        labels = np.asarray(labels, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise DatasetError(f"{where}: 'labels' must be a list of whole numbers") from None
+    if labels.shape != (len(pixels),):
+        raise DatasetError(f"{where}: {labels.size:,} labels for {len(pixels):,} images")
+    return _planes_to_nhwc(pixels), labels
+
+
+def _check_whole_records(size: int, where: str) -> None:
+    if size % RECORD:
+        raise DatasetError(f"{where}: {size:,} bytes is not a whole number of {RECORD:,}-byte records "
+                           f"(1 label byte + {PIXELS:,} pixel bytes); the file is truncated or not CIFAR-10")
+
+
+def _planes_to_nhwc(pixels: np.ndarray) -> np.ndarray:
+    """(n, 3072) red, green, blue 32×32 planes → (n, 32, 32, 3) view."""
+    return pixels.reshape(-1, CHANNELS, SIDE, SIDE).transpose(0, 2, 3, 1)
+
+
+def _as_str_keys(obj, where: str) -> dict:
+    if not isinstance(obj, dict):
+        raise DatasetError(f"{where}: expected a pickled dict (a CIFAR-10 batch), got {type(obj).__name__}")
+    return {(k.decode("latin1") if isinstance(k, bytes) else k): v for k, v in obj.items()}
+
+
+def _class_names(data: bytes, where: str, kind: str) -> list[str]:
+    if kind == "binary":
+        names = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
+    else:
+        raw = _as_str_keys(load_data_pickle(data, where), where).get("label_names")
+        if not isinstance(raw, list):
+            raise DatasetError(f"{where}: no 'label_names' list")
+        names = [n.decode("utf-8", errors="replace") if isinstance(n, bytes) else str(n) for n in raw]
+    names = [n for n in names if n]
+    if not names:
+        raise DatasetError(f"{where}: no class names")
+    return names
