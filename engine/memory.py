@@ -184,10 +184,10 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
 
 
 def check_memory(summary: Summary, purpose: str = "train", batch_size: int = 64, optimizer: str = "adam",
-                 dtype=np.float32, available: int | None = None) -> MemoryEstimate:
+                 dtype=np.float32, available: int | None = None, what: str = "the design") -> MemoryEstimate:
     """The estimate, or MemoryGuardError if it is more than `available` bytes (default: what the machine
     and the process limits give, or CNN_DESIGNER_MEMORY_LIMIT; see engine.sysmem). When the available
-    memory can't be found out, nothing is refused.
+    memory can't be found out, nothing is refused. `what` starts the message (e.g. the design's file).
 
     The message is one line: "needs about 24 GB to train with Adam at batch 4; 15 GB is available;
     reduce FC3's 1.5 billion weights (120,000×12,500), the input size or the batch size".
@@ -199,6 +199,6 @@ def check_memory(summary: Summary, purpose: str = "train", batch_size: int = 64,
         except MemoryLimitError as exc:   # a bad CNN_DESIGNER_MEMORY_LIMIT is the user's to fix
             raise MemoryGuardError(str(exc)) from None
     if available is not None and estimate.total > available:
-        raise MemoryGuardError(f"the design {estimate.describe()}; {format_bytes(max(available, 0))} "
+        raise MemoryGuardError(f"{what} {estimate.describe()}; {format_bytes(max(available, 0))} "
                                f"is available; {estimate.advice}")
     return estimate

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Union
@@ -213,8 +215,28 @@ def _layer_label(index: int, raw: dict) -> str:
     name = raw.get("name") if isinstance(raw, dict) else None
     label = f"layer {index + 1}"
     if isinstance(name, str) and name:
-        label += f" ({name})"
+        label += f" ({name})" if _is_one_line(name) else f" ({name!r})"
     return label
+
+
+# Characters that would break a message or a table row into lines, or can't be written as UTF-8.
+_LINE_BREAKING = {"Cc", "Cs", "Zl", "Zp"}
+
+
+def _is_one_line(text: str) -> bool:
+    return not any(unicodedata.category(ch) in _LINE_BREAKING for ch in text)
+
+
+def _check_name(where: str, name) -> None:
+    """Names are shown in the table, in messages and as weight keys: one line of printable text."""
+    if isinstance(name, str) and not _is_one_line(name):
+        raise SpecError(f"{where}: field 'name' must be one line of text without control characters, "
+                        f"got {name!r}")
+
+
+def _show(value) -> str:
+    """repr() for a message: short, one line, and safe for values nested arbitrarily deep."""
+    return reprlib.repr(value)
 
 
 def parse_layer(index: int, raw: Any) -> LayerSpec:
@@ -225,6 +247,8 @@ def parse_layer(index: int, raw: Any) -> LayerSpec:
     kind = raw.get("type")
     if kind is None:
         raise SpecError(f"{where}: field 'type' is missing (one of {', '.join(LAYER_TYPES)})")
+    if not isinstance(kind, str):
+        raise SpecError(f"{where}: field 'type' must be text (one of {', '.join(LAYER_TYPES)}), got {_show(kind)}")
     if kind not in LAYER_TYPES:
         raise SpecError(f"{where}: unknown layer type {kind!r} (known: {', '.join(LAYER_TYPES)})")
     cls = LAYER_TYPES[kind]
@@ -274,7 +298,7 @@ def validate_layer(layer, where: str) -> None:
 
 def parse_input(raw: Any) -> InputSpec:
     if not isinstance(raw, dict):
-        raise SpecError(f"input: expected an object like {{\"shape\": [32, 32, 3]}}, got {raw!r}")
+        raise SpecError(f"input: expected an object like {{\"shape\": [32, 32, 3]}}, got {_show(raw)}")
     unknown = [key for key in raw if key != "shape"]
     if unknown:
         raise SpecError(f"input: unknown field {unknown[0]!r} (known: shape)")
@@ -282,7 +306,7 @@ def parse_input(raw: Any) -> InputSpec:
         raise SpecError("input: field 'shape' is missing (e.g. [32, 32, 3] for n_H, n_W, n_C)")
     shape = raw["shape"]
     if not isinstance(shape, (list, tuple)) or len(shape) != 3:
-        raise SpecError(f"input: field 'shape' must be three whole numbers [n_H, n_W, n_C], got {shape!r}")
+        raise SpecError(f"input: field 'shape' must be three whole numbers [n_H, n_W, n_C], got {_show(shape)}")
     n_H = _int_field("input", "shape n_H", shape[0], 1, MAX_IMAGE_SIDE)
     n_W = _int_field("input", "shape n_W", shape[1], 1, MAX_IMAGE_SIDE)
     n_C = _int_field("input", "shape n_C", shape[2], 1, MAX_CHANNELS)
@@ -297,13 +321,14 @@ def parse_network(doc: Any) -> NetworkSpec:
     if fmt is None:
         raise SpecError(f"field 'format' is missing; this app reads \"{FORMAT}\"")
     if fmt not in KNOWN_FORMATS:
-        raise SpecError(f"unknown format {fmt!r}; this version of CNN Designer reads only \"{FORMAT}\"")
+        raise SpecError(f"unknown format {_show(fmt)}; this version of CNN Designer reads only \"{FORMAT}\"")
     unknown = [key for key in doc if key not in ("format", "name", "input", "layers")]
     if unknown:
         raise SpecError(f"unknown top-level field {unknown[0]!r} (known: format, name, input, layers)")
     name = doc.get("name")
     if name is not None and not isinstance(name, str):
-        raise SpecError(f"field 'name' must be text, got {name!r}")
+        raise SpecError(f"field 'name' must be text, got {_show(name)}")
+    _check_name("design", name)
     if "input" not in doc:
         raise SpecError("field 'input' is missing (e.g. {\"shape\": [32, 32, 3]})")
     input_spec = parse_input(doc["input"])
@@ -321,6 +346,7 @@ def parse_network(doc: Any) -> NetworkSpec:
 def check_unique_names(spec: NetworkSpec) -> None:
     seen: dict[str, int] = {}
     for index, layer in enumerate(spec.layers):
+        _check_name(f"layer {index + 1}", layer.name)
         if layer.name:
             if layer.name in seen:
                 raise SpecError(
@@ -345,13 +371,28 @@ def load_spec(path: str | os.PathLike) -> NetworkSpec:
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except _NotJSONNumber as exc:
+        raise SpecError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: not an architecture file: its JSON is nested too deeply") from None
+    except ValueError:   # Python refuses to read integers of more than 4,300 digits
+        raise SpecError(f"{path}: not an architecture file: it holds a number thousands of digits long") from None
     try:
         return parse_network(doc)
     except SpecError as exc:
         raise SpecError(f"{path.name}: {exc}") from None
+
+
+class _NotJSONNumber(ValueError):
+    pass
+
+
+def _reject_constant(word: str):
+    """Python's json reads NaN and Infinity; JSON has no such numbers, and no design field takes them."""
+    raise _NotJSONNumber(f"{word} is not a number JSON allows (write a number)")
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
