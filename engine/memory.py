@@ -100,6 +100,8 @@ def _computable(summary: Summary) -> list[SummaryRow]:
 
 
 def _pretty_count(n: int) -> str:
+    if n >= 10 ** 15:
+        return f"{n:.2e}"
     for size, word in ((10 ** 12, "trillion"), (10 ** 9, "billion"), (10 ** 6, "million")):
         if n >= size:
             return f"{n / size:.3g} {word}"
@@ -175,9 +177,11 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
                         scratch=m * sum(patches) * itemsize)
         per_param_copies = 3 + state
 
-    batch_part = sum(estimate.get(k, 0) for k in ("activations", "input_batch")) + (
-        estimate.get("scratch", 0) if purpose != "weights" else 0)
-    batch_matters = purpose != "weights" and batch_part * 10 >= sum(estimate.values())
+    # The advice mentions the batch size only where the batch's arrays are at least a tenth of the need:
+    # for a design whose weights are the problem, a smaller batch would not help.
+    batch_part = 0 if purpose == "weights" else sum(estimate.get(k, 0) for k in ("activations", "input_batch",
+                                                                                   "scratch"))
+    batch_matters = batch_part * 10 >= sum(estimate.values()) > 0
     advice = _advice(summary, itemsize, m, per_param_copies, purpose, batch_matters)
     return MemoryEstimate(purpose, m, optimizer if purpose == "train" else None, itemsize, advice=advice,
                           **estimate)
