@@ -19,6 +19,7 @@ from .data.pixels import images_to_float
 from .fileio import atomic_write
 from .kinds import BuildContext, kind_of
 from .kinds.outputs import num_classes_of, output_kind  # noqa: F401  (importable from here, as before)
+from .memory import check_memory
 from .shapes import summarize
 from .spec import NetworkSpec, SpecError
 
@@ -89,7 +90,8 @@ class Network:
         """Fresh weights: He or Glorot initialisation from a seeded generator, zero biases.
 
         Raises SpecError if the design can't be built: a layer that can't work (the table's first
-        error) or a last layer that doesn't give class scores.
+        error), a last layer that doesn't give class scores, or weights that can't fit in the memory
+        available (engine.memory.MemoryGuardError).
         """
         if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
@@ -97,6 +99,7 @@ class Network:
         if not summary.ok:
             raise SpecError(summary.error)
         output_kind(spec)
+        check_memory(summary, purpose="weights", dtype=dtype)   # MemoryGuardError before any allocation
         rng = np.random.default_rng(seed)
         params: dict[str, np.ndarray] = {}
         for layer, row in zip(spec.layers, summary.rows[1:]):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
+import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Union
@@ -120,8 +122,28 @@ def _layer_label(index: int, raw: dict) -> str:
     name = raw.get("name") if isinstance(raw, dict) else None
     label = f"layer {index + 1}"
     if isinstance(name, str) and name:
-        label += f" ({name})"
+        label += f" ({name})" if _is_one_line(name) else f" ({name!r})"
     return label
+
+
+# Characters that would break a message or a table row into lines, or can't be written as UTF-8.
+_LINE_BREAKING = {"Cc", "Cs", "Zl", "Zp"}
+
+
+def _is_one_line(text: str) -> bool:
+    return not any(unicodedata.category(ch) in _LINE_BREAKING for ch in text)
+
+
+def _check_name(where: str, name) -> None:
+    """Names are shown in the table, in messages and as weight keys: one line of printable text."""
+    if isinstance(name, str) and not _is_one_line(name):
+        raise SpecError(f"{where}: field 'name' must be one line of text without control characters, "
+                        f"got {name!r}")
+
+
+def _show(value) -> str:
+    """repr() for a message: short, one line, and safe for values nested arbitrarily deep."""
+    return reprlib.repr(value)
 
 
 def parse_layer(index: int, raw: Any) -> LayerSpec:
@@ -134,7 +156,7 @@ def parse_layer(index: int, raw: Any) -> LayerSpec:
     if type_name is None:
         raise SpecError(f"{where}: field 'type' is missing (one of {known_types})")
     if not isinstance(type_name, str):
-        raise SpecError(f"{where}: field 'type' must be text, one of {known_types}; got {type_name!r}")
+        raise SpecError(f"{where}: field 'type' must be text, one of {known_types}; got {_show(type_name)}")
     if not is_registered(type_name):
         raise SpecError(f"{where}: unknown layer type {type_name!r} (known: {known_types})")
     kind = kind_for(type_name)
@@ -175,7 +197,7 @@ def normalize_layer(layer):
 
 def parse_input(raw: Any) -> InputSpec:
     if not isinstance(raw, dict):
-        raise SpecError(f"input: expected an object like {{\"shape\": [32, 32, 3]}}, got {raw!r}")
+        raise SpecError(f"input: expected an object like {{\"shape\": [32, 32, 3]}}, got {_show(raw)}")
     unknown = [key for key in raw if key != "shape"]
     if unknown:
         raise SpecError(f"input: unknown field {unknown[0]!r} (known: shape)")
@@ -191,7 +213,7 @@ def check_input_shape(shape: Any) -> tuple[int, int, int]:
     Limits: 1 ≤ n_H, n_W ≤ MAX_IMAGE_SIDE and 1 ≤ n_C ≤ MAX_CHANNELS.
     """
     if not isinstance(shape, (list, tuple)) or len(shape) != 3:
-        raise SpecError(f"input: field 'shape' must be three whole numbers [n_H, n_W, n_C], got {shape!r}")
+        raise SpecError(f"input: field 'shape' must be three whole numbers [n_H, n_W, n_C], got {_show(shape)}")
     n_H = int_field("input", "shape n_H", shape[0], 1, MAX_IMAGE_SIDE)
     n_W = int_field("input", "shape n_W", shape[1], 1, MAX_IMAGE_SIDE)
     n_C = int_field("input", "shape n_C", shape[2], 1, MAX_CHANNELS)
@@ -206,13 +228,14 @@ def parse_network(doc: Any) -> NetworkSpec:
     if fmt is None:
         raise SpecError(f"field 'format' is missing; this app reads \"{FORMAT}\"")
     if fmt not in KNOWN_FORMATS:
-        raise SpecError(f"unknown format {fmt!r}; this version of CNN Designer reads only \"{FORMAT}\"")
+        raise SpecError(f"unknown format {_show(fmt)}; this version of CNN Designer reads only \"{FORMAT}\"")
     unknown = [key for key in doc if key not in ("format", "name", "input", "layers")]
     if unknown:
         raise SpecError(f"unknown top-level field {unknown[0]!r} (known: format, name, input, layers)")
     name = doc.get("name")
     if name is not None and not isinstance(name, str):
-        raise SpecError(f"field 'name' must be text, got {name!r}")
+        raise SpecError(f"field 'name' must be text, got {_show(name)}")
+    _check_name("design", name)
     if "input" not in doc:
         raise SpecError("field 'input' is missing (e.g. {\"shape\": [32, 32, 3]})")
     input_spec = parse_input(doc["input"])
@@ -230,6 +253,7 @@ def parse_network(doc: Any) -> NetworkSpec:
 def check_unique_names(spec: NetworkSpec) -> None:
     seen: dict[str, int] = {}
     for index, layer in enumerate(spec.layers):
+        _check_name(f"layer {index + 1}", layer.name)
         if layer.name:
             if layer.name in seen:
                 raise SpecError(
@@ -254,13 +278,28 @@ def load_spec(path: str | os.PathLike) -> NetworkSpec:
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SpecError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except _NotJSONNumber as exc:
+        raise SpecError(f"{path}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: not an architecture file: its JSON is nested too deeply") from None
+    except ValueError:   # Python refuses to read integers of more than 4,300 digits
+        raise SpecError(f"{path}: not an architecture file: it holds a number thousands of digits long") from None
     try:
         return parse_network(doc)
     except SpecError as exc:
         raise SpecError(f"{path.name}: {exc}") from None
+
+
+class _NotJSONNumber(ValueError):
+    pass
+
+
+def _reject_constant(word: str):
+    """Python's json reads NaN and Infinity; JSON has no such numbers, and no design field takes them."""
+    raise _NotJSONNumber(f"{word} is not a number JSON allows (write a number)")
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:

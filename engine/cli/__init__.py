@@ -10,6 +10,7 @@ import sys
 from typing import Callable, Optional, Sequence
 
 from ..data import DatasetError
+from ..fileio import OutputPathError
 from ..spec import SpecError
 from . import data, evaluate, export, summary, train
 from .common import EXIT_USAGE, PROG, Parser, UserError
@@ -45,7 +46,7 @@ def main(argv: Optional[Sequence[str]] = None,
         if getattr(args, "lr", "absent") is None:
             args.lr = train.DEFAULT_LR[args.optimizer]
         return args.run(args)
-    except (UserError, SpecError, DatasetError) as exc:
+    except (UserError, SpecError, DatasetError, OutputPathError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # e.g. --save into a folder that doesn't exist

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 import json
 
+from ..memory import check_memory
 from ..network import Network
 from ..train import check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, number, percent,
                      seed_arg)
 
+EVALUATE_BATCH = 256   # examples per forward pass
+
 
 def run(args) -> int:
-    net = Network.load(args.weights)
+    net = Network.load(args.weights)     # refuses weights that can't fit (Network.from_spec)
+    check_memory(net.summary, purpose="infer", batch_size=EVALUATE_BATCH, dtype=net.dtype, what=args.weights)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
-    loss, acc = net.evaluate(dataset.x_test, dataset.y_test)
+    loss, acc = net.evaluate(dataset.x_test, dataset.y_test, batch_size=EVALUATE_BATCH)
     if args.json:
         print(json.dumps({"dataset": dataset.name, "test_accuracy": acc, "test_loss": loss,
                           "test_examples": len(dataset.y_test)}))

@@ -14,6 +14,8 @@ import signal
 import sys
 import threading
 
+from ..fileio import check_writable
+from ..memory import check_memory
 from ..network import Network
 from ..optim import OPTIMIZERS, make_optimizer
 from ..shapes import summarize
@@ -53,6 +55,9 @@ def run(args) -> int:
     summary = summarize(spec)
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
+    if args.save:
+        check_writable(args.save)       # before training, so a run is never lost to a bad path
+    check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch)
     net = Network.from_spec(spec, seed=args.seed)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)

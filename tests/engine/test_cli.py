@@ -101,7 +101,7 @@ SOFTMAX10 = {"type": "dense", "units": 10, "activation": "softmax"}
     (lambda t: ["train", PRESETS / "digits_net.json", "--dataset", "digits", "--optimizer", "rmsprop"],
      ["invalid choice: 'rmsprop'"]),
     (lambda t: ["train", PRESETS / "digits_net.json", "--dataset", "digits", "--epochs", "1",
-                "--save", t / "no" / "dir" / "run.npz"], ["No such file or directory"]),
+                "--save", t / "no" / "dir" / "run.npz"], ["cannot save", "dir does not exist"]),
     (lambda t: ["evaluate", _write(t, "fake.npz", "not a zip"), "--dataset", "digits"],
      ["fake.npz", "not a CNN Designer weights file"]),
     (lambda t: ["frobnicate"], ["invalid choice: 'frobnicate'"]),

@@ -1,0 +1,208 @@
+"""Memory a design needs, and the guard that refuses a design that cannot fit before anything is allocated.
+
+`estimate_memory(summary, ...)` is arithmetic on the course table (engine.shapes.summarize): it reads each
+row's `param_shapes`, `output_shape` and `activation_size`, never the layer type, so a new layer kind is
+estimated as soon as its rows carry those. Nothing is allocated, so the window can show the estimate while
+the design changes. `check_memory(...)` compares the estimate with what the machine can give
+(engine.sysmem.available_memory) and raises MemoryGuardError, one line that says what to change.
+
+What is counted follows what the engine allocates (engine/layers.py, engine/functional.py, engine/train.py):
+
+* weights: every W and b; gradients: one array per weight; the trainer's copy of the last good weights
+  (restored when the loss diverges); optimizer state: none for SGD, a velocity for momentum, two moments
+  for Adam.
+* training activations: the float batch of input plus every layer's output of the batch, all kept until
+  the backward pass, and two more of the largest (the gradient flowing back and the one being made).
+* im2col scratch: a layer whose kernel W is a 4-D (f, f, n_C_prev, n_C) filter bank copies its input
+  windows into patches (m·n_H·n_W, f·f·n_C_prev); in training every such layer keeps its patches until its
+  backward pass (and its buffer after it), in inference only one layer's patches exist at a time.
+* inference: the input batch, the largest pair of consecutive activations (a layer's input and output) and
+  the largest patches.
+* weights alone (`Network.from_spec`): the weights and the float64 draw of the largest weight array that
+  initialisation makes before it is cast.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+import numpy as np
+
+from .shapes import Summary, SummaryRow
+from .spec import SpecError
+from .sysmem import MemoryLimitError, available_memory, format_bytes
+
+PURPOSES = ("train", "infer", "weights")
+# Arrays of optimizer state per weight array (engine.optim): SGD none, momentum a velocity, Adam m and v.
+OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+INIT_DRAW_ITEMSIZE = 8  # initial weights are drawn as float64 and then cast (engine.layers.initial_weights)
+
+
+class MemoryGuardError(SpecError):
+    """A design that needs more memory than is available; the one-line message says what to change."""
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes a design needs, by part. `biggest` is the advice: what to make smaller (see `advice`)."""
+
+    purpose: str            # "train", "infer" or "weights"
+    batch_size: int
+    optimizer: str | None   # "sgd", "momentum", "adam" (training only)
+    itemsize: int           # 4 for float32, 8 for float64
+    weights: int
+    gradients: int = 0
+    weights_copy: int = 0
+    optimizer_state: int = 0
+    activations: int = 0
+    scratch: int = 0
+    input_batch: int = 0
+    advice: str = ""        # e.g. "reduce FC3's 1.5 billion weights (120,000×12,500) or the input size"
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts().values())
+
+    def parts(self) -> dict[str, int]:
+        """{part: bytes}, in a fixed order, for a tooltip or a table."""
+        return {"weights": self.weights, "gradients": self.gradients, "weights copy": self.weights_copy,
+                "optimizer state": self.optimizer_state, "activations": self.activations,
+                "im2col scratch": self.scratch, "input batch": self.input_batch}
+
+    def describe(self) -> str:
+        """"needs about 24 GB to train with Adam at batch 4" (also for a status bar)."""
+        need = f"needs about {format_bytes(self.total)}"
+        if self.purpose == "train":
+            return f"{need} to train with {OPTIMIZER_NAMES[self.optimizer]} at batch {self.batch_size:,}"
+        if self.purpose == "infer":
+            return f"{need} to run at batch {self.batch_size:,}"
+        return f"{need} for its weights"
+
+
+# ----- per-row arithmetic (Python ints: no overflow for any design the spec allows) ---------------------
+
+def _param_count(row: SummaryRow) -> int:
+    return sum(prod(shape) for shape in row.param_shapes.values())
+
+
+def _patch_values(row: SummaryRow) -> int:
+    """Values of one example's im2col patches: n_H·n_W·f·f·n_C_prev for a 4-D filter bank W, else 0."""
+    W = row.param_shapes.get("W")
+    if W is None or len(W) != 4 or row.output_shape is None or len(row.output_shape) != 3:
+        return 0
+    n_H, n_W, _ = row.output_shape
+    return n_H * n_W * prod(W[:3])
+
+
+def _computable(summary: Summary) -> list[SummaryRow]:
+    return [row for row in summary.rows if row.computable]
+
+
+def _pretty_count(n: int) -> str:
+    if n >= 10 ** 15:
+        return f"{n:.2e}"
+    for size, word in ((10 ** 12, "trillion"), (10 ** 9, "billion"), (10 ** 6, "million")):
+        if n >= size:
+            return f"{n / size:.3g} {word}"
+    return f"{n:,}"
+
+
+def _dims(shape) -> str:
+    return "×".join(f"{d:,}" for d in shape)
+
+
+def _advice(summary: Summary, itemsize: int, m: int, param_copies: int, purpose: str, batch_matters: bool) -> str:
+    """What to make smaller: the single biggest thing among each layer's weights (with their gradients,
+    copy and optimizer state), its batch of outputs and its im2col patches; then the input and batch size."""
+    candidates = []  # (bytes, what to reduce or None for the input itself)
+    for row in _computable(summary):
+        if row.index < 0:
+            if purpose != "weights":
+                candidates.append((m * row.activation_size * itemsize, None))
+            continue
+        W = row.param_shapes.get("W")
+        if W:
+            candidates.append((_param_count(row) * itemsize * param_copies,
+                               f"{row.name}'s {_pretty_count(_param_count(row))} parameters ({_dims(W)})"))
+        if purpose == "weights":
+            continue
+        candidates.append((m * row.activation_size * itemsize, f"{row.name}'s {_dims(row.output_shape)} output"))
+        if _patch_values(row):
+            candidates.append((m * _patch_values(row) * itemsize,
+                               f"{row.name}'s im2col patches ({_dims(row.output_shape[:2])} positions × "
+                               f"{_dims(W[:3])} windows)"))
+    biggest = max(candidates, key=lambda c: c[0], default=(0, None))[1]
+    things = ([biggest] if biggest else []) + ["the input size"] + (["the batch size"] if batch_matters else [])
+    return "reduce " + (", ".join(things[:-1]) + " or " + things[-1] if len(things) > 1 else things[0])
+
+
+# ----- the estimate ---------------------------------------------------------------------------------
+
+def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 64, optimizer: str = "adam",
+                    dtype=np.float32) -> MemoryEstimate:
+    """Bytes `summary`'s design needs to train (a step of `batch_size` with `optimizer`), to run inference
+    at `batch_size`, or for its weights alone ("weights"), in `dtype` (float32 or float64).
+
+    Rows that cannot be computed (a broken design) count nothing.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}, got {purpose!r}")
+    if purpose == "train" and optimizer not in OPTIMIZER_STATE:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZER_STATE)}, got {optimizer!r}")
+    itemsize = np.dtype(dtype).itemsize
+    m = int(batch_size)
+    if m < 1:
+        raise ValueError(f"batch size must be at least 1, got {batch_size}")
+    rows = _computable(summary)
+    params = sum(_param_count(row) for row in rows)
+    sizes = [row.activation_size for row in rows]          # per example; sizes[0] is the input
+    patches = [_patch_values(row) for row in rows]
+    weights = params * itemsize
+
+    if purpose == "weights":
+        largest = max((prod(shape) for row in rows for shape in row.param_shapes.values()), default=0)
+        estimate = dict(weights=weights, scratch=largest * INIT_DRAW_ITEMSIZE)
+        per_param_copies = 1
+    elif purpose == "infer":
+        pair = max((sizes[i - 1] + sizes[i] for i in range(1, len(sizes))), default=0)
+        estimate = dict(weights=weights, input_batch=m * sizes[0] * itemsize,
+                        activations=m * pair * itemsize, scratch=m * max(patches, default=0) * itemsize)
+        per_param_copies = 1
+    else:
+        state = OPTIMIZER_STATE[optimizer]
+        kept = sum(sizes[1:]) + 2 * max(sizes[1:], default=0)
+        estimate = dict(weights=weights, gradients=weights, weights_copy=weights, optimizer_state=state * weights,
+                        input_batch=m * sizes[0] * itemsize, activations=m * kept * itemsize,
+                        scratch=m * sum(patches) * itemsize)
+        per_param_copies = 3 + state
+
+    # The advice mentions the batch size only where the batch's arrays are at least a tenth of the need:
+    # for a design whose weights are the problem, a smaller batch would not help.
+    batch_part = 0 if purpose == "weights" else sum(estimate.get(k, 0) for k in ("activations", "input_batch",
+                                                                                   "scratch"))
+    batch_matters = batch_part * 10 >= sum(estimate.values()) > 0
+    advice = _advice(summary, itemsize, m, per_param_copies, purpose, batch_matters)
+    return MemoryEstimate(purpose, m, optimizer if purpose == "train" else None, itemsize, advice=advice,
+                          **estimate)
+
+
+def check_memory(summary: Summary, purpose: str = "train", batch_size: int = 64, optimizer: str = "adam",
+                 dtype=np.float32, available: int | None = None, what: str = "the design") -> MemoryEstimate:
+    """The estimate, or MemoryGuardError if it is more than `available` bytes (default: what the machine
+    and the process limits give, or CNN_DESIGNER_MEMORY_LIMIT; see engine.sysmem). When the available
+    memory can't be found out, nothing is refused. `what` starts the message (e.g. the design's file).
+
+    The message is one line: "needs about 24 GB to train with Adam at batch 4; 15 GB is available;
+    reduce FC3's 1.5 billion weights (120,000×12,500), the input size or the batch size".
+    """
+    estimate = estimate_memory(summary, purpose, batch_size, optimizer, dtype)
+    if available is None:
+        try:
+            available = available_memory()
+        except MemoryLimitError as exc:   # a bad CNN_DESIGNER_MEMORY_LIMIT is the user's to fix
+            raise MemoryGuardError(str(exc)) from None
+    if available is not None and estimate.total > available:
+        raise MemoryGuardError(f"{what} {estimate.describe()}; {format_bytes(max(available, 0))} "
+                               f"is available; {estimate.advice}")
+    return estimate
