@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .fileio import atomic_write
+from .resources import dataset_path
 
 __all__ = [
     "BUILTIN_DATASETS",
@@ -42,8 +43,7 @@ __all__ = [
 
 BUILTIN_DATASETS = ("digits", "shapes")
 
-DATASETS_DIR = Path(__file__).resolve().parent.parent / "resources" / "datasets"
-DIGITS_FILE = DATASETS_DIR / "digits.npz"
+DIGITS_FILE = dataset_path("digits.npz")
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 DEFAULT_SHAPES_SEED = 0

@@ -1,5 +1,5 @@
 """What every command shares: the one-line user error, the parser that reports in one line, argument
-types with messages, and the dataset argument."""
+types with messages, the design argument (a file or a preset name) and the dataset argument."""
 from __future__ import annotations
 
 import argparse
@@ -7,10 +7,13 @@ import math
 from typing import Callable
 
 from ..data import BUILTIN_DATASETS, load_dataset
+from ..resources import preset_names, resolve_design
+from ..spec import NetworkSpec, load_spec
 
 EXIT_USAGE = 2
 PROG = "main.py"
 DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|FILE.npz"
+DESIGN_METAVAR = "ARCH.json|PRESET"
 
 
 class UserError(Exception):
@@ -79,3 +82,10 @@ def load_dataset_arg(value: str, seed: int):
     return load_dataset(value, seed=seed if value == "shapes" else None)
 
 
+def design_help() -> str:
+    return f"an architecture JSON file or a bundled preset's name ({', '.join(preset_names())})"
+
+
+def load_design(text: str) -> NetworkSpec:
+    """The design a command's ARCH argument names: a JSON file, or a preset such as "lenet5"."""
+    return load_spec(resolve_design(text))

@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 
 from ..shapes import Summary, format_shape, summarize
-from ..spec import load_spec
-from .common import UserError
+from .common import DESIGN_METAVAR, UserError, design_help, load_design
 
 
 def format_summary(summary: Summary, title: str | None = None) -> str:
@@ -37,7 +36,7 @@ def format_summary(summary: Summary, title: str | None = None) -> str:
 
 
 def run(args) -> int:
-    spec = load_spec(args.arch)
+    spec = load_design(args.arch)
     summary = summarize(spec)
     if args.json:
         doc = {"name": spec.name, **summary.to_dict()}
@@ -53,6 +52,6 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="print the layer table (shapes, sizes, parameters) of an architecture JSON")
-    p.add_argument("arch", metavar="ARCH.json")
+    p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     p.set_defaults(run=run)

@@ -8,16 +8,15 @@ import sys
 from ..network import Network
 from ..optim import OPTIMIZERS, make_optimizer
 from ..shapes import summarize
-from ..spec import load_spec
 from ..train import Trainer, check_dataset_fits
-from .common import (DATASET_METAVAR, UserError, fraction, learning_rate, load_dataset_arg, number, percent,
-                     positive_int, seed_arg)
+from .common import (DATASET_METAVAR, DESIGN_METAVAR, UserError, design_help, fraction, learning_rate,
+                     load_dataset_arg, load_design, number, percent, positive_int, seed_arg)
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
 
 
 def run(args) -> int:
-    spec = load_spec(args.arch)
+    spec = load_design(args.arch)
     summary = summarize(spec)
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
@@ -63,7 +62,7 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train an architecture on a dataset and report test accuracy")
-    p.add_argument("arch", metavar="ARCH.json")
+    p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR,
                    help="built-in digits or shapes, or an .npz with x_train, y_train, x_test, y_test")
     p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5)
