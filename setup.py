@@ -6,11 +6,15 @@ icon) is installed as the package ``cnn_designer_resources``, a name that clashe
 site-packages; engine/resources.py finds it with importlib.resources. tests/test_packaging.py builds a
 wheel and checks both.
 """
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, find_packages, setup
 
 RESOURCES_PACKAGE = "cnn_designer_resources"  # engine.resources.RESOURCES_PACKAGE
+# Its data folders (presets/, datasets/, icons/) are listed as packages too: setuptools warns about
+# folders inside a package that are not (their files are chosen by package-data in pyproject.toml).
+RESOURCE_FOLDERS = find_namespace_packages(where="resources", exclude=["*__pycache__*"])
 
 setup(
-    packages=find_packages(include=["engine", "engine.*", "designer", "designer.*"]) + [RESOURCES_PACKAGE],
+    packages=(find_packages(include=["engine", "engine.*", "designer", "designer.*"])
+              + [RESOURCES_PACKAGE] + [f"{RESOURCES_PACKAGE}.{folder}" for folder in RESOURCE_FOLDERS]),
     package_dir={RESOURCES_PACKAGE: "resources"},
 )
