@@ -21,6 +21,10 @@ def run(argv: list[str] | None = None) -> int:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
 
+    from .icons import APP_ICON_NAME, app_icon
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ICON_NAME)  # Wayland matches the window to resources/cnn-designer.desktop
+
     from .main_window import MainWindow  # after QApplication: icons and fonts need it
     from .settings import KEY_GEOMETRY, app_settings
 

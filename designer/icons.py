@@ -1,4 +1,5 @@
-"""Small icons drawn at run time: a coloured tile with a letter per layer kind.
+"""Icons: the app's own (bundled SVG + PNG) and small ones drawn at run time, a coloured tile with a
+letter per layer kind.
 
 The same tile marks a kind on the add buttons and in the layer list, so a learner can match them.
 """
@@ -9,7 +10,11 @@ from functools import lru_cache
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
 
+from engine.resources import resource_path
+
 from .layers import color as kind_color, letter as kind_letter
+
+APP_ICON_NAME = "cnn-designer"  # also the Icon= of resources/cnn-designer.desktop
 
 
 def _tile(kind: str, size: int) -> QPixmap:
@@ -39,4 +44,17 @@ def kind_icon(kind: str) -> QIcon:
     icon = QIcon()
     for size in (16, 20, 24, 32, 48):
         icon.addPixmap(_tile(kind, size))
+    return icon
+
+
+def app_icon() -> QIcon:
+    """The window icon: the bundled SVG (sharp at any size) and its 256 px PNG. Needs a QGuiApplication.
+
+    Null (QIcon().isNull()) only if both files are missing from the installation.
+    """
+    icon = QIcon()
+    for suffix in (".svg", ".png"):
+        path = resource_path("icons", APP_ICON_NAME + suffix)
+        if path.is_file():
+            icon.addFile(str(path))
     return icon

@@ -1,5 +1,6 @@
 """The `cnn-designer` console script and main.py: subcommands run the engine's command line; no
-arguments open the window. Qt is imported only when the window is wanted, so the command line
+arguments open the window. The `cnn-designer-gui` launcher (a gui-script: no console window on Windows)
+always opens the window. Qt is imported only when the window is wanted, so the command line
 starts fast and works where no display is available."""
 from __future__ import annotations
 
@@ -20,3 +21,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # Keep glibc from handing big arrays back to the OS on every free: it doubles a training step's time.
     tune_allocator()
     return cli_main(sys.argv[1:] if argv is None else argv, launch_gui=launch_window)
+
+
+def gui_main(argv: Optional[Sequence[str]] = None) -> int:
+    """`cnn-designer-gui [ARCH.json]`: the window, with that design open if given."""
+    tune_allocator()
+    return launch_window(list(sys.argv[1:] if argv is None else argv))

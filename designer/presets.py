@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
+from engine.resources import preset_path
 from engine.spec import NetworkSpec, load_spec
 
 from .document import blank_spec
 
-PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
-
 
 @dataclass(frozen=True)
 class Preset:
-    key: str
+    key: str  # the bundled file's name without .json (engine.resources.preset_path), as on the command line
     title: str
     file: str | None  # None: the blank design
     tip: str
@@ -36,4 +34,4 @@ def load_preset(key: str) -> NetworkSpec:
     preset = PRESETS_BY_KEY[key]
     if preset.file is None:
         return blank_spec()
-    return load_spec(PRESET_DIR / preset.file)
+    return load_spec(preset_path(preset.key))

@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence
 from ..data import DatasetError
 from ..fileio import OutputPathError
 from ..spec import SpecError
+from ..version import version_line
 from . import data, evaluate, export, summary, train
 from .common import EXIT_USAGE, PROG, Parser, UserError
 from .summary import format_summary
@@ -23,6 +24,7 @@ __all__ = ["main", "build_parser", "format_summary", "UserError", "EXIT_USAGE"]
 
 def build_parser() -> Parser:
     parser = Parser(prog=PROG, description="CNN Designer: with no command, opens the window.")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub)

@@ -1,5 +1,5 @@
 """What every command shares: the one-line user error, the parser that reports in one line, argument
-types with messages, and the dataset argument."""
+types with messages, the design argument (a file or a preset name) and the dataset argument."""
 from __future__ import annotations
 
 import argparse
@@ -7,12 +7,15 @@ import math
 from typing import Callable
 
 from ..data import BUILTIN_DATASETS, load_dataset
+from ..resources import preset_names, resolve_design
+from ..spec import NetworkSpec, load_spec
 
 EXIT_USAGE = 2
 PROG = "main.py"
 DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|PATH"
 DATASET_HELP = ("built-in digits or shapes, or a path: an .npz, an MNIST-style IDX folder, CIFAR-10 (folder or "
                 ".tar.gz), a folder of class folders of images, or a CSV with a label column")
+DESIGN_METAVAR = "ARCH.json|PRESET"
 
 
 class UserError(Exception):
@@ -121,3 +124,10 @@ def load_dataset_arg(value: str, seed: int, args=None):
     return load_dataset(value, seed=seed if value == "shapes" else None, **options)
 
 
+def design_help() -> str:
+    return f"an architecture JSON file or a bundled preset's name ({', '.join(preset_names())})"
+
+
+def load_design(text: str) -> NetworkSpec:
+    """The design a command's ARCH argument names: a JSON file, or a preset such as "lenet5"."""
+    return load_spec(resolve_design(text))

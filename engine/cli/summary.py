@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from ..export.table import FORMATS, format_table, to_text
 from ..shapes import Summary, summarize
-from ..spec import load_spec
-from .common import UserError
+from .common import DESIGN_METAVAR, UserError, design_help, load_design
 
 
 def format_summary(summary: Summary, title: str | None = None) -> str:
@@ -16,7 +15,7 @@ def format_summary(summary: Summary, title: str | None = None) -> str:
 
 
 def run(args) -> int:
-    spec = load_spec(args.arch)
+    spec = load_design(args.arch)
     summary = summarize(spec)
     fmt = "json" if args.json else args.format
     text = format_table(summary, fmt, spec.name)
@@ -35,7 +34,7 @@ def table_format(text: str) -> str:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="print the layer table (shapes, sizes, parameters) of an architecture JSON")
-    p.add_argument("arch", metavar="ARCH.json")
+    p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--format", type=table_format, default="text", metavar="|".join(FORMATS),
                    help="text (default), markdown, csv, latex or json")
     p.add_argument("--json", action="store_true", help="the same as --format json")

@@ -19,10 +19,9 @@ from ..memory import check_memory
 from ..network import Network
 from ..optim import OPTIMIZERS, make_optimizer
 from ..shapes import summarize
-from ..spec import load_spec
 from ..train import Trainer, check_dataset_fits
-from .common import (DATASET_HELP, DATASET_METAVAR, UserError, add_dataset_options, fraction, learning_rate,
-                     load_dataset_arg, number, percent, positive_int, seed_arg)
+from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, UserError, add_dataset_options, design_help, fraction, learning_rate,
+                     load_dataset_arg, load_design, number, percent, positive_int, seed_arg)
 
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
 EXIT_INTERRUPTED = 130
@@ -51,7 +50,7 @@ def ctrl_c_requests_stop():
 
 
 def run(args) -> int:
-    spec = load_spec(args.arch)
+    spec = load_design(args.arch)
     summary = summarize(spec)
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
@@ -103,7 +102,7 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train an architecture on a dataset and report test accuracy")
-    p.add_argument("arch", metavar="ARCH.json")
+    p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
     p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..resources import dataset_path
 from .dataset import Dataset
 from .errors import DatasetError
 from .npz import read_npz_dataset
@@ -23,8 +24,8 @@ DEFAULT_SHAPES_SEED = 0
 
 
 def digits_file() -> Path:
-    """Where the bundled digits .npz lives (resources/datasets/digits.npz in the checkout)."""
-    return Path(__file__).resolve().parent.parent.parent / "resources" / "datasets" / "digits.npz"
+    """Where the bundled digits .npz lives (resources/datasets/digits.npz; see engine.resources)."""
+    return dataset_path("digits.npz")
 
 
 def load_builtin(name: str, seed: int | None = None) -> Dataset:
