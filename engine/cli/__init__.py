@@ -1,4 +1,4 @@
-"""The command line: `python main.py summary|train|evaluate ...`.
+"""The command line: `python main.py summary|train|evaluate|diagram ...`.
 
 It calls the same engine functions as the window. Every error a user can cause is one line on
 stderr naming what is wrong, and exit status 2 — never a traceback. Each command is one module of
@@ -11,11 +11,11 @@ from typing import Callable, Optional, Sequence
 
 from ..data import DatasetError
 from ..spec import SpecError
-from . import evaluate, summary, train
+from . import diagram, evaluate, summary, train
 from .common import EXIT_USAGE, PROG, Parser, UserError
 from .summary import format_summary
 
-COMMANDS = (summary, train, evaluate)
+COMMANDS = (summary, train, evaluate, diagram)
 
 __all__ = ["main", "build_parser", "format_summary", "UserError", "EXIT_USAGE"]
 
