@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QL
 from engine.spec import SpecError, load_spec, save_spec
 
 from . import settings as cfg
+from .diagram_view import DiagramPane
 from .document import DesignDocument
 from .icons import kind_icon
 from .layer_model import LayerListModel
@@ -255,9 +256,19 @@ class MainWindow(QMainWindow):
         editor_scroll.setWidgetResizable(True)
         editor_scroll.setFrameShape(QFrame.Shape.StyledPanel)
 
+        # The volume diagram shares the table's place (a splitter between them; View › Volume diagram).
+        self.diagram_pane = DiagramPane(self.document)
+        self.diagram_pane.diagram.layerClicked.connect(self._select_layer)
+        self.table_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table_splitter.setObjectName("tableDiagramSplitter")
+        self.table_splitter.addWidget(table_panel)
+        self.table_splitter.addWidget(self.diagram_pane)
+        self.table_splitter.setChildrenCollapsible(False)
+        self.table_splitter.setSizes([310, 250])
+
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.setObjectName("rightSplitter")
-        self.right_splitter.addWidget(table_panel)
+        self.right_splitter.addWidget(self.table_splitter)
         self.right_splitter.addWidget(editor_scroll)
         self.right_splitter.setChildrenCollapsible(False)
         self.right_splitter.setStretchFactor(0, 1)
@@ -271,7 +282,7 @@ class MainWindow(QMainWindow):
         self.design_splitter.setStretchFactor(0, 0)
         self.design_splitter.setStretchFactor(1, 1)
         self.design_splitter.setSizes([400, 880])
-        self.right_splitter.setSizes([430, 270])
+        self.right_splitter.setSizes([590, 210])
         design_layout.addWidget(self.design_splitter)
         self.tabs.addTab(design, "Design")
 
@@ -316,6 +327,14 @@ class MainWindow(QMainWindow):
         self.presets_menu = presets_menu
 
         self.view_menu = bar.addMenu("&View")
+        diagram = QAction("Volume &diagram", self)
+        diagram.setObjectName("diagramAction")
+        diagram.setCheckable(True)
+        diagram.setChecked(True)
+        diagram.setToolTip("Show the design as the course draws it: a box per activation volume")
+        diagram.toggled.connect(self.diagram_pane.setVisible)
+        self.actions["diagram"] = diagram
+        self.view_menu.addAction(diagram)
         help_menu = bar.addMenu("&Help")
         about = QAction("&About CNN Designer", self)
         about.triggered.connect(self._about)
@@ -572,6 +591,7 @@ class MainWindow(QMainWindow):
     def _on_list_selection(self, *args) -> None:
         layer = self.selected_layer()
         self.editor.set_current(layer)
+        self.diagram_pane.diagram.set_selected(layer)
         self._update_actions()
         if self._syncing_selection:
             return
@@ -695,7 +715,7 @@ class MainWindow(QMainWindow):
         state = settings.value(cfg.KEY_STATE)
         if state is not None:
             self.restoreState(state)
-        for splitter in (self.design_splitter, self.right_splitter):
+        for splitter in (self.design_splitter, self.right_splitter, self.table_splitter):
             saved = settings.value(cfg.KEY_SPLITTERS + splitter.objectName())
             if saved is not None:
                 splitter.restoreState(saved)
@@ -704,7 +724,7 @@ class MainWindow(QMainWindow):
         settings = cfg.app_settings()
         settings.setValue(cfg.KEY_GEOMETRY, self.saveGeometry())
         settings.setValue(cfg.KEY_STATE, self.saveState())
-        for splitter in (self.design_splitter, self.right_splitter):
+        for splitter in (self.design_splitter, self.right_splitter, self.table_splitter):
             settings.setValue(cfg.KEY_SPLITTERS + splitter.objectName(), splitter.saveState())
         settings.sync()
 

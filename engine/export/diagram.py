@@ -105,7 +105,7 @@ def _text_width(text: str) -> float:
 # Sizes grow with the square root (volumes) or the logarithm (vectors) of the numbers, so that a
 # 39×39 input and a 5×5×16 volume, or 1,960 and 10 units, all fit one row and still read as smaller.
 def _side(n: int) -> float:
-    return min(150.0, 14.0 + 15.0 * math.sqrt(n))
+    return min(110.0, 10.0 + 11.0 * math.sqrt(n))
 
 
 def _thickness(n_C: int) -> float:
@@ -113,7 +113,7 @@ def _thickness(n_C: int) -> float:
 
 
 def _bar_height(units: int) -> float:
-    return min(150.0, 24.0 + 36.0 * math.log10(max(units, 1) + 1))
+    return min(120.0, 20.0 + 28.0 * math.log10(max(units, 1) + 1))
 
 
 def _window_label(layer, row) -> str:
@@ -151,7 +151,7 @@ def diagram_layout(spec: NetworkSpec, summary: Summary | None = None) -> Diagram
             kind = VOLUME if learns else THIN
             if kind == THIN:
                 t = max(4.0, 0.45 * t)
-            shapes.append((kind, t, _side(n_H), 0.45 * _side(n_W), volume_text(shape)))
+            shapes.append((kind, t, _side(n_H), 0.32 * _side(n_W), volume_text(shape)))
         else:
             shapes.append((BAR, 14.0, _bar_height(shape[0]), 0.0, volume_text(shape)))
 
