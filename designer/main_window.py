@@ -24,7 +24,7 @@ from .layer_model import LayerListModel
 from .layers import ADD_TOOLTIPS, BUTTON_LABELS, KINDS
 from .presets import PRESETS, load_preset
 from .property_editor import INPUT, PropertyEditor
-from .table_model import ShapeTableModel
+from .table_model import COL_WHY, ShapeTableModel
 from .views import LayerListView, ShapeTableView
 from .workspace import attach_workspace
 
@@ -335,6 +335,15 @@ class MainWindow(QMainWindow):
         diagram.toggled.connect(self.diagram_pane.setVisible)
         self.actions["diagram"] = diagram
         self.view_menu.addAction(diagram)
+        why = QAction("&Why convolutions (vs. FC column)", self)
+        why.setObjectName("whyColumnAction")
+        why.setCheckable(True)
+        why.setToolTip("A column saying how many times fewer parameters each conv layer has than a fully "
+                       "connected layer between the same volumes")
+        why.toggled.connect(self._show_why_column)
+        self.actions["whyColumn"] = why
+        self.view_menu.addAction(why)
+        self._show_why_column(False)
         help_menu = bar.addMenu("&Help")
         about = QAction("&About CNN Designer", self)
         about.triggered.connect(self._about)
@@ -622,6 +631,10 @@ class MainWindow(QMainWindow):
             self._select_layer(layer)
         finally:
             self._syncing_selection = False
+
+    def _show_why_column(self, shown: bool) -> None:
+        self.table_view.setColumnHidden(COL_WHY, not shown)
+        self.table_view.fit_columns()
 
     # ===== keeping the window in step =================================================================
     def _update_actions(self) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle
 
 from . import layer_model
 from .roles import StateRole
-from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE
+from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
 
 SELECTION = QColor("#cfe2fa")
 ERROR_SELECTION = QColor("#f5c2c2")
@@ -180,7 +180,7 @@ class ShapeTableView(QTableView):
         rows = model.display_rows()
         states = [model.row_state(r) for r in range(len(rows))]
         header_metrics = QFontMetrics(header.font())
-        for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS):
+        for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
             width = header_metrics.horizontalAdvance(str(model.headerData(column, Qt.Orientation.Horizontal)))
             for texts, state in zip(rows, states):
                 metrics = bold if state in ("error", "total") or (column == COL_LAYER and texts is rows[0]) \
@@ -193,7 +193,7 @@ class ShapeTableView(QTableView):
         # formula: below that the table scrolls sideways instead of squeezing it to a stub.
         widest = max((plain.horizontalAdvance(texts[COL_FORMULA]) for texts in rows), default=0)
         readable = min(widest + self.CELL_PADDING, self.MIN_FORMULA_WIDTH)
-        others = sum(header.sectionSize(column) for column in range(COL_FORMULA))
+        others = sum(header.sectionSize(column) for column in range(COL_FORMULA) if not header.isSectionHidden(column))
         self._fit_formula(max(self.viewport().width() - others, readable))
 
     def _fit_formula(self, width: int) -> None:
