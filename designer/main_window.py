@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QL
 from engine.spec import SpecError, load_spec, save_spec
 
 from . import settings as cfg
+from .check_yourself import CheckYourselfMode
 from .diagram_view import DiagramPane
 from .document import DesignDocument
 from .icons import kind_icon
@@ -240,6 +241,8 @@ class MainWindow(QMainWindow):
         self.table_view = ShapeTableView()
         self.table_view.setModel(self.shape_model)
         self.table_view.addAction(self.actions["remove"])  # Delete works on a selected table row too
+        self.check_mode = CheckYourselfMode(self)
+        table_layout.addWidget(self.check_mode.score_label)
         table_layout.addWidget(self.table_view, 1)
         legend = QLabel("Shapes as in the course: (n_H,n_W,n_C) for a volume, (units,1) for a vector. "
                         "Click a row to edit that layer. A red row cannot work: the reason is in its "
@@ -343,6 +346,15 @@ class MainWindow(QMainWindow):
         why.toggled.connect(self._show_why_column)
         self.actions["whyColumn"] = why
         self.view_menu.addAction(why)
+        check = QAction("&Check yourself", self)
+        check.setObjectName("checkYourselfAction")
+        check.setCheckable(True)
+        check.setShortcut(QKeySequence("Ctrl+K"))
+        check.setToolTip("Hide the shapes, sizes and parameter counts of the layers you tick and type your "
+                         "own answers; each is marked right or wrong")
+        check.toggled.connect(self.check_mode.set_active)
+        self.actions["checkYourself"] = check
+        self.view_menu.addAction(check)
         self._show_why_column(False)
         help_menu = bar.addMenu("&Help")
         about = QAction("&About CNN Designer", self)

@@ -23,6 +23,8 @@ from .document import DesignDocument
 from .roles import KindRole, LayerIndexRole, RawValueRole, StateRole
 from .row_sync import LayerRowsMixin
 
+NOT_MINE = object()  # an overlay's "no opinion on this cell" (designer.check_yourself uses this one)
+
 
 COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY, COL_FORMULA = range(7)
 HEADERS = ("Layer", "Activation shape", "Activation size", "# parameters", "MACs", "vs. FC", "Formula")
@@ -179,6 +181,7 @@ class ShapeTableModel(LayerRowsMixin, QAbstractTableModel):
         super().__init__(parent)
         self._document: DesignDocument | None = None
         self._rows: list[TableRow] = []
+        self._overlay = None  # designer.check_yourself.CheckYourself while that mode is on
         if document is not None:
             self.set_document(document)
 
@@ -239,6 +242,19 @@ class ShapeTableModel(LayerRowsMixin, QAbstractTableModel):
         """Every row's displayed texts (what a learner reads), totals last."""
         return [row.texts for row in self._rows]
 
+    def set_overlay(self, overlay) -> None:
+        """Let `overlay` (a CheckYourself, or None) answer for the cells it covers (see check_yourself.py)."""
+        if self._overlay is not None:
+            self._overlay.changed.disconnect(self._repaint_all)
+        self._overlay = overlay
+        if overlay is not None:
+            overlay.changed.connect(self._repaint_all)
+        self._repaint_all()
+
+    def _repaint_all(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+
     # ----- QAbstractTableModel ----------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -249,7 +265,16 @@ class ShapeTableModel(LayerRowsMixin, QAbstractTableModel):
     def flags(self, index):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._overlay is not None:
+            flags = self._overlay.flags(self._rows[index.row()].layer_index, index.column(), flags)
+        return flags
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - Qt API
+        if self._overlay is None or not index.isValid():
+            return False
+        return self._overlay.set_data(self._rows[index.row()].layer_index, index.column(), value,
+                                      getattr(role, "value", role))
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
@@ -269,6 +294,11 @@ class ShapeTableModel(LayerRowsMixin, QAbstractTableModel):
         if r < 0 or c < 0:  # the invalid index
             return None
         try:
-            return self._rows[r].cells[c].get(role)
+            row = self._rows[r]
+            if self._overlay is not None:
+                value = self._overlay.data(row.layer_index, c, getattr(role, "value", role))
+                if value is not NOT_MINE:
+                    return value
+            return row.cells[c].get(role)
         except IndexError:
             return None

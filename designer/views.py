@@ -124,6 +124,7 @@ class ShapeTableView(QTableView):
 
     CELL_PADDING = 6 + 10 + 8  # the item padding in the style sheet, plus a little air
     MIN_FORMULA_WIDTH = 360
+    CHECKBOX_WIDTH = 26
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -187,6 +188,9 @@ class ShapeTableView(QTableView):
                     else plain
                 width = max(width, metrics.horizontalAdvance(texts[column]))
             width += self.CELL_PADDING
+            if column == COL_LAYER and model.rowCount() > 1 and \
+                    model.flags(model.index(1, COL_LAYER)) & Qt.ItemFlag.ItemIsUserCheckable:
+                width += self.CHECKBOX_WIDTH  # check-yourself mode puts a box before the name
             if header.sectionSize(column) != width:
                 header.resizeSection(column, width)
         # The formula takes the rest of the width, but never less than enough to read a typical
