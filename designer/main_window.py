@@ -18,6 +18,7 @@ from engine.spec import SpecError, load_spec, save_spec
 
 from . import settings as cfg
 from .check_yourself import CheckYourselfMode
+from .course_examples import add_course_examples_menu
 from .diagram_view import DiagramPane
 from .document import DesignDocument
 from .icons import kind_icon
@@ -357,6 +358,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(check)
         self._show_why_column(False)
         help_menu = bar.addMenu("&Help")
+        add_course_examples_menu(self, help_menu)
         about = QAction("&About CNN Designer", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
