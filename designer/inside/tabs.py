@@ -33,11 +33,12 @@ class InsideTabs(QTabWidget):
         self.addTab(self.predictions, "Predictions")
         self.predictions.testImageClicked.connect(self.show_test_image)
 
-    def set_network(self, net) -> None:
-        """Give every view the network (after each epoch during training: they throttle themselves)."""
-        self.filters.set_network(net)
-        self.feature_maps.set_network(net)
-        self.predictions.set_network(net)
+    def set_network(self, net, untrained: bool = False) -> None:
+        """Give every view the network (after each epoch during training: they throttle themselves);
+        ``untrained``: a design's initial weights, shown marked as such."""
+        self.filters.set_network(net, untrained)
+        self.feature_maps.set_network(net, untrained)
+        self.predictions.set_network(net, untrained)
 
     def set_dataset(self, dataset) -> None:
         self.playground.set_dataset(dataset)
