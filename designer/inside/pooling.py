@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout,
+                               QWidget)
 
 from engine.course_examples import POOL_4X4
 from engine.functional import pool2d
@@ -82,7 +83,11 @@ def _grid_view(model: NumberGridModel, name: str) -> QTableView:
     for header in (view.horizontalHeader(), view.verticalHeader()):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header.setDefaultSectionSize(46)
-    view.setMinimumSize(4 * 46 + 30, 4 * 46 + 30)
+    # As large as its cells and no larger, so input → output read as two small matrices side by side.
+    view.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+    view.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     font = view.font()
     font.setPointSize(font.pointSize() + 3)
     view.setFont(font)
@@ -157,7 +162,6 @@ class PoolingPlayground(QWidget):
             col = QVBoxLayout()
             col.addWidget(QLabel(f"<b>{title}</b>"))
             col.addWidget(view)
-            col.addStretch(1)
             grids.addLayout(col)
             if view is self.input_view:
                 arrow = QLabel("→")
@@ -167,9 +171,10 @@ class PoolingPlayground(QWidget):
                 grids.addWidget(arrow)
         grids.addStretch(1)
         right = QVBoxLayout()
-        right.addLayout(grids, 1)
+        right.addLayout(grids)
         right.addWidget(self.formula_label)
         right.addWidget(self.error_label)
+        right.addStretch(1)
         layout = QHBoxLayout(self)
         box.setMaximumWidth(300)
         layout.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
