@@ -17,14 +17,17 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QL
 from engine.spec import SpecError, load_spec, save_spec
 
 from . import settings as cfg
+from .check_yourself import CheckYourselfMode
+from .course_examples import add_course_examples_menu
 from .design_export import attach_design_export
+from .diagram_view import DiagramPane
 from .document import DesignDocument
 from .icons import kind_icon
 from .layer_model import LayerListModel
 from .layers import add_button_name, add_shortcut, add_tooltip, button_label, kind_types
 from .presets import PRESETS, load_preset
 from .property_editor import INPUT, PropertyEditor
-from .table_model import ShapeTableModel
+from .table_model import COL_WHY, ShapeTableModel
 from .views import LayerListView, ShapeTableView
 from .workspace import attach_workspace
 
@@ -238,6 +241,8 @@ class MainWindow(QMainWindow):
         self.table_view = ShapeTableView()
         self.table_view.setModel(self.shape_model)
         self.table_view.addAction(self.actions["remove"])  # Delete works on a selected table row too
+        self.check_mode = CheckYourselfMode(self)
+        table_layout.addWidget(self.check_mode.score_label)
         table_layout.addWidget(self.table_view, 1)
         legend = QLabel("Shapes as in the course: (n_H,n_W,n_C) for a volume, (units,1) for a vector. "
                         "Click a row to edit that layer. A red row cannot work: the reason is in its "
@@ -254,9 +259,19 @@ class MainWindow(QMainWindow):
         editor_scroll.setWidgetResizable(True)
         editor_scroll.setFrameShape(QFrame.Shape.StyledPanel)
 
+        # The volume diagram shares the table's place (a splitter between them; View › Volume diagram).
+        self.diagram_pane = DiagramPane(self.document)
+        self.diagram_pane.diagram.layerClicked.connect(self._select_layer)
+        self.table_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.table_splitter.setObjectName("tableDiagramSplitter")
+        self.table_splitter.addWidget(table_panel)
+        self.table_splitter.addWidget(self.diagram_pane)
+        self.table_splitter.setChildrenCollapsible(False)
+        self.table_splitter.setSizes([310, 250])
+
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.setObjectName("rightSplitter")
-        self.right_splitter.addWidget(table_panel)
+        self.right_splitter.addWidget(self.table_splitter)
         self.right_splitter.addWidget(editor_scroll)
         self.right_splitter.setChildrenCollapsible(False)
         self.right_splitter.setStretchFactor(0, 1)
@@ -270,7 +285,7 @@ class MainWindow(QMainWindow):
         self.design_splitter.setStretchFactor(0, 0)
         self.design_splitter.setStretchFactor(1, 1)
         self.design_splitter.setSizes([400, 880])
-        self.right_splitter.setSizes([430, 270])
+        self.right_splitter.setSizes([590, 210])
         design_layout.addWidget(self.design_splitter)
         self.tabs.addTab(design, "Design")
 
@@ -315,7 +330,34 @@ class MainWindow(QMainWindow):
         self.presets_menu = presets_menu
 
         self.view_menu = bar.addMenu("&View")
+        diagram = QAction("Volume &diagram", self)
+        diagram.setObjectName("diagramAction")
+        diagram.setCheckable(True)
+        diagram.setChecked(True)
+        diagram.setToolTip("Show the design as the course draws it: a box per activation volume")
+        diagram.toggled.connect(self.diagram_pane.setVisible)
+        self.actions["diagram"] = diagram
+        self.view_menu.addAction(diagram)
+        why = QAction("&Why convolutions (vs. FC column)", self)
+        why.setObjectName("whyColumnAction")
+        why.setCheckable(True)
+        why.setToolTip("A column saying how many times fewer parameters each conv layer has than a fully "
+                       "connected layer between the same volumes")
+        why.toggled.connect(self._show_why_column)
+        self.actions["whyColumn"] = why
+        self.view_menu.addAction(why)
+        check = QAction("&Check yourself", self)
+        check.setObjectName("checkYourselfAction")
+        check.setCheckable(True)
+        check.setShortcut(QKeySequence("Ctrl+K"))
+        check.setToolTip("Hide the shapes, sizes and parameter counts of the layers you tick and type your "
+                         "own answers; each is marked right or wrong")
+        check.toggled.connect(self.check_mode.set_active)
+        self.actions["checkYourself"] = check
+        self.view_menu.addAction(check)
+        self._show_why_column(False)
         help_menu = bar.addMenu("&Help")
+        add_course_examples_menu(self, help_menu)
         about = QAction("&About CNN Designer", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
@@ -571,6 +613,7 @@ class MainWindow(QMainWindow):
     def _on_list_selection(self, *args) -> None:
         layer = self.selected_layer()
         self.editor.set_current(layer)
+        self.diagram_pane.diagram.set_selected(layer)
         self._update_actions()
         if self._syncing_selection:
             return
@@ -601,6 +644,10 @@ class MainWindow(QMainWindow):
             self._select_layer(layer)
         finally:
             self._syncing_selection = False
+
+    def _show_why_column(self, shown: bool) -> None:
+        self.table_view.setColumnHidden(COL_WHY, not shown)
+        self.table_view.fit_columns()
 
     # ===== keeping the window in step =================================================================
     def _update_actions(self) -> None:
@@ -694,7 +741,7 @@ class MainWindow(QMainWindow):
         state = settings.value(cfg.KEY_STATE)
         if state is not None:
             self.restoreState(state)
-        for splitter in (self.design_splitter, self.right_splitter):
+        for splitter in (self.design_splitter, self.right_splitter, self.table_splitter):
             saved = settings.value(cfg.KEY_SPLITTERS + splitter.objectName())
             if saved is not None:
                 splitter.restoreState(saved)
@@ -703,7 +750,7 @@ class MainWindow(QMainWindow):
         settings = cfg.app_settings()
         settings.setValue(cfg.KEY_GEOMETRY, self.saveGeometry())
         settings.setValue(cfg.KEY_STATE, self.saveState())
-        for splitter in (self.design_splitter, self.right_splitter):
+        for splitter in (self.design_splitter, self.right_splitter, self.table_splitter):
             settings.setValue(cfg.KEY_SPLITTERS + splitter.objectName(), splitter.saveState())
         settings.sync()
 

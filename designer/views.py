@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle
 
 from . import layer_model
 from .roles import StateRole
-from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE
+from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
 
 SELECTION = QColor("#cfe2fa")
 ERROR_SELECTION = QColor("#f5c2c2")
@@ -124,6 +124,7 @@ class ShapeTableView(QTableView):
 
     CELL_PADDING = 6 + 10 + 8  # the item padding in the style sheet, plus a little air
     MIN_FORMULA_WIDTH = 360
+    CHECKBOX_WIDTH = 26
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -180,20 +181,23 @@ class ShapeTableView(QTableView):
         rows = model.display_rows()
         states = [model.row_state(r) for r in range(len(rows))]
         header_metrics = QFontMetrics(header.font())
-        for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS):
+        for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
             width = header_metrics.horizontalAdvance(str(model.headerData(column, Qt.Orientation.Horizontal)))
             for texts, state in zip(rows, states):
                 metrics = bold if state in ("error", "total") or (column == COL_LAYER and texts is rows[0]) \
                     else plain
                 width = max(width, metrics.horizontalAdvance(texts[column]))
             width += self.CELL_PADDING
+            if column == COL_LAYER and model.rowCount() > 1 and \
+                    model.flags(model.index(1, COL_LAYER)) & Qt.ItemFlag.ItemIsUserCheckable:
+                width += self.CHECKBOX_WIDTH  # check-yourself mode puts a box before the name
             if header.sectionSize(column) != width:
                 header.resizeSection(column, width)
         # The formula takes the rest of the width, but never less than enough to read a typical
         # formula: below that the table scrolls sideways instead of squeezing it to a stub.
         widest = max((plain.horizontalAdvance(texts[COL_FORMULA]) for texts in rows), default=0)
         readable = min(widest + self.CELL_PADDING, self.MIN_FORMULA_WIDTH)
-        others = sum(header.sectionSize(column) for column in range(COL_FORMULA))
+        others = sum(header.sectionSize(column) for column in range(COL_FORMULA) if not header.isSectionHidden(column))
         self._fit_formula(max(self.viewport().width() - others, readable))
 
     def _fit_formula(self, width: int) -> None:

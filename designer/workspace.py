@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QWidget
 
 from .inside.tabs import InsideTabs
 from .training.panel import TrainingPanel
+from .untrained_network import UntrainedNetworkFeed
 
 
 class ScrollTab(QScrollArea):
@@ -51,6 +52,9 @@ def attach_workspace(window: QMainWindow) -> None:
         inside.set_dataset(panel.dataset)
     if panel.network is not None:
         inside.set_network(panel.network)
+    # Before any training: the design's initial weights, marked untrained.
+    window.untrained_feed = UntrainedNetworkFeed(window.document, panel, inside, window)
+    window.untrained_feed.update_now()
 
     table = window.table_view
 

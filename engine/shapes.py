@@ -88,6 +88,9 @@ class SummaryRow:
     blocked_by: str | None = None  # the name of the broken layer above, for rows that can't be computed
     param_shapes: dict = field(default_factory=dict)  # e.g. {"W": (5, 5, 3, 8), "b": (8,)}
     padding: int | None = None  # conv: the resolved p
+    # Rows with a filter bank (a 4-D "W"): the parameters a fully connected layer would need to map
+    # the same input volume to the same output volume, in_size·out_size + out_size ("why convolutions").
+    dense_equivalent_params: int | None = None
 
     @property
     def computable(self) -> bool:
@@ -144,6 +147,7 @@ class Summary:
                     "output_shape": list(r.output_shape) if r.output_shape is not None else None,
                     "activation_size": r.activation_size, "params": r.params, "macs": r.macs,
                     "formula": r.formula, "error": r.error,
+                    "dense_equivalent_params": r.dense_equivalent_params,
                 }
                 for r in self.rows
             ],
@@ -174,6 +178,20 @@ def _layer_row(layer, name: str, shape: Shape, index: int, is_last: bool) -> Sum
                       param_shapes=dict(out.param_shapes), padding=out.padding)
 
 
+def dense_equivalent(in_size: int, out_size: int) -> int:
+    """Parameters of a fully connected layer from `in_size` values to `out_size` values:
+    in_size·out_size weights + out_size biases."""
+    return in_size * out_size + out_size
+
+
+def _fill_dense_equivalent(row: SummaryRow, in_size: int) -> None:
+    """Set `row.dense_equivalent_params` when the row learns a filter bank (W of shape (f, f, n_C_prev, n_C));
+    decided from the data, not from the layer's type, so every kind with filters gets it."""
+    W = row.param_shapes.get("W") if row.param_shapes else None
+    if row.computable and W is not None and len(W) == 4:
+        row.dense_equivalent_params = dense_equivalent(in_size, row.activation_size)
+
+
 def summarize(spec: NetworkSpec) -> Summary:
     """The course table for `spec`: one SummaryRow for the input, then one per layer."""
     shape: Shape = tuple(spec.input.shape)
@@ -188,6 +206,7 @@ def summarize(spec: NetworkSpec) -> Summary:
             rows.append(SummaryRow(index, name, layer.type, None, None, None, None, "", blocked_by=broken))
             continue
         row = _layer_row(layer, name, shape, index, index == last)
+        _fill_dense_equivalent(row, prod(shape))
         rows.append(row)
         if row.error:
             broken = name

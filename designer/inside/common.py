@@ -304,6 +304,10 @@ def design_changed(old, new) -> bool:
         return True
 
 
+UNTRAINED_TEXT = ("<b>untrained (initial weights)</b>: the design as built, before any training. Train it on "
+                  "the Train tab and compare.")
+
+
 class InsideView(ThrottledRefresh, QWidget):
     """Base of the views fed by ``set_network`` (feature maps, learned filters, predictions): the object
     name, the throttled refresh, the placeholder/content stack and the methods every one of them has.
@@ -317,6 +321,7 @@ class InsideView(ThrottledRefresh, QWidget):
         self.setObjectName(object_name)
         self._init_refresh()
         self._net = None
+        self._untrained = False
 
     def _build_content(self, bar, main: QWidget, footer: QWidget) -> PlaceholderStack:
         """The tool bar layout over ``main`` (stretching) over ``footer``, in a :class:`PlaceholderStack`
@@ -324,6 +329,13 @@ class InsideView(ThrottledRefresh, QWidget):
         content = QWidget()
         col = QVBoxLayout(content)
         col.setContentsMargins(0, 0, 0, 0)
+        self.untrained_banner = QLabel(UNTRAINED_TEXT)
+        self.untrained_banner.setObjectName("untrainedBanner")
+        self.untrained_banner.setWordWrap(True)
+        self.untrained_banner.setStyleSheet("QLabel { background: #fff8e1; border: 1px solid #f0d98c; "
+                                            "border-radius: 4px; padding: 4px 8px; }")
+        self.untrained_banner.setVisible(self._untrained)
+        col.addWidget(self.untrained_banner)
         col.addLayout(bar)
         col.addWidget(main, 1)
         col.addWidget(footer)
@@ -333,12 +345,20 @@ class InsideView(ThrottledRefresh, QWidget):
         layout.addWidget(self.stack)
         return self.stack
 
-    def set_network(self, net) -> None:
+    def set_network(self, net, untrained: bool = False) -> None:
         """Show ``net`` (None: the placeholder). A new design shows at once; weight updates of the same
-        design (after every epoch) redraw at most once a second."""
-        urgent = design_changed(self._net, net)
+        design (after every epoch) redraw at most once a second. ``untrained``: ``net`` has its initial
+        weights (a design not trained yet); the view says so above its content."""
+        urgent = design_changed(self._net, net) or untrained != self._untrained
         self._net = net
+        self._untrained = bool(untrained) and net is not None
+        self.untrained_banner.setVisible(self._untrained)
         self._request_refresh(urgent=urgent)
+
+    @property
+    def untrained(self) -> bool:
+        """True while the view shows a network with its initial weights."""
+        return self._untrained
 
     def placeholder_text(self) -> str:
         self._ensure_fresh()

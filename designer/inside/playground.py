@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy,
                                QSpinBox, QTableView, QVBoxLayout, QWidget)
 
+from engine.course_examples import COURSE_6X6, VERTICAL_EDGE_IMAGE
 from engine.data import images_to_float, load_dataset
 from engine.functional import conv2d
 from engine.inspection import to_grey
@@ -30,13 +31,7 @@ from .export import export_png, make_export_button
 # The course's examples (COURSE.md)
 # --------------------------------------------------------------------------------------------------
 
-COURSE_6X6 = np.array([[3, 0, 1, 2, 7, 4],
-                       [1, 5, 8, 9, 3, 1],
-                       [2, 7, 2, 5, 1, 3],
-                       [0, 1, 3, 1, 7, 8],
-                       [4, 2, 1, 6, 2, 8],
-                       [2, 4, 5, 2, 3, 9]], dtype=np.float64)
-_EDGE = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=np.float64)
+_EDGE = VERTICAL_EDGE_IMAGE
 
 IMAGE_PRESETS: dict[str, tuple[str, np.ndarray]] = {
     "course_6x6": ("Course 6×6 example", COURSE_6X6),

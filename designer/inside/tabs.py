@@ -10,30 +10,35 @@ from PySide6.QtWidgets import QTabWidget
 from .feature_maps import FeatureMapsView
 from .filters_view import LearnedFiltersView
 from .playground import FilterPlayground
+from .pooling import PoolingPlayground
 from .predictions import PredictionsView
 
 
 class InsideTabs(QTabWidget):
-    """Tabs: Filter playground · Learned filters · Feature maps · Predictions (objectName ``insideTabs``)."""
+    """Tabs: Filter playground · Pooling · Learned filters · Feature maps · Predictions (objectName
+    ``insideTabs``)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("insideTabs")
         self.playground = FilterPlayground()
+        self.pooling = PoolingPlayground()
         self.filters = LearnedFiltersView()
         self.feature_maps = FeatureMapsView()
         self.predictions = PredictionsView()
         self.addTab(self.playground, "Filter playground")
+        self.addTab(self.pooling, "Pooling")
         self.addTab(self.filters, "Learned filters")
         self.addTab(self.feature_maps, "Feature maps")
         self.addTab(self.predictions, "Predictions")
         self.predictions.testImageClicked.connect(self.show_test_image)
 
-    def set_network(self, net) -> None:
-        """Give every view the network (after each epoch during training: they throttle themselves)."""
-        self.filters.set_network(net)
-        self.feature_maps.set_network(net)
-        self.predictions.set_network(net)
+    def set_network(self, net, untrained: bool = False) -> None:
+        """Give every view the network (after each epoch during training: they throttle themselves);
+        ``untrained``: a design's initial weights, shown marked as such."""
+        self.filters.set_network(net, untrained)
+        self.feature_maps.set_network(net, untrained)
+        self.predictions.set_network(net, untrained)
 
     def set_dataset(self, dataset) -> None:
         self.playground.set_dataset(dataset)

@@ -9,16 +9,17 @@ from ..shapes import Summary, summarize
 from .common import DESIGN_METAVAR, UserError, design_help, load_design
 
 
-def format_summary(summary: Summary, title: str | None = None) -> str:
+def format_summary(summary: Summary, title: str | None = None, why: bool = False) -> str:
     """The course table as plain text (kept for scripts that import it; see engine.export.table.to_text)."""
-    return to_text(summary, title)
-
+    return to_text(summary, title, why=why)
 
 def run(args) -> int:
     spec = load_design(args.arch)
     summary = summarize(spec)
     fmt = "json" if args.json else args.format
-    text = format_table(summary, fmt, spec.name)
+    if args.why and fmt != "text":
+        raise UserError("--why adds a column to the text table; use it without --format/--json")
+    text = to_text(summary, spec.name, why=True) if args.why else format_table(summary, fmt, spec.name)
     print(text, end="" if text.endswith("\n") else "\n")
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
@@ -38,4 +39,6 @@ def add_parser(sub) -> None:
     p.add_argument("--format", type=table_format, default="text", metavar="|".join(FORMATS),
                    help="text (default), markdown, csv, latex or json")
     p.add_argument("--json", action="store_true", help="the same as --format json")
+    p.add_argument("--why", action="store_true",
+                   help="add a column: the parameters a fully connected layer would need in place of each conv")
     p.set_defaults(run=run)

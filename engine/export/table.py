@@ -50,19 +50,32 @@ def _plain(n: int) -> str:
 
 # ----- plain text (the command line's default) ----------------------------------------------------
 
-def to_text(summary: Summary, title: str | None = None) -> str:
-    """The course table as aligned plain text, rules above and below the layer rows."""
-    rows = _cells(summary, _grouped, NO_VALUE)
-    widths = [max(len(r[i]) for r in rows + [HEADER]) for i in range(5)]
-    right = (False, False, True, True, True)
+def to_text(summary: Summary, title: str | None = None, why: bool = False) -> str:
+    """The course table as aligned plain text, rules above and below the layer rows.
+
+    With `why`, a column "FC would need" after # parameters: for each conv row, the parameters a fully
+    connected layer with the same input and output volumes would need (the course's "why
+    convolutions"); blank for other rows."""
+    header = list(HEADER)
+    right = [False, False, True, True, True]
+    rows = [list(cells) for cells in _cells(summary, _grouped, NO_VALUE)]
+    if why:
+        header.insert(4, "FC would need")
+        right.insert(4, True)
+        for cells, row in zip(rows, summary.rows):
+            dense = row.dense_equivalent_params
+            cells.insert(4, NO_VALUE if not row.computable else ("" if dense is None else _grouped(dense)))
+        rows[-1].insert(4, "")
+    n = len(right)  # the columns padded to a width; the formula (last) is not
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(n)]
 
     def line(cells):
-        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells[:5], widths, right)]
-        return "  ".join(parts + [cells[5]]).rstrip()
+        parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells[:n], widths, right)]
+        return "  ".join(parts + [cells[n]]).rstrip()
 
-    rule = "-" * (sum(widths) + 2 * 5 + len(HEADER[5]))
+    rule = "-" * (sum(widths) + 2 * n + len(header[n]))
     out = [title] if title else []
-    out += [line(HEADER), rule] + [line(r) for r in rows[:-1]] + [rule, line(rows[-1])]
+    out += [line(header), rule] + [line(r) for r in rows[:-1]] + [rule, line(rows[-1])]
     return "\n".join(out)
 
 

@@ -1,0 +1,108 @@
+"""Help › Course examples: every worked example of the course one click away, opened in the right place.
+
+The example data lives in `engine.course_examples` (and the presets); this module only knows where each
+one is shown: the filter playground, the pooling playground, or the Design tab.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtGui import QAction
+
+from engine.course_examples import quiz_280_spec, why_convolutions_spec
+
+
+@dataclass(frozen=True)
+class CourseExample:
+    key: str
+    title: str
+    tip: str
+    show: Callable  # show(window) → bool
+
+
+def _inside(window, widget) -> bool:
+    """Bring the Inside tab, and `widget` in it, to the front."""
+    inside = window.inside
+    inside.setCurrentWidget(widget)
+    for i in range(window.tabs.count()):
+        if getattr(window.tabs.widget(i), "content", None) is inside:
+            window.tabs.setCurrentIndex(i)
+    return True
+
+
+def _filter(window, image: str) -> bool:
+    playground = window.inside.playground
+    playground.set_image_preset(image)
+    playground.set_filter_preset("vertical")
+    playground.set_stride(1)
+    playground.set_padding("valid")
+    return _inside(window, playground)
+
+
+def _pool(window, mode: str) -> bool:
+    window.inside.pooling.load_course_example(mode)
+    return _inside(window, window.inside.pooling)
+
+
+def _design(window, spec, select: int = 0, why: bool = False) -> bool:
+    if not window.maybe_save():
+        return False
+    window.document.load(spec, None)
+    window.tabs.setCurrentIndex(0)
+    window.select_layer(select)
+    if why:
+        window.actions["whyColumn"].setChecked(True)
+    return True
+
+
+def _preset(window, key: str) -> bool:
+    if not window.load_preset(key):
+        return False
+    window.tabs.setCurrentIndex(0)
+    return True
+
+
+EXAMPLES = (
+    CourseExample("edge_6x6", "Vertical edge detection: the 6×6 example",
+                  "The 6×6 image ∗ the vertical-edge filter = the 4×4 map (−5 −4 0 8 …), in the filter playground",
+                  lambda w: _filter(w, "course_6x6")),
+    CourseExample("bright_edge", "A bright vertical edge (10 10 10 0 0 0)",
+                  "Left half 10, right half 0: the 4×4 map's middle columns are 30",
+                  lambda w: _filter(w, "vertical_edge")),
+    CourseExample("max_pool", "Max pooling, f = 2, s = 2",
+                  "The course's 4×4 → [[9, 2], [6, 2]], in the pooling playground", lambda w: _pool(w, "max")),
+    CourseExample("avg_pool", "Average pooling, f = 2, s = 2",
+                  "The course's 4×4 → [[3.75, 1.25], [3.75, 1.5]]", lambda w: _pool(w, "avg")),
+    CourseExample("quiz_280", "Quiz: 10 filters of 3×3×3 — how many parameters?",
+                  "A one-layer design: (3·3·3 + 1)·10 = 280", lambda w: _design(w, quiz_280_spec())),
+    CourseExample("example_convnet", "The 39×39×3 example ConvNet",
+                  "Three convs (37×37×10, 17×17×20, 7×7×40), flatten to 1,960, softmax",
+                  lambda w: _preset(w, "example_convnet")),
+    CourseExample("lenet5", "LeNet-5 (the reference table)", "32×32×3 input, 62,958 parameters",
+                  lambda w: _preset(w, "lenet5")),
+    CourseExample("why_convolutions", "Why convolutions: 32×32×3 → 28×28×6",
+                  "456 parameters, where a fully connected layer would need 14,455,392 (the vs. FC column)",
+                  lambda w: _design(w, why_convolutions_spec(), why=True)),
+)
+EXAMPLES_BY_KEY = {example.key: example for example in EXAMPLES}
+
+
+def open_course_example(window, key: str) -> bool:
+    """Open example `key` in `window` (a MainWindow). False if the user cancelled (unsaved changes)."""
+    return EXAMPLES_BY_KEY[key].show(window)
+
+
+def add_course_examples_menu(window, parent_menu) -> None:
+    """Help › Course examples, one action per example (objectName ``courseExample_<key>``)."""
+    menu = parent_menu.addMenu("Course &examples")
+    menu.setObjectName("courseExamplesMenu")
+    menu.setToolTipsVisible(True)
+    for example in EXAMPLES:
+        action = QAction(example.title, window)
+        action.setObjectName(f"courseExample_{example.key}")
+        action.setToolTip(example.tip)
+        action.setStatusTip(example.tip)
+        action.triggered.connect(lambda checked=False, key=example.key: open_course_example(window, key))
+        menu.addAction(action)
+    parent_menu.addSeparator()

@@ -1,0 +1,42 @@
+"""Inside before training: until a network has been trained (or loaded), the inside views show the open
+design built with its initial weights, marked "untrained (initial weights)", so a learner can compare
+the same views before and after training."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer
+
+from engine.network import Network
+from engine.spec import SpecError
+
+MAX_PARAMS = 20_000_000   # beyond this, building a throw-away network on every edit costs too much memory
+DELAY_MS = 250            # a burst of edits (typing a number) builds one network, not one per keystroke
+
+
+class UntrainedNetworkFeed(QObject):
+    """Feeds `inside.set_network(Network.from_spec(design, seed=0), untrained=True)` after each edit while
+    `panel.network` is None; stops as soon as the training panel has a network of its own."""
+
+    def __init__(self, document, panel, inside, parent=None):
+        super().__init__(parent)
+        self._document, self._panel, self._inside = document, panel, inside
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DELAY_MS)
+        self._timer.timeout.connect(self.update_now)
+        document.changed.connect(self._timer.start)
+        self.network = None
+
+    def update_now(self) -> None:
+        self._timer.stop()
+        if self._panel.network is not None:
+            self.network = None
+            return
+        summary = self._document.summary
+        self.network = None
+        if summary.ok and summary.total_params <= MAX_PARAMS:
+            try:
+                self.network = Network.from_spec(self._document.spec.copy(), seed=0, dtype=np.float32)
+            except SpecError:  # e.g. no softmax/sigmoid output yet: nothing a network can be built from
+                self.network = None
+        self._inside.set_network(self.network, untrained=self.network is not None)

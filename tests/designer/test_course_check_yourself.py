@@ -1,0 +1,80 @@
+"""Check-yourself mode: hidden cells, typed answers marked right or wrong, the score (pytest-qt)."""
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from designer.check_yourself import parse_count, parse_shape
+from designer.table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE
+
+CONV2 = 2          # layer index in LeNet-5; table row 3
+
+
+def type_answer(window, qtbot, row, column, text):
+    """Go to the cell, press F2, type, press Enter: what a learner does at the keyboard."""
+    view = window.table_view
+    index = window.shape_model.index(row, column)
+    view.scrollTo(index)
+    view.setFocus()
+    view.setCurrentIndex(index)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    editors = [w for w in view.viewport().findChildren(QLineEdit) if w.isVisible()]
+    assert len(editors) == 1
+    editors[0].selectAll()
+    qtbot.keyClicks(editors[0], text)
+    qtbot.keyClick(editors[0], Qt.Key.Key_Return)
+    # Qt commits the answer and closes the editor on the next turns of the event loop.
+    qtbot.waitUntil(lambda: not [w for w in view.viewport().findChildren(QLineEdit) if w.isVisible()])
+
+
+def test_lenet_conv2_right_and_wrong_answers_and_score(window, qtbot):
+    window.load_preset("lenet5")
+    model = window.shape_model
+    row = model.row_for_layer(CONV2)
+    window.findChild(object, "checkYourselfAction").setChecked(True)
+    # Hidden: the learner sees '?' and no formula; the editor with the answers is out of sight.
+    assert [model.data(model.index(row, c)) for c in (COL_SHAPE, COL_SIZE, COL_PARAMS)] == ["?", "?", "?"]
+    assert "3,216" not in model.data(model.index(row, COL_FORMULA))
+    assert not window.diagram_pane.isVisible()
+    check = window.check_mode.check
+
+    type_answer(window, qtbot, row, COL_SHAPE, "10x10x16")
+    type_answer(window, qtbot, row, COL_SIZE, "1,600")
+    type_answer(window, qtbot, row, COL_PARAMS, "3200")
+    assert check.verdict(CONV2, COL_SHAPE) is True and check.verdict(CONV2, COL_SIZE) is True
+    assert check.verdict(CONV2, COL_PARAMS) is False
+    assert model.data(model.index(row, COL_SHAPE)).endswith("✓")
+    assert model.data(model.index(row, COL_PARAMS)).endswith("✗")
+    tip = model.data(model.index(row, COL_PARAMS), Qt.ItemDataRole.ToolTipRole)
+    assert "(5·5·8 + 1)·16 = 3,216" in tip
+    assert check.score()[:2] == (2, 3)
+    score = window.findChild(object, "checkYourselfScore").text()
+    assert "<b>2</b> right" in score and "<b>1</b> wrong" in score
+
+    type_answer(window, qtbot, row, COL_PARAMS, "3,216")
+    assert check.score()[:2] == (3, 3)
+
+    # Untick a layer: its numbers come back. Leave the mode: the table is the course table again.
+    model.setData(model.index(row, COL_LAYER), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert model.data(model.index(row, COL_PARAMS)) == "3,216"
+    window.findChild(object, "checkYourselfAction").setChecked(False)
+    assert model.data(model.index(row + 2, COL_PARAMS)) == "48,120"
+    assert window.diagram_pane.isVisible() and not window.check_mode.score_label.isVisible()
+
+
+def test_wrong_shape_shows_the_output_size_formula_and_any_preset_works(window):
+    window.load_preset("example_convnet")
+    window.findChild(object, "checkYourselfAction").setChecked(True)
+    check = window.check_mode.check
+    assert check.answer(1, COL_SHAPE, "(16,16,20)") is False      # CONV2: 37 → 17 at stride 2
+    model = window.shape_model
+    tip = model.data(model.index(2, COL_SHAPE), Qt.ItemDataRole.ToolTipRole)
+    assert "⌊(37 + 2·0 − 5)/2⌋ + 1 = 17" in tip
+    assert check.answer(3, COL_SHAPE, "(1960,1)") is True and check.answer(3, COL_PARAMS, "0") is True
+    window.load_preset("lenet5")                                    # another design: start over
+    assert check.score()[1] == 0 and len(check.hidden_layers()) == 7
+
+
+def test_parsers():
+    assert parse_shape("(10,10,16)") == parse_shape("10 × 10 × 16") == (10, 10, 16)
+    assert parse_shape("(120,1)") == parse_shape("120") == (120,)
+    assert parse_shape("ten") is None and parse_shape("10x10") is None
+    assert parse_count("48,120") == 48120 and parse_count("4.5") is None
