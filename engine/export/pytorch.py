@@ -10,21 +10,21 @@ The script imports only torch, numpy and the standard library. It holds
                              with DistributedDataParallel.
 
 Everything here is a pure function of a spec (and weights); the engine never imports torch. The pieces
-that depend on the layer kind are small functions in the KIND_CODE table below, one entry per kind.
+that depend on the layer kind are each kind's `pytorch_code(ctx)` (engine/kinds/), written with the helpers
+of engine.export.pytorch_layers.
 """
 from __future__ import annotations
 
 import json
 import keyword
 import re
-from dataclasses import dataclass, field
-from math import prod
-from typing import Callable
 
 from ..functional import LEAKY_RELU_SLOPE
 from ..network import WEIGHTS_FORMAT, output_kind
-from ..shapes import SummaryRow, format_shape, summarize
+from ..shapes import summarize
 from ..spec import NetworkSpec, SpecError
+from ..kinds import kind_of
+from .pytorch_layers import LayerCode, LayerContext, comment
 from .pytorch_script import SCRIPT_BODY
 
 # Attribute names nn.Module already uses (a layer called "forward" or "training" would break the model).
@@ -34,104 +34,6 @@ _MODULE_ATTRIBUTES = {
     "zero_grad", "register_buffer", "register_parameter", "add_module", "get_submodule", "extra_repr",
     "requires_grad_", "share_memory", "dump_patches", "call_super_init", "T_destination",
 }
-
-# Python expression of each hidden activation applied to `{}`; the output layer stays linear (logits).
-ACTIVATION_CODE = {
-    "relu": "torch.relu({})",
-    "leaky_relu": "F.leaky_relu({}, negative_slope=LEAKY_RELU_SLOPE)",
-    "tanh": "torch.tanh({})",
-    "sigmoid": "torch.sigmoid({})",
-    "linear": "{}",
-}
-
-
-@dataclass
-class LayerCode:
-    """What one layer adds to the script: the line in Net.__init__ (None: no module), the lines of
-    Net.forward, and — for a layer with weights — its WEIGHTED_LAYERS entry."""
-
-    init: str | None
-    forward: list[str]
-    weighted: tuple | None = None
-
-
-@dataclass
-class LayerContext:
-    """What a kind's code function knows about its layer."""
-
-    layer: object           # the layer spec (ConvSpec, PoolSpec, ...)
-    row: SummaryRow         # its row of the course table
-    attribute: str          # the Python attribute name of its module
-    in_shape: tuple         # (n_H, n_W, n_C) or (n,)
-    is_output: bool
-    flattened_from: tuple | None = None   # the volume (H, W, C) whose flatten feeds this dense layer
-    notes: list = field(default_factory=list)
-
-
-def _activated(ctx: LayerContext, call: str) -> str:
-    if ctx.is_output:
-        return f"x = {call}  # logits: the loss applies the {ctx.layer.activation}"
-    return f"x = {ACTIVATION_CODE[ctx.layer.activation].format(call)}"
-
-
-def _comment(ctx: LayerContext) -> str:
-    return f"  # {ctx.row.name}: {format_shape(ctx.row.output_shape)}, {ctx.row.params:,} parameters"
-
-
-# ===== per-kind code: one entry per layer kind (to move into engine/kinds/ with the other per-kind code) =====
-
-def _conv_code(ctx: LayerContext) -> LayerCode:
-    layer, row = ctx.layer, ctx.row
-    padding = row.padding
-    why = f'; padding "{layer.padding}": p = {padding}' if isinstance(layer.padding, str) else ""
-    init = (f"nn.Conv2d({ctx.in_shape[2]}, {layer.filters}, kernel_size={layer.size}, stride={layer.stride}, "
-            f"padding={padding})")
-    forward = [_activated(ctx, f"self.{ctx.attribute}(x)") + f"  # (N, {row.output_shape[2]}, "
-               f"{row.output_shape[0]}, {row.output_shape[1]}){why}"]
-    return LayerCode(init, forward, (ctx.attribute, row.name, "conv", row.param_shapes["W"], None))
-
-
-def _pool_code(ctx: LayerContext) -> LayerCode:
-    layer, row = ctx.layer, ctx.row
-    cls = "nn.MaxPool2d" if layer.mode == "max" else "nn.AvgPool2d"
-    # No padding and floor mode, as the engine: windows that don't fit at the border are dropped.
-    init = f"{cls}(kernel_size={layer.size}, stride={layer.stride})"
-    return LayerCode(init, [f"x = self.{ctx.attribute}(x)  # (N, {row.output_shape[2]}, {row.output_shape[0]}, "
-                            f"{row.output_shape[1]})"])
-
-
-def _flatten_code(ctx: LayerContext) -> LayerCode:
-    return LayerCode("nn.Flatten()", [f"x = self.{ctx.attribute}(x)  # (N, {ctx.row.output_shape[0]}), "
-                                      f"in PyTorch's (C, H, W) order"])
-
-
-def _dropout_code(ctx: LayerContext) -> LayerCode:
-    # Inverted dropout like the engine's: scales by 1/(1 − rate) while training, does nothing in eval().
-    return LayerCode(f"nn.Dropout(p={ctx.layer.rate!r})", [f"x = self.{ctx.attribute}(x)"])
-
-
-def _dense_code(ctx: LayerContext) -> LayerCode:
-    layer, row = ctx.layer, ctx.row
-    n_in = prod(ctx.in_shape)
-    forward = []
-    if len(ctx.in_shape) == 3:
-        n_H, n_W, n_C = ctx.in_shape
-        forward.append(f"x = torch.flatten(x, 1)  # implicit flatten: {n_H}·{n_W}·{n_C} = {n_in}, "
-                       f"in PyTorch's (C, H, W) order")
-    forward.append(_activated(ctx, f"self.{ctx.attribute}(x)"))
-    return LayerCode(f"nn.Linear({n_in}, {layer.units})", forward,
-                     (ctx.attribute, row.name, "dense", row.param_shapes["W"], ctx.flattened_from))
-
-
-KIND_CODE: dict[str, Callable[[LayerContext], LayerCode]] = {
-    "conv": _conv_code,
-    "pool": _pool_code,
-    "flatten": _flatten_code,
-    "dropout": _dropout_code,
-    "dense": _dense_code,
-}
-# ============================================================================================================
-
 
 def attribute_names(names: list[str]) -> list[str]:
     """The design's layer names as distinct Python identifiers that nn.Module doesn't use already
@@ -165,13 +67,14 @@ def _layer_codes(spec: NetworkSpec, summary) -> list[tuple[LayerContext, LayerCo
     out = []
     last = len(spec.layers) - 1
     for index, (layer, row, attribute) in enumerate(zip(spec.layers, summary.rows[1:], attributes)):
-        ctx = LayerContext(layer, row, attribute, shape, index == last)
-        if layer.type == "dense":
-            ctx.flattened_from = shape if len(shape) == 3 else pending_volume
-            pending_volume = None
-        elif layer.type == "flatten" and len(shape) == 3:
-            pending_volume = shape
-        out.append((ctx, KIND_CODE[layer.type](ctx)))
+        ctx = LayerContext(layer, row, attribute, shape, index == last,
+                           flattened_from=shape if len(shape) == 3 else pending_volume)
+        code = kind_of(layer).pytorch_code(ctx)
+        if code.weighted is not None:
+            pending_volume = None          # a weighted layer has consumed the flattened volume's order
+        elif len(shape) == 3 and len(row.output_shape) == 1:
+            pending_volume = shape         # an explicit flatten: the next weighted layer must undo its order
+        out.append((ctx, code))
         shape = tuple(row.output_shape)
     return out
 
@@ -237,7 +140,8 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
         "# The design (CNN Designer's JSON), written into saved weights so the app can load them.",
         f"DESIGN_JSON = {_python_literal(json.dumps(spec.to_dict(), ensure_ascii=False))}",
         "",
-        "# (module attribute, design layer name, kind, engine weight shape, volume (H, W, C) flattened into it)",
+        "# (module attribute, design layer name, weight layout 'filters' or 'matrix', engine weight shape,",
+        "#  volume (H, W, C) flattened into it)",
         "WEIGHTED_LAYERS = [",
         *[f"    {code.weighted!r}," for _, code in codes if code.weighted],
         "]",
@@ -251,7 +155,7 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
     ]
     for ctx, code in codes:
         if code.init:
-            lines.append(f"        self.{ctx.attribute} = {code.init}{_comment(ctx)}")
+            lines.append(f"        self.{ctx.attribute} = {code.init}{comment(ctx)}")
             if ctx.attribute != ctx.row.name:
                 lines[-1] += f" (named {ctx.row.name!r} in the design)"
     lines += ["", "    def forward(self, x):", f"        # x: (N, {n_C}, {n_H}, {n_W})"]

@@ -29,8 +29,8 @@ def build_model(weights=DEFAULT_WEIGHTS):
 # PyTorch as (out, in, kh, kw) and (units, n_in). A dense layer right after a volume also needs its
 # inputs reordered: the engine flattens a volume in (H, W, C) order, PyTorch in (C, H, W) order.
 
-def _to_torch(kind, W, volume):
-    if kind == "conv":
+def _to_torch(layout, W, volume):
+    if layout == "filters":
         return W.transpose(3, 2, 0, 1)
     if volume is not None:
         n_H, n_W, n_C = volume
@@ -38,8 +38,8 @@ def _to_torch(kind, W, volume):
     return W.T
 
 
-def _to_engine(kind, W, volume):
-    if kind == "conv":
+def _to_engine(layout, W, volume):
+    if layout == "filters":
         return W.transpose(2, 3, 1, 0)
     W = W.T
     if volume is not None:
@@ -57,7 +57,7 @@ def load_weights(model, path):
         arrays = {key: data[key] for key in data.files if not key.startswith("__")}
     used = set()
     with torch.no_grad():
-        for attribute, name, kind, shape, volume in WEIGHTED_LAYERS:
+        for attribute, name, layout, shape, volume in WEIGHTED_LAYERS:
             module = getattr(model, attribute)
             for key, param, want in ((f"{name}.W", module.weight, shape), (f"{name}.b", module.bias, shape[-1:])):
                 if key not in arrays:
@@ -66,7 +66,7 @@ def load_weights(model, path):
                 if tuple(value.shape) != tuple(want):
                     raise ValueError(f"{path}: {key} has shape {tuple(value.shape)}, the design needs {tuple(want)}")
                 if key.endswith(".W"):
-                    value = _to_torch(kind, value, volume)
+                    value = _to_torch(layout, value, volume)
                 param.copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)))
                 used.add(key)
     extra = sorted(set(arrays) - used)
@@ -80,9 +80,9 @@ def save_weights(model, path):
     atomically: a temporary file beside `path`, then a rename."""
     model = getattr(model, "module", model)
     arrays = {}
-    for attribute, name, kind, shape, volume in WEIGHTED_LAYERS:
+    for attribute, name, layout, shape, volume in WEIGHTED_LAYERS:
         module = getattr(model, attribute)
-        arrays[f"{name}.W"] = _to_engine(kind, module.weight.detach().cpu().numpy(), volume).astype(np.float32)
+        arrays[f"{name}.W"] = _to_engine(layout, module.weight.detach().cpu().numpy(), volume).astype(np.float32)
         arrays[f"{name}.b"] = module.bias.detach().cpu().numpy().astype(np.float32)
     arrays["__spec__"] = np.array(DESIGN_JSON)
     arrays["__meta__"] = np.array(json.dumps({"format": WEIGHTS_FORMAT, "dtype": "float32"}))

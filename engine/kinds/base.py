@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .checks import SpecError
+
 Shape = tuple  # (n_H, n_W, n_C) for a volume, (units,) for a vector
 
 WIDGETS = ("int", "float", "choice", "padding", "text")
@@ -169,3 +171,9 @@ class LayerKind:
     def build(self, layer, context: BuildContext):
         """The compute layer (an engine.layers.Layer) for `layer`."""
         raise NotImplementedError
+
+    # ----- export -------------------------------------------------------------------------------
+    def pytorch_code(self, ctx):
+        """What this layer adds to an exported PyTorch script (engine.export.pytorch_layers.LayerCode for
+        the LayerContext `ctx`). A kind without it can't be exported: SpecError naming the layer."""
+        raise SpecError(f"{ctx.row.name}: a {self.type_name} layer can't be exported to PyTorch yet")

@@ -14,6 +14,7 @@ from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
 from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, choice_field, int_field,
                      padding_field)
 from .window import padding_text, window_output
+from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 
 @dataclass
@@ -122,6 +123,16 @@ class ConvKind(LayerKind):
 
     def build(self, layer, context: BuildContext):
         return Conv(context.name, context.params, layer.stride, context.row.padding, layer.activation)
+
+    def pytorch_code(self, ctx: LayerContext) -> LayerCode:
+        layer, row = ctx.layer, ctx.row
+        padding = row.padding
+        why = f'; padding "{layer.padding}": p = {padding}' if isinstance(layer.padding, str) else ""
+        init = (f"nn.Conv2d({ctx.in_shape[2]}, {layer.filters}, kernel_size={layer.size}, "
+                f"stride={layer.stride}, padding={padding})")
+        forward = [activated(ctx, f"self.{ctx.attribute}(x)") + f"  # (N, {row.output_shape[2]}, "
+                   f"{row.output_shape[0]}, {row.output_shape[1]}){why}"]
+        return LayerCode(init, forward, (ctx.attribute, row.name, "filters", row.param_shapes["W"], None))
 
 
 KIND = ConvKind()

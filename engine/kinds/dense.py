@@ -13,6 +13,7 @@ from ..layers import WeightedLayer, init_weight_and_bias
 from ..shapes import format_count
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
 from .checks import ACTIVATIONS, MAX_UNITS, SpecError, choice_field, int_field
+from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 
 @dataclass
@@ -110,6 +111,18 @@ class DenseKind(LayerKind):
     def build(self, layer, context: BuildContext):
         # The output layer emits logits: its softmax / sigmoid is applied by the loss.
         return Dense(context.name, context.params, "linear" if context.is_output else layer.activation)
+
+    def pytorch_code(self, ctx: LayerContext) -> LayerCode:
+        layer, row = ctx.layer, ctx.row
+        n_in = prod(ctx.in_shape)
+        forward = []
+        if len(ctx.in_shape) == 3:
+            n_H, n_W, n_C = ctx.in_shape
+            forward.append(f"x = torch.flatten(x, 1)  # implicit flatten: {n_H}·{n_W}·{n_C} = {n_in}, "
+                           f"in PyTorch's (C, H, W) order")
+        forward.append(activated(ctx, f"self.{ctx.attribute}(x)"))
+        return LayerCode(f"nn.Linear({n_in}, {layer.units})", forward,
+                         (ctx.attribute, row.name, "matrix", row.param_shapes["W"], ctx.flattened_from))
 
 
 KIND = DenseKind()

@@ -9,6 +9,7 @@ import numpy as np
 from ..layers import Layer
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape
 from .checks import fraction_field
+from ..export.pytorch_layers import LayerCode, LayerContext
 
 
 @dataclass
@@ -86,6 +87,10 @@ class DropoutKind(LayerKind):
 
     def build(self, layer, context: BuildContext):
         return Dropout(context.name, layer.rate, context.rng_holder)
+
+    def pytorch_code(self, ctx: LayerContext) -> LayerCode:
+        # Inverted dropout like the engine's: scales by 1/(1 − rate) while training, does nothing in eval().
+        return LayerCode(f"nn.Dropout(p={ctx.layer.rate!r})", [f"x = self.{ctx.attribute}(x)"])
 
 
 KIND = DropoutKind()

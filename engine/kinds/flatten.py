@@ -7,6 +7,7 @@ from math import prod
 from ..layers import Layer
 from ..shapes import format_count
 from .base import BuildContext, LayerKind, LayerShape
+from ..export.pytorch_layers import LayerCode, LayerContext
 
 
 @dataclass
@@ -51,6 +52,10 @@ class FlattenKind(LayerKind):
 
     def build(self, layer, context: BuildContext):
         return Flatten(context.name)
+
+    def pytorch_code(self, ctx: LayerContext) -> LayerCode:
+        return LayerCode("nn.Flatten()", [f"x = self.{ctx.attribute}(x)  # (N, {ctx.row.output_shape[0]}), "
+                                          f"in PyTorch's (C, H, W) order"])
 
 
 KIND = FlattenKind()

@@ -11,6 +11,7 @@ from ..layers import Layer
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape
 from .checks import MAX_FILTER_SIZE, MAX_STRIDE, POOL_MODES, choice_field, int_field
 from .window import window_output
+from ..export.pytorch_layers import LayerCode, LayerContext
 
 
 @dataclass
@@ -80,6 +81,14 @@ class PoolKind(LayerKind):
 
     def build(self, layer, context: BuildContext):
         return Pool(context.name, layer.size, layer.stride, layer.mode)
+
+    def pytorch_code(self, ctx: LayerContext) -> LayerCode:
+        layer, row = ctx.layer, ctx.row
+        cls = "nn.MaxPool2d" if layer.mode == "max" else "nn.AvgPool2d"
+        # No padding and floor mode, as the engine: windows that don't fit at the border are dropped.
+        init = f"{cls}(kernel_size={layer.size}, stride={layer.stride})"
+        return LayerCode(init, [f"x = self.{ctx.attribute}(x)  # (N, {row.output_shape[2]}, "
+                                f"{row.output_shape[0]}, {row.output_shape[1]})"])
 
 
 KIND = PoolKind()
