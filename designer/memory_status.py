@@ -19,10 +19,13 @@ DEFAULT_OPTIMIZER = "adam"
 LABEL_NAME = "memoryEstimateLabel"
 
 
-def training_settings(window) -> tuple[int, str]:
+def find_training_settings(window) -> tuple[QSpinBox | None, QComboBox | None]:
+    """The Train tab's batch size spin box and optimizer combo box, if the window has them."""
+    return window.findChild(QSpinBox, "batchSizeSpin"), window.findChild(QComboBox, "optimizerCombo")
+
+
+def training_settings(spin: QSpinBox | None, combo: QComboBox | None) -> tuple[int, str]:
     """(batch size, optimizer key) from the Train tab's widgets, or the defaults."""
-    spin = window.findChild(QSpinBox, "batchSizeSpin")
-    combo = window.findChild(QComboBox, "optimizerCombo")
     batch = spin.value() if spin is not None else DEFAULT_BATCH
     optimizer = combo.currentData() if combo is not None else None
     return max(1, int(batch)), optimizer if optimizer in OPTIMIZER_STATE else DEFAULT_OPTIMIZER
@@ -46,18 +49,18 @@ class MemoryStatus:
         self.label.setObjectName(LABEL_NAME)
         window.statusBar().addPermanentWidget(self.label)
         window.document.changed.connect(self.update)
-        spin = window.findChild(QSpinBox, "batchSizeSpin")
-        combo = window.findChild(QComboBox, "optimizerCombo")
-        if spin is not None:
-            spin.valueChanged.connect(self.update)
-        if combo is not None:
-            combo.currentIndexChanged.connect(self.update)
+        # Found once (a search of the whole window on every edit would cost more than the estimate).
+        self._spin, self._combo = find_training_settings(window)
+        if self._spin is not None:
+            self._spin.valueChanged.connect(self.update)
+        if self._combo is not None:
+            self._combo.currentIndexChanged.connect(self.update)
         self.fits = True
         self.update()
 
     def update(self, *args) -> None:
         summary = self._window.document.summary
-        batch, optimizer = training_settings(self._window)
+        batch, optimizer = training_settings(self._spin, self._combo)
         try:
             available, limit_problem = available_memory(), ""
         except MemoryLimitError as exc:
@@ -69,13 +72,13 @@ class MemoryStatus:
         tip = ("Memory a training run of this design needs (float32), by part:" + parts
                + ("" if self.fits else f"<br><b>Too much: {html.escape(estimate.advice)}.</b>")
                + (f"<br>{html.escape(limit_problem)}" if limit_problem else ""))
+        shown = html.escape(text) if self.fits else f"⚠ {html.escape(text)}"
+        if self.label.text() != shown:   # a new text lays the status bar out again
+            self.label.setText(shown)
         self.label.setToolTip(tip)
-        if self.fits:
-            self.label.setText(html.escape(text))
-            self.label.setStyleSheet("")
-        else:
-            self.label.setText(f"⚠ {html.escape(text)}")
-            self.label.setStyleSheet("QLabel { color: #b71c1c; font-weight: bold; }")
+        style = "" if self.fits else "QLabel { color: #b71c1c; font-weight: bold; }"
+        if self.label.styleSheet() != style:
+            self.label.setStyleSheet(style)
 
     def text(self) -> str:
         return self.label.text()
