@@ -267,3 +267,23 @@ def test_random_images_in_class_folders_load_or_give_one_dataset_error(images, j
             except (OSError, ValueError, KeyError):   # a mode this format can't store: write it as PNG bytes
                 path.write_bytes(junk)
         load_or_one_error(root)
+
+
+# ----- what the fuzzing found (plain regression tests) ---------------------------------------------------
+
+def test_a_cut_cifar_pickle_is_called_damaged_not_in_the_unpicklers_words(tmp_path):
+    folder = write_valid("python", tmp_path)
+    meta = folder / "batches.meta"
+    meta.write_bytes(meta.read_bytes()[:-5])
+    with pytest.raises(DatasetError) as info:
+        load_dataset(folder)
+    assert str(info.value) == f"{meta}: not a readable pickle: the file is damaged or cut short"
+
+
+def test_a_csv_with_only_its_header_says_so_without_a_numpy_warning(tmp_path, recwarn):
+    path = tmp_path / "train.csv"
+    path.write_text("label,pixel0,pixel1,pixel2,pixel3\n")
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    assert str(info.value) == f"{path}: no data rows after the header"
+    assert [str(w.message) for w in recwarn] == []
