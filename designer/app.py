@@ -25,15 +25,31 @@ def run(argv: list[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     app.setDesktopFileName(APP_ICON_NAME)  # Wayland matches the window to resources/cnn-designer.desktop
 
+    from .crash_guard import install_crash_guard
+
+    # An exception escaping a slot is logged and shown; the window and its design stay.
+    guard = install_crash_guard(app)
+    try:
+        return _show_window(argv)
+    finally:
+        guard.uninstall()
+
+
+def _show_window(argv: list[str]) -> int:
+    """Create the window, restore unsaved work or open what argv names, and run the event loop."""
     from .main_window import MainWindow  # after QApplication: icons and fonts need it
     from .settings import KEY_GEOMETRY, app_settings
 
+    app = QApplication.instance()
     first_run = not app_settings().contains(KEY_GEOMETRY)
     window = MainWindow()
+    # Unsaved work of a session that crashed or was killed comes first; a file named on the command
+    # line would replace it, so it is opened only when nothing was restored.
+    restored = window.autosave.offer_restore()
     files = [arg for arg in argv[1:] if arg.lower().endswith(".json")]
-    if files:
+    if files and not restored:
         window.open_file(files[-1])
-    elif first_run:
+    elif first_run and not restored:
         # A newcomer's first sight is the course's own table, not an empty design.
         window.load_preset("lenet5")
     window.show()

@@ -21,9 +21,11 @@ from .check_yourself import CheckYourselfMode
 from .course_examples import add_course_examples_menu
 from .design_export import attach_design_export
 from .diagram_view import DiagramPane
+from .autosave import attach_autosave
 from .document import DesignDocument
 from .icons import kind_icon
 from .layer_model import LayerListModel
+from .memory_status import attach_memory_status
 from .layers import add_button_name, add_shortcut, add_tooltip, button_label, kind_types
 from .presets import PRESETS, load_preset
 from .property_editor import INPUT, PropertyEditor
@@ -81,6 +83,8 @@ class MainWindow(QMainWindow):
         self._connect_document()
         attach_workspace(self)  # the Train and Inside tabs
         attach_design_export(self)  # Edit › Copy, File › Export
+        attach_memory_status(self)  # the training estimate in the status bar (reads the Train tab's settings)
+        attach_autosave(self)  # window.autosave: the design is kept a few seconds after each edit
 
         self._restore_settings()
         self._update_title()
@@ -764,6 +768,7 @@ class MainWindow(QMainWindow):
             shutdown = getattr(self.tabs.widget(index), "shutdown", None)
             if callable(shutdown):
                 shutdown()
+        self.autosave.discard()  # a clean close: nothing to restore at the next start
         event.accept()
 
     def _about(self) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
+from engine.memory import MemoryGuardError
 from engine.network import Network
 from engine.spec import SpecError
+
+from .inside.common import InsideView
 
 MAX_PARAMS = 20_000_000   # beyond this, building a throw-away network on every edit costs too much memory
 DELAY_MS = 250            # a burst of edits (typing a number) builds one network, not one per keystroke
@@ -34,9 +37,16 @@ class UntrainedNetworkFeed(QObject):
             return
         summary = self._document.summary
         self.network = None
+        too_big = ""
         if summary.ok and summary.total_params <= MAX_PARAMS:
             try:
+                # from_spec checks the weights' memory first (engine.memory) and refuses before allocating.
                 self.network = Network.from_spec(self._document.spec.copy(), seed=0, dtype=np.float32)
+            except MemoryGuardError as exc:
+                too_big = str(exc)
             except SpecError:  # e.g. no softmax/sigmoid output yet: nothing a network can be built from
                 self.network = None
         self._inside.set_network(self.network, untrained=self.network is not None)
+        if too_big:
+            for view in self._inside.findChildren(InsideView):
+                view.set_network_problem(too_big)

@@ -19,8 +19,9 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import (QGraphicsRectItem, QGraphicsSimpleTextItem, QLabel, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from engine.train import dataset_shape_problem
 from engine.kinds import feature_map_caption, learns_filters
+from engine.memory import MemoryGuardError, check_memory
+from engine.train import dataset_shape_problem
 
 # --------------------------------------------------------------------------------------------------
 # Colour
@@ -308,13 +309,25 @@ UNTRAINED_TEXT = ("<b>untrained (initial weights)</b>: the design as built, befo
                   "the Train tab and compare.")
 
 
+def memory_problem_text(message: str) -> str:
+    """The placeholder for the memory guard's one-line message (engine.memory.MemoryGuardError)."""
+    return f"<b>Not enough memory for this view.</b><br>{html.escape(message)}."
+
+
 class InsideView(ThrottledRefresh, QWidget):
     """Base of the views fed by ``set_network`` (feature maps, learned filters, predictions): the object
     name, the throttled refresh, the placeholder/content stack and the methods every one of them has.
 
     Subclasses call ``super().__init__(object_name, parent)``, build their widgets, then
     ``_build_content(bar, main, footer)``; they implement ``_refresh()`` like any ThrottledRefresh.
+
+    Memory guard: a view that runs the network sets ``INFERENCE_BATCH`` (the most test images one forward
+    pass takes); before each refresh the inference on a copy of the network is estimated
+    (engine.memory.check_memory) and, if it would not fit, the view shows the guard's message instead of
+    computing. ``set_network_problem`` shows why there is no network (e.g. it was too big to build).
     """
+
+    INFERENCE_BATCH: int | None = None   # None: the view does not run the network
 
     def __init__(self, object_name: str, parent=None):
         super().__init__(parent)
@@ -322,6 +335,7 @@ class InsideView(ThrottledRefresh, QWidget):
         self._init_refresh()
         self._net = None
         self._untrained = False
+        self._network_problem = ""
 
     def _build_content(self, bar, main: QWidget, footer: QWidget) -> PlaceholderStack:
         """The tool bar layout over ``main`` (stretching) over ``footer``, in a :class:`PlaceholderStack`
@@ -349,11 +363,48 @@ class InsideView(ThrottledRefresh, QWidget):
         """Show ``net`` (None: the placeholder). A new design shows at once; weight updates of the same
         design (after every epoch) redraw at most once a second. ``untrained``: ``net`` has its initial
         weights (a design not trained yet); the view says so above its content."""
-        urgent = design_changed(self._net, net) or untrained != self._untrained
+        urgent = design_changed(self._net, net) or untrained != self._untrained or bool(self._network_problem)
         self._net = net
+        self._network_problem = ""
         self._untrained = bool(untrained) and net is not None
         self.untrained_banner.setVisible(self._untrained)
         self._request_refresh(urgent=urgent)
+
+    def set_network_problem(self, message: str) -> None:
+        """No network, because of ``message`` (the memory guard's one line): the view says it."""
+        self._net, self._untrained = None, False
+        self.untrained_banner.setVisible(False)
+        self._network_problem = message
+        self._request_refresh(urgent=True)
+
+    def memory_problem(self) -> str:
+        """The guard's one line when running the network for this view would not fit in memory, else ""."""
+        if self._net is None or self.INFERENCE_BATCH is None:
+            return ""
+        batch = self.INFERENCE_BATCH
+        dataset = getattr(self, "_dataset", None)
+        if dataset is not None:
+            batch = max(1, min(batch, len(dataset.x_test)))
+        try:
+            check_memory(self._net.summary, purpose="infer", batch_size=batch, dtype=self._net.dtype,
+                         what="Looking inside this network")
+        except MemoryGuardError as exc:
+            return str(exc)
+        return ""
+
+    def _do_refresh(self) -> None:
+        blocked = self._network_problem if self._net is None else self.memory_problem()
+        if not blocked:
+            super()._do_refresh()
+            return
+        # Each view's own "no network" path drops what it computed before (tiles, maps, matrix); then
+        # its placeholder says why instead.
+        net, self._net = self._net, None
+        try:
+            super()._do_refresh()
+        finally:
+            self._net = net
+        self.stack.show_message(memory_problem_text(blocked))
 
     @property
     def untrained(self) -> bool:

@@ -47,6 +47,8 @@ class FeatureMapsView(InsideView):
 
     layerChanged = Signal(str)
 
+    INFERENCE_BATCH = 1   # one test image at a time (the memory guard checks it first)
+
     def __init__(self, parent=None):
         super().__init__("featureMaps", parent)
         self._dataset = None

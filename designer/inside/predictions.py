@@ -132,6 +132,8 @@ class PredictionsView(InsideView):
 
     testImageClicked = Signal(int)
 
+    INFERENCE_BATCH = 256   # predict_proba's batch (the memory guard checks it first)
+
     def __init__(self, parent=None):
         super().__init__("predictions", parent)
         self._dataset = None

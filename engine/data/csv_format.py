@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,9 @@ def _read_table(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if len(header) < 2:
         raise DatasetError(f"{path}: no pixel columns besides 'label'")
     try:
-        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2, encoding="utf-8-sig")
+        with warnings.catch_warnings():   # "input contained no data": the check below says it in plain words
+            warnings.simplefilter("ignore", UserWarning)
+            table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2, encoding="utf-8-sig")
     except ValueError:
         _raise_first_bad_line(path, len(header))
         raise  # _raise_first_bad_line always raises; this keeps static checkers calm

@@ -13,7 +13,7 @@ import pickle
 
 import numpy as np
 
-from .errors import DatasetError, short
+from .errors import DatasetError
 
 _RECONSTRUCT = np.ndarray(0).__reduce__()[0]   # numpy's array rebuilder, whatever module it lives in now
 
@@ -61,5 +61,7 @@ def load_data_pickle(data: bytes, where: str):
     except _Refused as exc:
         raise DatasetError(f"{where}: refused to load: the pickle asks for {exc.what}, which a dataset file never "
                            f"needs (loading it could run code)") from None
-    except Exception as exc:  # noqa: BLE001 - a damaged pickle raises almost anything; all of it means "damaged"
-        raise DatasetError(f"{where}: not a readable pickle ({short(exc)})") from None
+    except Exception:  # noqa: BLE001 - a damaged pickle raises almost anything; all of it means "damaged"
+        # The unpickler's own wording ("pickle data was truncated", "invalid load key") means nothing to a
+        # user; what they can act on is that the file is damaged or cut short.
+        raise DatasetError(f"{where}: not a readable pickle: the file is damaged or cut short") from None

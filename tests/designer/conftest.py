@@ -26,6 +26,8 @@ def isolated_settings(tmp_path, monkeypatch):
             QSettings.setPath(fmt, scope, str(folder))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    # The crash log and the autosave go to the user's data folder (designer.crash_guard.data_folder).
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert app_settings().fileName().startswith(str(folder))
     yield folder
 

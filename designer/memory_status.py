@@ -1,0 +1,90 @@
+"""The status bar's training-memory estimate: what training the open design needs at the Train tab's batch
+size and optimizer (engine.memory.estimate_memory), next to what the machine has (engine.sysmem), shown in
+red when it would not fit. Updated with the layer table, and when the batch size or optimizer changes.
+
+The Train tab's settings are found by their objectNames ("batchSizeSpin", "optimizerCombo"), so this works
+with whatever panel holds them; without them the defaults below are used.
+"""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox
+
+from engine.memory import OPTIMIZER_STATE, estimate_memory
+from engine.sysmem import MemoryLimitError, available_memory, format_bytes
+
+DEFAULT_BATCH = 64
+DEFAULT_OPTIMIZER = "adam"
+LABEL_NAME = "memoryEstimateLabel"
+
+
+def find_training_settings(window) -> tuple[QSpinBox | None, QComboBox | None]:
+    """The Train tab's batch size spin box and optimizer combo box, if the window has them."""
+    return window.findChild(QSpinBox, "batchSizeSpin"), window.findChild(QComboBox, "optimizerCombo")
+
+
+def training_settings(spin: QSpinBox | None, combo: QComboBox | None) -> tuple[int, str]:
+    """(batch size, optimizer key) from the Train tab's widgets, or the defaults."""
+    batch = spin.value() if spin is not None else DEFAULT_BATCH
+    optimizer = combo.currentData() if combo is not None else None
+    return max(1, int(batch)), optimizer if optimizer in OPTIMIZER_STATE else DEFAULT_OPTIMIZER
+
+
+def estimate_text(estimate, available: int | None) -> tuple[str, bool]:
+    """("Training needs about 1.2 MB to train with Adam at batch 64 of 15 GB available", fits) for a
+    MemoryEstimate; `available` None (unknown) always fits."""
+    text = f"Training {estimate.describe()}"
+    if available is None:
+        return text, True
+    return f"{text} of {format_bytes(available)} available", estimate.total <= available
+
+
+class MemoryStatus:
+    """Owns the status bar label `memoryEstimateLabel` of `window` (a MainWindow) and keeps it current."""
+
+    def __init__(self, window):
+        self._window = window
+        self.label = QLabel()
+        self.label.setObjectName(LABEL_NAME)
+        window.statusBar().addPermanentWidget(self.label)
+        window.document.changed.connect(self.update)
+        # Found once (a search of the whole window on every edit would cost more than the estimate).
+        self._spin, self._combo = find_training_settings(window)
+        if self._spin is not None:
+            self._spin.valueChanged.connect(self.update)
+        if self._combo is not None:
+            self._combo.currentIndexChanged.connect(self.update)
+        self.fits = True
+        self.update()
+
+    def update(self, *args) -> None:
+        summary = self._window.document.summary
+        batch, optimizer = training_settings(self._spin, self._combo)
+        try:
+            available, limit_problem = available_memory(), ""
+        except MemoryLimitError as exc:
+            available, limit_problem = None, str(exc)
+        estimate = estimate_memory(summary, "train", batch, optimizer)
+        text, self.fits = estimate_text(estimate, available)
+        parts = "".join(f"<br>{html.escape(name)}: {format_bytes(size)}"
+                        for name, size in estimate.parts().items() if size)
+        tip = ("Memory a training run of this design needs (float32), by part:" + parts
+               + ("" if self.fits else f"<br><b>Too much: {html.escape(estimate.advice)}.</b>")
+               + (f"<br>{html.escape(limit_problem)}" if limit_problem else ""))
+        shown = html.escape(text) if self.fits else f"⚠ {html.escape(text)}"
+        if self.label.text() != shown:   # a new text lays the status bar out again
+            self.label.setText(shown)
+        self.label.setToolTip(tip)
+        style = "" if self.fits else "QLabel { color: #b71c1c; font-weight: bold; }"
+        if self.label.styleSheet() != style:
+            self.label.setStyleSheet(style)
+
+    def text(self) -> str:
+        return self.label.text()
+
+
+def attach_memory_status(window) -> MemoryStatus:
+    """Add the estimate to `window`'s status bar (after the Train tab exists): `window.memory_status`."""
+    window.memory_status = MemoryStatus(window)
+    return window.memory_status
