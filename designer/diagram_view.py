@@ -214,6 +214,8 @@ class DiagramPane(QWidget):
         self.svg_button.setObjectName("exportDiagramSvgButton")
         self.png_button = QPushButton("Export PNG…")
         self.png_button.setObjectName("exportDiagramPngButton")
+        self.svg_button.setToolTip("Save the diagram as an SVG drawing (sharp at any size, for documents)")
+        self.png_button.setToolTip("Save the diagram as a PNG picture (for slides)")
         self.svg_button.clicked.connect(lambda: self._ask("svg"))
         self.png_button.clicked.connect(lambda: self._ask("png"))
         head.addWidget(self.svg_button)

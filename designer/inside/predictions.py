@@ -150,6 +150,7 @@ class PredictionsView(InsideView):
         bar.addWidget(QLabel("Show"))
         self.count_spin = QSpinBox()
         self.count_spin.setObjectName("predictionCount")
+        self.count_spin.setToolTip("How many test images to show with their predicted and true classes")
         self.count_spin.setRange(1, 400)
         self.count_spin.setValue(DEFAULT_SHOWN)
         self.count_spin.setSuffix(" images")
