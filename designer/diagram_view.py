@@ -19,7 +19,7 @@ from engine.export.diagram import (BLOCKED, COLOURS, FONT_SIZE, SELECTED_EDGE, D
 from engine.fileio import atomic_write
 
 from .document import DesignDocument
-from .inside.export import png_bytes
+from .inside.export import png_bytes, say_exported
 
 MAX_SCALE = 1.6     # a two-layer design shouldn't turn into a poster
 PNG_SCALE = 2       # exported PNGs at twice the layout's pixels: sharp on slides
@@ -243,3 +243,5 @@ class DiagramPane(QWidget):
             (self.diagram.export_svg if suffix == "svg" else self.diagram.export_png)(path)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Export the diagram", f"Could not save {path}:\n{exc}")
+            return
+        say_exported(self, path)

@@ -97,22 +97,25 @@ def watch_range(spin, label: str, report: ReportRange) -> None:
         fmt = (lambda v: f"{v:g}") if isinstance(spin, QDoubleSpinBox) else (lambda v: f"{v:,}")
         return f"{fmt(value)} is out of range; it must be {fmt(low)} to {fmt(high)}"
 
+    refused = []   # the out-of-range number being typed, if any
+
     def check(_text) -> None:
         value = typed_number(spin)
         bad = value is not None and not spin.minimum() <= value <= spin.maximum()
-        spin.setProperty("outOfRange", bad)
+        refused[:] = [value] if bad else []
         spin.setStyleSheet(OUT_OF_RANGE_STYLE if bad else "")
         report(label, describe(value) if bad else "")
 
     def finished() -> None:
-        value = typed_number(spin)
-        if spin.property("outOfRange") and value is not None and not spin.minimum() <= value <= spin.maximum():
-            spin.setProperty("outOfRange", False)
+        if refused:   # Qt has put the old value back by now
+            value = refused.pop()
             spin.setStyleSheet("")
             kept = f"{spin.value():g}" if isinstance(spin, QDoubleSpinBox) else f"{spin.value():,}"
             report(label, f"{describe(value)} — refused, kept {kept}")
 
-    spin.textChanged.connect(check)
+    # The line edit's textEdited: what the user types (the spin box's own textChanged stays quiet for
+    # out-of-range, "intermediate", text).
+    spin.findChild(QLineEdit).textEdited.connect(check)
     spin.editingFinished.connect(finished)
 
 

@@ -35,6 +35,7 @@ class OutputHint(QFrame):
         self.label.setWordWrap(True)
         self.button = QPushButton()
         self.button.setObjectName("outputFixButton")
+        self.button.setToolTip("Make the design end in a softmax layer with one unit per class")
         self.button.clicked.connect(self.apply_fix)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
