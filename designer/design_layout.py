@@ -12,8 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 
-EDITOR_MIN = 170     # a layer's name and three fields, the rest scrolls
-DIAGRAM_MIN = 170    # below this the boxes are too small to read
+EDITOR_MIN = 160     # a layer's name and three fields, the rest scrolls
+DIAGRAM_MIN = 150    # below this the boxes are too small to read
 DIAGRAM_MAX = 300
 
 
@@ -84,9 +84,19 @@ class DesignLayout(QObject):
         table = header_height + rows * view.verticalHeader().defaultSectionSize() + 2 * view.frameWidth()
         if view.horizontalScrollBar().isVisible():
             table += view.horizontalScrollBar().height()
-        # Everything else in the panel (heading, error banner, output hint, legend) as laid out now.
-        others = panel.layout().sizeHint().height() - view.sizeHint().height()
-        return table + max(others, 0) + 2
+        # Everything else in the panel (heading, error banner, output hint, legend), wrapped labels at
+        # the panel's width.
+        layout = panel.layout()
+        margins = layout.contentsMargins()
+        others, shown = margins.top() + margins.bottom(), 1
+        width = max(panel.width(), 200)
+        for i in range(layout.count()):
+            widget = layout.itemAt(i).widget()
+            if widget is None or widget is view or widget.isHidden():
+                continue
+            shown += 1
+            others += widget.heightForWidth(width) if widget.hasHeightForWidth() else widget.sizeHint().height()
+        return table + others + layout.spacing() * (shown - 1) + 6   # a little air under Total
 
     def fit(self) -> None:
         if self._user_sized or self._fitting:
