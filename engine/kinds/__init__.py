@@ -35,5 +35,6 @@ __all__ = [
     "REQUIRED", "BuildContext", "FieldInfo", "LayerKind", "LayerShape", "ShapeError", "SpecError",
     "all_kinds", "is_registered", "kind_for", "kind_of", "register", "type_names", "unregister",
     "ConvSpec", "PoolSpec", "DenseSpec", "FlattenSpec", "DropoutSpec",
-    "class_count_field", "num_classes_of", "output_kind", "DEFAULT_CLASSES", "OutputFix", "softmax_output_fix", "learns_filters", "feature_map_caption",
+    "class_count_field", "num_classes_of", "output_kind", "DEFAULT_CLASSES", "OutputFix", "softmax_output_fix",
+    "learns_filters", "feature_map_caption",
 ]
