@@ -19,7 +19,7 @@ from engine.export.diagram import (BLOCKED, COLOURS, FONT_SIZE, SELECTED_EDGE, D
 from engine.fileio import atomic_write
 
 from .document import DesignDocument
-from .inside.export import png_bytes
+from .inside.export import png_bytes, say_exported
 
 MAX_SCALE = 1.6     # a two-layer design shouldn't turn into a poster
 PNG_SCALE = 2       # exported PNGs at twice the layout's pixels: sharp on slides
@@ -214,6 +214,8 @@ class DiagramPane(QWidget):
         self.svg_button.setObjectName("exportDiagramSvgButton")
         self.png_button = QPushButton("Export PNG…")
         self.png_button.setObjectName("exportDiagramPngButton")
+        self.svg_button.setToolTip("Save the diagram as an SVG drawing (sharp at any size, for documents)")
+        self.png_button.setToolTip("Save the diagram as a PNG picture (for slides)")
         self.svg_button.clicked.connect(lambda: self._ask("svg"))
         self.png_button.clicked.connect(lambda: self._ask("png"))
         head.addWidget(self.svg_button)
@@ -241,3 +243,5 @@ class DiagramPane(QWidget):
             (self.diagram.export_svg if suffix == "svg" else self.diagram.export_png)(path)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(self, "Export the diagram", f"Could not save {path}:\n{exc}")
+            return
+        say_exported(self, path)

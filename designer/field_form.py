@@ -18,6 +18,9 @@ from engine.kinds import FieldInfo, LayerKind
 from engine.kinds.checks import MAX_PADDING, PADDING_WORDS
 
 SetField = Callable[..., None]   # set_field(name, value, merge=False)
+# report(field label, message): a typed value out of the field's range ("" when the field is fine again)
+ReportRange = Callable[[str, str], None]
+OUT_OF_RANGE_STYLE = "QAbstractSpinBox { background: #fde7e7; color: #b3261e; }"
 
 PADDING_CHOICES = PADDING_WORDS + ("custom",)
 PADDING_VALUE_TIP = "p: rows and columns of zeros added on each side."
@@ -76,6 +79,46 @@ def put_text(edit: QLineEdit, text: str) -> None:
         edit.blockSignals(False)
 
 
+def typed_number(spin):
+    """The number typed in `spin` as it stands (maybe out of range, so not yet its value), or None."""
+    text = spin.cleanText().replace(spin.locale().groupSeparator(), "").replace(",", "").strip()
+    try:
+        return float(text) if isinstance(spin, QDoubleSpinBox) else int(text)
+    except ValueError:
+        return None
+
+
+def watch_range(spin, label: str, report: ReportRange) -> None:
+    """Refuse an out-of-range number visibly where it is typed: the box turns red and `report` says why
+    while typing; when editing ends the box goes back to its value and `report` says what was kept.
+    (Qt keeps such text as "intermediate" and silently keeps the old value.)"""
+    def describe(value) -> str:
+        low, high = spin.minimum(), spin.maximum()
+        fmt = (lambda v: f"{v:g}") if isinstance(spin, QDoubleSpinBox) else (lambda v: f"{v:,}")
+        return f"{fmt(value)} is out of range; it must be {fmt(low)} to {fmt(high)}"
+
+    refused = []   # the out-of-range number being typed, if any
+
+    def check(_text) -> None:
+        value = typed_number(spin)
+        bad = value is not None and not spin.minimum() <= value <= spin.maximum()
+        refused[:] = [value] if bad else []
+        spin.setStyleSheet(OUT_OF_RANGE_STYLE if bad else "")
+        report(label, describe(value) if bad else "")
+
+    def finished() -> None:
+        if refused:   # Qt has put the old value back by now
+            value = refused.pop()
+            spin.setStyleSheet("")
+            kept = f"{spin.value():g}" if isinstance(spin, QDoubleSpinBox) else f"{spin.value():,}"
+            report(label, f"{describe(value)} — refused, kept {kept}")
+
+    # The line edit's textEdited: what the user types (the spin box's own textChanged stays quiet for
+    # out-of-range, "intermediate", text).
+    spin.findChild(QLineEdit).textEdited.connect(check)
+    spin.editingFinished.connect(finished)
+
+
 def widget_name(type_name: str, field_name: str) -> str:
     """"conv", "filters" → "convFilters"."""
     return f"{type_name}{field_name[:1].upper()}{field_name[1:]}"
@@ -84,10 +127,12 @@ def widget_name(type_name: str, field_name: str) -> str:
 class KindForm:
     """The form page of one kind. `page` is the widget; `show(layer, row)` puts a layer's values in."""
 
-    def __init__(self, kind: LayerKind, set_field: SetField, end_burst: Callable[[], None]):
+    def __init__(self, kind: LayerKind, set_field: SetField, end_burst: Callable[[], None],
+                 report_range: ReportRange | None = None):
         self.kind = kind
         self._set_field = set_field
         self._end_burst = end_burst
+        self._report_range = report_range
         self._show: list[Callable] = []   # show(layer, summary_row) per field
         infos = kind.editable_fields()
         if not infos:
@@ -114,8 +159,13 @@ class KindForm:
         spin = make_spin(self._name(info), low, INT_LIMIT if info.high is None else info.high, info.tooltip)
         spin.valueChanged.connect(lambda value, f=info.name: self._set_field(f, value, merge=True))
         spin.editingFinished.connect(self._end_burst)
+        self._watch(spin, info.label)
         self._show.append(lambda layer, row: put_value(spin, getattr(layer, info.name)))
         return spin
+
+    def _watch(self, spin, label: str) -> None:
+        if self._report_range is not None:
+            watch_range(spin, label, self._report_range)
 
     def _add_float(self, info: FieldInfo) -> QWidget:
         spin = QDoubleSpinBox()
@@ -130,6 +180,7 @@ class KindForm:
         spin.valueChanged.connect(
             lambda value, f=info.name: self._set_field(f, round(value, decimals + 2), merge=True))
         spin.editingFinished.connect(self._end_burst)
+        self._watch(spin, info.label)
         self._show.append(lambda layer, row: put_value(spin, getattr(layer, info.name)))
         return spin
 
@@ -176,6 +227,7 @@ class KindForm:
         combo.currentTextChanged.connect(on_choice)
         value.valueChanged.connect(on_value)
         value.editingFinished.connect(self._end_burst)
+        self._watch(value, "p")
         self._show.append(show)
         row_widget = QWidget()
         row_layout = QHBoxLayout(row_widget)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QScrollArea, QSizePolicy, QSplitter, QStyle, QTabWidget,
                                QToolButton, QUndoView, QVBoxLayout, QWidget)
 
@@ -20,12 +20,15 @@ from . import settings as cfg
 from .check_yourself import CheckYourselfMode
 from .course_examples import add_course_examples_menu
 from .design_export import attach_design_export
+from .design_layout import DesignLayout
 from .diagram_view import DiagramPane
 from .autosave import attach_autosave
 from .document import DesignDocument
+from .help_dialogs import add_help_actions
 from .icons import kind_icon
 from .layer_model import LayerListModel
 from .memory_status import attach_memory_status
+from .output_hint import OutputHint
 from .layers import add_button_name, add_shortcut, add_tooltip, button_label, kind_types
 from .presets import PRESETS, load_preset
 from .property_editor import INPUT, PropertyEditor
@@ -34,6 +37,7 @@ from .views import LayerListView, ShapeTableView
 from .workspace import attach_workspace
 
 APP_TITLE = "CNN Designer"
+UNTITLED = "Untitled"
 FILE_FILTER = "CNN Designer architecture (*.json);;All files (*)"
 DEFAULT_SIZE = (1280, 800)
 
@@ -63,6 +67,16 @@ class _UndoPassThrough(QObject):
         return False
 
 
+def _key_sequences(keys) -> list[QKeySequence]:
+    """QKeySequences for a list of StandardKeys and key strings: every binding the platform gives a
+    StandardKey, without empties or repeats (Quit has no binding on some platforms)."""
+    sequences: list[QKeySequence] = []
+    for key in keys:
+        found = QKeySequence.keyBindings(key) if isinstance(key, QKeySequence.StandardKey) else [QKeySequence(key)]
+        sequences.extend(s for s in found if not s.isEmpty() and s not in sequences)
+    return sequences
+
+
 class MainWindow(QMainWindow):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -86,6 +100,7 @@ class MainWindow(QMainWindow):
         attach_memory_status(self)  # the training estimate in the status bar (reads the Train tab's settings)
         attach_autosave(self)  # window.autosave: the design is kept a few seconds after each edit
 
+        self.design_layout = DesignLayout(self)
         self._restore_settings()
         self._update_title()
         self._update_status()
@@ -101,10 +116,10 @@ class MainWindow(QMainWindow):
         action.setObjectName(f"{key}Action")
         tip_with_keys = tip
         if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-            keys = " or ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
-            tip_with_keys = f"{tip} ({keys})"
+            sequences = _key_sequences(shortcut if isinstance(shortcut, list) else [shortcut])
+            action.setShortcuts(sequences)
+            keys = " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences)
+            tip_with_keys = f"{tip} ({keys})" if keys else tip
         action.setToolTip(tip_with_keys)
         action.setStatusTip(tip)
         if icon is not None:
@@ -124,7 +139,8 @@ class MainWindow(QMainWindow):
                      QKeySequence.StandardKey.Save, self._icon(sp.SP_DialogSaveButton))
         self._action("saveAs", "Save &As…", "Save the design to a new JSON file", self.save_as,
                      "Ctrl+Shift+S")
-        self._action("quit", "&Quit", "Close CNN Designer", self.close, QKeySequence.StandardKey.Quit)
+        # The platform's Quit keys, and Ctrl+Q where the platform has none (Windows, bare X sessions).
+        self._action("quit", "&Quit", "Close CNN Designer", self.close, [QKeySequence.StandardKey.Quit, "Ctrl+Q"])
 
         stack = self.document.undo_stack
         undo = stack.createUndoAction(self, "&Undo")
@@ -193,7 +209,7 @@ class MainWindow(QMainWindow):
         design = QWidget()
         design.setObjectName("designTab")
         design_layout = QHBoxLayout(design)
-        design_layout.setContentsMargins(6, 6, 6, 6)
+        design_layout.setContentsMargins(4, 4, 4, 4)
 
         # --- left: the layer list with its add and edit buttons ---
         list_panel = QWidget()
@@ -201,14 +217,16 @@ class MainWindow(QMainWindow):
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.setSpacing(4)
         list_layout.addWidget(self._heading("Layers"))
-        add_row = QHBoxLayout()
-        add_row.setSpacing(4)
+        # Buttons in rows of three (add) and two (edit): the list panel stays narrow enough for the
+        # table's every column to fit beside it on a 1024-px-wide window.
+        add_grid = QGridLayout()
+        add_grid.setSpacing(4)
         self.add_buttons: dict[str, QToolButton] = {}
-        for kind in kind_types():
+        for number, kind in enumerate(kind_types()):
             button = self._tool_button(self.actions[f"add_{kind}"], add_button_name(kind))
             self.add_buttons[kind] = button
-            add_row.addWidget(button)
-        list_layout.addLayout(add_row)
+            add_grid.addWidget(button, number // 3, number % 3)
+        list_layout.addLayout(add_grid)
 
         self.layer_view = LayerListView()
         self.layer_view.setModel(self.layer_model)
@@ -218,15 +236,16 @@ class MainWindow(QMainWindow):
             self.layer_view.addAction(self.actions[key])
         list_layout.addWidget(self.layer_view, 1)
 
-        edit_row = QHBoxLayout()
-        edit_row.setSpacing(4)
+        edit_grid = QGridLayout()
+        edit_grid.setSpacing(4)
         self.remove_button = self._tool_button(self.actions["remove"], "removeLayerButton")
         self.duplicate_button = self._tool_button(self.actions["duplicate"], "duplicateButton")
         self.move_up_button = self._tool_button(self.actions["moveUp"], "moveUpButton")
         self.move_down_button = self._tool_button(self.actions["moveDown"], "moveDownButton")
-        for button in (self.remove_button, self.duplicate_button, self.move_up_button, self.move_down_button):
-            edit_row.addWidget(button)
-        list_layout.addLayout(edit_row)
+        for number, button in enumerate((self.remove_button, self.duplicate_button, self.move_up_button,
+                                         self.move_down_button)):
+            edit_grid.addWidget(button, number // 2, number % 2)
+        list_layout.addLayout(edit_grid)
 
         # --- right: the table, and under it the selected layer's properties ---
         table_panel = QWidget()
@@ -248,6 +267,8 @@ class MainWindow(QMainWindow):
         self.check_mode = CheckYourselfMode(self)
         table_layout.addWidget(self.check_mode.score_label)
         table_layout.addWidget(self.table_view, 1)
+        self.output_hint = OutputHint(self.document)
+        table_layout.addWidget(self.output_hint)
         legend = QLabel("Shapes as in the course: (n_H,n_W,n_C) for a volume, (units,1) for a vector. "
                         "Click a row to edit that layer. A red row cannot work: the reason is in its "
                         "Formula cell and tooltip; the rows after it wait for it (—).")
@@ -288,15 +309,25 @@ class MainWindow(QMainWindow):
         self.design_splitter.setChildrenCollapsible(False)
         self.design_splitter.setStretchFactor(0, 0)
         self.design_splitter.setStretchFactor(1, 1)
-        self.design_splitter.setSizes([400, 880])
+        self.design_splitter.setSizes([244, 1036])
         self.right_splitter.setSizes([590, 210])
         design_layout.addWidget(self.design_splitter)
         self.tabs.addTab(design, "Design")
 
+        self._set_tab_order()
         self._undo_filter = _UndoPassThrough(self)
         for widget in self.editor.findChildren(QWidget):
             if widget.objectName() in ("layerName",) or widget.inherits("QAbstractSpinBox"):
                 widget.installEventFilter(self._undo_filter)
+
+    def _set_tab_order(self) -> None:
+        """Tab walks the Design tab as it reads: add buttons → layer list → its buttons → layer table →
+        the property editor (name, then the fields) → the diagram's buttons. The table doesn't keep Tab
+        for its cells (arrow keys move between them), so Tab never stays in it."""
+        chain = [*self.add_buttons.values(), self.layer_view, self.remove_button, self.duplicate_button,
+                 self.move_up_button, self.move_down_button, self.table_view, self.editor.name_edit]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -360,8 +391,9 @@ class MainWindow(QMainWindow):
         self.actions["checkYourself"] = check
         self.view_menu.addAction(check)
         self._show_why_column(False)
-        help_menu = bar.addMenu("&Help")
+        help_menu = self.help_menu = bar.addMenu("&Help")
         add_course_examples_menu(self, help_menu)
+        self.actions.update({f"help_{key}": action for key, action in add_help_actions(self, help_menu).items()})
         about = QAction("&About CNN Designer", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
@@ -428,6 +460,7 @@ class MainWindow(QMainWindow):
         doc.inputChanged.connect(self._select_input)
         doc.specReset.connect(self._select_input)
         doc.changed.connect(self._update_status)
+        doc.undo_stack.indexChanged.connect(self._say_what_changed)
         doc.changed.connect(self._update_actions)
         doc.modifiedChanged.connect(self.setWindowModified)
         doc.filePathChanged.connect(self._update_title)
@@ -496,8 +529,11 @@ class MainWindow(QMainWindow):
         except SpecError as exc:
             self.show_error("Could not load the preset", str(exc))
             return False
+        if not spec.name:   # File › New: a name, so the saved file and `summary` have a title
+            spec.name = UNTITLED
         self.document.load(spec, None)
-        self.statusBar().showMessage(f"Loaded {spec.name or 'a blank design'}", 4000)
+        self.statusBar().showMessage(f"Loaded {spec.name}" if spec.name != UNTITLED else "New design", 4000)
+        self._last_stack_index = 0
         return True
 
     def open_dialog(self) -> bool:
@@ -575,10 +611,13 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open architecture", self._last_dir(), FILE_FILTER)
         return path or None
 
-    def ask_save_path(self) -> str | None:
+    def suggested_save_path(self) -> Path:
+        """Where Save first proposes to write: the design's name in the folder last opened from or saved to."""
         current = self.document.file_path
-        start = str(current) if current else str(Path(self._last_dir()) / f"{self._suggested_name()}.json")
-        path, _ = QFileDialog.getSaveFileName(self, "Save architecture", start, FILE_FILTER)
+        return current if current else Path(self._last_dir()) / f"{self._suggested_name()}.json"
+
+    def ask_save_path(self) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save architecture", str(self.suggested_save_path()), FILE_FILTER)
         if path and not Path(path).suffix:
             path += ".json"
         return path or None
@@ -609,6 +648,16 @@ class MainWindow(QMainWindow):
 
     def _show_problem(self, message: str) -> None:
         self.statusBar().showMessage(message, 6000)
+
+    def _say_what_changed(self, index: int) -> None:
+        """The status bar follows the edits (not "Loaded …" from long ago): "Change CONV1 stride",
+        "Undid: Add FC5"."""
+        stack = self.document.undo_stack
+        before, self._last_stack_index = getattr(self, "_last_stack_index", 0), index
+        if index > before:
+            self.statusBar().showMessage(stack.text(index - 1), 4000)
+        elif index < before:
+            self.statusBar().showMessage(f"Undid: {stack.text(index)}", 4000)
 
     def _after_remove(self, index: int) -> None:
         count = self.document.layer_count
@@ -747,8 +796,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         for splitter in (self.design_splitter, self.right_splitter, self.table_splitter):
             saved = settings.value(cfg.KEY_SPLITTERS + splitter.objectName())
-            if saved is not None:
-                splitter.restoreState(saved)
+            if saved is not None and splitter.restoreState(saved):
+                self.design_layout.keep_user_sizes()
 
     def save_window_settings(self) -> None:
         settings = cfg.app_settings()

@@ -17,7 +17,7 @@ from engine.shapes import format_shape
 from engine.spec import MAX_CHANNELS, MAX_IMAGE_SIDE, SpecError
 
 from .document import DesignDocument
-from .field_form import KindForm, make_form, make_spin, put_text, put_value
+from .field_form import KindForm, make_form, make_spin, put_text, put_value, watch_range
 from .icons import kind_icon
 from .layers import title
 
@@ -37,6 +37,9 @@ class PropertyEditor(QWidget):
         self.setObjectName("propertyEditor")
         self._document = document
         self._index: int | None = None
+        self._name_refused = False          # the name field holds a name another layer has
+        self._name_before: str | None = None  # the layer's name when the current typing began
+        self._typing_name = False
         self._build()
         document.changed.connect(self.refresh)
         self.set_current(None)
@@ -96,6 +99,12 @@ class PropertyEditor(QWidget):
             self._kind_form(type_name)
         self.pages.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         fields_column.addWidget(self.pages)
+        self.field_error = QLabel()
+        self.field_error.setObjectName("fieldError")
+        self.field_error.setWordWrap(True)
+        self.field_error.setStyleSheet("color: #b3261e;")
+        self.field_error.hide()
+        fields_column.addWidget(self.field_error)
         fields_column.addStretch(1)
         body.addLayout(fields_column, 0)
 
@@ -136,6 +145,7 @@ class PropertyEditor(QWidget):
         for axis, spin in enumerate((self.input_height, self.input_width, self.input_channels)):
             spin.valueChanged.connect(lambda value, axis=axis: self._on_input_changed(axis, value))
             spin.editingFinished.connect(self._document.end_burst)
+            watch_range(spin, ("n_H", "n_W", "n_C")[axis], self._report_range)
         form.addRow("Height n_H", self.input_height)
         form.addRow("Width n_W", self.input_width)
         form.addRow("Channels n_C", self.input_channels)
@@ -146,7 +156,8 @@ class PropertyEditor(QWidget):
         (every kind registered when the editor is made gets its page then)."""
         form = self._forms.get(type_name)
         if form is None:
-            form = self._forms[type_name] = KindForm(kind_for(type_name), self._set, self._document.end_burst)
+            form = self._forms[type_name] = KindForm(kind_for(type_name), self._set, self._document.end_burst,
+                                                     self._report_range)
             self._page_index[type_name] = self.pages.addWidget(form.page)
         return form
 
@@ -161,6 +172,8 @@ class PropertyEditor(QWidget):
         if index != self._index:
             self._document.end_burst()
             self._clear_name_error()
+            self._report_range("", "")
+            self._typing_name = False
         self._index = index
         self.refresh()
 
@@ -189,7 +202,7 @@ class PropertyEditor(QWidget):
             self._show_page(layer.type, layer.type)
             self._title.setText(f"{summary_row.name} · {title(layer.type)}")
             # Keep what the user is typing (a refused name, or spaces the spec strips).
-            if self.name_error.isHidden() and (self.name_edit.text().strip() or None) != layer.name:
+            if not self._name_refused and (self.name_edit.text().strip() or None) != layer.name:
                 put_text(self.name_edit, layer.name or "")
             self.name_edit.setPlaceholderText(f"{summary_row.name} (automatic)")
             form.show(layer, summary_row)
@@ -227,6 +240,19 @@ class PropertyEditor(QWidget):
         return text
 
     # ----- edits ------------------------------------------------------------------------------
+    def _report_range(self, label: str, message: str) -> None:
+        """A number typed out of its field's range: said under the form and in the status bar."""
+        if not message:
+            self.field_error.clear()
+            self.field_error.hide()
+            return
+        index = self._index
+        where = "Input" if index == INPUT else (self._document.layer_names()[index] if index is not None else "")
+        text = f"{where} {label}: {message}".strip()
+        self.field_error.setText(text)
+        self.field_error.show()
+        self.problem.emit(text)
+
     def _set(self, field_name: str, value, merge: bool = False) -> None:
         index = self._index
         if index is None or index == INPUT:
@@ -250,8 +276,12 @@ class PropertyEditor(QWidget):
         index = self._index
         if index is None or index == INPUT:
             return
+        if not self._typing_name:   # remember the name to go back to if the typing ends refused
+            self._typing_name = True
+            self._name_before = self._document.layer(index).name
         message = self._document.check_name(index, text)
         if message:
+            self._name_refused = True
             self.name_error.setText(message)
             self.name_error.show()
             return
@@ -263,13 +293,24 @@ class PropertyEditor(QWidget):
         if index is None or index == INPUT or index >= self._document.layer_count:
             return
         text = self.name_edit.text()
-        if self._document.check_name(index, text) is None:
+        refusal = self._document.check_name(index, text)
+        if refusal is None:
             self._set("name", text, merge=True)
-        self._clear_name_error()
+            self._clear_name_error()
+        else:
+            # Not the half-typed prefix that was valid on the way ("POOL" of "POOL1"): the name it had.
+            self._set("name", self._name_before, merge=True)
+            self._name_refused = False
+            kept = self._document.layer_names()[index]
+            why = f"Kept the name {kept}: {refusal}."
+            self.name_error.setText(why)
+            self.name_error.show()
+            self.problem.emit(why)
+        self._typing_name = False
         self._document.end_burst()
-        # A refused name goes back to the one in the design.
         put_text(self.name_edit, self._document.layer(index).name or "")
 
     def _clear_name_error(self) -> None:
+        self._name_refused = False
         self.name_error.clear()
         self.name_error.hide()

@@ -4,13 +4,16 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle, QStyledItemDelegate,
-                               QStyleOptionViewItem, QTableView)
+                               QStyleOptionHeader, QStyleOptionViewItem, QTableView)
 
 from . import layer_model
 from .roles import StateRole
 from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
 
 SELECTION = QColor("#cfe2fa")
+EMPTY_DESIGN_HINT = ("No layers yet. Click Conv, Pool or FC above (or press Ctrl+1, Ctrl+2, Ctrl+3) to add one "
+                     "after the selected row, or pick a design from the Presets menu. Help › Quick tour (F1) "
+                     "shows the way.")
 ERROR_SELECTION = QColor("#f5c2c2")
 
 
@@ -89,7 +92,18 @@ class LayerListView(QListView):
         self.setState(QAbstractItemView.State.NoState)
         self.viewport().update()
 
+    def hint_text(self) -> str:
+        """What the list says under the input row while the design has no layers ("" otherwise)."""
+        model = self.model()
+        return EMPTY_DESIGN_HINT if model is not None and model.rowCount() <= 1 else ""
+
     def keyPressEvent(self, event):
+        # Alt+Up / Alt+Down are "move the layer" (a window action). When the action can't act (the
+        # first layer, or the input) the key must not fall through as a plain Up that selects the
+        # input row — a Delete right after would then silently do nothing.
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            event.accept()
+            return
         # The Remove action's shortcut normally catches Delete first; this covers the case where
         # the window isn't active (shortcuts are window-bound) so the key still does what it says.
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and event.modifiers() in (
@@ -108,11 +122,36 @@ class LayerListView(QListView):
         top = self.visualRect(model.index(0, 0)).bottom() + 16 if model.rowCount() else 16
         painter = QPainter(self.viewport())
         painter.setPen(self.palette().placeholderText().color())
-        rect = QRect(12, top, self.viewport().width() - 24, 80)
+        rect = QRect(12, top, self.viewport().width() - 24, 160)
         painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                         "No layers yet. Click Conv, Pool or FC above to add one after the selected row, "
-                         "or pick a design from the Presets menu.")
+                         self.hint_text())
         painter.end()
+
+
+class WrappingHeader(QHeaderView):
+    """A horizontal header whose titles wrap onto two lines ("Activation" / "shape"), so a column is
+    as wide as its numbers rather than its title. (Qt's own header paints one line only.)"""
+
+    def __init__(self, parent=None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def paintSection(self, painter, rect, logical_index):  # noqa: N802 - Qt API
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        option.rect = rect
+        option.section = logical_index
+        option.text = ""
+        self.style().drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+        model = self.model()
+        if model is None:
+            return
+        text = str(model.headerData(logical_index, Qt.Orientation.Horizontal) or "")
+        painter.save()
+        painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
+        painter.drawText(rect.adjusted(4, 1, -4, -1),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap),
+                         text)
+        painter.restore()
 
 
 class ShapeTableView(QTableView):
@@ -122,16 +161,19 @@ class ShapeTableView(QTableView):
     the event loop) rather than with QHeaderView.ResizeToContents, which asks the model for every
     role of every cell on each layout pass."""
 
-    CELL_PADDING = 6 + 10 + 8  # the item padding in the style sheet, plus a little air
+    CELL_PADDING = 6 + 10 + 6  # the item padding in the style sheet, plus a little air
     MIN_FORMULA_WIDTH = 360
     CHECKBOX_WIDTH = 26
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("shapeTable")
+        self.setHorizontalHeader(WrappingHeader(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table (to the property editor); the arrow keys move between cells.
+        self.setTabKeyNavigation(False)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setShowGrid(False)
@@ -156,8 +198,12 @@ class ShapeTableView(QTableView):
         super().setModel(model)
         header = self.horizontalHeader()
         header.setHighlightSections(False)
+        # Titles wrap (WrappingHeader): the columns are as wide as their numbers, not their titles,
+        # which leaves the formula its room on a 1024-px-wide window.
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setMinimumSectionSize(60)
+        header.setMinimumSectionSize(48)
+        # Room for a two-line title (the header doesn't grow for wrapped text by itself).
+        header.setMinimumHeight(2 * QFontMetrics(header.font()).lineSpacing() + 8)
         for column in range(model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
@@ -182,7 +228,8 @@ class ShapeTableView(QTableView):
         states = [model.row_state(r) for r in range(len(rows))]
         header_metrics = QFontMetrics(header.font())
         for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
-            width = header_metrics.horizontalAdvance(str(model.headerData(column, Qt.Orientation.Horizontal)))
+            title = str(model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(header_metrics.horizontalAdvance(word) for word in title.split())
             for texts, state in zip(rows, states):
                 metrics = bold if state in ("error", "total") or (column == COL_LAYER and texts is rows[0]) \
                     else plain

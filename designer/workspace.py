@@ -46,6 +46,9 @@ def attach_workspace(window: QMainWindow) -> None:
     window.tabs.setTabToolTip(window.add_tab(inside_page, "Inside"),
                               "Edge-detection playground, learned filters, feature maps and predictions")
 
+    # The Design tab's "make it the softmax output (k classes)" uses the picked dataset's k.
+    window.output_hint.set_class_source(lambda: getattr(panel.dataset, "num_classes", None))
+    panel.dataset_changed.connect(lambda *_: window.output_hint.refresh())
     panel.network_updated.connect(inside.set_network)
     panel.dataset_changed.connect(inside.set_dataset)
     if panel.dataset is not None:

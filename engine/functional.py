@@ -146,8 +146,8 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     n_W = conv_output_size(n_W_prev, f, p, s)
     if n_H < 1 or n_W < 1:
         raise ValueError(
-            f"filter {f}x{f} is larger than the padded {n_H_prev + 2 * p}x{n_W_prev + 2 * p} input "
-            f"(input {n_H_prev}x{n_W_prev}, padding {p}); use more padding or a smaller filter")
+            f"filter {f}×{f} is larger than the padded {n_H_prev + 2 * p}×{n_W_prev + 2 * p} input "
+            f"(input {n_H_prev}×{n_W_prev}, padding {p}); use more padding or a smaller filter")
 
     Bw = fastpaths.width_block(f, s, n_C_prev, n_C, n_W)
     if Bw > 1:        # few input channels: the width-blocked form of the same product
@@ -201,7 +201,7 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     _, n_H, n_W, _ = dZ.shape
     nb = -(-n_W // Bw)
     if m * n_H * nb != patches.shape[0]:
-        raise ValueError(f"dZ has spatial size {n_H}x{n_W}, which does not match the forward pass")
+        raise ValueError(f"dZ has spatial size {n_H}×{n_W}, which does not match the forward pass")
     dZ2d = np.ascontiguousarray(dZ).reshape(m * n_H * n_W, n_C)
 
     if method == "im2col":

@@ -14,6 +14,7 @@ import numpy as np
 
 from .data import Dataset, DatasetError
 from .data.pixels import images_to_float
+from .kinds import class_count_field
 from .network import Network, num_classes_of
 
 
@@ -60,30 +61,43 @@ class History:
         return d
 
 
-def dataset_shape_problem(net_or_spec, dataset: Dataset) -> str | None:
+def dataset_shape_problem(net_or_spec, dataset: Dataset, saved_weights: bool = False) -> str | None:
     """Why `dataset`'s images (n_H, n_W, n_C) don't fit the design's input, saying what to change;
-    None when they fit."""
+    None when they fit. ``saved_weights``: the network's weights are fixed (loaded from a file), so the
+    advice is to use a dataset of the right shape, not to change the input."""
     spec = getattr(net_or_spec, "spec", net_or_spec)
-    want = tuple(spec.input.shape)
-    got = tuple(dataset.image_shape)
+    want = "×".join(map(str, spec.input.shape))
+    got = "×".join(map(str, dataset.image_shape))
     if want == got:
         return None
-    return (f"dataset '{dataset.name}' has {'×'.join(map(str, got))} images but the design's input is "
-            f"{'×'.join(map(str, want))}; set the input to {'×'.join(map(str, got))}")
+    if saved_weights:
+        return (f"these weights were trained on {want} images but dataset '{dataset.name}' has {got} images; "
+                f"evaluate them on a dataset of {want} images (class folders can be resized with "
+                f"--image-size, CSV rows shaped with --image-shape)")
+    return (f"dataset '{dataset.name}' has {got} images but the design's input is {want}; "
+            f"set the input to {got}")
 
 
-def dataset_fit_problem(net_or_spec, dataset: Dataset) -> str | None:
+def dataset_fit_problem(net_or_spec, dataset: Dataset, saved_weights: bool = False) -> str | None:
     """Why the design can't be trained or evaluated on `dataset` (image shape, class count, label
-    range — the first that fails), saying what to change; None when it fits."""
-    shape_problem = dataset_shape_problem(net_or_spec, dataset)
+    range — the first that fails), saying what to change; None when it fits. ``saved_weights`` as
+    for `dataset_shape_problem`."""
+    shape_problem = dataset_shape_problem(net_or_spec, dataset, saved_weights)
     if shape_problem:
         return shape_problem
+    if dataset.num_classes < 2:
+        return (f"dataset '{dataset.name}' has only {dataset.num_classes} class; a classifier needs at least "
+                "two classes to tell apart (for a yes/no question: two classes, 0 = no and 1 = yes, with one "
+                "sigmoid output unit)")
     spec = getattr(net_or_spec, "spec", net_or_spec)
     classes = num_classes_of(spec)
     if dataset.num_classes != classes:
         last = spec.layer_names()[-1]
+        count_field = class_count_field(spec)
+        fix = (f"set {last}'s {count_field} to {dataset.num_classes}" if count_field and not saved_weights else
+               f"use a design whose last layer is softmax with {dataset.num_classes} units")
         return (f"dataset '{dataset.name}' has {dataset.num_classes} classes but the last layer {last} gives "
-                f"{classes}; set {last}'s units to {dataset.num_classes}")
+                f"{classes}; {fix}")
     for label, y in (("training", dataset.y_train), ("test", dataset.y_test)):
         if len(y) and (int(y.min()) < 0 or int(y.max()) >= classes):
             return (f"dataset '{dataset.name}': {label} labels run from {int(y.min())} to "
@@ -91,10 +105,10 @@ def dataset_fit_problem(net_or_spec, dataset: Dataset) -> str | None:
     return None
 
 
-def check_dataset_fits(net_or_spec, dataset: Dataset) -> None:
+def check_dataset_fits(net_or_spec, dataset: Dataset, saved_weights: bool = False) -> None:
     """DatasetError if the dataset's images or classes don't fit the design, saying what to change
     (the message of `dataset_fit_problem`)."""
-    problem = dataset_fit_problem(net_or_spec, dataset)
+    problem = dataset_fit_problem(net_or_spec, dataset, saved_weights)
     if problem:
         raise DatasetError(problem)
 

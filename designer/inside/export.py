@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QPushButton, QWidget
 
 from engine.fileio import atomic_write
 
@@ -64,6 +64,46 @@ def export_png(source, path) -> tuple[int, int]:
     return image.width(), image.height()
 
 
+def with_caption(image: QImage, caption: str, margin: int = 10) -> QImage:
+    """`image` below a band holding `caption` (wrapped to the image's width), on white, with a margin all
+    round so nothing at the picture's edge (a plot title) is cut off."""
+    font = QFont()
+    font.setPointSizeF(max(font.pointSizeF(), 10.0))
+    metrics = QFontMetrics(font)
+    width = image.width() + 2 * margin
+    text_rect = metrics.boundingRect(QRect(0, 0, width - 2 * margin, 10_000),
+                                     int(Qt.TextFlag.TextWordWrap), caption) if caption else QRect()
+    band = text_rect.height() + margin if caption else 0
+    out = QImage(width, image.height() + band + 2 * margin, QImage.Format.Format_ARGB32)
+    out.fill(QColor("white"))
+    painter = QPainter(out)
+    if caption:
+        painter.setFont(font)
+        painter.setPen(QColor("#202020"))
+        painter.drawText(QRect(margin, margin, width - 2 * margin, text_rect.height()),
+                         int(Qt.TextFlag.TextWordWrap), caption)
+    painter.drawImage(margin, margin + band, image)
+    painter.end()
+    return out
+
+
+def export_image(image: QImage, path) -> tuple[int, int]:
+    """Write `image` to `path` as PNG, atomically. Returns (width, height)."""
+    if image.isNull() or image.width() <= 0 or image.height() <= 0:
+        raise ValueError("the view has no size yet (is it shown?); nothing to export")
+    data = png_bytes(image)
+    atomic_write(Path(os.fspath(path)), lambda handle: handle.write(data), binary=True)
+    return image.width(), image.height()
+
+
+def say_exported(owner: QWidget, path, size=None) -> None:
+    """Confirm an export in the main window's status bar, with the path (when there is a main window)."""
+    window = owner.window()
+    if isinstance(window, QMainWindow):
+        pixels = f" ({size[0]}×{size[1]} px)" if isinstance(size, tuple) and len(size) == 2 else ""
+        window.statusBar().showMessage(f"Exported {path}{pixels}", 8000)
+
+
 def make_export_button(owner: QWidget, default_name: str) -> QPushButton:
     """An "Export PNG…" button that asks for a file name and calls ``owner.export_png(path)``; errors are
     shown in a message box, not raised into the event loop."""
@@ -78,9 +118,11 @@ def make_export_button(owner: QWidget, default_name: str) -> QPushButton:
         if not path.lower().endswith(".png"):
             path += ".png"
         try:
-            owner.export_png(path)
+            size = owner.export_png(path)
         except (OSError, ValueError) as exc:
             QMessageBox.warning(owner, "Export PNG", f"Could not save {path}:\n{exc}")
+            return
+        say_exported(owner, path, size)
 
     button.clicked.connect(ask)
     return button

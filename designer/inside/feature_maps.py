@@ -60,6 +60,8 @@ class FeatureMapsView(InsideView):
         bar.addWidget(QLabel("Test image #"))
         self.index_spin = QSpinBox()
         self.index_spin.setObjectName("featureImageIndex")
+        self.index_spin.setToolTip("Which test image goes through the network (click an image in Predictions "
+                                   "to open it here)")
         self.index_spin.setMinimumWidth(80)
         self.index_spin.valueChanged.connect(lambda _v: self._request_refresh(urgent=True))
         bar.addWidget(self.index_spin)
@@ -67,6 +69,8 @@ class FeatureMapsView(InsideView):
         bar.addWidget(QLabel("Layer"))
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("featureLayer")
+        self.layer_combo.setToolTip("The conv or pool layer whose output maps are shown (double-click its row "
+                                    "in the Design table to jump here)")
         self.layer_combo.setMinimumContentsLength(14)
         self.layer_combo.currentIndexChanged.connect(self._layer_chosen)
         bar.addWidget(self.layer_combo)

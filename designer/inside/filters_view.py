@@ -42,6 +42,7 @@ class LearnedFiltersView(InsideView):
         bar.addWidget(QLabel("Layer"))
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("filterLayer")
+        self.layer_combo.setToolTip("The conv layer whose learned filters are shown")
         self.layer_combo.setMinimumContentsLength(8)
         self.layer_combo.currentIndexChanged.connect(self._layer_chosen)
         bar.addWidget(self.layer_combo)

@@ -13,8 +13,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QFrame,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from engine.course_examples import COURSE_6X6, VERTICAL_EDGE_IMAGE
@@ -216,7 +216,7 @@ class FilterPlayground(QWidget):
         self._build_views()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self._controls)
+        layout.addWidget(self._side)
         right = QVBoxLayout()
         right.addWidget(self.graphics, 1)
         right.addWidget(self.explain_label)
@@ -237,6 +237,8 @@ class FilterPlayground(QWidget):
         form = QFormLayout(box)
         self.image_combo = QComboBox()
         self.image_combo.setObjectName("imageCombo")
+        self.image_combo.setToolTip("The picture the filter slides over: the course's examples, or a test "
+                                    "image of a built-in dataset")
         for key, (title, _) in IMAGE_PRESETS.items():
             self.image_combo.addItem(title, f"preset:{key}")
         for name in BUILTIN_DATASETS:
@@ -272,6 +274,8 @@ class FilterPlayground(QWidget):
         form = QFormLayout(box)
         self.filter_combo = QComboBox()
         self.filter_combo.setObjectName("filterCombo")
+        self.filter_combo.setToolTip("The filter's numbers: an edge detector (vertical, horizontal, Sobel, "
+                                     "Scharr) or your own (Custom: double-click a number to change it)")
         for key, (title, _) in FILTER_PRESETS.items():
             self.filter_combo.addItem(title, key)
         self.filter_combo.addItem("Custom (edit the numbers)", CUSTOM)
@@ -321,6 +325,9 @@ class FilterPlayground(QWidget):
         self.padding_spin.setObjectName("paddingAmount")
         self.padding_spin.setRange(0, 10)
         self.padding_spin.setEnabled(False)
+        self.padding_spin.setToolTip("p: rows and columns of zeros added on each side. Choose \"p =\" to type "
+                                     "your own; under valid and same it shows the p they give")
+        self._custom_p = 0   # the user's own p, kept while valid or same shows theirs
         self.padding_spin.valueChanged.connect(self._recompute)
         row.addWidget(self.padding_spin)
         form.addRow("Padding", row)
@@ -334,8 +341,25 @@ class FilterPlayground(QWidget):
         self.note_label.setStyleSheet("color: #555555;")
         col.addWidget(self.note_label)
         col.addStretch(1)
+        # The settings scroll on their own (a 640-px-high window can't show them all), so the tab never
+        # needs an outer scrollbar and Export stays in sight below them.
+        settings = QScrollArea()
+        settings.setObjectName("playgroundSettings")
+        settings.setWidget(self._controls)
+        settings.setWidgetResizable(True)
+        settings.setFrameShape(QFrame.Shape.NoFrame)
+        settings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings.setMinimumHeight(120)
+        settings.setMinimumWidth(self._controls.minimumSizeHint().width()
+                                 + settings.verticalScrollBar().sizeHint().width())
         self.export_button = make_export_button(self, "filter-playground.png")
-        col.addWidget(self.export_button)
+        self._side = QWidget()
+        self._side.setMaximumWidth(350)
+        self._side.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        side = QVBoxLayout(self._side)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(settings, 1)
+        side.addWidget(self.export_button)
 
     def _build_views(self) -> None:
         self.graphics = pg.GraphicsLayoutWidget()
@@ -568,14 +592,29 @@ class FilterPlayground(QWidget):
                 raise ValueError(f"padding must be 'valid', 'same' or a whole number, got {padding!r}")
             self._select_combo(self.padding_combo, padding)
         else:
+            self._custom_p = int(padding)
             with QSignalBlocker(self.padding_spin):
                 self.padding_spin.setValue(int(padding))
             self._select_combo(self.padding_combo, "number")
         self._padding_choice_changed()
 
     def _padding_choice_changed(self, *_args) -> None:
-        self.padding_spin.setEnabled(self.padding_combo.currentData() == "number")
+        custom = self.padding_combo.currentData() == "number"
+        if custom and not self.padding_spin.isEnabled():   # back to "p =": the user's own number again
+            with QSignalBlocker(self.padding_spin):
+                self.padding_spin.setSpecialValueText("")
+                self.padding_spin.setValue(self._custom_p)
+        elif not custom and self.padding_spin.isEnabled():
+            self._custom_p = self.padding_spin.value()
+        self.padding_spin.setEnabled(custom)
         self._recompute()
+
+    def _show_resolved_padding(self, p: int | None) -> None:
+        """Under valid / same the greyed p box shows the p they give (0, (f − 1)/2), never a stale one."""
+        if self.padding_combo.currentData() != "number":
+            with QSignalBlocker(self.padding_spin):
+                self.padding_spin.setValue(0 if p is None else p)
+                self.padding_spin.setSpecialValueText("—" if p is None else "")
 
     def _padding_setting(self):
         choice = self.padding_combo.currentData()
@@ -651,6 +690,7 @@ class FilterPlayground(QWidget):
         else:
             self._p = 0
             self._formula = output_size_formula(n_H, f, None, s)
+        self._show_resolved_padding(p)
         self._redraw()
         self.outputChanged.emit()
 

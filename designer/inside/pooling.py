@@ -142,6 +142,7 @@ class PoolingPlayground(QWidget):
         form.addRow("Stride s", self.stride_spin)
         reset = QPushButton("Course 4×4 example")
         reset.setObjectName("poolingPlaygroundExample")
+        reset.setToolTip("Put the course's example numbers back in the input")
         reset.clicked.connect(lambda: self.load_course_example(self.mode_combo.currentData()))
         form.addRow(reset)
         note = QLabel("No parameters to learn: pooling only takes the max (or the mean) of each f×f window, "

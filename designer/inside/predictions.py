@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget
 
 from engine.data import images_to_float
@@ -14,7 +15,7 @@ from engine.train import dataset_fit_problem
 
 from .common import (BACKGROUND, RIGHT, TEXT, WRONG, InsideView, ScaledText, colorize, fit_problem_text,
                      make_image_item, snapshot, text_color_for)
-from .export import export_png, make_export_button
+from .export import export_image, export_png, make_export_button, render_image, with_caption
 from .image_grid import ImageGrid
 
 DEFAULT_SHOWN = 48
@@ -152,6 +153,7 @@ class PredictionsView(InsideView):
         bar.addWidget(QLabel("Show"))
         self.count_spin = QSpinBox()
         self.count_spin.setObjectName("predictionCount")
+        self.count_spin.setToolTip("How many test images to show with their predicted and true classes")
         self.count_spin.setRange(1, 400)
         self.count_spin.setValue(DEFAULT_SHOWN)
         self.count_spin.setSuffix(" images")
@@ -322,4 +324,9 @@ class PredictionsView(InsideView):
     def export_png(self, path) -> tuple[int, int]:
         """The image grid and the confusion matrix as PNG (atomic write). Returns its size in pixels."""
         self._ensure_fresh()
-        return export_png(self.splitter if not self.stack.showing_message else self.stack, path)
+        if self.stack.showing_message:
+            return export_png(self.stack, path)
+        # The accuracy line is part of the picture (it is what a slide is for), and the margin keeps the
+        # confusion matrix's title whole.
+        caption = self.summary.text() and QTextDocumentFragment.fromHtml(self.summary.text()).toPlainText()
+        return export_image(with_caption(render_image(self.splitter), caption or ""), path)

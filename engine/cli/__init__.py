@@ -6,6 +6,7 @@ this package with `add_parser(subparsers)` and `run(args)`; `COMMANDS` lists the
 """
 from __future__ import annotations
 
+import os
 import sys
 from typing import Callable, Optional, Sequence
 
@@ -47,7 +48,14 @@ def main(argv: Optional[Sequence[str]] = None,
             return EXIT_USAGE
         if getattr(args, "lr", "absent") is None:
             args.lr = train.DEFAULT_LR[args.optimizer]
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()   # a closed pipe shows up here, not at the interpreter's exit
+        return status
+    except BrokenPipeError:
+        # `summary lenet5 | head -2`: the reader has all it wants. Say nothing and exit 0; stdout goes
+        # to devnull so the interpreter's final flush doesn't fail again (Python's signal docs advise it).
+        _silence_stdout()
+        return 0
     except (UserError, SpecError, DatasetError, OutputPathError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -55,3 +63,11 @@ def main(argv: Optional[Sequence[str]] = None,
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. captured in tests)
+        pass

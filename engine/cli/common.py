@@ -108,7 +108,7 @@ def split_fraction(text: str) -> float:
 def add_dataset_options(p) -> None:
     """--test-fraction, --image-size, --image-shape: how a class folder or a CSV becomes a dataset."""
     p.add_argument("--test-fraction", type=split_fraction, default=0.2,
-                   help="class folders / CSV without a test part: fraction of each class held out (0.2)")
+                   help="class folders / CSV without a test part: fraction of each class held out (default: %(default)s)")
     p.add_argument("--image-size", type=whole_numbers("image size", 2), metavar="H,W",
                    help="class folders: resize every image to H×W (default: the most common size)")
     p.add_argument("--image-shape", type=whole_numbers("image shape", 3), metavar="H,W,C",

@@ -16,7 +16,7 @@ def run(args) -> int:
     net = Network.load(args.weights)     # refuses weights that can't fit (Network.from_spec)
     check_memory(net.summary, purpose="infer", batch_size=EVALUATE_BATCH, dtype=net.dtype, what=args.weights)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
-    check_dataset_fits(net, dataset)
+    check_dataset_fits(net, dataset, saved_weights=True)
     loss, acc = net.evaluate(dataset.x_test, dataset.y_test, batch_size=EVALUATE_BATCH)
     if args.json:
         print(json.dumps({"dataset": dataset.name, "test_accuracy": acc, "test_loss": loss,

@@ -105,13 +105,18 @@ def add_parser(sub) -> None:
     p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
-    p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5)
-    p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=64)
-    p.add_argument("--lr", type=learning_rate, default=None, help="learning rate (default 0.001 for adam, "
-                   "0.05 for sgd and momentum)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
-    p.add_argument("--validation", type=fraction, default=0.1, help="fraction of training data held out (0.1)")
-    p.add_argument("--seed", type=seed_arg, default=0)
+    p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5,
+                   help="passes over the training data (default: %(default)s)")
+    p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=64,
+                   help="examples per gradient step (default: %(default)s)")
+    p.add_argument("--lr", type=learning_rate, default=None, help="learning rate (default: " + ", ".join(
+        f"{DEFAULT_LR[name]:g} for {name}" for name in OPTIMIZERS) + ")")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
+                   help="how the weights are updated (default: %(default)s)")
+    p.add_argument("--validation", type=fraction, default=0.1,
+                   help="fraction of training data held out (default: %(default)s)")
+    p.add_argument("--seed", type=seed_arg, default=0,
+                   help="seeds the shuffling, the initial weights and the shapes dataset (default: %(default)s)")
     p.add_argument("--save", metavar="RUN.npz", help="write the trained weights (with the design) here")
     p.add_argument("--json", action="store_true", help="print one JSON document at the end (progress on stderr)")
     p.set_defaults(run=run)

@@ -14,7 +14,7 @@ from .pool import PoolSpec
 from .dense import DenseSpec
 from .flatten import FlattenSpec
 from .dropout import DropoutSpec
-from .outputs import class_count_field, num_classes_of, output_kind
+from .outputs import DEFAULT_CLASSES, OutputFix, class_count_field, num_classes_of, output_kind, softmax_output_fix
 
 for _module in (conv, pool, dense, flatten, dropout):
     register(_module.KIND)
@@ -35,5 +35,6 @@ __all__ = [
     "REQUIRED", "BuildContext", "FieldInfo", "LayerKind", "LayerShape", "ShapeError", "SpecError",
     "all_kinds", "is_registered", "kind_for", "kind_of", "register", "type_names", "unregister",
     "ConvSpec", "PoolSpec", "DenseSpec", "FlattenSpec", "DropoutSpec",
-    "class_count_field", "num_classes_of", "output_kind", "learns_filters", "feature_map_caption",
+    "class_count_field", "num_classes_of", "output_kind", "DEFAULT_CLASSES", "OutputFix", "softmax_output_fix",
+    "learns_filters", "feature_map_caption",
 ]

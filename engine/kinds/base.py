@@ -162,6 +162,11 @@ class LayerKind:
         """The field that sets the number of classes when this layer is the output, or None."""
         return None
 
+    def as_softmax_output(self, layer, classes: int):
+        """This layer turned into a softmax output giving `classes` class scores (a new spec), or None
+        if this kind can't be an output layer."""
+        return None
+
     # ----- compute ------------------------------------------------------------------------------
     def init_params(self, layer, param_shapes: dict, rng: np.random.Generator, dtype) -> dict:
         """Fresh parameter arrays {"W": ..., ...} with the shapes of `param_shapes`.

@@ -5,7 +5,7 @@ As the last layer it gives the class scores: softmax over k ≥ 2 units, or one 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace, dataclass, field
 from math import prod
 
 from .. import functional as F
@@ -104,6 +104,9 @@ class DenseKind(LayerKind):
 
     def class_count_field(self, layer):
         return "units" if layer.activation == "softmax" else None
+
+    def as_softmax_output(self, layer, classes):
+        return replace(layer, activation="softmax", units=int(classes))
 
     def init_params(self, layer, param_shapes, rng, dtype):
         return init_weight_and_bias(param_shapes, layer.activation, rng, dtype)

@@ -252,9 +252,11 @@ def test_renaming_in_the_editor(window, qtbot):
     qtbot.keyClicks(name, "CONV1")              # taken by the other layer: refused
     error = child(window, QLabel, "nameError")
     assert not error.isHidden() and "already" in error.text()
-    assert window.spec.layers[1].name == "CONV"  # the last valid prefix typed
+    assert window.spec.layers[1].name == "CONV"  # the last valid prefix typed, live
     qtbot.keyClick(name, Qt.Key.Key_Return)
-    assert name.text() == "CONV" and error.isHidden()
+    # Refused: the name it had before the typing comes back (automatic: empty), and the why stays.
+    assert name.text() == "" and window.spec.layers[1].name is None
+    assert not error.isHidden() and "Kept the name CONV2" in error.text() and "already" in error.text()
     name.selectAll()
     qtbot.keyClicks(name, "features")
     assert window.spec.layers[1].name == "features"
