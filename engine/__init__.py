@@ -1,6 +1,9 @@
-"""CNN Designer's engine: specs, the course table, NumPy kernels, training. NumPy + stdlib only.
+"""CNN Designer's engine: specs, the course table, NumPy kernels, training, data and exports.
 
-The public API (a contract that outside scripts rely on; see DESIGN.md):
+NumPy, the standard library and Pillow only: never Qt, pyqtgraph or designer/.
+
+The public API (a contract that outside scripts rely on; the README lists it and docs/architecture.md
+describes the rooms behind it):
 
     from engine import (NetworkSpec, SpecError, load_spec, save_spec, summarize,
                         Network, SGD, Adam, Trainer, load_dataset)

@@ -28,7 +28,7 @@ from .common import (BACKGROUND, DIVERGING, GREY, TEXT, ScaledText, colorize, fo
 from .export import export_png, make_export_button
 
 # --------------------------------------------------------------------------------------------------
-# The course's examples (COURSE.md)
+# The course's examples (engine.course_examples)
 # --------------------------------------------------------------------------------------------------
 
 _EDGE = VERTICAL_EDGE_IMAGE

@@ -1,4 +1,4 @@
-"""COURSE.md's reference table as the window shows it: Layer, Activation shape, Activation size, # parameters."""
+"""The course's LeNet-5 reference table as the window shows it: Layer, Activation shape, Activation size, # parameters."""
 COURSE_TABLE = [
     ("Input", "(32,32,3)", "3,072", "0"),
     ("CONV1", "(28,28,8)", "6,272", "608"),

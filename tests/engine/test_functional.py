@@ -67,7 +67,7 @@ HORIZONTAL = [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]
 
 
 # --------------------------------------------------------------------------------------------------
-# COURSE.md worked examples
+# The course's worked examples (the 6×6 edge example, pooling, the LeNet-5 table)
 # --------------------------------------------------------------------------------------------------
 
 def test_course_vertical_edge_example():
