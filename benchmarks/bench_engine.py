@@ -682,6 +682,7 @@ def main(argv=None) -> int:
     p.add_argument("--profile", action="store_true", help="per-layer forward/backward times of the engine")
     p.add_argument("--no-torch", action="store_true", help="engine numbers only")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
+    p.add_argument("--memory-only", action="store_true", help="only the peak-memory measurement")
     p.add_argument("--keep-openblas-env", action="store_true",
                    help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the children (default: unset both)")
     p.add_argument("--json", metavar="PATH", help="also write the raw numbers here")
@@ -708,14 +709,14 @@ def main(argv=None) -> int:
     threads = [int(t) for t in args.threads.split(",")]
     allocators = ("tuned", "default") if args.allocator == "both" else (args.allocator,)
     children = []
-    for n in threads:
+    for n in [] if args.memory_only else threads:
         for alloc in allocators:
             print(f"running: threads {n}, allocator {alloc} ...", file=sys.stderr, flush=True)
             child = run_child(args, ["--allocator", alloc], n)
             child["kept_openblas_env"] = args.keep_openblas_env
             children.append(child)
     memory = []
-    if not args.quick and not args.no_memory:
+    if args.memory_only or not (args.quick or args.no_memory):
         n = max(threads)
         for net in args.nets.split(","):
             for fw in ("engine", "torch") if torch_ok else ("engine",):

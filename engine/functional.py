@@ -30,6 +30,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from . import fastpaths
 from .fastpaths import Workspace
+from .patches import PatchSource
 # Shape arithmetic has one home (engine.shapes); the kernels use the same functions as the table.
 from .shapes import conv_output_size, resolve_padding
 
@@ -153,26 +154,17 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     if Bw > 1:        # few input channels: the width-blocked form of the same product
         return fastpaths.conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace)
 
-    if p:
-        # One zero buffer + slice assignment: about half the time of np.pad, which pads axis by axis.
-        A_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), dtype)
-        A_pad[:, p:p + n_H_prev, p:p + n_W_prev, :] = A_prev
-    else:
-        A_pad = A_prev
-
-    # sliding_window_view gives (m, H', W', n_C_prev, f, f); striding picks every s-th window. Moving the
-    # channel axis last puts the window axes in W's (f, f, n_C_prev) order. One contiguous copy turns
-    # the strided view into a plain 2-D matrix so the matmuls below are BLAS calls on plain operands.
-    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::s, ::s]   # (m, n_H, n_W, n_C_prev, f, f)
-    patches = fastpaths.patch_buffer(workspace, (m, n_H, n_W, f, f, n_C_prev), dtype)
-    np.copyto(patches, windows.transpose(0, 1, 2, 4, 5, 3))
-    patches = patches.reshape(m * n_H * n_W, f * f * n_C_prev)
+    # im2col, streamed: the patches of a few samples at a time (engine.patches) go straight into the
+    # product, so no batch-sized patch matrix is ever allocated or kept for the backward pass.
+    source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
     W2d = W.reshape(f * f * n_C_prev, n_C)
-
-    Z2d = fastpaths.matmul_rows(patches, W2d)     # patches @ W2d; rows are (sample, row, column): NHWC
+    Z2d = np.empty((m * n_H * n_W, n_C), dtype)   # rows are (sample, row, column): NHWC
+    rows = source.rows_per_sample
+    for start, stop in source.chunks():
+        fastpaths.matmul_rows(source.build(start, stop), W2d, out=Z2d[start * rows:stop * rows])
     fastpaths.add_bias(Z2d, b.reshape(n_C), n_H * n_W)
     Z = Z2d.reshape(m, n_H, n_W, n_C)
-    cache = ("im2col", patches, W, A_prev.shape, s, p, 1)
+    cache = ("im2col", source, W, A_prev.shape, s, p, 1)
     return Z, cache
 
 
@@ -191,24 +183,29 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     ``dW`` ``(f, f, n_C_prev, n_C)``, ``db`` ``(n_C,)``. With padding, ``dA_prev`` is a view into a
     padded buffer (not C-contiguous); it is a fresh array either way, safe to modify.
     """
-    method, patches, W, A_shape, s, p, Bw = cache
+    method, source, W, A_shape, s, p, Bw = cache
     f, _, n_C_prev, n_C = W.shape
     m, n_H_prev, n_W_prev, _ = A_shape
-    dtype = patches.dtype
+    dtype = source.dtype
     dZ = np.asarray(dZ, dtype=dtype)
     if dZ.ndim != 4 or dZ.shape[0] != m or dZ.shape[3] != n_C:
         raise ValueError(f"dZ must be (m={m}, n_H, n_W, n_C={n_C}), got shape {dZ.shape}")
     _, n_H, n_W, _ = dZ.shape
     nb = -(-n_W // Bw)
-    if m * n_H * nb != patches.shape[0]:
+    if n_H * nb != source.rows_per_sample:
         raise ValueError(f"dZ has spatial size {n_H}x{n_W}, which does not match the forward pass")
     dZ2d = np.ascontiguousarray(dZ).reshape(m * n_H * n_W, n_C)
 
     if method == "im2col":
-        # dW = patchesᵀ · dZ (computed in row blocks).
-        dW = np.ascontiguousarray(fastpaths.gram_rows(patches, dZ2d)).reshape(W.shape)
+        # dW = patchesᵀ · dZ, summed over the sample chunks (each chunk's patches built again).
+        rows = source.rows_per_sample
+        dW = None
+        for start, stop in source.chunks():
+            part = fastpaths.gram_rows(source.build(start, stop), dZ2d[start * rows:stop * rows])
+            dW = np.array(part) if dW is None else np.add(dW, part, out=dW)
+        dW = np.ascontiguousarray(dW).reshape(W.shape)
     else:
-        dW = fastpaths.conv_rows_weight_grad(patches, dZ, W.shape, s, Bw)
+        dW = fastpaths.conv_rows_weight_grad(source, dZ, W.shape, s, Bw)
     # Column sums as a matrix-vector product: a BLAS gemv is ~20x faster than dZ2d.sum(axis=0),
     # which walks a tall, narrow array one short row at a time.
     db = np.ones(dZ2d.shape[0], dtype) @ dZ2d
@@ -216,7 +213,11 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     if not need_input_grad:
         return None, dW, db
 
-    Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W)
+    if f == 1 and s == 1 and p == 0:
+        # 1×1 filters, stride 1: every input pixel feeds exactly one output pixel — dA is one product.
+        return (dZ2d @ W.reshape(n_C_prev, n_C).T).reshape(A_shape), dW, db
+
+    Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W, n_C_prev)
     if Bw_in:         # few filters: through the banded weights of the width-blocked form
         return fastpaths.conv_input_grad_rows(dZ, W, s, p, A_shape, Bw_in), dW, db
 
