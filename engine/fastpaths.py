@@ -9,7 +9,7 @@ to compute the same thing. Every function here is checked against the slow loop 
 Timings quoted below are batch 64, float32, NumPy 2.4 with OpenBLAS 0.3.31 on AVX-512 (AMD Zen 4) and
 AVX2 machines; the benchmark that produced them is benchmarks/bench_engine.py. What each path buys:
 
-* :class:`Workspace` — one reused buffer for a layer's im2col patches (no page faults per step).
+* :class:`Workspace` — one reused buffer for a layer's patch chunks (engine.patches).
 * :func:`matmul_rows` / :func:`gram_rows` — tall, narrow products cut into row blocks that stay in L2.
 * :func:`add_bias` — the bias tiled over a sample's rows, so NumPy's inner loop is long.
 * :func:`width_block` + :func:`conv_forward_rows` / :func:`conv_rows_weight_grad` — the width-blocked
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .patches import RowPatchSource
+from .patches import RowPatchSource, c_strides
 
 __all__ = [
     "Workspace",
@@ -41,7 +41,6 @@ __all__ = [
     "max_pool_2x2_forward",
     "max_pool_2x2_tiles",
     "max_pool_values",
-    "patch_buffer",
     "width_block",
 ]
 
@@ -57,14 +56,14 @@ _FORCE_INPUT_GRAD_BLOCK = None
 # --------------------------------------------------------------------------------------------------
 
 class Workspace:
-    """A reusable buffer for the im2col patches of one layer (engine.layers.Conv keeps one).
+    """A reusable buffer for the patch chunks of one layer (engine.layers.Conv keeps one).
 
-    The patches are a step's largest array (LeNet-5's first layer: 6 MB at batch 64) and live from the
-    forward pass to the backward pass. Allocating them afresh each step makes glibc map and unmap the
-    block every time (page faults and zeroing on every step, unless engine.runtime.tune_allocator() was
-    called); a layer that hands its Workspace to engine.functional.conv2d_forward gets the same memory
-    back each step. The patches then belong to the cache of the last call: a second call with the same workspace
-    overwrites them, so only one forward's cache per workspace may be waiting for its backward pass.
+    The patches are built a few samples at a time (engine.patches) into a buffer of about
+    engine.patches.CHUNK_BYTES that the forward pass and the backward pass of a layer both use. A layer
+    that hands its Workspace to engine.functional.conv2d_forward gets the same memory back each step
+    instead of allocating it again. The buffer belongs to the cache of the last call: a second call with
+    the same workspace overwrites it, so only one forward's cache per workspace may be waiting for its
+    backward pass.
     """
 
     def __init__(self):
@@ -76,11 +75,6 @@ class Workspace:
         if buffer is None or buffer.dtype != dtype or buffer.size < size:
             buffer = self._buffer = np.empty(size, dtype)
         return buffer[:size].reshape(shape)
-
-
-def patch_buffer(workspace, shape, dtype) -> np.ndarray:
-    """An uninitialised array for patches: from ``workspace`` when there is one, else freshly allocated."""
-    return np.empty(shape, dtype) if workspace is None else workspace.take(shape, np.dtype(dtype))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -180,18 +174,6 @@ def width_block(f: int, s: int, n_C_prev: int, n_C: int, n_W: int) -> int:
         if best_waste is None or waste <= best_waste:
             best, best_waste = Bw, waste
     return best
-
-
-def _c_strides(A):
-    """Byte strides of a C-contiguous array computed from its shape. NumPy leaves any stride on a length-1
-    axis (x[np.newaxis] gives 0) and still calls the array contiguous; as_strided views that step along
-    such an axis need the real row-major steps."""
-    assert A.flags.c_contiguous
-    strides, step = [], A.itemsize
-    for n in reversed(A.shape):
-        strides.append(step)
-        step *= n
-    return tuple(reversed(strides))
 
 
 def _toeplitz(W, Bw: int, s: int, U: int):
@@ -297,7 +279,7 @@ def conv_input_grad_rows(dZ, W, s, p, A_shape, Bw):
     H_in = n_H_prev + 2 * p
     W_in = max(n_W_prev + 2 * p, (nb * Bw - 1) * s + f)
     dA_pad = np.zeros((m, H_in, W_in, n_C_prev), dtype)
-    sm, sh, sw, sc = _c_strides(dA_pad)
+    sm, sh, sw, sc = c_strides(dA_pad)
     g = -(-U // (Bw * s))
     for q in range(min(g, nb)):
         n_q = len(range(q, nb, g))

@@ -14,7 +14,8 @@ another dtype never changes it, and backward passes return the dtype of their fo
 Convolution is im2col + BLAS. The windows of the padded input are laid out as
 ``(m·n_H·n_W, f·f·n_C_prev)`` with the window axes in the order ``(f, f, n_C_prev)``, which is the
 order of ``W``'s first three axes, so ``patches @ W.reshape(f·f·n_C_prev, n_C)`` is already the NHWC
-output: no transposes. This module reads as the course would write the kernels; where a measurement
+output: no transposes. The patches are built and multiplied a few samples at a time (engine/patches.py),
+so no batch-sized patch matrix exists. This module reads as the course would write the kernels; where a measurement
 found a faster way to compute the same numbers (the width-blocked im2col of first layers, the banded
 input gradient, row-blocked products, the 2×2 max pool) it calls into engine/fastpaths.py, which says
 what was measured. The tests compare both against slow loop versions (tests/engine/reference.py).
@@ -26,10 +27,10 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from . import fastpaths
 from .fastpaths import Workspace
+from . import patches
 from .patches import PatchSource
 # Shape arithmetic has one home (engine.shapes); the kernels use the same functions as the table.
 from .shapes import conv_output_size, resolve_padding
@@ -120,12 +121,14 @@ def conv2d(A_prev, W, b, stride=1, pad=0) -> np.ndarray:
 def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     """Forward pass of :func:`conv2d`; also returns the cache that :func:`conv2d_backward` needs.
 
-    ``workspace``: an optional :class:`engine.fastpaths.Workspace` to hold the patches (see there for
-    the one rule).
+    ``workspace``: an optional :class:`engine.fastpaths.Workspace` to hold the patch chunk buffer (see
+    there for the one rule).
 
-    Returns ``(Z, cache)`` with ``Z`` ``(m, n_H, n_W, n_C)``. The cache keeps the im2col patches
-    (``(m·n_H·n_W, f·f·n_C_prev)``, or the width-blocked ones for few input channels), so the backward
-    pass does not rebuild them.
+    Returns ``(Z, cache)`` with ``Z`` ``(m, n_H, n_W, n_C)``. The cache keeps a patch source
+    (engine.patches) that refers to ``A_prev`` and builds its im2col patches (``(m·n_H·n_W, f·f·n_C_prev)``,
+    or the width-blocked ones for few input channels) a few samples at a time: the backward pass builds
+    them again instead of keeping a patch matrix up to f² times the input's size. ``A_prev`` must not be
+    changed in place before the backward pass.
     """
     dtype = _float_dtype(A_prev, W)
     A_prev = _float_array(A_prev, dtype)
@@ -225,16 +228,24 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     # dZ2d @ W[i, j]ᵀ, shaped (m, n_H, n_W, n_C_prev), and belongs at the strided slice of the input that
     # offset (i, j) read. Computing one block at a time into a reused contiguous buffer (instead of the whole
     # (M, f·f·n_C_prev) matrix at once) makes every add below read contiguous memory: ~4x faster for small
-    # n_C_prev. Overlapping windows (f > s) accumulate through +=.
+    # n_C_prev. Overlapping windows (f > s) accumulate through +=. The samples go in chunks, so the buffer
+    # stays about the size of a patch chunk (engine.patches), not of a whole activation.
     dA_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), dtype)
-    block = np.empty((m * n_H * n_W, n_C_prev), dtype)
-    block4d = block.reshape(m, n_H, n_W, n_C_prev)
+    rows = n_H * n_W
+    chunk = max(1, min(m, 2 * patches.CHUNK_BYTES // (rows * n_C_prev * dtype.itemsize)))
+    block_all = np.empty((chunk * rows, n_C_prev), dtype)
     h_end = s * (n_H - 1) + 1
     w_end = s * (n_W - 1) + 1
-    for i in range(f):
-        for j in range(f):
-            np.matmul(dZ2d, W[i, j].T, out=block)
-            dA_pad[:, i:i + h_end:s, j:j + w_end:s, :] += block4d
+    for start in range(0, m, chunk):
+        stop = min(m, start + chunk)
+        block = block_all[:(stop - start) * rows]
+        block4d = block.reshape(stop - start, n_H, n_W, n_C_prev)
+        dZ_part = dZ2d[start * rows:stop * rows]
+        target = dA_pad[start:stop]
+        for i in range(f):
+            for j in range(f):
+                np.matmul(dZ_part, W[i, j].T, out=block)
+                target[:, i:i + h_end:s, j:j + w_end:s, :] += block4d
     if p:
         dA_prev = dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
     else:
@@ -475,15 +486,25 @@ def activation_backward(name, dA, Z, A) -> np.ndarray:
     if Z is not None and np.shape(Z) != dA.shape:
         raise ValueError(f"dA shape {dA.shape} does not match Z shape {np.shape(Z)}")
     one = dA.dtype.type(1)
+    # Each derivative is built in one fresh array and multiplied by dA in place: one activation-sized
+    # temporary less than the plain expressions (tanh: A·A, 1 − A·A and the product were three).
     if name == "relu":
         return dA * (A > 0)
     if name == "leaky_relu":
         # max(A > 0, slope) is exactly 1 or slope, like np.where(A > 0, 1, slope), ~10x faster.
-        return dA * np.maximum(A > 0, dA.dtype.type(LEAKY_RELU_SLOPE))
+        g = np.maximum(A > 0, dA.dtype.type(LEAKY_RELU_SLOPE))
+        g *= dA
+        return g
     if name == "tanh":
-        return dA * (one - A * A)
+        g = np.multiply(A, A, dtype=dA.dtype)
+        np.subtract(one, g, out=g)
+        g *= dA
+        return g
     if name == "sigmoid":
-        return dA * (A * (one - A))
+        g = np.subtract(one, A, dtype=dA.dtype)
+        g *= A
+        g *= dA
+        return g
     if name == "linear":
         return dA
     raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")

@@ -115,17 +115,20 @@ def test_pointwise_conv_matches_reference(dtype, stride):
         assert_close(db, db_ref, dtype)
 
 
+@pytest.mark.parametrize("with_workspace", [True, False])
 @pytest.mark.parametrize("Bw", [1, 3])
-def test_patches_are_streamed_in_small_chunks(monkeypatch, Bw):
+def test_patches_are_streamed_in_small_chunks(monkeypatch, Bw, with_workspace):
     # Neither path keeps a batch-sized patch matrix: the cache holds a source whose buffer fits a chunk,
     # and the results still match the reference when the batch spans many chunks.
     monkeypatch.setattr(fastpaths, "_FORCE_WIDTH_BLOCK", Bw)
     monkeypatch.setattr(patches, "CHUNK_BYTES", 3000)                 # a few samples per chunk
+    monkeypatch.setattr(patches, "ONE_OFF_CHUNK_BYTES", 3000)
     rng = np.random.default_rng(7 + Bw)
     A = rng.standard_normal((13, 9, 8, 3))
     W = rng.standard_normal((3, 3, 3, 5))
     b = rng.standard_normal(5)
-    Z, cache = F.conv2d_forward(A, W, b, stride=1, pad="same", workspace=fastpaths.Workspace())
+    workspace = fastpaths.Workspace() if with_workspace else None
+    Z, cache = F.conv2d_forward(A, W, b, stride=1, pad="same", workspace=workspace)
     source = cache[1]
     assert len(source.chunks()) > 3
     assert source.nbytes < A.nbytes                                  # not the 9×-input patch matrix
