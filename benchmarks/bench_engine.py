@@ -1,19 +1,29 @@
 """Training and inference speed of the NumPy engine beside PyTorch CPU, plus peak memory of a step.
 
-    python3 benchmarks/bench_engine.py                      # full run: threads 1 and 2, allocator both ways
-    python3 benchmarks/bench_engine.py --quick              # a faster look (threads 2, tuned allocator)
-    python3 benchmarks/bench_engine.py --threads 2 --nets lenet5 --allocator tuned
-    python3 benchmarks/bench_engine.py --profile --nets lenet5   # where the engine's time goes, per layer
+    python3 benchmarks/bench_engine.py                      # the suite: threads 2, tuned allocator, memory
+    python3 benchmarks/bench_engine.py --threads 1,2        # both thread counts
+    python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions, no memory)
+    python3 benchmarks/bench_engine.py --nets vgg32,stem64 --allocator both
+    python3 benchmarks/bench_engine.py --memory-only        # only the peak memory of a training step
+    python3 benchmarks/bench_engine.py --profile --nets vgg32 --threads 1   # per layer: ms, GFLOP/s, % of GEMM peak
 
-What is measured. Nets (batch 64, float32, plain SGD lr 0.01, random data with the net's input shape):
-  lenet5  resources/presets/lenet5.json: 32×32×3, conv 5×5×8 relu, maxpool 2/2, conv 5×5×16 relu,
-          maxpool 2/2, FC120 relu, FC84 relu, softmax 10
-  mnist   28×28×1, conv 5×5×6 relu, maxpool 2/2, conv 5×5×16 relu, maxpool 2/2, FC120, FC84, softmax 10
-  digits  resources/presets/digits_net.json: 8×8×1, conv 3×3×16 same, pool, conv 3×3×32 same, pool, FC64, 10
-The PyTorch model is the same architecture (nn.Conv2d / MaxPool2d / Linear, NCHW, its default CPU kernels);
-each side gets its batch in its own layout, made before timing. A training step is forward + loss +
-backward + SGD update (engine: loss_and_grads + SGD.step; torch: zero_grad, cross_entropy, backward,
-SGD.step); inference is a forward pass (torch under inference_mode).
+What is measured. The suite (float32, plain SGD lr 0.01, random data with the net's input shape; training
+at the batch in brackets, inference always at batch 256; see _suite() for the exact layers):
+  lenet5      (256) resources/presets/lenet5.json: 32×32×3, 5×5 convs, max pools, FC120, FC84
+  mnist       (128) 28×28×1 LeNet: conv 5×5×6, max pool, conv 5×5×16, max pool, FC120, FC84
+  avgpool      (64) 28×28×1: conv 5×5×20, avg pool, conv 5×5×50, avg pool, FC256 — leaky ReLU
+  vgg32        (32) 32×32×3: 3×3 "same" convs 32, 32, max pool, 64, 64, max pool, FC128
+  vgg128       (64) 16×16×3: 3×3 "same" convs 64, max pool, 128, 128, max pool
+  stem64       (16) 64×64×3: 7×7 stride-2 stem (16, tanh), overlapping max pool 3/2, 3×3 conv 32
+                    (sigmoid), overlapping avg pool 3/2, FC64 tanh
+  course39     (32) resources/presets/example_convnet.json: 39×39×3, conv 3×3×10, stride-2 5×5 convs
+  bottleneck  (128) 32×32×3: 3×3×32 same, 1×1×16 (linear), 3×3×32 same, max pool, 1×1×64, avg pool
+  digits      (256) resources/presets/digits_net.json: 8×8×1, 3×3 same convs 16 and 32, pools, FC64
+The PyTorch model is the same architecture (nn.Conv2d / MaxPool2d / AvgPool2d / Linear, NCHW, its
+default CPU kernels); each side gets its batch in its own layout, made before timing. A training step is
+forward + loss + backward + SGD update (engine: loss_and_grads + SGD.step; torch: zero_grad,
+cross_entropy, backward, SGD.step); inference is a forward pass (torch under inference_mode). The
+summary rows give, per mode, the geometric mean of the per-net ratios engine / PyTorch and the minimum.
 
 How. Every (threads, allocator) configuration runs in its own child process, with OPENBLAS_NUM_THREADS,
 OMP_NUM_THREADS, MKL_NUM_THREADS and CNN_DESIGNER_THREADS set to the thread count and
@@ -21,7 +31,8 @@ torch.set_num_threads / engine.runtime.set_num_threads called with it. (The engi
 splitting a big enough batch into N parts run side by side, each with one BLAS thread; a batch too small
 to pay for that runs whole on one thread — so for the small nets "2 threads" may use only one.) Inside a child the engine and torch
 measurements are interleaved: each repetition visits every (net, mode, framework) in a shuffled order;
-before each measurement it sleeps --settle seconds and runs 3 untimed steps, then times --steps steps.
+before each measurement it sleeps --settle seconds and runs 2 untimed calls, then times as many calls as
+take about --seconds (0.25 s) for the slower framework (the same count for both, fixed after warm-up).
 The sleep (default 0.03 s) lets the other side's OpenBLAS / OpenMP worker threads stop spinning: without
 it the first step after the other framework was ~1.8x slow here; much longer sleeps let the vCPUs go idle
 and slow the next steps instead. The table gives the median over --reps repetitions with the min–max

@@ -53,28 +53,49 @@ class _Source:
         m, step = self.m, self.chunk
         return [(start, min(m, start + step)) for start in range(0, m, step)]
 
-    def _buffers(self, workspace, patch_shape, pad_shape):
-        # Patches and the zero-bordered input chunk share one workspace buffer: ask for both at once.
-        n_patch = int(np.prod(patch_shape))
-        n_pad = int(np.prod(pad_shape)) if pad_shape else 0
-        size = n_patch + n_pad
-        flat = np.empty(size, self.dtype) if workspace is None else workspace.take((size,), self.dtype)
-        self.nbytes = flat.nbytes        # what this source holds besides the input it refers to
-        patches = flat[:n_patch].reshape(patch_shape)
+    def _setup(self, workspace, patch_shape, pad_shape):
+        """Remember the buffer shapes. With a workspace the buffer is borrowed at every :meth:`build`
+        (the workspace's memory is shared by all layers of a thread, see engine.fastpaths.Workspace), so
+        the source holds nothing between the forward and the backward pass; without one the source owns a
+        buffer from now until it is dropped."""
+        self._patch_shape, self._pad_shape, self._workspace = patch_shape, pad_shape, workspace
+        self._owned = None
+        self.nbytes = 0                  # what this source holds besides the input it refers to
+        if workspace is None:
+            self._owned = self._buffers(np.empty(self._buffer_size(), self.dtype), zero_pad=True)
+            self.nbytes = self._owned[0].nbytes + (0 if self._owned[1] is None else self._owned[1].nbytes)
+
+    def _buffer_size(self) -> int:
+        n_pad = int(np.prod(self._pad_shape)) if self._pad_shape else 0
+        return int(np.prod(self._patch_shape)) + n_pad
+
+    def _buffers(self, flat, zero_pad):
+        """(patches, zero-bordered input chunk or None) as views into ``flat``."""
+        n_patch = int(np.prod(self._patch_shape))
+        patches = flat[:n_patch].reshape(self._patch_shape)
         pad = None
-        if pad_shape:
-            pad = flat[n_patch:].reshape(pad_shape)
-            pad.fill(0)                  # the border stays zero; each chunk overwrites only the interior
+        if self._pad_shape:
+            pad = flat[n_patch:].reshape(self._pad_shape)
+            if zero_pad:
+                pad.fill(0)              # the border must be zero; each chunk overwrites only the interior
         return patches, pad
 
-    def _padded(self, start, stop):
+    def _chunk_buffers(self):
+        if self._owned is not None:
+            return self._owned
+        # Borrowed memory: other layers may have written into it since the last call, so the padding
+        # border is zeroed again (a chunk of the input, about 1/f² of the patches).
+        flat = self._workspace.take((self._buffer_size(),), self.dtype)
+        return self._buffers(flat, zero_pad=True)
+
+    def _padded(self, pad, start, stop):
         """Samples start:stop of the input with p zeros around each image (a view when p = 0)."""
         A, p = self.A_prev, self.p
-        if self._pad is None:
+        if pad is None:
             return A[start:stop]
         k = stop - start
         _, n_H_prev, n_W_prev, _ = A.shape
-        target = self._pad[:k]
+        target = pad[:k]
         target[:, p:p + n_H_prev, p:p + n_W_prev, :] = A[start:stop]
         return target
 
@@ -97,12 +118,12 @@ class PatchSource(_Source):
         # 1×1, stride 1, unpadded: the (contiguous) input is its own patch matrix — one chunk, no copy.
         self.identity = f == 1 and s == 1 and p == 0 and A_prev.flags.c_contiguous
         if self.identity:
-            self.chunk, self._buf, self._pad, self.nbytes = self.m, None, None, 0
+            self.chunk, self.nbytes = self.m, 0
             return
         self.chunk = _samples_per_chunk(self.rows_per_sample * self.cols * self.dtype.itemsize, self.m,
                                         workspace)
         pad_shape = (self.chunk, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev) if p else None
-        self._buf, self._pad = self._buffers(workspace, (self.chunk, n_H, n_W, f, f, n_C_prev), pad_shape)
+        self._setup(workspace, (self.chunk, n_H, n_W, f, f, n_C_prev), pad_shape)
 
     def build(self, start, stop) -> np.ndarray:
         if self.identity:
@@ -110,8 +131,9 @@ class PatchSource(_Source):
         k, f, s = stop - start, self.f, self.s
         # sliding_window_view gives (k, H', W', n_C_prev, f, f); striding picks every s-th window. Moving
         # the channel axis last puts the window axes in W's (f, f, n_C_prev) order.
-        windows = sliding_window_view(self._padded(start, stop), (f, f), axis=(1, 2))[:, ::s, ::s]
-        out = self._buf[:k]
+        buf, pad = self._chunk_buffers()
+        windows = sliding_window_view(self._padded(pad, start, stop), (f, f), axis=(1, 2))[:, ::s, ::s]
+        out = buf[:k]
         np.copyto(out, windows.transpose(0, 1, 2, 4, 5, 3))
         return out.reshape(k * self.rows_per_sample, self.cols)
 
@@ -136,16 +158,17 @@ class RowPatchSource(_Source):
         # reads past the input's right edge, or when the input is a strided view.
         needs_pad = p or self.W_in > n_W_prev or not A_prev.flags.c_contiguous
         pad_shape = (self.chunk, n_H_prev + 2 * p, self.W_in, n_C_prev) if needs_pad else None
-        self._buf, self._pad = self._buffers(workspace, (self.chunk, n_H, nb, f, U * n_C_prev), pad_shape)
+        self._setup(workspace, (self.chunk, n_H, nb, f, U * n_C_prev), pad_shape)
 
     def build(self, start, stop) -> np.ndarray:
         k, s, Bw, f, U = stop - start, self.s, self.Bw, self.f, self.U
-        src = self._padded(start, stop)
+        buf, pad = self._chunk_buffers()
+        src = self._padded(pad, start, stop)
         n_C_prev = src.shape[3]
         sm, sh, sw, sc = c_strides(src)
         view = as_strided(src, (k, self.n_H, self.nb, f, U * n_C_prev), (sm, s * sh, Bw * s * sw, sh, sc),
                           writeable=False)
-        out = self._buf[:k]
+        out = buf[:k]
         np.copyto(out, view)
         return out.reshape(k * self.rows_per_sample, self.cols)
 

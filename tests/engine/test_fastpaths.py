@@ -84,6 +84,8 @@ def test_measured_choices_pick_the_blocked_paths_for_first_layers():
     assert fastpaths.width_block(5, 1, 3, 6, 28) > 1
     assert fastpaths.width_block(5, 1, 1, 8, 24) > 1
     assert fastpaths.width_block(3, 1, 64, 64, 14) == 1          # deep layers stay plain im2col
+    assert fastpaths.width_block(7, 2, 3, 16, 32) > 1            # a 7×7 stride-2 stem over colour
+    assert fastpaths.width_block(7, 1, 3, 16, 32) == 1
     assert fastpaths.input_grad_block(5, 1, 16, 10, 6) >= 1         # MNIST LeNet CONV2: 5×5 over 6 channels
     assert fastpaths.input_grad_block(3, 1, 64, 14, 64) == 0
     assert fastpaths.input_grad_block(3, 1, 32, 32, 32) == 0        # VGG-style 3×3 "same": per-offset col2im
@@ -138,3 +140,28 @@ def test_patches_are_streamed_in_small_chunks(monkeypatch, Bw, with_workspace):
     dA_ref, dW_ref, db_ref = R.conv2d_backward_naive(dZ, A, W, b, pad="same")
     assert_close(dA, dA_ref, np.float64)
     assert_close(dW, dW_ref, np.float64)
+
+
+@pytest.mark.parametrize("Bw", [1, 3])
+def test_layers_sharing_the_thread_scratch_keep_correct_gradients(monkeypatch, Bw):
+    # All Workspaces of a thread lend the same memory: two convolutions forward, then backward in reverse
+    # order (as in a network), each rebuilding its patches — padding borders included — after the other
+    # has written its own patches there.
+    monkeypatch.setattr(fastpaths, "_FORCE_WIDTH_BLOCK", Bw)
+    monkeypatch.setattr(patches, "CHUNK_BYTES", 4000)
+    rng = np.random.default_rng(21 + Bw)
+    A1 = rng.standard_normal((5, 7, 8, 2))
+    W1 = rng.standard_normal((3, 3, 2, 3))
+    W2 = rng.standard_normal((5, 5, 3, 4))
+    b1, b2 = rng.standard_normal(3), rng.standard_normal(4)
+    ws1, ws2 = fastpaths.Workspace(), fastpaths.Workspace()
+    Z1, cache1 = F.conv2d_forward(A1, W1, b1, pad=1, workspace=ws1)
+    Z2, cache2 = F.conv2d_forward(Z1, W2, b2, pad=2, workspace=ws2)
+    dZ2 = rng.standard_normal(Z2.shape)
+    dZ1, dW2, _ = F.conv2d_backward(dZ2, cache2)
+    _, dW1, _ = F.conv2d_backward(dZ1, cache1)
+    _, dW2_ref, _ = R.conv2d_backward_naive(dZ2, Z1, W2, b2, pad=2)
+    dZ1_ref, _, _ = R.conv2d_backward_naive(dZ2, Z1, W2, b2, pad=2)
+    _, dW1_ref, _ = R.conv2d_backward_naive(dZ1_ref, A1, W1, b1, pad=1)
+    assert_close(dW2, dW2_ref, np.float64)
+    assert_close(dW1, dW1_ref, np.float64)
