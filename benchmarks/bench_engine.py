@@ -1,19 +1,29 @@
 """Training and inference speed of the NumPy engine beside PyTorch CPU, plus peak memory of a step.
 
-    python3 benchmarks/bench_engine.py                      # full run: threads 1 and 2, allocator both ways
-    python3 benchmarks/bench_engine.py --quick              # a faster look (threads 2, tuned allocator)
-    python3 benchmarks/bench_engine.py --threads 2 --nets lenet5 --allocator tuned
-    python3 benchmarks/bench_engine.py --profile --nets lenet5   # where the engine's time goes, per layer
+    python3 benchmarks/bench_engine.py                      # the suite: threads 2, tuned allocator, memory
+    python3 benchmarks/bench_engine.py --threads 1,2        # both thread counts
+    python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions, no memory)
+    python3 benchmarks/bench_engine.py --nets vgg32,stem64 --allocator both
+    python3 benchmarks/bench_engine.py --memory-only        # only the peak memory of a training step
+    python3 benchmarks/bench_engine.py --profile --nets vgg32 --threads 1   # per layer: ms, GFLOP/s, % of GEMM peak
 
-What is measured. Nets (batch 64, float32, plain SGD lr 0.01, random data with the net's input shape):
-  lenet5  resources/presets/lenet5.json: 32×32×3, conv 5×5×8 relu, maxpool 2/2, conv 5×5×16 relu,
-          maxpool 2/2, FC120 relu, FC84 relu, softmax 10
-  mnist   28×28×1, conv 5×5×6 relu, maxpool 2/2, conv 5×5×16 relu, maxpool 2/2, FC120, FC84, softmax 10
-  digits  resources/presets/digits_net.json: 8×8×1, conv 3×3×16 same, pool, conv 3×3×32 same, pool, FC64, 10
-The PyTorch model is the same architecture (nn.Conv2d / MaxPool2d / Linear, NCHW, its default CPU kernels);
-each side gets its batch in its own layout, made before timing. A training step is forward + loss +
-backward + SGD update (engine: loss_and_grads + SGD.step; torch: zero_grad, cross_entropy, backward,
-SGD.step); inference is a forward pass (torch under inference_mode).
+What is measured. The suite (float32, plain SGD lr 0.01, random data with the net's input shape; training
+at the batch in brackets, inference always at batch 256; see _suite() for the exact layers):
+  lenet5      (256) resources/presets/lenet5.json: 32×32×3, 5×5 convs, max pools, FC120, FC84
+  mnist       (128) 28×28×1 LeNet: conv 5×5×6, max pool, conv 5×5×16, max pool, FC120, FC84
+  avgpool      (64) 28×28×1: conv 5×5×20, avg pool, conv 5×5×50, avg pool, FC256 — leaky ReLU
+  vgg32        (32) 32×32×3: 3×3 "same" convs 32, 32, max pool, 64, 64, max pool, FC128
+  vgg128       (64) 16×16×3: 3×3 "same" convs 64, max pool, 128, 128, max pool
+  stem64       (16) 64×64×3: 7×7 stride-2 stem (16, tanh), overlapping max pool 3/2, 3×3 conv 32
+                    (sigmoid), overlapping avg pool 3/2, FC64 tanh
+  course39     (32) resources/presets/example_convnet.json: 39×39×3, conv 3×3×10, stride-2 5×5 convs
+  bottleneck  (128) 32×32×3: 3×3×32 same, 1×1×16 (linear), 3×3×32 same, max pool, 1×1×64, avg pool
+  digits      (256) resources/presets/digits_net.json: 8×8×1, 3×3 same convs 16 and 32, pools, FC64
+The PyTorch model is the same architecture (nn.Conv2d / MaxPool2d / AvgPool2d / Linear, NCHW, its
+default CPU kernels); each side gets its batch in its own layout, made before timing. A training step is
+forward + loss + backward + SGD update (engine: loss_and_grads + SGD.step; torch: zero_grad,
+cross_entropy, backward, SGD.step); inference is a forward pass (torch under inference_mode). The
+summary rows give, per mode, the geometric mean of the per-net ratios engine / PyTorch and the minimum.
 
 How. Every (threads, allocator) configuration runs in its own child process, with OPENBLAS_NUM_THREADS,
 OMP_NUM_THREADS, MKL_NUM_THREADS and CNN_DESIGNER_THREADS set to the thread count and
@@ -21,7 +31,8 @@ torch.set_num_threads / engine.runtime.set_num_threads called with it. (The engi
 splitting a big enough batch into N parts run side by side, each with one BLAS thread; a batch too small
 to pay for that runs whole on one thread — so for the small nets "2 threads" may use only one.) Inside a child the engine and torch
 measurements are interleaved: each repetition visits every (net, mode, framework) in a shuffled order;
-before each measurement it sleeps --settle seconds and runs 3 untimed steps, then times --steps steps.
+before each measurement it sleeps --settle seconds and runs 2 untimed calls, then times as many calls as
+take about --seconds (0.25 s) for the slower framework (the same count for both, fixed after warm-up).
 The sleep (default 0.03 s) lets the other side's OpenBLAS / OpenMP worker threads stop spinning: without
 it the first step after the other framework was ~1.8x slow here; much longer sleeps let the vCPUs go idle
 and slow the next steps instead. The table gives the median over --reps repetitions with the min–max
@@ -67,29 +78,62 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-NETS = ("lenet5", "mnist", "digits")
 MODES = ("train", "infer")
 TORCH_HINT = "pip install torch==2.13.0"
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+INFER_BATCH = 256
 
 
 # --------------------------------------------------------------------------------------------------
-# Networks
+# Networks: the suite (issue 13) — every kind of layer a learner stacks, grey and colour inputs from
+# 8×8 to 64×64, every activation, training batches from 16 to 256; inference always at batch 256.
 # --------------------------------------------------------------------------------------------------
+
+def _suite():
+    from engine.spec import ConvSpec as C, DenseSpec as D, PoolSpec as P
+    return {
+        # name: (input shape, layers, training batch, what it covers)
+        "lenet5": ((32, 32, 3), "preset:lenet5.json", 256, "5×5 convs, max pool, colour 32×32"),
+        "mnist": ((28, 28, 1), [C(6, 5), P("max", 2, 2), C(16, 5), P("max", 2, 2), D(120), D(84),
+                                D(10, "softmax")], 128, "grey 28×28 LeNet"),
+        "avgpool": ((28, 28, 1), [C(20, 5, activation="leaky_relu"), P("avg", 2, 2),
+                                  C(50, 5, activation="leaky_relu"), P("avg", 2, 2), D(256, "leaky_relu"),
+                                  D(10, "softmax")], 64, "5×5 convs, average pooling, leaky ReLU, FC 256"),
+        "vgg32": ((32, 32, 3), [C(32, 3, padding="same"), C(32, 3, padding="same"), P("max", 2, 2),
+                                C(64, 3, padding="same"), C(64, 3, padding="same"), P("max", 2, 2),
+                                D(128), D(10, "softmax")], 32, "3×3 same convs 32-64 channels"),
+        "vgg128": ((16, 16, 3), [C(64, 3, padding="same"), P("max", 2, 2), C(128, 3, padding="same"),
+                                 C(128, 3, padding="same"), P("max", 2, 2), D(10, "softmax")], 64,
+                   "3×3 same convs 64-128 channels"),
+        "stem64": ((64, 64, 3), [C(16, 7, stride=2, padding=3, activation="tanh"), P("max", 3, 2),
+                                 C(32, 3, padding="same", activation="sigmoid"), P("avg", 3, 2),
+                                 D(64, "tanh"), D(10, "softmax")], 16,
+                   "7×7 stride-2 stem, overlapping 3/2 pools, tanh, sigmoid"),
+        "course39": ((39, 39, 3), "preset:example_convnet.json", 32, "stride-2 5×5 convs"),
+        "bottleneck": ((32, 32, 3), [C(32, 3, padding="same"), C(16, 1, activation="linear"),
+                                     C(32, 3, padding="same"), P("max", 2, 2), C(64, 1), P("avg", 2, 2),
+                                     D(10, "softmax")], 128, "1×1 convs, linear activation"),
+        "digits": ((8, 8, 1), "preset:digits_net.json", 256, "8×8 grey, 3×3 same convs"),
+    }
+
+
+NETS = tuple(_suite())
+
+
+def net_batch(name: str) -> int:
+    return _suite()[name][2]
+
 
 def engine_spec(name: str):
     from engine import load_spec
-    from engine.spec import ConvSpec, DenseSpec, InputSpec, NetworkSpec, PoolSpec
-    if name == "lenet5":
-        return load_spec(ROOT / "resources" / "presets" / "lenet5.json")
-    if name == "digits":
-        return load_spec(ROOT / "resources" / "presets" / "digits_net.json")
-    if name == "mnist":
-        return NetworkSpec(InputSpec((28, 28, 1)), [
-            ConvSpec(6, 5, activation="relu"), PoolSpec("max", 2, 2),
-            ConvSpec(16, 5, activation="relu"), PoolSpec("max", 2, 2),
-            DenseSpec(120, "relu"), DenseSpec(84, "relu"), DenseSpec(10, "softmax")], "MNIST LeNet")
-    raise SystemExit(f"unknown net {name!r}; known: {', '.join(NETS)}")
+    from engine.spec import InputSpec, NetworkSpec
+    suite = _suite()
+    if name not in suite:
+        raise SystemExit(f"unknown net {name!r}; known: {', '.join(NETS)}")
+    shape, layers, _, what = suite[name]
+    if isinstance(layers, str):
+        return load_spec(ROOT / "resources" / "presets" / layers.split(":", 1)[1])
+    return NetworkSpec(InputSpec(shape), layers, what)
 
 
 def torch_model(spec):
@@ -137,7 +181,7 @@ def _prod(shape):
 class EngineRunner:
     framework = "engine"
 
-    def __init__(self, name, batch, seed=0):
+    def __init__(self, name, batch, seed=0, infer_batch=INFER_BATCH):
         import numpy as np
         from engine import SGD, Network
         spec = engine_spec(name)
@@ -145,6 +189,7 @@ class EngineRunner:
         rng = np.random.default_rng(seed)
         self.x = rng.standard_normal((batch, *spec.input.shape)).astype(np.float32)
         self.y = rng.integers(0, self.net.num_classes, batch)
+        self.x_infer = rng.standard_normal((infer_batch, *spec.input.shape)).astype(np.float32)
         self.opt = SGD(0.01)
 
     def step(self):
@@ -153,13 +198,13 @@ class EngineRunner:
         return loss
 
     def infer(self):
-        return self.net.forward(self.x)
+        return self.net.forward(self.x_infer)
 
 
 class TorchRunner:
     framework = "torch"
 
-    def __init__(self, name, batch, seed=0):
+    def __init__(self, name, batch, seed=0, infer_batch=INFER_BATCH):
         import torch
         torch.manual_seed(seed)
         spec = engine_spec(name)
@@ -167,6 +212,7 @@ class TorchRunner:
         self.model = torch_model(spec)
         n_H, n_W, n_C = spec.input.shape
         self.x = torch.randn(batch, n_C, n_H, n_W)
+        self.x_infer = torch.randn(infer_batch, n_C, n_H, n_W)
         self.y = torch.randint(0, spec.layers[-1].units, (batch,))
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
         self.loss_fn = torch.nn.CrossEntropyLoss()
@@ -180,7 +226,7 @@ class TorchRunner:
 
     def infer(self):
         with self.torch.inference_mode():
-            return self.model(self.x)
+            return self.model(self.x_infer)
 
 
 def have_torch() -> bool:
@@ -195,6 +241,13 @@ def have_torch() -> bool:
 # Child: speed
 # --------------------------------------------------------------------------------------------------
 
+def batches(args, name: str) -> tuple[int, int]:
+    """(training batch, inference batch) of a net: the suite's own unless --batch overrides both."""
+    if args.batch:
+        return args.batch, args.batch
+    return net_batch(name), INFER_BATCH
+
+
 def child_speed(args) -> dict:
     from engine import runtime
     tuned = runtime.tune_allocator() if args.allocator == "tuned" else False
@@ -206,9 +259,10 @@ def child_speed(args) -> dict:
     nets = args.nets.split(",")
     runners = {}
     for name in nets:
-        runners[(name, "engine")] = EngineRunner(name, args.batch)
+        train_batch, infer_batch = batches(args, name)
+        runners[(name, "engine")] = EngineRunner(name, train_batch, infer_batch=infer_batch)
         if torch_ok:
-            runners[(name, "torch")] = TorchRunner(name, args.batch)
+            runners[(name, "torch")] = TorchRunner(name, train_batch, infer_batch=infer_batch)
     frameworks = ("engine", "torch") if torch_ok else ("engine",)
     jobs = [(name, mode, fw) for name in nets for mode in MODES for fw in frameworks]
 
@@ -216,10 +270,18 @@ def child_speed(args) -> dict:
         runner = runners[(job[0], job[2])]
         return runner.step if job[1] == "train" else runner.infer
 
-    for job in jobs:                       # warm-up: caches, thread pools, lazily built state
+    # Warm-up (caches, thread pools, lazily built state), and the number of timed calls per measurement:
+    # enough for about --seconds of the slower framework, the same count for both.
+    slowest = {}
+    for job in jobs:
         fn = call(job)
-        for _ in range(5):
+        for _ in range(3):
             fn()
+        t0 = time.perf_counter()
+        fn()
+        key = job[:2]
+        slowest[key] = max(slowest.get(key, 0.0), time.perf_counter() - t0)
+    steps = {key: args.steps or max(3, min(200, round(args.seconds / t))) for key, t in slowest.items()}
     samples = {job: [] for job in jobs}
     rng = random.Random(1)
     for _ in range(args.reps):
@@ -227,17 +289,20 @@ def child_speed(args) -> dict:
         rng.shuffle(order)
         for job in order:
             fn = call(job)
+            n = steps[job[:2]]
+            batch = batches(args, job[0])[0 if job[1] == "train" else 1]
             time.sleep(args.settle)
-            for _ in range(3):
+            for _ in range(2):
                 fn()
             t0 = time.perf_counter()
-            for _ in range(args.steps):
+            for _ in range(n):
                 fn()
             elapsed = time.perf_counter() - t0
-            samples[job].append(args.batch * args.steps / elapsed)
+            samples[job].append(batch * n / elapsed)
     return {"threads": args.threads, "allocator": args.allocator, "allocator_applied": tuned,
             "torch": torch_ok, "blas": blas_report(),
-            "results": [{"net": j[0], "mode": j[1], "framework": j[2], "samples_per_s": v} for j, v in samples.items()]}
+            "results": [{"net": j[0], "mode": j[1], "framework": j[2], "samples_per_s": v,
+                         "batch": batches(args, j[0])[0 if j[1] == "train" else 1]} for j, v in samples.items()]}
 
 
 def blas_report() -> list[dict]:
@@ -296,8 +361,10 @@ def child_memory(args) -> dict:
         torch.set_num_threads(args.threads)
     if method == "rss":
         small = _small_mmap_threshold()
-    runner = TorchRunner(name, args.batch) if fw == "torch" else EngineRunner(name, args.batch)
-    out = {"net": name, "framework": fw}
+    train_batch = batches(args, name)[0]
+    runner = TorchRunner(name, train_batch, infer_batch=1) if fw == "torch" else \
+        EngineRunner(name, train_batch, infer_batch=1)
+    out = {"net": name, "framework": fw, "batch": train_batch}
     if method == "rss":
         # Process level: peak resident-set growth over 3 steps after one warm-up step.
         runner.step()
@@ -360,59 +427,94 @@ def child_memory(args) -> dict:
 # Profile: where the engine's time goes
 # --------------------------------------------------------------------------------------------------
 
+def gemm_peak_gflops(threads: int, n: int = 2048) -> float:
+    """The machine's measured GEMM peak: a large float32 np.matmul (n×n by n×n), best of 5, in GFLOP/s,
+    with BLAS limited to ``threads`` threads (the caller sets that)."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty((n, n), np.float32)
+    np.matmul(a, b, out=out)
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * n ** 3 / best / 1e9
+
+
 def run_profile(args) -> None:
     from engine import runtime
     if args.allocator != "default":
         runtime.tune_allocator()
     threads = int(args.threads.split(",")[0])
     _limit_blas(threads)
-    print(f"Engine profile: batch {args.batch}, float32, one thread per kernel call (BLAS threads {threads}); "
-          f"per layer, median of {args.steps * args.reps} steps.\n"
-          "Measured on the unsplit path: with several engine threads the batch parts run these same layers "
-          "side by side.\n")
+    peak = gemm_peak_gflops(threads)
+    reps = args.reps * (args.steps or 5)
+    print(f"Engine profile: float32, the suite's training batch per net, BLAS threads {threads}, one engine "
+          f"thread (unsplit batch); per layer, median of {reps} steps.\n"
+          f"GEMM peak of this machine: {peak:.1f} GFLOP/s (2048² float32 np.matmul, best of 5). GFLOP/s of a "
+          "layer = its multiply-adds × 2 / time: forward Z = patches·W; backward dW (+ dA except the first "
+          "layer), i.e. 2× (1×) the forward's FLOPs. % peak = that rate against the GEMM peak.\n")
     for name in args.nets.split(","):
-        runner = EngineRunner(name, args.batch)
+        batch = batches(args, name)[0]
+        runner = EngineRunner(name, batch, infer_batch=1)
         net = runner.net
         names = [layer.name for layer in net.layers]
         kinds = [type(layer).__name__ for layer in net.layers]
+        macs = {row.name: (row.macs or 0) * batch for row in net.summary.rows[1:]}
         fwd = {n: [] for n in names}
         bwd = {n: [] for n in names}
         loss_t, opt_t, total = [], [], []
         clock = time.perf_counter
-        for it in range(5 + args.steps * args.reps):
-            t_start = clock()
-            a = net._check_input(runner.x)
-            for layer in net.layers:
+        with runtime.single_threaded_blas():      # as the engine runs its kernels
+            for it in range(3 + reps):
+                t_start = clock()
+                a = net._check_input(runner.x)
+                for layer in net.layers:
+                    t = clock()
+                    a = layer.forward(a, True)
+                    fwd[layer.name].append(clock() - t)
                 t = clock()
-                a = layer.forward(a, True)
-                fwd[layer.name].append(clock() - t)
-            t = clock()
-            _, dout = net.loss_from_logits(a, runner.y)
-            loss_t.append(clock() - t)
-            grads = {}
-            for position in range(len(net.layers) - 1, -1, -1):
-                layer = net.layers[position]
+                _, dout = net.loss_from_logits(a, runner.y)
+                loss_t.append(clock() - t)
+                grads = {}
+                for position in range(len(net.layers) - 1, -1, -1):
+                    layer = net.layers[position]
+                    t = clock()
+                    dout = layer.backward(dout, grads, need_input_grad=position > 0)
+                    bwd[layer.name].append(clock() - t)
                 t = clock()
-                dout = layer.backward(dout, grads, need_input_grad=position > 0)
-                bwd[layer.name].append(clock() - t)
-            t = clock()
-            runner.opt.step(net.params, grads)
-            opt_t.append(clock() - t)
-            total.append(clock() - t_start)
+                runner.opt.step(net.params, grads)
+                opt_t.append(clock() - t)
+                total.append(clock() - t_start)
 
         def med(v):
-            return statistics.median(v[5:]) * 1e3
+            return statistics.median(v[3:]) * 1e3
 
         step = med(total)
-        print(f"### {name}: {step:.2f} ms per training step ({args.batch / step * 1e3:,.0f} samples/s unsplit)\n")
-        print("| layer | kind | forward ms | backward ms | % of step |")
-        print("|---|---|---:|---:|---:|")
-        for n, k in zip(names, kinds):
+        print(f"### {name} (batch {batch}): {step:.2f} ms per training step "
+              f"({batch / step * 1e3:,.0f} samples/s unsplit)\n")
+        print("| layer | kind | forward ms | GFLOP/s | % peak | backward ms | GFLOP/s | % peak | % of step |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for position, (n, k) in enumerate(zip(names, kinds)):
             f, b = med(fwd[n]), med(bwd[n])
-            print(f"| {n} | {k} | {f:.3f} | {b:.3f} | {100 * (f + b) / step:.1f} |")
-        print(f"| loss | softmax cross-entropy | {med(loss_t):.3f} | | {100 * med(loss_t) / step:.1f} |")
-        print(f"| update | SGD | | {med(opt_t):.3f} | {100 * med(opt_t) / step:.1f} |")
-        print()
+            flops_f = 2.0 * macs.get(n, 0)
+            flops_b = flops_f * (2 if position > 0 else 1)
+            cells = []
+            for flops, ms in ((flops_f, f), (flops_b, b)):
+                if flops and ms > 0:
+                    rate = flops / ms / 1e6
+                    cells.append(f"{ms:.3f} | {rate:.1f} | {100 * rate / peak:.0f}")
+                else:
+                    cells.append(f"{ms:.3f} | | ")
+            print(f"| {n} | {k} | {cells[0]} | {cells[1]} | {100 * (f + b) / step:.1f} |")
+        print(f"| loss | softmax cross-entropy | {med(loss_t):.3f} | | | | | | {100 * med(loss_t) / step:.1f} |")
+        print(f"| update | SGD | | | | {med(opt_t):.3f} | | | {100 * med(opt_t) / step:.1f} |")
+        total_flops = sum(2.0 * macs.get(n, 0) * (3 if i > 0 else 2) for i, n in enumerate(names))
+        rate = total_flops / step / 1e6
+        print(f"\nWhole step: {rate:.1f} GFLOP/s = {100 * rate / peak:.0f} % of the GEMM peak.\n")
 
 
 def _limit_blas(n: int) -> None:
@@ -441,8 +543,8 @@ def child_env(threads: int, keep_openblas_env: bool) -> dict:
 
 def run_child(args, extra: list[str], threads: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--threads", str(threads),
-           "--batch", str(args.batch), "--steps", str(args.steps), "--reps", str(args.reps),
-           "--settle", str(args.settle), "--nets", args.nets] + extra
+           "--batch", str(args.batch or 0), "--steps", str(args.steps or 0), "--reps", str(args.reps),
+           "--seconds", str(args.seconds), "--settle", str(args.settle), "--nets", args.nets] + extra
     if args.no_torch:
         cmd.append("--no-torch")
     proc = subprocess.run(cmd, env=child_env(threads, args.keep_openblas_env), capture_output=True, text=True)
@@ -513,74 +615,94 @@ def print_tables(info, children, memory) -> None:
     if not torch_ok:
         print(f"PyTorch is not installed (or --no-torch): engine numbers only. For the comparison: {TORCH_HINT}\n")
     print("## Throughput (samples/s, median of the repetitions, min–max in brackets)\n")
-    head = "| net | mode | threads | allocator | engine |"
-    rule = "|---|---|---:|---|---:|"
+    head = "| net | mode | batch | threads | allocator | engine |"
+    rule = "|---|---|---:|---:|---|---:|"
     if torch_ok:
         head += " PyTorch | engine / PyTorch |"
         rule += "---:|---:|"
     print(head)
     print(rule)
-    rows = []
+    rows, summary = [], {}
     for child in children:
-        by = {(r["net"], r["mode"], r["framework"]): r["samples_per_s"] for r in child["results"]}
+        by = {(r["net"], r["mode"], r["framework"]): r for r in child["results"]}
         nets = sorted({r["net"] for r in child["results"]}, key=lambda n: NETS.index(n) if n in NETS else 99)
         for net in nets:
             for mode in MODES:
-                eng = by.get((net, mode, "engine"))
-                line = f"| {net} | {'training step' if mode == 'train' else 'inference'} | {child['threads']} | " \
-                       f"{child['allocator']} | {fmt_rate(eng)} |"
+                eng = by[(net, mode, "engine")]
+                line = f"| {net} | {'training step' if mode == 'train' else 'inference'} | {eng.get('batch', '')} | " \
+                       f"{child['threads']} | {child['allocator']} | {fmt_rate(eng['samples_per_s'])} |"
                 if torch_ok:
-                    tor = by.get((net, mode, "torch"))
-                    ratios = [e / t for e, t in zip(eng, tor)]
-                    spread = f"({min(ratios):.2f}–{max(ratios):.2f})"
-                    line += f" {fmt_rate(tor)} | {statistics.median(ratios):.2f} {spread} |"
+                    tor = by[(net, mode, "torch")]["samples_per_s"]
+                    ratios = [e / t for e, t in zip(eng["samples_per_s"], tor)]
+                    ratio = statistics.median(ratios)
+                    summary.setdefault((mode, child["threads"], child["allocator"]), []).append((net, ratio))
+                    line += f" {fmt_rate(tor)} | {ratio:.2f} ({min(ratios):.2f}–{max(ratios):.2f}) |"
                 rows.append((net, mode, child["threads"], child["allocator"], line))
+
     def order(row):
         return NETS.index(row[0]) if row[0] in NETS else 99, MODES.index(row[1]), row[2], row[3]
     for *_, line in sorted(rows, key=order):
         print(line)
     print()
+    if summary:
+        print("| mode | threads | allocator | nets | geometric mean engine / PyTorch | minimum (net) |")
+        print("|---|---:|---|---:|---:|---|")
+        for (mode, threads, alloc), values in sorted(summary.items(), key=lambda kv: (MODES.index(kv[0][0]),
+                                                                                       kv[0][1], kv[0][2])):
+            geo = statistics.geometric_mean([r for _, r in values])
+            worst = min(values, key=lambda v: v[1])
+            print(f"| {'training step' if mode == 'train' else 'inference'} | {threads} | {alloc} | {len(values)} | "
+                  f"{geo:.2f} | {worst[1]:.2f} ({worst[0]}) |")
+        print()
     if memory:
         print("## Peak memory of one training step (batch and weights excluded)\n")
-        print("| net | engine: peak (tracemalloc) | of which kept between steps | PyTorch: peak (profiler) "
-              "| of which kept between steps | engine: ΔVmHWM | PyTorch: ΔVmHWM |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print("| net | batch | engine: peak (tracemalloc) | of which kept between steps | PyTorch: peak (profiler) "
+              "| of which kept between steps | engine / PyTorch peak | engine: ΔVmHWM | PyTorch: ΔVmHWM |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for net in dict.fromkeys(m["net"] for m in memory):
             e = next((m for m in memory if m["net"] == net and m["framework"] == "engine"), {})
             t = next((m for m in memory if m["net"] == net and m["framework"] == "torch"), {})
 
             def mib(d, key):
                 return f"{d[key] / 2**20:.1f} MiB" if key in d else "—"
-            print(f"| {net} | {mib(e, 'alloc_peak_bytes')} | {mib(e, 'kept_bytes')} | {mib(t, 'alloc_peak_bytes')} | "
-                  f"{mib(t, 'kept_bytes')} | {mib(e, 'hwm_growth_bytes')} | {mib(t, 'hwm_growth_bytes')} |")
+            ratio = f"{e['alloc_peak_bytes'] / t['alloc_peak_bytes']:.2f}" \
+                if e.get("alloc_peak_bytes") and t.get("alloc_peak_bytes") else "—"
+            print(f"| {net} | {e.get('batch', '')} | {mib(e, 'alloc_peak_bytes')} | {mib(e, 'kept_bytes')} | "
+                  f"{mib(t, 'alloc_peak_bytes')} | {mib(t, 'kept_bytes')} | {ratio} | {mib(e, 'hwm_growth_bytes')} | "
+                  f"{mib(t, 'hwm_growth_bytes')} |")
         print()
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--threads", default=None, help="comma-separated thread counts (default 1,2; --quick: 2)")
+    p.add_argument("--threads", default=None, help="comma-separated thread counts (default 2)")
     p.add_argument("--nets", default=",".join(NETS), help="comma-separated: " + ", ".join(NETS))
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--reps", type=int, default=None, help="repetitions, median reported (default 7; --quick 5)")
-    p.add_argument("--steps", type=int, default=None, help="timed steps per repetition (default 25; --quick 10)")
+    p.add_argument("--batch", type=int, default=0,
+                   help="one batch size for every net and both modes (default: the suite's training batch "
+                        f"per net, inference at {INFER_BATCH})")
+    p.add_argument("--reps", type=int, default=None, help="repetitions, median reported (default 7; --quick 3)")
+    p.add_argument("--steps", type=int, default=0,
+                   help="timed calls per measurement (default: enough for --seconds of the slower framework)")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="target seconds per measurement (default 0.25; --quick 0.1)")
     p.add_argument("--settle", type=float, default=0.03, help="seconds to sleep before each measurement")
-    p.add_argument("--allocator", choices=("tuned", "default", "both"), default=None,
-                   help="glibc allocator setting (default both; --quick tuned)")
-    p.add_argument("--quick", action="store_true", help="fewer steps, threads 2, tuned allocator only, no memory")
+    p.add_argument("--allocator", choices=("tuned", "default", "both"), default="tuned",
+                   help="glibc allocator setting (default tuned)")
+    p.add_argument("--quick", action="store_true", help="fewer, shorter repetitions, no memory")
     p.add_argument("--profile", action="store_true", help="per-layer forward/backward times of the engine")
     p.add_argument("--no-torch", action="store_true", help="engine numbers only")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
+    p.add_argument("--memory-only", action="store_true", help="only the peak-memory measurement")
     p.add_argument("--keep-openblas-env", action="store_true",
                    help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the children (default: unset both)")
     p.add_argument("--json", metavar="PATH", help="also write the raw numbers here")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--memory", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    args.reps = args.reps or (5 if args.quick else 7)
-    args.steps = args.steps or (10 if args.quick else 25)
-    args.allocator = args.allocator or ("tuned" if args.quick else "both")
-    args.threads = args.threads or ("2" if args.quick else "1,2")
+    args.reps = args.reps or (3 if args.quick else 7)
+    args.seconds = args.seconds or (0.1 if args.quick else 0.25)
+    args.threads = args.threads or "2"
 
     if args.child:
         args.threads = int(args.threads)
@@ -598,14 +720,14 @@ def main(argv=None) -> int:
     threads = [int(t) for t in args.threads.split(",")]
     allocators = ("tuned", "default") if args.allocator == "both" else (args.allocator,)
     children = []
-    for n in threads:
+    for n in [] if args.memory_only else threads:
         for alloc in allocators:
             print(f"running: threads {n}, allocator {alloc} ...", file=sys.stderr, flush=True)
             child = run_child(args, ["--allocator", alloc], n)
             child["kept_openblas_env"] = args.keep_openblas_env
             children.append(child)
     memory = []
-    if not args.quick and not args.no_memory:
+    if args.memory_only or not (args.quick or args.no_memory):
         n = max(threads)
         for net in args.nets.split(","):
             for fw in ("engine", "torch") if torch_ok else ("engine",):

@@ -9,7 +9,7 @@ to compute the same thing. Every function here is checked against the slow loop 
 Timings quoted below are batch 64, float32, NumPy 2.4 with OpenBLAS 0.3.31 on AVX-512 (AMD Zen 4) and
 AVX2 machines; the benchmark that produced them is benchmarks/bench_engine.py. What each path buys:
 
-* :class:`Workspace` — one reused buffer for a layer's im2col patches (no page faults per step).
+* :class:`Workspace` — one reused buffer per thread for the patch chunks of every layer (engine.patches).
 * :func:`matmul_rows` / :func:`gram_rows` — tall, narrow products cut into row blocks that stay in L2.
 * :func:`add_bias` — the bias tiled over a sample's rows, so NumPy's inner loop is long.
 * :func:`width_block` + :func:`conv_forward_rows` / :func:`conv_rows_weight_grad` — the width-blocked
@@ -23,8 +23,12 @@ engine): it never imports Qt, pyqtgraph or the designer package.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from .patches import RowPatchSource, c_strides
 
 __all__ = [
     "Workspace",
@@ -39,7 +43,6 @@ __all__ = [
     "max_pool_2x2_forward",
     "max_pool_2x2_tiles",
     "max_pool_values",
-    "patch_buffer",
     "width_block",
 ]
 
@@ -55,30 +58,29 @@ _FORCE_INPUT_GRAD_BLOCK = None
 # --------------------------------------------------------------------------------------------------
 
 class Workspace:
-    """A reusable buffer for the im2col patches of one layer (engine.layers.Conv keeps one).
+    """Scratch memory for the patch chunks of convolutions (engine.kinds.conv.Conv keeps one per layer).
 
-    The patches are a step's largest array (LeNet-5's first layer: 6 MB at batch 64) and live from the
-    forward pass to the backward pass. Allocating them afresh each step makes glibc map and unmap the
-    block every time (page faults and zeroing on every step, unless engine.runtime.tune_allocator() was
-    called); a layer that hands its Workspace to engine.functional.conv2d_forward gets the same memory
-    back each step. The patches then belong to the cache of the last call: a second call with the same workspace
-    overwrites them, so only one forward's cache per workspace may be waiting for its backward pass.
+    The patches are built a few samples at a time (engine.patches) and used at once, in the forward pass
+    and again in the backward pass; no chunk has to outlive the product it feeds. So all Workspaces of a
+    thread hand out the same memory — one buffer per thread, about engine.patches.CHUNK_BYTES, grown to
+    the largest request — instead of one per layer: a deep net keeps one chunk buffer, not one per conv
+    layer, between steps and during them. Threads (the engine's batch parts, a window's inference beside
+    a training worker) each get their own. Whatever ``take`` returned is valid until the next ``take`` of
+    any Workspace in the same thread.
     """
 
-    def __init__(self):
-        self._buffer = None
+    _local = threading.local()
 
     def take(self, shape, dtype) -> np.ndarray:
         size = int(np.prod(shape))
-        buffer = self._buffer
-        if buffer is None or buffer.dtype != dtype or buffer.size < size:
-            buffer = self._buffer = np.empty(size, dtype)
+        dtype = np.dtype(dtype)
+        buffers = getattr(self._local, "buffers", None)
+        if buffers is None:
+            buffers = self._local.buffers = {}
+        buffer = buffers.get(dtype)
+        if buffer is None or buffer.size < size:
+            buffer = buffers[dtype] = np.empty(size, dtype)
         return buffer[:size].reshape(shape)
-
-
-def patch_buffer(workspace, shape, dtype) -> np.ndarray:
-    """An uninitialised array for patches: from ``workspace`` when there is one, else freshly allocated."""
-    return np.empty(shape, dtype) if workspace is None else workspace.take(shape, np.dtype(dtype))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -168,7 +170,9 @@ def width_block(f: int, s: int, n_C_prev: int, n_C: int, n_W: int) -> int:
     or 32+ filters, where its extra multiply-adds cost more than the copying saves."""
     if _FORCE_WIDTH_BLOCK is not None:
         return _FORCE_WIDTH_BLOCK
-    if f == 1 or f * n_C_prev > 16 or n_C > 16 or (n_C_prev > 2 and f < 5):
+    # Strided stems (7×7 / stride 2 over 3 channels, 16 filters) also gain: forward + dW 0.87x the time at
+    # batch 256, even at batch 16; and their blocked patches per sample are smaller (387 vs 602 KB).
+    if f == 1 or f * n_C_prev > (21 if s > 1 else 16) or n_C > 16 or (n_C_prev > 2 and f < 5):
         return 1
     # ~32 output columns for BLAS, and at most ~1.8x the multiply-adds of im2col (U/f).
     largest = min(8, 32 // n_C, 1 + (f - 1) // s, n_W)
@@ -178,18 +182,6 @@ def width_block(f: int, s: int, n_C_prev: int, n_C: int, n_W: int) -> int:
         if best_waste is None or waste <= best_waste:
             best, best_waste = Bw, waste
     return best
-
-
-def _c_strides(A):
-    """Byte strides of a C-contiguous array computed from its shape. NumPy leaves any stride on a length-1
-    axis (x[np.newaxis] gives 0) and still calls the array contiguous; as_strided views that step along
-    such an axis need the real row-major steps."""
-    assert A.flags.c_contiguous
-    strides, step = [], A.itemsize
-    for n in reversed(A.shape):
-        strides.append(step)
-        step *= n
-    return tuple(reversed(strides))
 
 
 def _toeplitz(W, Bw: int, s: int, U: int):
@@ -205,44 +197,43 @@ def conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace=None):
     """The width-blocked forward pass: same ``(Z, cache)`` as engine.functional.conv2d_forward.
 
     ``A_prev`` ``(m, n_H_prev, n_W_prev, n_C_prev)`` (checked by the caller), ``W`` ``(f, f, n_C_prev, n_C)``,
-    ``Bw`` output pixels per patch row. ``Z`` ``(m, n_H, n_W, n_C)``; the cache holds the blocked patches
-    ``(m·n_H·⌈n_W/Bw⌉, f·U·n_C_prev)`` for :func:`conv_rows_weight_grad`.
+    ``Bw`` output pixels per patch row. ``Z`` ``(m, n_H, n_W, n_C)``. The blocked patches
+    ``(m·n_H·⌈n_W/Bw⌉, f·U·n_C_prev)`` are built and multiplied a few samples at a time
+    (engine.patches.RowPatchSource); the cache holds that source, which builds them again for
+    :func:`conv_rows_weight_grad`.
     """
-    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    m = A_prev.shape[0]
     f, _, _, n_C = W.shape
-    nb = -(-n_W // Bw)                           # blocks per output row (the last may stick out)
-    U = (Bw - 1) * s + f                         # input pixels one block reads per filter row
-    W_in = max(n_W_prev + 2 * p, (nb * Bw - 1) * s + f)
-    if p or W_in > n_W_prev or not A_prev.flags.c_contiguous:
-        A_pad = np.zeros((m, n_H_prev + 2 * p, W_in, n_C_prev), dtype)
-        A_pad[:, p:p + n_H_prev, p:p + n_W_prev, :] = A_prev
-    else:
-        A_pad = A_prev
-    sm, sh, sw, sc = _c_strides(A_pad)
-    # (m, n_H, nb, f, U·n_C_prev): block (h, wb), filter row i, then U pixels × channels, contiguous in A_pad.
-    view = as_strided(A_pad, (m, n_H, nb, f, U * n_C_prev), (sm, s * sh, Bw * s * sw, sh, sc), writeable=False)
-    patches = patch_buffer(workspace, view.shape, dtype)
-    np.copyto(patches, view)
-    patches = patches.reshape(m * n_H * nb, f * U * n_C_prev)
-    Z2 = matmul_rows(patches, _toeplitz(W, Bw, s, U))          # (m·n_H·nb, Bw·n_C)
+    source = RowPatchSource(A_prev, f, s, p, n_H, n_W, Bw, workspace)
+    nb, rows = source.nb, source.rows_per_sample
+    T = _toeplitz(W, Bw, s, source.U)
+    Z2 = np.empty((m * rows, Bw * n_C), dtype)                  # (m·n_H·nb, Bw·n_C)
+    for start, stop in source.chunks():
+        matmul_rows(source.build(start, stop), T, out=Z2[start * rows:stop * rows])
     Z = Z2.reshape(m, n_H, nb * Bw, n_C)
     if nb * Bw != n_W:
         Z = np.ascontiguousarray(Z[:, :, :n_W])
     add_bias(Z.reshape(m * n_H * n_W, n_C), b.reshape(n_C), n_H * n_W)
-    return Z, ("rows", patches, W, A_prev.shape, s, p, Bw)
+    return Z, ("rows", source, W, A_prev.shape, s, p, Bw)
 
 
-def conv_rows_weight_grad(patches, dZ, W_shape, s, Bw):
-    """``dW`` ``(f, f, n_C_prev, n_C)`` from the blocked patches of :func:`conv_forward_rows` and ``dZ``
-    ``(m, n_H, n_W, n_C)``: the gradient of the banded T, folded back, dW[i, j] = Σ_v dT[(i, v·s + j), (v)]."""
+def conv_rows_weight_grad(source, dZ, W_shape, s, Bw):
+    """``dW`` ``(f, f, n_C_prev, n_C)`` from the blocked patches of :func:`conv_forward_rows` (its
+    RowPatchSource, built again chunk by chunk) and ``dZ`` ``(m, n_H, n_W, n_C)``: the gradient of the
+    banded T, folded back, dW[i, j] = Σ_v dT[(i, v·s + j), (v)]."""
     f, _, n_C_prev, n_C = W_shape
     m, n_H, n_W, _ = dZ.shape
     nb = -(-n_W // Bw)
     if nb * Bw != n_W:                     # the forward's extra outputs got no gradient
-        padded = np.zeros((m, n_H, nb * Bw, n_C), patches.dtype)
+        padded = np.zeros((m, n_H, nb * Bw, n_C), source.dtype)
         padded[:, :, :n_W] = dZ
         dZ = padded
-    dT = gram_rows(patches, np.ascontiguousarray(dZ).reshape(m * n_H * nb, Bw * n_C))
+    dZ2 = np.ascontiguousarray(dZ).reshape(m * n_H * nb, Bw * n_C)
+    rows = source.rows_per_sample
+    dT = None
+    for start, stop in source.chunks():
+        part = gram_rows(source.build(start, stop), dZ2[start * rows:stop * rows])
+        dT = np.array(part) if dT is None else np.add(dT, part, out=dT)
     dT = dT.reshape(f, (Bw - 1) * s + f, n_C_prev, Bw, n_C)
     dW = dT[:, 0:f, :, 0, :].copy()
     for v in range(1, Bw):
@@ -250,16 +241,18 @@ def conv_rows_weight_grad(patches, dZ, W_shape, s, Bw):
     return dW
 
 
-def input_grad_block(f: int, s: int, n_C: int, n_W: int) -> int:
+def input_grad_block(f: int, s: int, n_C: int, n_W: int, n_C_prev: int = 1) -> int:
     """Output pixels per block for conv_input_grad_rows, or 0 for the per-offset col2im below it.
 
-    Measured (forward-independent; batch 64, AVX-512): the banded form is 1.4-2.5x faster for the 5×5
-    and 3×3 layers of LeNet/MNIST/digits-sized nets when its product has ~64-80 columns (Bw·n_C); with
-    more than 40 filters, or on larger images, the per-offset col2im is as fast or faster.
+    Measured (AVX-512, OpenBLAS 0.3.31, batches 32-256, interleaved medians): the banded form wins only
+    where the per-offset col2im's adds are shortest — 5×5 and larger windows over at most 8 input
+    channels (MNIST LeNet CONV2, 6 channels: 0.8x the time; LeNet-5 CONV2, 8 channels: 0.95-1.0x). For
+    3×3 windows it is 1.03-1.15x slower, and with 16+ input channels, 40+ filters or images of 32×32 and
+    up 1.2-1.65x slower (VGG-style 32×32×32 → 32 at batch 32: 49.6 vs 39.9 ms for the backward pass).
     """
     if _FORCE_INPUT_GRAD_BLOCK is not None:
         return _FORCE_INPUT_GRAD_BLOCK
-    if n_C > 40 or f == 1 or s > 1:
+    if n_C > 40 or f < 5 or s > 1 or n_C_prev > 8:
         return 0
     largest = max(1, min(8, 80 // n_C, n_W))
     best, best_waste = 1, (-n_W) % 1
@@ -294,7 +287,7 @@ def conv_input_grad_rows(dZ, W, s, p, A_shape, Bw):
     H_in = n_H_prev + 2 * p
     W_in = max(n_W_prev + 2 * p, (nb * Bw - 1) * s + f)
     dA_pad = np.zeros((m, H_in, W_in, n_C_prev), dtype)
-    sm, sh, sw, sc = _c_strides(dA_pad)
+    sm, sh, sw, sc = c_strides(dA_pad)
     g = -(-U // (Bw * s))
     for q in range(min(g, nb)):
         n_q = len(range(q, nb, g))

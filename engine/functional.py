@@ -14,7 +14,8 @@ another dtype never changes it, and backward passes return the dtype of their fo
 Convolution is im2col + BLAS. The windows of the padded input are laid out as
 ``(m·n_H·n_W, f·f·n_C_prev)`` with the window axes in the order ``(f, f, n_C_prev)``, which is the
 order of ``W``'s first three axes, so ``patches @ W.reshape(f·f·n_C_prev, n_C)`` is already the NHWC
-output: no transposes. This module reads as the course would write the kernels; where a measurement
+output: no transposes. The patches are built and multiplied a few samples at a time (engine/patches.py),
+so no batch-sized patch matrix exists. This module reads as the course would write the kernels; where a measurement
 found a faster way to compute the same numbers (the width-blocked im2col of first layers, the banded
 input gradient, row-blocked products, the 2×2 max pool) it calls into engine/fastpaths.py, which says
 what was measured. The tests compare both against slow loop versions (tests/engine/reference.py).
@@ -26,10 +27,11 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from . import fastpaths
 from .fastpaths import Workspace
+from . import patches
+from .patches import PatchSource
 # Shape arithmetic has one home (engine.shapes); the kernels use the same functions as the table.
 from .shapes import conv_output_size, resolve_padding
 
@@ -119,12 +121,14 @@ def conv2d(A_prev, W, b, stride=1, pad=0) -> np.ndarray:
 def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     """Forward pass of :func:`conv2d`; also returns the cache that :func:`conv2d_backward` needs.
 
-    ``workspace``: an optional :class:`engine.fastpaths.Workspace` to hold the patches (see there for
-    the one rule).
+    ``workspace``: an optional :class:`engine.fastpaths.Workspace` to hold the patch chunk buffer (see
+    there for the one rule).
 
-    Returns ``(Z, cache)`` with ``Z`` ``(m, n_H, n_W, n_C)``. The cache keeps the im2col patches
-    (``(m·n_H·n_W, f·f·n_C_prev)``, or the width-blocked ones for few input channels), so the backward
-    pass does not rebuild them.
+    Returns ``(Z, cache)`` with ``Z`` ``(m, n_H, n_W, n_C)``. The cache keeps a patch source
+    (engine.patches) that refers to ``A_prev`` and builds its im2col patches (``(m·n_H·n_W, f·f·n_C_prev)``,
+    or the width-blocked ones for few input channels) a few samples at a time: the backward pass builds
+    them again instead of keeping a patch matrix up to f² times the input's size. ``A_prev`` must not be
+    changed in place before the backward pass.
     """
     dtype = _float_dtype(A_prev, W)
     A_prev = _float_array(A_prev, dtype)
@@ -153,26 +157,17 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     if Bw > 1:        # few input channels: the width-blocked form of the same product
         return fastpaths.conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace)
 
-    if p:
-        # One zero buffer + slice assignment: about half the time of np.pad, which pads axis by axis.
-        A_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), dtype)
-        A_pad[:, p:p + n_H_prev, p:p + n_W_prev, :] = A_prev
-    else:
-        A_pad = A_prev
-
-    # sliding_window_view gives (m, H', W', n_C_prev, f, f); striding picks every s-th window. Moving the
-    # channel axis last puts the window axes in W's (f, f, n_C_prev) order. One contiguous copy turns
-    # the strided view into a plain 2-D matrix so the matmuls below are BLAS calls on plain operands.
-    windows = sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::s, ::s]   # (m, n_H, n_W, n_C_prev, f, f)
-    patches = fastpaths.patch_buffer(workspace, (m, n_H, n_W, f, f, n_C_prev), dtype)
-    np.copyto(patches, windows.transpose(0, 1, 2, 4, 5, 3))
-    patches = patches.reshape(m * n_H * n_W, f * f * n_C_prev)
+    # im2col, streamed: the patches of a few samples at a time (engine.patches) go straight into the
+    # product, so no batch-sized patch matrix is ever allocated or kept for the backward pass.
+    source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
     W2d = W.reshape(f * f * n_C_prev, n_C)
-
-    Z2d = fastpaths.matmul_rows(patches, W2d)     # patches @ W2d; rows are (sample, row, column): NHWC
+    Z2d = np.empty((m * n_H * n_W, n_C), dtype)   # rows are (sample, row, column): NHWC
+    rows = source.rows_per_sample
+    for start, stop in source.chunks():
+        fastpaths.matmul_rows(source.build(start, stop), W2d, out=Z2d[start * rows:stop * rows])
     fastpaths.add_bias(Z2d, b.reshape(n_C), n_H * n_W)
     Z = Z2d.reshape(m, n_H, n_W, n_C)
-    cache = ("im2col", patches, W, A_prev.shape, s, p, 1)
+    cache = ("im2col", source, W, A_prev.shape, s, p, 1)
     return Z, cache
 
 
@@ -191,24 +186,29 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     ``dW`` ``(f, f, n_C_prev, n_C)``, ``db`` ``(n_C,)``. With padding, ``dA_prev`` is a view into a
     padded buffer (not C-contiguous); it is a fresh array either way, safe to modify.
     """
-    method, patches, W, A_shape, s, p, Bw = cache
+    method, source, W, A_shape, s, p, Bw = cache
     f, _, n_C_prev, n_C = W.shape
     m, n_H_prev, n_W_prev, _ = A_shape
-    dtype = patches.dtype
+    dtype = source.dtype
     dZ = np.asarray(dZ, dtype=dtype)
     if dZ.ndim != 4 or dZ.shape[0] != m or dZ.shape[3] != n_C:
         raise ValueError(f"dZ must be (m={m}, n_H, n_W, n_C={n_C}), got shape {dZ.shape}")
     _, n_H, n_W, _ = dZ.shape
     nb = -(-n_W // Bw)
-    if m * n_H * nb != patches.shape[0]:
+    if n_H * nb != source.rows_per_sample:
         raise ValueError(f"dZ has spatial size {n_H}×{n_W}, which does not match the forward pass")
     dZ2d = np.ascontiguousarray(dZ).reshape(m * n_H * n_W, n_C)
 
     if method == "im2col":
-        # dW = patchesᵀ · dZ (computed in row blocks).
-        dW = np.ascontiguousarray(fastpaths.gram_rows(patches, dZ2d)).reshape(W.shape)
+        # dW = patchesᵀ · dZ, summed over the sample chunks (each chunk's patches built again).
+        rows = source.rows_per_sample
+        dW = None
+        for start, stop in source.chunks():
+            part = fastpaths.gram_rows(source.build(start, stop), dZ2d[start * rows:stop * rows])
+            dW = np.array(part) if dW is None else np.add(dW, part, out=dW)
+        dW = np.ascontiguousarray(dW).reshape(W.shape)
     else:
-        dW = fastpaths.conv_rows_weight_grad(patches, dZ, W.shape, s, Bw)
+        dW = fastpaths.conv_rows_weight_grad(source, dZ, W.shape, s, Bw)
     # Column sums as a matrix-vector product: a BLAS gemv is ~20x faster than dZ2d.sum(axis=0),
     # which walks a tall, narrow array one short row at a time.
     db = np.ones(dZ2d.shape[0], dtype) @ dZ2d
@@ -216,7 +216,11 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     if not need_input_grad:
         return None, dW, db
 
-    Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W)
+    if f == 1 and s == 1 and p == 0:
+        # 1×1 filters, stride 1: every input pixel feeds exactly one output pixel — dA is one product.
+        return (dZ2d @ W.reshape(n_C_prev, n_C).T).reshape(A_shape), dW, db
+
+    Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W, n_C_prev)
     if Bw_in:         # few filters: through the banded weights of the width-blocked form
         return fastpaths.conv_input_grad_rows(dZ, W, s, p, A_shape, Bw_in), dW, db
 
@@ -224,16 +228,24 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     # dZ2d @ W[i, j]ᵀ, shaped (m, n_H, n_W, n_C_prev), and belongs at the strided slice of the input that
     # offset (i, j) read. Computing one block at a time into a reused contiguous buffer (instead of the whole
     # (M, f·f·n_C_prev) matrix at once) makes every add below read contiguous memory: ~4x faster for small
-    # n_C_prev. Overlapping windows (f > s) accumulate through +=.
+    # n_C_prev. Overlapping windows (f > s) accumulate through +=. The samples go in chunks, so the buffer
+    # stays about the size of a patch chunk (engine.patches), not of a whole activation.
     dA_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), dtype)
-    block = np.empty((m * n_H * n_W, n_C_prev), dtype)
-    block4d = block.reshape(m, n_H, n_W, n_C_prev)
+    rows = n_H * n_W
+    chunk = max(1, min(m, 2 * patches.CHUNK_BYTES // (rows * n_C_prev * dtype.itemsize)))
+    block_all = np.empty((chunk * rows, n_C_prev), dtype)
     h_end = s * (n_H - 1) + 1
     w_end = s * (n_W - 1) + 1
-    for i in range(f):
-        for j in range(f):
-            np.matmul(dZ2d, W[i, j].T, out=block)
-            dA_pad[:, i:i + h_end:s, j:j + w_end:s, :] += block4d
+    for start in range(0, m, chunk):
+        stop = min(m, start + chunk)
+        block = block_all[:(stop - start) * rows]
+        block4d = block.reshape(stop - start, n_H, n_W, n_C_prev)
+        dZ_part = dZ2d[start * rows:stop * rows]
+        target = dA_pad[start:stop]
+        for i in range(f):
+            for j in range(f):
+                np.matmul(dZ_part, W[i, j].T, out=block)
+                target[:, i:i + h_end:s, j:j + w_end:s, :] += block4d
     if p:
         dA_prev = dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
     else:
@@ -279,7 +291,7 @@ def _pool_args(A, f, stride, mode):
     n_H = conv_output_size(n_H_prev, f, 0, s)
     n_W = conv_output_size(n_W_prev, f, 0, s)
     if n_H < 1 or n_W < 1:
-        raise ValueError(f"pool window {f}x{f} is larger than the {n_H_prev}x{n_W_prev} input")
+        raise ValueError(f"pool window {f}×{f} is larger than the {n_H_prev}×{n_W_prev} input")
     return A, f, s, n_H, n_W
 
 
@@ -364,7 +376,7 @@ def pool2d_backward(dout, cache) -> np.ndarray:
         raise ValueError(f"dout must be (m={m}, n_H, n_W, n_C={n_C}), got shape {dout.shape}")
     n_H, n_W = dout.shape[1:3]
     if (n_H, n_W) != (conv_output_size(n_H_prev, f, 0, s), conv_output_size(n_W_prev, f, 0, s)):
-        raise ValueError(f"dout has spatial size {n_H}x{n_W}, which does not match the forward pass")
+        raise ValueError(f"dout has spatial size {n_H}×{n_W}, which does not match the forward pass")
     h_end = s * (n_H - 1) + 1
     w_end = s * (n_W - 1) + 1
     # When the windows tile the input exactly (f = s = 2 on even sizes) every input element gets
@@ -474,15 +486,25 @@ def activation_backward(name, dA, Z, A) -> np.ndarray:
     if Z is not None and np.shape(Z) != dA.shape:
         raise ValueError(f"dA shape {dA.shape} does not match Z shape {np.shape(Z)}")
     one = dA.dtype.type(1)
+    # Each derivative is built in one fresh array and multiplied by dA in place: one activation-sized
+    # temporary less than the plain expressions (tanh: A·A, 1 − A·A and the product were three).
     if name == "relu":
         return dA * (A > 0)
     if name == "leaky_relu":
         # max(A > 0, slope) is exactly 1 or slope, like np.where(A > 0, 1, slope), ~10x faster.
-        return dA * np.maximum(A > 0, dA.dtype.type(LEAKY_RELU_SLOPE))
+        g = np.maximum(A > 0, dA.dtype.type(LEAKY_RELU_SLOPE))
+        g *= dA
+        return g
     if name == "tanh":
-        return dA * (one - A * A)
+        g = np.multiply(A, A, dtype=dA.dtype)
+        np.subtract(one, g, out=g)
+        g *= dA
+        return g
     if name == "sigmoid":
-        return dA * (A * (one - A))
+        g = np.subtract(one, A, dtype=dA.dtype)
+        g *= A
+        g *= dA
+        return g
     if name == "linear":
         return dA
     raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")

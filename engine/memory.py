@@ -14,10 +14,12 @@ What is counted follows what the engine allocates (engine/layers.py, engine/func
 * training activations: the float batch of input plus every layer's output of the batch, all kept until
   the backward pass, and two more of the largest (the gradient flowing back and the one being made).
 * im2col scratch: a layer whose kernel W is a 4-D (f, f, n_C_prev, n_C) filter bank copies its input
-  windows into patches (m·n_H·n_W, f·f·n_C_prev); in training every such layer keeps its patches until its
-  backward pass (and its buffer after it), in inference only one layer's patches exist at a time.
+  windows into patches of f·f·n_C_prev values per output position. The kernels build them a few examples
+  at a time into one chunk buffer per thread (engine.patches: about ONE_OFF_CHUNK_BYTES, or one example's
+  patches when those are bigger) and rebuild them in the backward pass, where a second chunk holds their
+  gradient; so the scratch is two chunks of the largest layer, whatever the batch size.
 * inference: the input batch, the largest pair of consecutive activations (a layer's input and output) and
-  the largest patches.
+  one chunk of the largest patches.
 * weights alone (`Network.from_spec`): the weights and the float64 draw of the largest weight array that
   initialisation makes before it is cast.
 """
@@ -27,6 +29,8 @@ from dataclasses import dataclass
 from math import prod
 
 import numpy as np
+
+from .patches import ONE_OFF_CHUNK_BYTES
 
 from .shapes import Summary, SummaryRow
 from .spec import SpecError
@@ -86,6 +90,12 @@ def _param_count(row: SummaryRow) -> int:
     return sum(prod(shape) for shape in row.param_shapes.values())
 
 
+def _patch_chunk_bytes(values_per_example: int, m: int, itemsize: int) -> int:
+    """Bytes of one chunk of im2col patches: the kernels build at most ONE_OFF_CHUNK_BYTES of them at a time,
+    but never less than one example's (engine.patches)."""
+    return min(m * values_per_example * itemsize, max(ONE_OFF_CHUNK_BYTES, values_per_example * itemsize))
+
+
 def _patch_values(row: SummaryRow) -> int:
     """Values of one example's im2col patches: n_H·n_W·f·f·n_C_prev for a 4-D filter bank W, else 0."""
     W = row.param_shapes.get("W")
@@ -129,7 +139,7 @@ def _advice(summary: Summary, itemsize: int, m: int, param_copies: int, purpose:
             continue
         candidates.append((m * row.activation_size * itemsize, f"{row.name}'s {_dims(row.output_shape)} output"))
         if _patch_values(row):
-            candidates.append((m * _patch_values(row) * itemsize,
+            candidates.append((_patch_chunk_bytes(_patch_values(row), m, itemsize),
                                f"{row.name}'s im2col patches ({_dims(row.output_shape[:2])} positions × "
                                f"{_dims(W[:3])} windows)"))
     biggest = max(candidates, key=lambda c: c[0], default=(0, None))[1]
@@ -158,6 +168,7 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     params = sum(_param_count(row) for row in rows)
     sizes = [row.activation_size for row in rows]          # per example; sizes[0] is the input
     patches = [_patch_values(row) for row in rows]
+    chunk = max((_patch_chunk_bytes(p, m, itemsize) for p in patches if p), default=0)
     weights = params * itemsize
 
     if purpose == "weights":
@@ -167,14 +178,14 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     elif purpose == "infer":
         pair = max((sizes[i - 1] + sizes[i] for i in range(1, len(sizes))), default=0)
         estimate = dict(weights=weights, input_batch=m * sizes[0] * itemsize,
-                        activations=m * pair * itemsize, scratch=m * max(patches, default=0) * itemsize)
+                        activations=m * pair * itemsize, scratch=chunk)
         per_param_copies = 1
     else:
         state = OPTIMIZER_STATE[optimizer]
         kept = sum(sizes[1:]) + 2 * max(sizes[1:], default=0)
         estimate = dict(weights=weights, gradients=weights, weights_copy=weights, optimizer_state=state * weights,
                         input_batch=m * sizes[0] * itemsize, activations=m * kept * itemsize,
-                        scratch=m * sum(patches) * itemsize)
+                        scratch=2 * chunk)
         per_param_copies = 3 + state
 
     # The advice mentions the batch size only where the batch's arrays are at least a tenth of the need:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Design notes kept outside the repository; code and docs must point to docs/ instead.
-OUTSIDE_DOCUMENTS = ("DESIGN" + ".md", "COURSE" + ".md", "../shared")
+OUTSIDE_DOCUMENTS = ("DESIGN" + ".md", "COURSE" + ".md", "../" + "shared")
 
 
 def _tracked_text_files() -> list[Path]:

@@ -37,9 +37,9 @@ class Conv(WeightedLayer):
         self._workspace = F.Workspace()
 
     def forward(self, x, training=False):
-        # Training passes reuse one patches buffer (it lives until this layer's backward; a new training
-        # forward replaces the cache that pointed at it). Inference allocates, so it can never overwrite
-        # the patches of a training pass still waiting for its backward.
+        # The patches are built a few samples at a time into the thread's shared chunk buffer
+        # (engine.fastpaths.Workspace) and rebuilt in backward from the input the cache keeps, so no
+        # batch-sized patch matrix lives between the two passes. Inference uses one-off chunks.
         workspace = self._workspace if training else None
         Z, cache = F.conv2d_forward(x, self.params[self.key_W], self.params[self.key_b], self.stride, self.pad,
                                     workspace=workspace)
@@ -51,7 +51,7 @@ class Conv(WeightedLayer):
         dZ = self._activation_grad(dout)
         dx, dW, db = F.conv2d_backward(dZ, self._cache, need_input_grad=need_input_grad)
         grads[self.key_W], grads[self.key_b] = dW, db
-        self._cache = self._A = None      # the patches are the step's largest arrays: free them now
+        self._cache = self._A = None      # let the input and activation go as soon as they are used
         return dx
 
 

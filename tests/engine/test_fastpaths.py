@@ -8,7 +8,7 @@ float64 and float32.
 import numpy as np
 import pytest
 
-from engine import fastpaths
+from engine import fastpaths, patches
 from engine import functional as F
 
 import reference as R     # tests/engine/reference.py (tests/engine is on sys.path under pytest)
@@ -74,7 +74,7 @@ def test_forced_blocked_path_with_workspace_reuses_its_buffer(monkeypatch):
     workspace = fastpaths.Workspace()
     Z1, cache1 = F.conv2d_forward(A, W, b, pad=1, workspace=workspace)
     Z2, cache2 = F.conv2d_forward(A, W, b, pad=1, workspace=workspace)
-    assert np.shares_memory(cache1[1], cache2[1])                        # the same patches memory
+    assert np.shares_memory(cache1[1].build(0, 1), cache2[1].build(0, 1))     # the same patches memory
     np.testing.assert_array_equal(Z1, Z2)
     assert_close(Z2, R.conv2d_naive(A.astype(np.float64), W.astype(np.float64), b, pad=1), np.float32)
 
@@ -84,5 +84,84 @@ def test_measured_choices_pick_the_blocked_paths_for_first_layers():
     assert fastpaths.width_block(5, 1, 3, 6, 28) > 1
     assert fastpaths.width_block(5, 1, 1, 8, 24) > 1
     assert fastpaths.width_block(3, 1, 64, 64, 14) == 1          # deep layers stay plain im2col
-    assert fastpaths.input_grad_block(5, 1, 16, 10) >= 1
-    assert fastpaths.input_grad_block(3, 1, 64, 14) == 0
+    assert fastpaths.width_block(7, 2, 3, 16, 32) > 1            # a 7×7 stride-2 stem over colour
+    assert fastpaths.width_block(7, 1, 3, 16, 32) == 1
+    assert fastpaths.input_grad_block(5, 1, 16, 10, 6) >= 1         # MNIST LeNet CONV2: 5×5 over 6 channels
+    assert fastpaths.input_grad_block(3, 1, 64, 14, 64) == 0
+    assert fastpaths.input_grad_block(3, 1, 32, 32, 32) == 0        # VGG-style 3×3 "same": per-offset col2im
+    assert fastpaths.input_grad_block(5, 1, 16, 10, 16) == 0        # many input channels: per-offset
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_pointwise_conv_matches_reference(dtype, stride):
+    # 1×1 filters: the patch matrix is the input itself (stride 1: a view, no copy), dA one product.
+    rng = np.random.default_rng(stride + 10 * (dtype is np.float32))
+    for _ in range(4):
+        m, n_H, n_W = (int(v) for v in rng.integers(1, 9, size=3))
+        n_C_prev, n_C = (int(v) for v in rng.integers(1, 70, size=2))
+        A = rng.standard_normal((m, n_H, n_W, n_C_prev))
+        W = rng.standard_normal((1, 1, n_C_prev, n_C))
+        b = rng.standard_normal(n_C)
+        A_t = A.astype(dtype)
+        Z, cache = F.conv2d_forward(A_t, W.astype(dtype), b.astype(dtype), stride=stride)
+        assert_close(Z, R.conv2d_naive(A, W, b, stride=stride), dtype)
+        if stride == 1:
+            assert np.shares_memory(cache[1].build(0, m), A_t)      # no patch copy
+        dZ = rng.standard_normal(Z.shape)
+        dA, dW, db = F.conv2d_backward(dZ.astype(dtype), cache)
+        dA_ref, dW_ref, db_ref = R.conv2d_backward_naive(dZ, A, W, b, stride=stride)
+        assert dA.shape == A.shape
+        assert_close(dA, dA_ref, dtype)
+        assert_close(dW, dW_ref, dtype)
+        assert_close(db, db_ref, dtype)
+
+
+@pytest.mark.parametrize("with_workspace", [True, False])
+@pytest.mark.parametrize("Bw", [1, 3])
+def test_patches_are_streamed_in_small_chunks(monkeypatch, Bw, with_workspace):
+    # Neither path keeps a batch-sized patch matrix: the cache holds a source whose buffer fits a chunk,
+    # and the results still match the reference when the batch spans many chunks.
+    monkeypatch.setattr(fastpaths, "_FORCE_WIDTH_BLOCK", Bw)
+    monkeypatch.setattr(patches, "CHUNK_BYTES", 3000)                 # a few samples per chunk
+    monkeypatch.setattr(patches, "ONE_OFF_CHUNK_BYTES", 3000)
+    rng = np.random.default_rng(7 + Bw)
+    A = rng.standard_normal((13, 9, 8, 3))
+    W = rng.standard_normal((3, 3, 3, 5))
+    b = rng.standard_normal(5)
+    workspace = fastpaths.Workspace() if with_workspace else None
+    Z, cache = F.conv2d_forward(A, W, b, stride=1, pad="same", workspace=workspace)
+    source = cache[1]
+    assert len(source.chunks()) > 3
+    assert source.nbytes < A.nbytes                                  # not the 9×-input patch matrix
+    assert_close(Z, R.conv2d_naive(A, W, b, pad="same"), np.float64)
+    dZ = rng.standard_normal(Z.shape)
+    dA, dW, db = F.conv2d_backward(dZ, cache)
+    dA_ref, dW_ref, db_ref = R.conv2d_backward_naive(dZ, A, W, b, pad="same")
+    assert_close(dA, dA_ref, np.float64)
+    assert_close(dW, dW_ref, np.float64)
+
+
+@pytest.mark.parametrize("Bw", [1, 3])
+def test_layers_sharing_the_thread_scratch_keep_correct_gradients(monkeypatch, Bw):
+    # All Workspaces of a thread lend the same memory: two convolutions forward, then backward in reverse
+    # order (as in a network), each rebuilding its patches — padding borders included — after the other
+    # has written its own patches there.
+    monkeypatch.setattr(fastpaths, "_FORCE_WIDTH_BLOCK", Bw)
+    monkeypatch.setattr(patches, "CHUNK_BYTES", 4000)
+    rng = np.random.default_rng(21 + Bw)
+    A1 = rng.standard_normal((5, 7, 8, 2))
+    W1 = rng.standard_normal((3, 3, 2, 3))
+    W2 = rng.standard_normal((5, 5, 3, 4))
+    b1, b2 = rng.standard_normal(3), rng.standard_normal(4)
+    ws1, ws2 = fastpaths.Workspace(), fastpaths.Workspace()
+    Z1, cache1 = F.conv2d_forward(A1, W1, b1, pad=1, workspace=ws1)
+    Z2, cache2 = F.conv2d_forward(Z1, W2, b2, pad=2, workspace=ws2)
+    dZ2 = rng.standard_normal(Z2.shape)
+    dZ1, dW2, _ = F.conv2d_backward(dZ2, cache2)
+    _, dW1, _ = F.conv2d_backward(dZ1, cache1)
+    _, dW2_ref, _ = R.conv2d_backward_naive(dZ2, Z1, W2, b2, pad=2)
+    dZ1_ref, _, _ = R.conv2d_backward_naive(dZ2, Z1, W2, b2, pad=2)
+    _, dW1_ref, _ = R.conv2d_backward_naive(dZ1_ref, A1, W1, b1, pad=1)
+    assert_close(dW2, dW2_ref, np.float64)
+    assert_close(dW1, dW1_ref, np.float64)

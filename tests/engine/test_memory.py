@@ -29,7 +29,8 @@ def test_training_estimate_counts_every_part_in_bytes():
     assert (e.weights, e.gradients, e.weights_copy, e.optimizer_state) == (239 * 4, 239 * 4, 239 * 4, 2 * 239 * 4)
     assert e.input_batch == 4 * 64 * 4
     assert e.activations == 4 * (72 + 3 + 2 * 72) * 4           # every output kept, plus two of the largest
-    assert e.scratch == 4 * (6 * 6 * 3 * 3 * 1) * 4              # im2col patches m·n_H·n_W·f·f·n_C_prev
+    # im2col patches m·n_H·n_W·f·f·n_C_prev (smaller than one chunk here), and the chunk of their gradient
+    assert e.scratch == 2 * 4 * (6 * 6 * 3 * 3 * 1) * 4
     assert e.total == sum(e.parts().values())
 
 
@@ -165,3 +166,12 @@ def test_from_spec_builds_what_fits_under_a_limit(monkeypatch):
     monkeypatch.setenv(ENV_LIMIT, "64M")
     net = Network.from_spec(load_spec(PRESETS / "lenet5.json"))
     assert net.num_params == 62_958
+
+
+def test_patch_scratch_is_one_chunk_whatever_the_batch_size():
+    # The kernels stream im2col patches in chunks (engine.patches), so a bigger batch grows the activations,
+    # not the scratch.
+    summary = summarize(load_spec(PRESETS / "lenet5.json"))
+    small, big = (estimate_memory(summary, "train", batch_size=m) for m in (64, 1024))
+    assert small.scratch == big.scratch > 0
+    assert big.activations == 16 * small.activations
