@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow
 
 from engine import load_spec
 from engine.data import load_dataset
@@ -519,3 +519,65 @@ def test_worker_throttles_batch_progress_but_sends_every_epoch_end(qtbot):
         assert last.batch == last.batches_per_epoch and last.epoch == progress.info.epoch
         assert progress.iteration == last.iteration
         assert isinstance(progress.network, Network)
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+def test_worker_lets_keyboard_interrupt_and_system_exit_through(qtbot, monkeypatch, interrupt):
+    def interrupted(self, *args, **kwargs):
+        raise interrupt()
+
+    monkeypatch.setattr(worker_module.Trainer, "fit", interrupted)
+    job = TrainingJob(spec=load_spec(PRESETS / "digits_net.json"), dataset=load_dataset("digits"), epochs=1)
+    worker = TrainingWorker(job)
+    reports = []
+    worker.failed.connect(lambda message, details: reports.append(message))
+    worker.finished.connect(reports.append)
+    with pytest.raises(interrupt):
+        worker.run()
+    assert reports == []  # not turned into a "failed" run
+
+
+def test_continuing_uses_the_seed_box_for_the_dropout_masks(qtbot):
+    spec_doc = load_spec(PRESETS / "digits_net.json").to_dict()
+    spec_doc["layers"].insert(4, {"type": "dropout", "rate": 0.5})
+    spec = type(load_spec(PRESETS / "digits_net.json")).from_dict(spec_doc)
+    dataset = load_dataset("digits")
+    start = Network.from_spec(spec, seed=1)
+
+    def continued(dropout_state_seed, job_seed):
+        net = start.copy()
+        net.reseed_dropout(dropout_state_seed)  # whatever stream the copy happened to carry
+        job = TrainingJob(spec=spec.copy(), dataset=dataset, epochs=1, batch_size=64, seed=job_seed,
+                          initial_network=net)
+        results = []
+        worker = TrainingWorker(job)
+        worker.finished.connect(results.append)
+        worker.run()
+        return np.asarray(results[0].history.batch_loss)
+
+    # The same Seed box gives the same run, whatever the copied network's dropout stream was ...
+    assert np.array_equal(continued(11, job_seed=5), continued(999, job_seed=5))
+
+
+def test_load_weights_shows_the_engines_message_for_a_damaged_file(qtbot, tmp_path):
+    from engine.spec import SpecError
+    _, panel = make_panel(qtbot)
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(SpecError) as engine_error:
+        Network.load(damaged)
+    assert not panel.load_weights(damaged)
+    assert str(engine_error.value) in panel.status_label.text()
+    assert panel.status_label.text().startswith("Could not load the weights")
+    assert panel.network is None and panel.train_button.isEnabled()
+
+
+def test_load_weights_catches_only_spec_and_os_errors(qtbot, tmp_path, monkeypatch):
+    _, panel = make_panel(qtbot)
+
+    def broken(path):
+        raise ValueError("a bug, not a damaged file")
+
+    monkeypatch.setattr(Network, "load", staticmethod(broken))
+    with pytest.raises(ValueError):
+        panel.load_weights(tmp_path / "any.npz")
