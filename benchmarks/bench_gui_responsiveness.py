@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     epochs = args.epochs or (20 if args.design == "lenet5-4" else 200)
 
     app = QApplication.instance() or QApplication(["bench"])
+    from designer.app import garbage_collected_on_gui_thread
     from designer.document import DesignDocument
     from designer.training import TrainingPanel
 
@@ -102,13 +103,15 @@ def main(argv=None) -> int:
     results = []
     panel.training_finished.connect(lambda result: (results.append(result), loop.quit()))
     redraws_before = panel.plots.redraw_count
-    timer.start()
-    started = time.perf_counter()
-    if not panel.start_training():
-        raise SystemExit("can't train: " + panel.fit_label.text())
-    loop.exec()
-    seconds = time.perf_counter() - started
-    timer.stop()
+    # As in the application (designer.app.run): garbage cycles are collected on the GUI thread only.
+    with garbage_collected_on_gui_thread():
+        timer.start()
+        started = time.perf_counter()
+        if not panel.start_training():
+            raise SystemExit("can't train: " + panel.fit_label.text())
+        loop.exec()
+        seconds = time.perf_counter() - started
+        timer.stop()
     result = results[0]
     if args.screenshot:
         app.processEvents()

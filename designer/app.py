@@ -1,11 +1,41 @@
 """Start the designer: `run()` creates the application (if needed) and shows the window."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
+from typing import Iterator
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtWidgets import QApplication
 
 from .settings import APPLICATION, ORGANIZATION
+
+
+#: How often the GUI thread collects garbage cycles (seconds) while automatic collection is off.
+GC_INTERVAL_S = 0.25
+
+
+@contextlib.contextmanager
+def garbage_collected_on_gui_thread(interval_s: float = GC_INTERVAL_S) -> Iterator[GarbageCollector]:
+    """Python's cyclic garbage collector runs only on the GUI thread while this is entered.
+
+    Any allocation may start an automatic collection, so on the training thread one could free
+    garbage cycles that hold Qt objects (pyqtgraph's Python-owned menus, removed plot items, a
+    closed window); Qt objects must die on their own thread, and here such collections deadlocked
+    or crashed a later paint. pyqtgraph's GarbageCollector turns automatic collection off and
+    collects by the usual thresholds from a timer on the thread that enters (call this on the GUI
+    thread, with the QApplication made). On leaving, the timer stops and automatic collection comes
+    back if it was on before.
+    """
+    was_enabled = gc.isenabled()
+    collector = GarbageCollector(interval=interval_s)
+    try:
+        yield collector
+    finally:
+        collector.timer.stop()
+        if was_enabled:
+            gc.enable()
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -53,4 +83,5 @@ def _show_window(argv: list[str]) -> int:
         # A newcomer's first sight is the course's own table, not an empty design.
         window.load_preset("lenet5")
     window.show()
-    return app.exec()
+    with garbage_collected_on_gui_thread():
+        return app.exec()

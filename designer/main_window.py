@@ -812,7 +812,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_window_settings()
-        # Tabs that run work (the Train tab's thread) get to stop it before the window goes.
+        # The one shutdown path of the training thread: tabs that run work (the Train tab:
+        # TrainingPanel.shutdown → RunController.shutdown) stop it and join it before the window goes.
         for index in range(self.tabs.count()):
             shutdown = getattr(self.tabs.widget(index), "shutdown", None)
             if callable(shutdown):

@@ -12,20 +12,19 @@ ever sees immutable payloads delivered by queued signals:
     failed(str, str)               an exception escaped (message, traceback): never a silent dead thread.
 
 Exactly one of finished / failed is emitted per run, and the thread has quit right after it.
+Only `Exception`s become `failed`: KeyboardInterrupt and SystemExit propagate as usual (the thread
+still quits, and the controller notices a thread that ended without a report).
 
 Pause and stop are thread-safe requests (threading.Event): the Trainer asks `should_stop()` before
 every batch; while paused that call blocks on the gate, and a stop request opens the gate and returns
 True, so Stop takes effect within one batch, paused or not.
 
-`TrainingSession` pairs a worker with its QThread and makes shutting down safe from anywhere: it is
-registered in a module-level set until joined, and an `aboutToQuit` / `atexit` hook stops and joins
-every live session, so a QThread is never destroyed while its thread still runs.
+The worker has one training loop, the engine's `Trainer.fit`, and measures with `Network.evaluate`.
+The QThread, the run state and shutting down belong to `controller.RunController`.
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
-import gc
 import math
 import threading
 import time
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from engine.data import Dataset, DatasetError
 from engine.network import Network
@@ -158,33 +157,38 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         job = self.job
         self._started = time.perf_counter()
+        reported = False
         try:
             with _blas_limit(job.blas_threads):
                 result = self._evaluate_only() if job.evaluate_only else self._train()
-        except BaseException as exc:  # noqa: BLE001 - every failure must reach the panel
-            if isinstance(exc, (DatasetError, SpecError, ValueError, MemoryError)):
-                message = str(exc) or type(exc).__name__
-            else:
-                message = f"{type(exc).__name__}: {exc}"
-            if isinstance(exc, MemoryError):
-                message = "out of memory: " + (str(exc) or "try a smaller batch size or a smaller design")
-            self._finish(failed=(message, traceback.format_exc()))
+        except Exception as exc:  # noqa: BLE001 - every error of the run must reach the window
+            self._finish(failed=(_failure_message(exc), traceback.format_exc()))
+            reported = True
         else:
             self._finish(result=result)
+            reported = True
+        finally:
+            # KeyboardInterrupt / SystemExit go on up; this thread still ends, so it can be joined.
+            if not reported:
+                self._quit_own_thread()
 
     def _finish(self, result: Optional[TrainingResult] = None, failed=None) -> None:
         # Hand the worker back to the GUI thread before this thread ends, so that the GUI thread may
         # delete it; then quit this thread's event loop (QThread.quit is thread-safe).
         app = QCoreApplication.instance()
-        thread = QThread.currentThread()
-        own_thread = app is None or thread is not app.thread()
-        if app is not None and own_thread:
+        if app is not None and QThread.currentThread() is not app.thread():
             self.moveToThread(app.thread())
         if failed is not None:
             self.failed.emit(*failed)
         else:
             self.finished.emit(result)
-        if own_thread:  # run() called directly on the GUI thread (tests) must not quit its loops
+        self._quit_own_thread()
+
+    @staticmethod
+    def _quit_own_thread() -> None:
+        app = QCoreApplication.instance()
+        thread = QThread.currentThread()
+        if app is None or thread is not app.thread():  # run() called on the GUI thread (tests) must not quit it
             thread.quit()
 
     def _active_seconds(self) -> float:
@@ -192,7 +196,12 @@ class TrainingWorker(QObject):
 
     def _train(self) -> TrainingResult:
         job = self.job
-        net = job.initial_network if job.initial_network is not None else Network.from_spec(job.spec, seed=job.seed)
+        if job.initial_network is not None:
+            net = job.initial_network
+            # Continuing: the Seed box decides the dropout masks, as it does for a fresh network.
+            net.reseed_dropout(job.seed)
+        else:
+            net = Network.from_spec(job.spec, seed=job.seed)
         self._net = net
         optimizer = make_optimizer(job.optimizer, job.learning_rate)
         trainer = Trainer(net, optimizer, batch_size=job.batch_size, seed=job.seed,
@@ -290,182 +299,10 @@ def _blas_limit(threads: Optional[int]):
     return single_threaded_blas()
 
 
-# ----------------------------------------------------------------------------------- garbage collection
-
-class _MainThreadGarbageCollection(QObject):
-    """While any training thread runs, Python's cyclic garbage collector runs only on the GUI thread.
-
-    Otherwise a collection can start in the worker thread (any allocation may trigger one) and free
-    garbage cycles that hold Qt objects: pyqtgraph's Python-owned menus, removed plot items, a closed
-    panel. Qt objects must die on the GUI thread; measured here (PySide6 6.11, pytest-qt), such a
-    collection either deadlocked (the worker's ~QObject waiting for the GIL, the GUI thread waiting
-    for the worker's connection lock) or crashed a later paint in QPainter::restore. Same remedy as
-    pyqtgraph.util.GarbageCollector: automatic collection off, a GUI-thread timer collecting by the
-    usual thresholds; the previous state comes back when the last run ends.
-    """
-
-    INTERVAL_MS = 250
-
-    def __init__(self):
-        super().__init__()
-        self._users = 0
-        self._was_enabled = False
-        self._timer: Optional[QTimer] = None
-
-    def acquire(self) -> None:
-        self._users += 1
-        if self._users > 1:
-            return
-        self._was_enabled = gc.isenabled()
-        gc.disable()
-        if self._timer is None:
-            self._timer = QTimer(self)
-            self._timer.setInterval(self.INTERVAL_MS)
-            self._timer.timeout.connect(self.check)
-        self._timer.start()
-
-    def release(self) -> None:
-        if self._users == 0:
-            return
-        self._users -= 1
-        if self._users:
-            return
-        if self._timer is not None:
-            self._timer.stop()
-        if self._was_enabled:
-            gc.enable()
-
-    @Slot()
-    def check(self) -> None:
-        t0, t1, t2 = gc.get_threshold()
-        c0, c1, c2 = gc.get_count()
-        if c0 > t0:
-            gc.collect(2 if (c1 > t1 and c2 > t2) else 1 if c1 > t1 else 0)
-
-
-_gc_guard: Optional[_MainThreadGarbageCollection] = None
-
-
-def _garbage_collection() -> _MainThreadGarbageCollection:
-    global _gc_guard
-    if _gc_guard is None:
-        _gc_guard = _MainThreadGarbageCollection()
-    return _gc_guard
-
-
-# ------------------------------------------------------------------------------------------- sessions
-
-_strong_sessions: set = set()     # sessions whose thread may still run: never garbage-collected early
-_hooks_installed = False
-
-
-def _install_hooks() -> None:
-    global _hooks_installed
-    if _hooks_installed:
-        return
-    _hooks_installed = True
-    app = QCoreApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(shutdown_all_sessions)
-    atexit.register(shutdown_all_sessions)
-
-
-def shutdown_all_sessions() -> None:
-    """Stop and join every training thread still running (application exit)."""
-    for session in list(_strong_sessions):
-        try:
-            session.shutdown()
-        except RuntimeError:  # at interpreter exit the Qt objects may already be gone
-            _strong_sessions.discard(session)
-
-
-def live_session_count() -> int:
-    return len(_strong_sessions)
-
-
-class TrainingSession:
-    """One worker and its QThread. A plain Python object, so it can outlive the widget that started it.
-
-    start() runs the job; pause() / resume() / stop() forward to the worker; shutdown() stops and
-    joins the thread, disconnecting the worker's signals first, and is safe to call at any time,
-    any number of times, including from a destroyed widget's `destroyed` signal.
-    """
-
-    def __init__(self, job: TrainingJob):
-        self.job = job
-        self.worker = TrainingWorker(job)
-        self.thread = QThread()
-        self.thread.setObjectName(f"training-run-{job.run_id}")
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
-        self._joined = False
-        self._disconnected = False
-        self._gc_held = False
-
-    @property
-    def run_id(self) -> int:
-        return self.job.run_id
-
-    def start(self) -> None:
-        _install_hooks()
-        _strong_sessions.add(self)
-        _garbage_collection().acquire()
-        self._gc_held = True
-        self.thread.start()
-
-    def _joined_now(self) -> None:
-        self._joined = True
-        _strong_sessions.discard(self)
-        if self._gc_held:
-            self._gc_held = False
-            _garbage_collection().release()
-
-    def is_running(self) -> bool:
-        return not self._joined and self.thread.isRunning()
-
-    def pause(self) -> None:
-        self.worker.pause()
-
-    def resume(self) -> None:
-        self.worker.resume()
-
-    def stop(self) -> None:
-        self.worker.stop()
-
-    def wait(self, timeout_ms: int = -1) -> bool:
-        """Join the thread (True when it has finished). Called when the worker has reported its end,
-        this returns at once: the worker quits its thread right after its last signal."""
-        if timeout_ms < 0:
-            finished = self.thread.wait()
-        else:
-            finished = self.thread.wait(timeout_ms)
-        if finished or self.thread.isFinished():
-            self._joined_now()
-        return self._joined
-
-    def disconnect_worker(self) -> None:
-        """Forget every receiver of the worker's signals (a closing widget wants no more of them)."""
-        if self._disconnected:
-            return
-        self._disconnected = True
-        for signal in (self.worker.batchProgress, self.worker.epochDone, self.worker.paused,
-                       self.worker.resumed, self.worker.finished, self.worker.failed):
-            try:
-                signal.disconnect()
-            except (RuntimeError, TypeError):
-                pass
-
-    def shutdown(self) -> bool:
-        """Stop, forget the receivers, join. Idempotent."""
-        if self._joined:
-            return True
-        try:
-            self.worker.stop()
-            self.disconnect_worker()
-        except RuntimeError:  # the C++ worker is already gone: only the thread is left to join
-            pass
-        if not self.thread.isRunning() and not self.thread.isFinished():
-            # Never started (or not yet): nothing to join.
-            self._joined_now()
-            return True
-        return self.wait()
+def _failure_message(exc: Exception) -> str:
+    """One line for the window: user-caused errors as they are, anything else with its type."""
+    if isinstance(exc, MemoryError):
+        return "out of memory: " + (str(exc) or "try a smaller batch size or a smaller design")
+    if isinstance(exc, (DatasetError, SpecError, ValueError)):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from designer.app import garbage_collected_on_gui_thread
 from designer.main_window import DISCARD, MainWindow
 from designer.settings import app_settings
 
@@ -93,6 +94,14 @@ def model_tester(qtlog):
     yield attach
     failures = [record.message for record in qtlog.records if "FAIL" in record.message]
     assert not failures, "\n".join(failures)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def gui_thread_garbage_collection(qapp):
+    """As in the application (designer.app.run): cycles are collected on the GUI thread only, so a
+    training thread never frees Qt objects. Per module, so the engine tests keep Python's default."""
+    with garbage_collected_on_gui_thread() as collector:
+        yield collector
 
 
 @pytest.fixture(autouse=True)

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow
 
 from engine import load_spec
 from engine.data import load_dataset
 from engine.network import Network
 from designer.document import DesignDocument
-from designer.training import TrainingPanel, TrainingJob, TrainingWorker
+from designer.training import RunState, TrainingPanel, TrainingJob, TrainingWorker
 from designer.training import worker as worker_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,22 +31,26 @@ FINISH_TIMEOUT = 30_000
 THREAD_WARNING = "Destroyed while thread"
 
 
+PANELS: list = []
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_behind(qtbot):
+    PANELS.clear()
     yield
-    # pytest-qt has closed and deleted this test's widgets by now: free their Python wrappers at
-    # once. Left to the garbage collector, pyqtgraph's reference cycles are freed at an arbitrary
-    # later moment, e.g. inside the next test's paint event, which crashed Qt (QPainter::restore).
+    # Every test must end with its training thread joined (this runs before pytest-qt closes the
+    # test's widgets).
+    for panel in PANELS:
+        assert panel.training_thread is None and not panel.is_running
+    PANELS.clear()
+    # Free the Python wrappers of closed widgets at once, on this (the GUI) thread.
     gc.collect()
-    # Every test must end with its training thread joined.
-    qtbot.waitUntil(lambda: worker_module.live_session_count() == 0, timeout=5000)
-    # Automatic garbage collection is off only while a training thread runs (see worker.py).
-    assert gc.isenabled()
 
 
 def make_panel(qtbot, preset="digits_net.json", dataset="digits", epochs=None):
     document = DesignDocument(load_spec(PRESETS / preset))
     panel = TrainingPanel(document)
+    PANELS.append(panel)
     qtbot.addWidget(panel)
     panel.resize(1200, 750)
     panel.show()
@@ -400,52 +404,65 @@ def test_opening_a_bad_dataset_file_keeps_the_current_one(qtbot, tmp_path):
 
 # ------------------------------------------------------------------------------------ clean closing
 
-def test_closing_the_panel_window_mid_run_joins_the_thread(qtbot, qtlog):
+def test_shutdown_mid_run_joins_the_thread_and_reports_the_run(qtbot, qtlog):
     _, panel = make_panel(qtbot, epochs=500)
     click(qtbot, panel.train_button)
     qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
     thread = panel.training_thread
     assert thread is not None and thread.isRunning()
+    finished = []
+    panel.training_finished.connect(finished.append)
     started = time.perf_counter()
-    panel.close()
+    assert panel.shutdown()
     assert time.perf_counter() - started < 2.0
     assert thread.isFinished() and not thread.isRunning()
     assert not panel.is_running and panel.training_thread is None
-    qtbot.wait(50)  # any queued progress for the finished run is ignored
+    # The stopped run ended as any run does, inside shutdown(): its weights are kept.
+    assert [r.status for r in finished] == ["stopped"] and panel.network is finished[0].network
+    assert panel.state is RunState.FINISHED and panel.train_button.isEnabled()
+    qtbot.wait(50)  # nothing for the finished run arrives later
+    assert len(finished) == 1
     assert thread_warnings(qtlog) == []
 
 
-def test_deleting_the_window_mid_run_is_clean(qtbot, qtlog):
-    document = DesignDocument(load_spec(PRESETS / "digits_net.json"))
-    window = QWidget()
-    layout = QVBoxLayout(window)
-    panel = TrainingPanel(document)
-    layout.addWidget(panel)
-    window.show()
-    panel.epochs_spin.setValue(500)
+def test_a_shutdown_that_times_out_shows_stopping_then_the_end(qtbot, monkeypatch):
+    import threading
+    from engine.train import History
+    release = threading.Event()
+
+    def long_batch(self, dataset, epochs=5, on_batch=None, on_epoch=None, should_stop=None):
+        release.wait(30)  # one very long batch: the stop request is seen after it
+        history = History()
+        history.stopped, history.message = should_stop(), "stopped during epoch 1"
+        return history
+
+    monkeypatch.setattr(worker_module.Trainer, "fit", long_batch)
+    _, panel = make_panel(qtbot, epochs=1)
     click(qtbot, panel.train_button)
-    qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
-    thread = panel.training_thread
-    assert thread.isRunning()
-    window.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    qtbot.waitUntil(thread.isFinished, timeout=5000)
-    qtbot.wait(50)
-    assert thread_warnings(qtlog) == []
+    assert not panel.shutdown(timeout_ms=50)
+    # Honest: still stopping, no request buttons, no second run.
+    assert panel.state is RunState.STOPPING and panel.is_running
+    assert not panel.pause_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert not panel.train_button.isEnabled() and "Stopping" in panel.status_label.text()
+    with qtbot.waitSignal(panel.training_finished, timeout=FINISH_TIMEOUT) as finished:
+        release.set()
+    assert finished.args[0].status == "stopped"
+    assert panel.state is RunState.FINISHED and panel.training_thread is None
+    assert panel.train_button.isEnabled() and panel.load_button.isEnabled()
 
 
 def test_closing_the_main_window_mid_run_is_clean(qtbot, qtlog, window):
-    # `window`: the real MainWindow (tests/designer/conftest.py), not yet wired to call shutdown().
+    # `window`: the real MainWindow (tests/designer/conftest.py); its closeEvent is the one shutdown path.
     window.document.load(load_spec(PRESETS / "digits_net.json"))
-    panel = TrainingPanel(window.document)
-    window.add_tab(panel, "Train")
+    panel = window.training_panel
     panel.epochs_spin.setValue(500)
     click(qtbot, panel.train_button)
     qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
     thread = panel.training_thread
-    window.close()  # the panel notices its window closed (the main window may also call shutdown())
-    qtbot.waitUntil(thread.isFinished, timeout=5000)
-    assert not panel.is_running
+    window.document.undo_stack.setClean()
+    assert window.close()
+    assert thread.isFinished()  # joined inside closeEvent
+    assert not panel.is_running and panel.training_thread is None
     assert thread_warnings(qtlog) == []
 
 
@@ -502,3 +519,65 @@ def test_worker_throttles_batch_progress_but_sends_every_epoch_end(qtbot):
         assert last.batch == last.batches_per_epoch and last.epoch == progress.info.epoch
         assert progress.iteration == last.iteration
         assert isinstance(progress.network, Network)
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+def test_worker_lets_keyboard_interrupt_and_system_exit_through(qtbot, monkeypatch, interrupt):
+    def interrupted(self, *args, **kwargs):
+        raise interrupt()
+
+    monkeypatch.setattr(worker_module.Trainer, "fit", interrupted)
+    job = TrainingJob(spec=load_spec(PRESETS / "digits_net.json"), dataset=load_dataset("digits"), epochs=1)
+    worker = TrainingWorker(job)
+    reports = []
+    worker.failed.connect(lambda message, details: reports.append(message))
+    worker.finished.connect(reports.append)
+    with pytest.raises(interrupt):
+        worker.run()
+    assert reports == []  # not turned into a "failed" run
+
+
+def test_continuing_uses_the_seed_box_for_the_dropout_masks(qtbot):
+    spec_doc = load_spec(PRESETS / "digits_net.json").to_dict()
+    spec_doc["layers"].insert(4, {"type": "dropout", "rate": 0.5})
+    spec = type(load_spec(PRESETS / "digits_net.json")).from_dict(spec_doc)
+    dataset = load_dataset("digits")
+    start = Network.from_spec(spec, seed=1)
+
+    def continued(dropout_state_seed, job_seed):
+        net = start.copy()
+        net.reseed_dropout(dropout_state_seed)  # whatever stream the copy happened to carry
+        job = TrainingJob(spec=spec.copy(), dataset=dataset, epochs=1, batch_size=64, seed=job_seed,
+                          initial_network=net)
+        results = []
+        worker = TrainingWorker(job)
+        worker.finished.connect(results.append)
+        worker.run()
+        return np.asarray(results[0].history.batch_loss)
+
+    # The same Seed box gives the same run, whatever the copied network's dropout stream was ...
+    assert np.array_equal(continued(11, job_seed=5), continued(999, job_seed=5))
+
+
+def test_load_weights_shows_the_engines_message_for_a_damaged_file(qtbot, tmp_path):
+    from engine.spec import SpecError
+    _, panel = make_panel(qtbot)
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(SpecError) as engine_error:
+        Network.load(damaged)
+    assert not panel.load_weights(damaged)
+    assert str(engine_error.value) in panel.status_label.text()
+    assert panel.status_label.text().startswith("Could not load the weights")
+    assert panel.network is None and panel.train_button.isEnabled()
+
+
+def test_load_weights_catches_only_spec_and_os_errors(qtbot, tmp_path, monkeypatch):
+    _, panel = make_panel(qtbot)
+
+    def broken(path):
+        raise ValueError("a bug, not a damaged file")
+
+    monkeypatch.setattr(Network, "load", staticmethod(broken))
+    with pytest.raises(ValueError):
+        panel.load_weights(tmp_path / "any.npz")

@@ -1,0 +1,53 @@
+"""The datasets the Train tab has opened: each read once (engine.load_dataset), then kept.
+
+Keys: a built-in dataset's name ("digits", "shapes") or a file's resolved path as a string.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Union
+
+from engine.data import BUILTIN_DATASETS, Dataset, DatasetError, load_dataset
+
+BUILTIN_TITLES = {"digits": "Digits (built-in)", "shapes": "Shapes (built-in)"}
+
+
+def dataset_key(key_or_path: Union[str, os.PathLike]) -> str:
+    """The cache key: a built-in name as it is, anything else as a resolved path."""
+    if isinstance(key_or_path, str) and key_or_path in BUILTIN_DATASETS:
+        return key_or_path
+    return str(Path(key_or_path).resolve())
+
+
+def dataset_title(key: str) -> str:
+    """What the chooser lists: "Digits (built-in)" or "mnist.npz (file)"."""
+    if key in BUILTIN_DATASETS:
+        return BUILTIN_TITLES.get(key, key)
+    return f"{Path(key).name} (file)"
+
+
+class DatasetCache:
+    """Datasets by key; `get` reads a dataset the first time only."""
+
+    def __init__(self):
+        self._datasets: dict[str, Dataset] = {}
+
+    @staticmethod
+    def builtin_keys() -> tuple[str, ...]:
+        return tuple(BUILTIN_DATASETS)
+
+    def get(self, key: str) -> Dataset:
+        """The dataset for a key from `dataset_key`. DatasetError (naming the file and the reason)
+        when it can't be read."""
+        dataset = self._datasets.get(key)
+        if dataset is None:
+            try:
+                dataset = load_dataset(key if key in BUILTIN_DATASETS else Path(key))
+            except OSError as exc:
+                raise DatasetError(f"{key}: {exc}") from None
+            self._datasets[key] = dataset
+        return dataset
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._datasets

@@ -1,0 +1,73 @@
+"""The Train tab's file dialogs, and the folder they remember (the window's settings file)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from designer.settings import KEY_LAST_DIR, app_settings
+
+from engine.network import Network
+
+
+def last_directory() -> str:
+    value = app_settings().value(KEY_LAST_DIR)
+    return str(value) if value and Path(str(value)).is_dir() else str(Path.home())
+
+
+def remember_directory(path) -> None:
+    app_settings().setValue(KEY_LAST_DIR, str(Path(path).parent))
+
+
+def _chosen(path: str) -> Optional[str]:
+    if not path:
+        return None
+    remember_directory(path)
+    return path
+
+
+def ask_dataset_path(parent: QWidget) -> Optional[str]:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open dataset", last_directory(),
+                                          "NumPy datasets (*.npz);;All files (*)")
+    return _chosen(path)
+
+
+def ask_weights_save_path(parent: QWidget, design_name: str) -> Optional[str]:
+    name = (design_name or "weights").split(" (")[0]
+    name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_") or "weights"
+    path, _ = QFileDialog.getSaveFileName(parent, "Save weights", str(Path(last_directory()) / f"{name}.npz"),
+                                          "Weights (*.npz)")
+    return _chosen(path)
+
+
+def ask_weights_open_path(parent: QWidget) -> Optional[str]:
+    path, _ = QFileDialog.getOpenFileName(parent, "Load weights", last_directory(),
+                                          "Weights (*.npz);;All files (*)")
+    return _chosen(path)
+
+
+def ask_replace_design(parent: QWidget, network: Network, can_replace: bool) -> Optional[bool]:
+    """Loaded weights of another design: True replaces the design, False keeps it and only
+    evaluates, None cancels."""
+    name = network.spec.name or "another design"
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Load weights")
+    box.setText(f"These weights belong to a different design ({name}).")
+    if can_replace:
+        box.setInformativeText("Replace the current design with theirs (you can undo it), or keep your "
+                               "design and only evaluate the loaded network?")
+        replace = box.addButton("Replace design", QMessageBox.ButtonRole.AcceptRole)
+    else:
+        box.setInformativeText("Keep your design and only evaluate the loaded network?")
+        replace = None
+    keep = box.addButton("Evaluate only", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    if replace is not None and clicked is replace:
+        return True
+    if clicked is keep:
+        return False
+    return None

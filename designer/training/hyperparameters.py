@@ -1,0 +1,168 @@
+"""The Hyperparameters box: epochs, batch size, optimizer, learning rate, validation, seed."""
+from __future__ import annotations
+
+import math
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
+
+ADAM_DEFAULT_LR = 0.001
+SGD_DEFAULT_LR = 0.05
+OPTIMIZER_CHOICES = (
+    ("adam", "Adam", "Adam: per-weight step sizes from running averages of the gradient and its square. "
+                     "Forgiving; a good first choice (lr 0.001)."),
+    ("sgd", "SGD", "Plain gradient descent: w ← w − lr·∂J/∂w on each mini-batch (try lr 0.05)."),
+    ("momentum", "SGD + momentum (0.9)", "Gradient descent with heavy-ball momentum 0.9: a velocity "
+                                         "that averages recent gradients (try lr 0.05)."),
+)
+
+
+class LearningRateSpinBox(QDoubleSpinBox):
+    """A learning-rate box: shows 0.001 / 1e-05 / 1e+06 as typed, steps along 1-2-5 per decade."""
+
+    NICE = (1.0, 2.0, 5.0)
+    _PARTIAL = re.compile(r"^[+]?(\d+\.?\d*|\.\d*)?([eE][+-]?\d*)?$")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDecimals(12)
+        self.setRange(1e-6, 1e6)
+        self.setKeyboardTracking(False)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.6g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text.strip())
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int):
+        stripped = text.strip()
+        try:
+            value = float(stripped)
+        except ValueError:
+            state = QValidator.State.Intermediate if self._PARTIAL.match(stripped) else QValidator.State.Invalid
+            return state, text, pos
+        if self.minimum() <= value <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        return self.textFromValue(self.value())
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value()
+        for _ in range(abs(steps)):
+            value = self._next(value, up=steps > 0)
+        self.setValue(min(max(value, self.minimum()), self.maximum()))
+
+    def _next(self, value: float, up: bool) -> float:
+        decade = math.floor(math.log10(value))
+        candidates = sorted(m * 10.0 ** d for d in (decade - 1, decade, decade + 1) for m in self.NICE)
+        if up:
+            bigger = [c for c in candidates if c > value * (1 + 1e-9)]
+            return float(f"{bigger[0]:.6g}")
+        smaller = [c for c in candidates if c < value * (1 - 1e-9)]
+        return float(f"{smaller[-1]:.6g}")
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        hint.setWidth(min(hint.width(), 130))
+        return hint
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(min(hint.width(), 90))
+        return hint
+
+
+class HyperparameterBox(QGroupBox):
+    """The settings of the next run; `values()` gives them as TrainingJob keyword arguments."""
+
+    def __init__(self, parent=None):
+        super().__init__("Hyperparameters", parent)
+        self.setObjectName("hyperparameterBox")
+        form = QFormLayout(self)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(5)
+        self.epochs_spin = QSpinBox()
+        self.epochs_spin.setObjectName("epochsSpin")
+        self.epochs_spin.setRange(1, 10_000)
+        self.epochs_spin.setValue(10)
+        self.epochs_spin.setToolTip("Epochs: full passes over the training images. More epochs fit the "
+                                    "training set better; watch the validation curves for overfitting.")
+        form.addRow("Epochs", self.epochs_spin)
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setObjectName("batchSizeSpin")
+        self.batch_spin.setRange(1, 65_536)
+        self.batch_spin.setValue(64)
+        self.batch_spin.setGroupSeparatorShown(True)
+        self.batch_spin.setToolTip("Mini-batch size m: images per gradient step. Smaller batches give more, "
+                                   "noisier steps per epoch; larger ones fewer, smoother, and need more memory.")
+        form.addRow("Batch size", self.batch_spin)
+        self.optimizer_combo = QComboBox()
+        self.optimizer_combo.setObjectName("optimizerCombo")
+        for index, (key, title, tip) in enumerate(OPTIMIZER_CHOICES):
+            self.optimizer_combo.addItem(title, key)
+            self.optimizer_combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
+        self.optimizer_combo.setToolTip("How the gradients update the weights: SGD, SGD with momentum, or Adam. "
+                                        "Changing between Adam and SGD swaps a default learning rate.")
+        form.addRow("Optimizer", self.optimizer_combo)
+        self.lr_spin = LearningRateSpinBox()
+        self.lr_spin.setObjectName("learningRateSpin")
+        self.lr_spin.setValue(ADAM_DEFAULT_LR)
+        self.lr_spin.setToolTip("Learning rate α: the step size. Too small learns slowly; too large makes the "
+                                "loss jump around or diverge (NaN). Adam: ~0.001; SGD: ~0.01–0.1. "
+                                "The arrows step 1-2-5 per decade; type any value such as 3e-4.")
+        form.addRow("Learning rate", self.lr_spin)
+        self.validation_spin = QDoubleSpinBox()
+        self.validation_spin.setObjectName("validationSpin")
+        self.validation_spin.setRange(0.0, 0.9)
+        self.validation_spin.setSingleStep(0.05)
+        self.validation_spin.setDecimals(2)
+        self.validation_spin.setValue(0.1)
+        self.validation_spin.setToolTip("Validation fraction: the share of the training images held out "
+                                        "(never trained on) to measure the validation loss and accuracy "
+                                        "after each epoch. 0 turns validation off.")
+        form.addRow("Validation", self.validation_spin)
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setObjectName("seedSpin")
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setValue(0)
+        self.seed_spin.setToolTip("Random seed for the initial weights, the validation split, the batch "
+                                  "order and the dropout masks: the same seed and settings give the same run.")
+        form.addRow("Seed", self.seed_spin)
+        self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_changed)
+
+    def values(self) -> dict:
+        return {
+            "epochs": self.epochs_spin.value(),
+            "batch_size": self.batch_spin.value(),
+            "learning_rate": self.lr_spin.value(),
+            "optimizer": self.optimizer_combo.currentData(),
+            "validation_fraction": round(self.validation_spin.value(), 4),
+            "seed": self.seed_spin.value(),
+        }
+
+    def optimizer_title(self) -> str:
+        return self.optimizer_combo.currentText()
+
+    def set_optimizer(self, key: str) -> None:
+        index = self.optimizer_combo.findData(key)
+        if index < 0:
+            raise ValueError(f"unknown optimizer {key!r}")
+        self.optimizer_combo.setCurrentIndex(index)
+
+    def _on_optimizer_changed(self, index: int) -> None:
+        # Swap the default rates, never a rate the user chose.
+        key = self.optimizer_combo.itemData(index)
+        lr = self.lr_spin.value()
+        if key in ("sgd", "momentum") and math.isclose(lr, ADAM_DEFAULT_LR):
+            self.lr_spin.setValue(SGD_DEFAULT_LR)
+        elif key == "adam" and math.isclose(lr, SGD_DEFAULT_LR):
+            self.lr_spin.setValue(ADAM_DEFAULT_LR)

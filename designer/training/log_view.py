@@ -1,0 +1,65 @@
+"""The training log: one line per epoch, a header per run, a line per result."""
+from __future__ import annotations
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QPlainTextEdit
+
+from engine.train import EpochInfo
+
+from .text import number, percent
+from .worker import TrainingResult
+
+
+class TrainingLog(QPlainTextEdit):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("trainingLog")
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setMaximumBlockCount(5000)
+        self.setPlaceholderText("One line per epoch appears here.")
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSizeF(self.font().pointSizeF() * 0.92)
+        self.setFont(mono)
+        self.setMinimumHeight(70)
+
+    def log(self, line: str) -> None:
+        self.appendPlainText(line)
+
+    def log_run_start(self, run_id: int, design: str, total_params: int, dataset: str, optimizer: str,
+                      settings: dict, continuing: bool) -> None:
+        """settings: HyperparameterBox.values()."""
+        self.log(f"── Run {run_id}: {design} ({total_params:,} parameters) on {dataset}")
+        self.log(f"   {optimizer}, lr {settings['learning_rate']:g}, batch {settings['batch_size']}, "
+                 f"{settings['epochs']} epochs, validation {settings['validation_fraction']:g}, "
+                 f"seed {settings['seed']}" + (", continuing from the current weights" if continuing else ""))
+
+    def log_epoch(self, info: EpochInfo) -> None:
+        width = len(str(info.epochs))
+        seconds = f"{info.seconds:.2f} s" if info.seconds < 1 else f"{info.seconds:.1f} s"
+        self.log(f"epoch {info.epoch:>{width}}/{info.epochs}  loss {number(info.train_loss)}  "
+                 f"acc {percent(info.train_accuracy):>7}  val loss {number(info.val_loss)}  "
+                 f"val acc {percent(info.val_accuracy):>7}  ({seconds})")
+
+    def log_result(self, result: TrainingResult, kind: str, dataset: str, design_edited: bool) -> None:
+        status, run = result.status, result.run_id
+        if kind == "evaluate":
+            if status == "evaluated":
+                self.log(f"evaluated on {dataset}: test accuracy {percent(result.test_accuracy)} "
+                         f"({result.test_correct}/{result.test_count}), test loss {number(result.test_loss)}")
+            else:
+                self.log(f"evaluation failed: {result.message}")
+            return
+        tail = (f": test accuracy {percent(result.test_accuracy)} ({result.test_correct}/{result.test_count})"
+                if result.has_test_result else "")
+        if status == "completed":
+            self.log(f"run {run} finished in {result.seconds:.1f} s{tail}")
+        elif status == "stopped":
+            self.log(f"run {run} {result.message}{tail}")
+        elif status == "diverged":
+            self.log(f"run {run} diverged: {result.message}")
+        else:
+            self.log(f"run {run} failed: {result.message}")
+        if design_edited:
+            self.log("   (the design was edited during the run; the next run uses the edited design)")
