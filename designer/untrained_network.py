@@ -10,7 +10,7 @@ from engine.memory import MemoryGuardError
 from engine.network import Network
 from engine.spec import SpecError
 
-from .inside.common import InsideView
+from .inside.network_view import InsideView
 
 MAX_PARAMS = 20_000_000   # beyond this, building a throw-away network on every edit costs too much memory
 DELAY_MS = 250            # a burst of edits (typing a number) builds one network, not one per keystroke

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBo
 
 from engine.inspection import normalize_tiles
 
-from .common import (BACKGROUND, GREY, TEXT, InsideView, format_number, input_mismatch, make_image_item,
-                     make_image_view, network_volume_layers, snapshot)
+from .common import BACKGROUND, GREY, TEXT, format_number, make_image_item, make_image_view
 from .export import export_png, make_export_button
+from .network_view import InsideView, input_mismatch, network_volume_layers, snapshot
 from .image_grid import ImageGrid
 
 INPUT = "Input"

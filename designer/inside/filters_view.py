@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBo
 
 from engine.inspection import filter_matrix_tiles, filter_tiles, normalize_tiles, rgb_filter_tiles
 
-from .common import InsideView, format_number, network_conv_layers
+from .common import format_number
 from .export import export_png, make_export_button
 from .image_grid import ImageGrid
+from .network_view import InsideView, network_conv_layers
 
 ALL_CHANNELS = -1           # the channel spin box's special value: RGB (3 channels) or the in × out grid
 MAX_GRID_TILES = 4096       # the in × out grid beyond this falls back to one input channel

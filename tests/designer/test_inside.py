@@ -80,7 +80,7 @@ def test_course_6x6_with_the_vertical_filter_gives_the_course_matrix(playground)
     assert out.shape == (4, 4)
     np.testing.assert_array_equal(out, COURSE_OUTPUT)
     assert playground.formula_text() == "⌊(6 + 2·0 − 3)/1⌋ + 1 = 4"
-    assert "⌊(6 + 2·0 − 3)/1⌋ + 1 = 4" in playground.formula_item.text
+    assert "⌊(6 + 2·0 − 3)/1⌋ + 1 = 4" in playground.picture.formula_item.text
 
 
 def test_course_example_cells_show_the_numbers(playground):
@@ -90,9 +90,9 @@ def test_course_example_cells_show_the_numbers(playground):
     assert playground.cell_texts("filter") == [["1", "0", "−1"]] * 3
     assert playground.cell_texts("output") == [[str(v).replace("-", "−") for v in row] for row in COURSE_OUTPUT]
     # What is drawn is what cell_texts reports: one text item per cell, in row order.
-    drawn = [item.text() for item in playground._text_items["input"]]
+    drawn = [item.text() for item in playground.picture.text_items["input"]]
     assert drawn == [t for row in playground.cell_texts("input") for t in row]
-    assert len(playground._text_items["output"]) == 16
+    assert len(playground.picture.text_items["output"]) == 16
 
 
 def test_vertical_edge_gives_30_in_the_middle_and_mirrored_gives_minus_30(playground):
@@ -199,7 +199,7 @@ def test_dataset_images_grey_and_colour(playground, digits, shapes):
     np.testing.assert_allclose(playground.output(), expected, rtol=1e-6, atol=1e-9)
     per_channel = sum(conv2d(rgb[None, :, :, c:c + 1], W, np.zeros(1))[0, :, :, 0] for c in range(3))
     np.testing.assert_allclose(playground.output(), per_channel, rtol=1e-6, atol=1e-9)
-    assert "repeated" in playground.formula_item.text or "each channel" in playground.formula_item.text
+    assert "repeated" in playground.picture.formula_item.text or "each channel" in playground.picture.formula_item.text
     playground.set_keep_color(False)
     np.testing.assert_allclose(playground.input_image(), to_grey(rgb))
 
