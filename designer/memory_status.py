@@ -32,12 +32,12 @@ def training_settings(spin: QSpinBox | None, combo: QComboBox | None) -> tuple[i
 
 
 def estimate_text(estimate, available: int | None) -> tuple[str, bool]:
-    """("Training needs about 1.2 MB to train with Adam at batch 64 of 15 GB available", fits) for a
+    """("Design needs about 1.2 MB to train with Adam at batch 64; 15 GB available", fits) for a
     MemoryEstimate; `available` None (unknown) always fits."""
-    text = f"Training {estimate.describe()}"
+    text = f"Design {estimate.describe()}"
     if available is None:
         return text, True
-    return f"{text} of {format_bytes(available)} available", estimate.total <= available
+    return f"{text}; {format_bytes(available)} available", estimate.total <= available
 
 
 class MemoryStatus:

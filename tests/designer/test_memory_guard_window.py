@@ -25,13 +25,13 @@ def test_status_bar_shows_the_training_estimate_at_the_train_tabs_settings(windo
     assert label.objectName() == "memoryEstimateLabel"
     expected = estimate_memory(window.document.summary, "train", 64, "adam").describe()
     assert re.fullmatch(r"needs about \d+ MB to train with Adam at batch 64", expected)
-    assert label.text() == f"Training {expected} of 2.1 GB available"
+    assert label.text() == f"Design {expected}; 2.1 GB available"
     assert window.memory_status.fits
     # The Train tab's batch size and optimizer change the estimate at once.
     window.training_panel.batch_spin.setValue(8)
     window.training_panel.set_optimizer("sgd")
     assert "to train with SGD at batch 8" in label.text()
-    assert label.text().startswith(f"Training {estimate_memory(window.document.summary, 'train', 8, 'sgd').describe()}")
+    assert label.text().startswith(f"Design {estimate_memory(window.document.summary, 'train', 8, 'sgd').describe()}")
     # …and so does an edit of the design.
     before = label.text()
     window.document.set_field(0, "filters", 64)
@@ -43,7 +43,7 @@ def test_status_bar_warns_when_training_would_not_fit(window, limit):
     window.load_preset("lenet5")
     label = window.memory_status.label
     assert not window.memory_status.fits
-    assert label.text() == f"⚠ Training {estimate_memory(window.document.summary, 'train', 64, 'adam').describe()} of 10 MB available"
+    assert label.text() == f"⚠ Design {estimate_memory(window.document.summary, 'train', 64, 'adam').describe()}; 10 MB available"
     assert "Too much: reduce" in label.toolTip()
     window.training_panel.batch_spin.setValue(1)       # small enough now
     assert window.memory_status.fits and not label.text().startswith("⚠")
