@@ -64,6 +64,15 @@ def text_color_for(rgba) -> QColor:
 # Numbers
 # --------------------------------------------------------------------------------------------------
 
+def parse_cell(value) -> float | None:
+    """A number typed into a grid cell ("−3", "2,5", " 7 "), or None if it isn't a finite number."""
+    try:
+        v = float(str(value).strip().replace("−", "-").replace(",", "."))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
 def format_number(v: float) -> str:
     """Cell numbers the way the course writes them: whole numbers without a point (−5, 30), others with
     three significant digits (0.812, −1.25); never "−0". Uses the real minus sign."""

@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage
 
 from engine.course_examples import COURSE_6X6, VERTICAL_EDGE_IMAGE
 
-from .common import format_number, pixel_text
+from .common import format_number, parse_cell, pixel_text
 
 # --------------------------------------------------------------------------------------------------
 # The course's examples (engine/course_examples.py)
@@ -86,11 +86,8 @@ class FilterModel(QAbstractTableModel):
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - Qt API
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        try:
-            v = float(str(value).strip().replace("−", "-").replace(",", "."))
-        except ValueError:
-            return False
-        if not np.isfinite(v):
+        v = parse_cell(value)
+        if v is None:
             return False
         self._values[index.row(), index.column()] = v
         self.dataChanged.emit(index, index)

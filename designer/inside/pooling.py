@@ -12,7 +12,7 @@ from engine.course_examples import POOL_4X4
 from engine.functional import pool2d
 from engine.shapes import conv_output_size
 
-from .common import format_cell
+from .common import format_cell, parse_cell
 
 MAX_SIDE = 8
 
@@ -58,11 +58,8 @@ class NumberGridModel(QAbstractTableModel):
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - Qt API
         if not (self._editable and index.isValid() and role == Qt.ItemDataRole.EditRole):
             return False
-        try:
-            v = float(str(value).strip().replace("−", "-").replace(",", "."))
-        except ValueError:
-            return False
-        if not np.isfinite(v):
+        v = parse_cell(value)
+        if v is None:
             return False
         self._values[index.row(), index.column()] = v
         self.dataChanged.emit(index, index)
