@@ -49,6 +49,14 @@ from .worker import TrainingJob, TrainingResult
 log = logging.getLogger(__name__)
 
 
+class _FixedColumn(QWidget):
+    """A column whose wrapped labels don't make its height depend on its width: otherwise the tab's
+    scroll area grows the whole panel to its preferred height (~770 px) and scrolls it."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
 class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
     """The Train tab for a DesignDocument (needs `spec`, `changed`, `set_input_shape`, `set_field`;
     uses `replace_spec` and `undo_stack` when present).
@@ -111,12 +119,14 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
         self.result_box = ResultBox()
         self.plots_pane = PlotsPane()
 
+        # The settings scroll; the Run and Result boxes stay below them, always on screen (a
+        # 1024×640 window shows Train and the test accuracy without scrolling).
         side = QWidget()
         side.setObjectName("trainingSide")
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 6, 0)
         column.setSpacing(8)
-        for box in (self.dataset_box, self.hyper_box, self.run_controls, self.result_box, self.weights_box):
+        for box in (self.dataset_box, self.hyper_box, self.weights_box):
             column.addWidget(box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -125,14 +135,24 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(400)
+        scroll.setMinimumHeight(120)
         scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        left = _FixedColumn()
+        left.setObjectName("trainingLeftColumn")
+        left.setMinimumWidth(330)
+        left.setMaximumWidth(400)
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.setSpacing(6)
+        left_column.addWidget(scroll, 1)
+        for box in (self.run_controls, self.result_box):
+            box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            left_column.addWidget(box)
 
         outer = QHBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         outer.setSpacing(8)
-        outer.addWidget(scroll)
+        outer.addWidget(left)
         outer.addWidget(self.plots_pane, 1)
 
         # The widgets by their long-standing names (tests, the benchmark and the window use them).

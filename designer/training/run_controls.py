@@ -49,6 +49,7 @@ class RunControls(QGroupBox):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status_label)
+        self.status_label.setVisible(False)
         self.copy_note = QLabel(COPY_NOTE_IDLE)
         self.copy_note.setObjectName("copyNoteLabel")
         self.copy_note.setWordWrap(True)
@@ -77,6 +78,7 @@ class RunControls(QGroupBox):
 
     def set_status(self, text: str, style: str = "", details: str = "") -> None:
         self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))   # an empty line would only push the Result box down
         self.status_label.setStyleSheet(style)
         self.status_label.setToolTip(details)
 
