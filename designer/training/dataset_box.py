@@ -73,9 +73,12 @@ class DatasetBox(QGroupBox):
         layout.addWidget(self.fit_label)
         self.use_output_button = QPushButton("Make it the softmax output")
         self.use_output_button.setObjectName("useSoftmaxOutputButton")
+        self.use_output_button.setToolTip("Make the design end in a softmax layer with one unit per class "
+                                          "(one undoable edit)")
         layout.addWidget(self.use_output_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.open_preset_button = QPushButton("Open a preset made for these images")
         self.open_preset_button.setObjectName("openShapePresetButton")
+        self.open_preset_button.setToolTip("Start from a preset made for the dataset's images")
         layout.addWidget(self.open_preset_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.use_shape_button = QPushButton("Use dataset's shape")
         self.use_shape_button.setObjectName("useDatasetShapeButton")
