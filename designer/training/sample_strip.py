@@ -52,6 +52,18 @@ def image_to_qimage(image: np.ndarray) -> QImage:
     return qimage.copy()   # the QImage above borrows `data`; the copy keeps its own pixels
 
 
+def _fitted(pixmap: QPixmap) -> QPixmap:
+    """Small images grow by a whole factor (8×8 → 32×32: every pixel the same size, sharp); big ones
+    shrink smoothly to fit IMAGE_SIZE."""
+    side = max(pixmap.width(), pixmap.height(), 1)
+    if side <= IMAGE_SIZE:
+        factor = IMAGE_SIZE // side
+        return pixmap.scaled(pixmap.width() * factor, pixmap.height() * factor,
+                             Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+    return pixmap.scaled(IMAGE_SIZE, IMAGE_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+
+
 def _short(name: str) -> str:
     return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
 
@@ -90,9 +102,7 @@ class SampleStrip(QWidget):
             picture.setFixedSize(IMAGE_SIZE, IMAGE_SIZE)
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
             picture.setStyleSheet("background: #eee;")
-            pixmap = QPixmap.fromImage(image_to_qimage(dataset.x_train[index]))
-            picture.setPixmap(pixmap.scaled(IMAGE_SIZE, IMAGE_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
-                                            Qt.TransformationMode.FastTransformation))
+            picture.setPixmap(_fitted(QPixmap.fromImage(image_to_qimage(dataset.x_train[index]))))
             picture.setToolTip(f"{name} (training image {index:,})")
             caption = QLabel(_short(name))
             caption.setObjectName("sampleName")
