@@ -24,6 +24,7 @@ from .design_files import CANCEL, DISCARD, SAVE, DesignFiles
 from .design_layout import DesignLayout
 from .design_tab import build_design_tab
 from .document import DesignDocument
+from .file_drop import install_file_drop
 from .layer_model import LayerListModel
 from .memory_status import attach_memory_status
 from .property_editor import INPUT
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         attach_design_export(self)  # Edit › Copy, File › Export
         attach_memory_status(self)  # the training estimate in the status bar (reads the Train tab's settings)
         attach_autosave(self)  # window.autosave: the design is kept a few seconds after each edit
+        install_file_drop(self)  # a dropped .json opens as the design, a dataset file or folder on the Train tab
 
         self.design_layout = DesignLayout(self)
         cfg.restore_window_state(self)

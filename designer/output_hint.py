@@ -81,11 +81,15 @@ class OutputHint(QFrame):
         fix = self.fix()
         if fix is None:
             return False
-        doc = self._document
-        if fix.replace:
-            spec = doc.spec.copy()
-            spec.layers[fix.index] = fix.layer
-            doc.replace_spec(spec, fix.text)
-        else:
-            doc.insert_layer(fix.index, fix.layer, fix.text)
+        apply_output_fix(self._document, fix)
         return True
+
+
+def apply_output_fix(document: DesignDocument, fix) -> None:
+    """Make the engine's OutputFix one undoable edit of `document` (also the Train tab's button)."""
+    if fix.replace:
+        spec = document.spec.copy()
+        spec.layers[fix.index] = fix.layer
+        document.replace_spec(spec, fix.text)
+    else:
+        document.insert_layer(fix.index, fix.layer, fix.text)

@@ -49,6 +49,7 @@ def attach_workspace(window: QMainWindow) -> None:
     # The Design tab's "make it the softmax output (k classes)" uses the picked dataset's k.
     window.output_hint.set_class_source(lambda: getattr(panel.dataset, "num_classes", None))
     panel.dataset_changed.connect(lambda *_: window.output_hint.refresh())
+    panel.preset_requested.connect(window.load_preset)   # "Open the Digits net preset" on the Train tab
     panel.network_updated.connect(inside.set_network)
     panel.dataset_changed.connect(inside.set_dataset)
     if panel.dataset is not None:

@@ -76,6 +76,10 @@ class Adam:
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
+#: The usual learning rate of each optimizer: the command line's default and the Train tab's.
+DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
+
+
 def make_optimizer(name: str, lr: float):
     """The command line's and the window's names: "sgd", "momentum" (0.9) or "adam"."""
     if name == "sgd":

@@ -218,7 +218,7 @@ class RunController(QObject):
         # The worker's last signals are queued for this object: deliver them now, not after the
         # window has gone.
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
-        self._on_thread_finished()
+        self._thread_ended(thread)
         return True
 
     # ----- worker reports (GUI thread, queued) ---------------------------------------------------
@@ -256,10 +256,15 @@ class RunController(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        """The thread has ended: without a report first (an exception that isn't an Exception)
-        the run failed."""
-        sender = self.sender()
-        if self._thread is None or (sender is not None and sender is not self._thread) or self._thread.isRunning():
+        # A finished() queued by an earlier run's thread may arrive after that thread was released
+        # and deleted (sender() is then None) while a quick next run has already ended with its report
+        # still queued: only the current thread's own finished() counts.
+        self._thread_ended(self.sender())
+
+    def _thread_ended(self, thread) -> None:
+        """`thread` has ended: if it is the current run's and no report came first (an exception
+        that isn't an Exception), the run failed."""
+        if self._thread is None or thread is not self._thread or self._thread.isRunning():
             return
         if self._state.active:
             self._end(RunEvent.FAILED, TrainingResult(self._run_id, "failed", THREAD_ENDED_WITHOUT_REPORT))

@@ -1,15 +1,18 @@
-"""The Dataset box: the chooser, what the dataset holds, and whether the design fits it."""
+"""The Dataset box: the chooser, what the dataset holds (with a strip of sample images), the progress
+of a dataset being read, and whether the design fits it (with its one-click fixes)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from engine.data import Dataset
 
-from .datasets import dataset_title
+from .datasets import dataset_title, is_builtin
 from .design_check import DesignCheck
+from .sample_strip import SampleStrip
 from .text import ERROR_STYLE, OK_STYLE
 
 
@@ -23,8 +26,9 @@ def _selectable_label(name: str) -> QLabel:
 
 class DatasetBox(QGroupBox):
     """Shows the choice and the verdict; the panel decides what a click does (its signals:
-    `dataset_combo.activated`, `open_dataset_button.clicked`, `use_shape_button.clicked`,
-    `use_classes_button.clicked`)."""
+    `dataset_combo.activated`, `open_dataset_button.clicked`, `open_folder_button.clicked`,
+    `use_shape_button.clicked`, `use_classes_button.clicked`, `use_output_button.clicked`,
+    `open_preset_button.clicked`)."""
 
     def __init__(self, parent=None):
         super().__init__("Dataset", parent)
@@ -36,20 +40,46 @@ class DatasetBox(QGroupBox):
         self.dataset_combo.setObjectName("datasetCombo")
         self.dataset_combo.setToolTip("The images to train on. Digits: 1,797 real 8×8 grey handwritten digits. "
                                       "Shapes: generated 32×32 colour circles, squares, triangles and crosses. "
-                                      "Open… reads an .npz with x_train, y_train, x_test, y_test.")
+                                      "Datasets opened before are listed too.")
         self.dataset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset_combo.setMinimumContentsLength(14)
         row.addWidget(self.dataset_combo, 1)
         self.open_dataset_button = QPushButton("Open…")
         self.open_dataset_button.setObjectName("openDatasetButton")
-        self.open_dataset_button.setToolTip("Open a dataset file (.npz with x_train, y_train, x_test, y_test "
-                                            "and optionally class_names)")
+        self.open_dataset_button.setToolTip("Open a dataset file: an .npz (x_train, y_train, x_test, y_test), "
+                                            "CIFAR-10's .tar.gz (binary or python), a Kaggle-style CSV, or one "
+                                            "of MNIST's IDX files (.gz too). You can also drop it on the window.")
         row.addWidget(self.open_dataset_button)
+        self.open_folder_button = QPushButton("Folder…")
+        self.open_folder_button.setObjectName("openDatasetFolderButton")
+        self.open_folder_button.setToolTip("Open a dataset folder: MNIST-style IDX files, CIFAR-10's "
+                                           "cifar-10-batches-bin / -py, or one subfolder of images per class "
+                                           "(DIR/<class>/*.png, or DIR/train/… and DIR/test/…). You can also "
+                                           "drop it on the window.")
+        row.addWidget(self.open_folder_button)
         layout.addLayout(row)
+        self.load_progress = QProgressBar()
+        self.load_progress.setObjectName("datasetLoadProgress")
+        self.load_progress.setRange(0, 100)
+        self.load_progress.setTextVisible(True)
+        self.load_progress.setVisible(False)
+        layout.addWidget(self.load_progress)
         self.dataset_info = _selectable_label("datasetInfoLabel")
         layout.addWidget(self.dataset_info)
+        self.sample_strip = SampleStrip()
+        self.sample_strip.setToolTip("Training images, one per class: what the network will see")
+        layout.addWidget(self.sample_strip)
         self.fit_label = _selectable_label("fitMessageLabel")
         layout.addWidget(self.fit_label)
+        self.use_output_button = QPushButton("Make it the softmax output")
+        self.use_output_button.setObjectName("useSoftmaxOutputButton")
+        self.use_output_button.setToolTip("Make the design end in a softmax layer with one unit per class "
+                                          "(one undoable edit)")
+        layout.addWidget(self.use_output_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.open_preset_button = QPushButton("Open a preset made for these images")
+        self.open_preset_button.setObjectName("openShapePresetButton")
+        self.open_preset_button.setToolTip("Start from a preset made for the dataset's images")
+        layout.addWidget(self.open_preset_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.use_shape_button = QPushButton("Use dataset's shape")
         self.use_shape_button.setObjectName("useDatasetShapeButton")
         self.use_shape_button.setToolTip("Set the design's input layer to the dataset's image shape "
@@ -65,7 +95,12 @@ class DatasetBox(QGroupBox):
     def add_choice(self, key: str) -> None:
         if self.dataset_combo.findData(key) < 0:
             self.dataset_combo.addItem(dataset_title(key), key)
-            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, key, Qt.ItemDataRole.ToolTipRole)
+            tip = key if is_builtin(key) else f"{key}\n(opened before; read again when chosen)"
+            self.dataset_combo.setItemData(self.dataset_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+
+    def choices(self) -> list[str]:
+        """The keys listed, top to bottom."""
+        return [self.dataset_combo.itemData(i) for i in range(self.dataset_combo.count())]
 
     def select(self, key: Optional[str]) -> None:
         """Show `key` as the choice (adding it to the list if new)."""
@@ -76,19 +111,41 @@ class DatasetBox(QGroupBox):
 
     # ----- what it shows --------------------------------------------------------------------------
     def show_dataset(self, dataset: Optional[Dataset]) -> None:
+        self.load_progress.setVisible(False)
+        self.sample_strip.show_dataset(dataset)
         if dataset is None:
             self.dataset_info.setText("No dataset")
             return
-        names = list(dataset.class_names)
-        shown = ", ".join(names[:12]) + (f", … ({len(names)} in all)" if len(names) > 12 else "")
-        self.dataset_info.setText(f"{dataset.describe()}\nClasses: {shown}")
+        self.dataset_info.setText(dataset.describe())
         self.dataset_info.setStyleSheet("")
-        self.dataset_info.setToolTip(repr(dataset))
+        info = dataset.info()
+        counts = ", ".join(f"{name} {train:,}/{test:,}" for name, train, test in
+                           zip(info["class_names"], info["train_counts"], info["test_counts"]))
+        self.dataset_info.setToolTip(f"{info['format'] or 'built-in'}, {info['dtype']}, {info['megabytes']} MB\n"
+                                     f"Images per class (train/test): {counts}")
+
+    def show_loading(self, key: str) -> None:
+        """A dataset is being read (in a thread): a busy bar until its first progress report."""
+        self.load_progress.setRange(0, 0)
+        self.load_progress.setFormat("")
+        self.load_progress.setVisible(True)
+        self.dataset_info.setText(f"Reading {Path(key).name}…")
+        self.dataset_info.setStyleSheet("")
+
+    def show_load_progress(self, fraction: float, message: str) -> None:
+        if self.load_progress.maximum() == 0:
+            self.load_progress.setRange(0, 100)
+        self.load_progress.setValue(int(round(100 * min(max(fraction, 0.0), 1.0))))
+        self.load_progress.setFormat(f"%p% · {message}" if message else "%p%")
 
     def show_open_error(self, message: str, current: Optional[Dataset]) -> None:
+        """One line in red; the dataset still in use is named in the tooltip (and the chooser shows it)."""
+        self.load_progress.setVisible(False)
+        self.sample_strip.show_dataset(current)
         still = current.describe() if current is not None else "no dataset"
-        self.dataset_info.setText(f"Could not open the dataset: {message}\n(still using {still})")
+        self.dataset_info.setText(f"Could not open the dataset: {message}")
         self.dataset_info.setStyleSheet(ERROR_STYLE)
+        self.dataset_info.setToolTip(f"Still using {still}")
 
     def show_check(self, check: DesignCheck, dataset: Optional[Dataset]) -> None:
         """The verdict of design_check.check_design, and the one-click fixes it allows."""
@@ -99,16 +156,28 @@ class DatasetBox(QGroupBox):
             self.fit_label.setText(f"✓ The design fits: {'×'.join(map(str, dataset.image_shape))} images, "
                                    f"{dataset.num_classes} classes.")
             self.fit_label.setStyleSheet(OK_STYLE)
-        self.use_shape_button.setVisible(check.shape_differs)
+        self.use_shape_button.setVisible(check.shape_differs and check.shape_breaks is None)
         if check.shape_differs and dataset is not None:
             self.use_shape_button.setText(f"Use dataset's shape ({'×'.join(map(str, dataset.image_shape))})")
         self.use_classes_button.setVisible(check.classes_to_set is not None)
         if check.classes_to_set is not None:
             self.use_classes_button.setText(f"Use dataset's classes ({check.classes_to_set})")
+        fix = check.output_fix
+        self.use_output_button.setVisible(fix is not None)
+        if fix is not None:
+            self.use_output_button.setText(fix.text)
+            self.use_output_button.setToolTip(f"{fix.text}: one edit, Ctrl+Z takes it back. Training needs a "
+                                              "softmax layer with one unit per class at the end.")
+        preset = check.preset_for_shape if check.shape_breaks else None
+        self.open_preset_button.setVisible(preset is not None)
+        if preset is not None:
+            self.open_preset_button.setText(f"Open the {preset[1].split(' (')[0]} preset")
+            self.open_preset_button.setToolTip(f"Start from the {preset[1]} preset, made for these images "
+                                               "(asks to save your design first)")
 
     def set_choosable(self, choosable: bool, has_dataset: bool) -> None:
-        """Idle: everything; while a run goes on: nothing (it trains on the dataset chosen at Start)."""
-        self.dataset_combo.setEnabled(choosable)
-        self.open_dataset_button.setEnabled(choosable)
+        """Idle: everything; while a run goes on or a dataset is being read: nothing."""
+        for button in (self.dataset_combo, self.open_dataset_button, self.open_folder_button,
+                       self.use_classes_button, self.use_output_button, self.open_preset_button):
+            button.setEnabled(choosable)
         self.use_shape_button.setEnabled(choosable and has_dataset)
-        self.use_classes_button.setEnabled(choosable)

@@ -1,6 +1,8 @@
 """The datasets the Train tab has opened: each read once (engine.load_dataset), then kept.
 
-Keys: a built-in dataset's name ("digits", "shapes") or a file's resolved path as a string.
+Keys: a built-in dataset's name ("digits", "shapes") or a file's or folder's resolved path as a string.
+Built-in datasets are read on the spot (`get`); files and folders are read in a thread
+(dataset_loading.py) and handed back with `put`.
 """
 from __future__ import annotations
 
@@ -20,11 +22,25 @@ def dataset_key(key_or_path: Union[str, os.PathLike]) -> str:
     return str(Path(key_or_path).resolve())
 
 
+def is_builtin(key: str) -> bool:
+    return key in BUILTIN_DATASETS
+
+
 def dataset_title(key: str) -> str:
-    """What the chooser lists: "Digits (built-in)" or "mnist.npz (file)"."""
+    """What the chooser lists: "Digits (built-in)", "mnist.npz (file)" or "flowers (folder)"."""
     if key in BUILTIN_DATASETS:
         return BUILTIN_TITLES.get(key, key)
-    return f"{Path(key).name} (file)"
+    path = Path(key)
+    return f"{path.name} ({'folder' if path.is_dir() else 'file'})"
+
+
+def read_dataset(key: str, progress=None) -> Dataset:
+    """Read the dataset of a key (any thread): engine.load_dataset, with OSErrors as DatasetErrors.
+    `progress(fraction, message)` is called from the calling thread while a file is read."""
+    try:
+        return load_dataset(key if key in BUILTIN_DATASETS else Path(key), progress=progress)
+    except OSError as exc:
+        raise DatasetError(f"{key}: {exc}") from None
 
 
 class DatasetCache:
@@ -42,12 +58,12 @@ class DatasetCache:
         when it can't be read."""
         dataset = self._datasets.get(key)
         if dataset is None:
-            try:
-                dataset = load_dataset(key if key in BUILTIN_DATASETS else Path(key))
-            except OSError as exc:
-                raise DatasetError(f"{key}: {exc}") from None
-            self._datasets[key] = dataset
+            dataset = self._datasets[key] = read_dataset(key)
         return dataset
+
+    def put(self, key: str, dataset: Dataset) -> None:
+        """Keep a dataset read elsewhere (the loading thread)."""
+        self._datasets[key] = dataset
 
     def __contains__(self, key: str) -> bool:
         return key in self._datasets

@@ -27,10 +27,24 @@ def _chosen(path: str) -> Optional[str]:
     return path
 
 
+DATASET_FILTER = ("Datasets (*.npz *.gz *.tar.gz *.tgz *.tar *.csv *-ubyte);;NumPy datasets (*.npz);;"
+                  "CIFAR-10 archives (*.tar.gz *.tgz *.tar);;CSV (*.csv);;MNIST IDX files (*-ubyte *-ubyte.gz);;"
+                  "All files (*)")
+
+
 def ask_dataset_path(parent: QWidget) -> Optional[str]:
-    path, _ = QFileDialog.getOpenFileName(parent, "Open dataset", last_directory(),
-                                          "NumPy datasets (*.npz);;All files (*)")
+    """A dataset file or archive: .npz, CIFAR-10 .tar.gz, CSV, or one of an IDX folder's files."""
+    path, _ = QFileDialog.getOpenFileName(parent, "Open dataset", last_directory(), DATASET_FILTER)
     return _chosen(path)
+
+
+def ask_dataset_folder(parent: QWidget) -> Optional[str]:
+    """A dataset folder: MNIST-style IDX files, CIFAR-10 batches, or one subfolder of images per class."""
+    path = QFileDialog.getExistingDirectory(parent, "Open dataset folder", last_directory())
+    if not path:
+        return None
+    app_settings().setValue(KEY_LAST_DIR, str(Path(path).parent))
+    return path
 
 
 def ask_weights_save_path(parent: QWidget, design_name: str) -> Optional[str]:

@@ -8,8 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
 
-ADAM_DEFAULT_LR = 0.001
-SGD_DEFAULT_LR = 0.05
+from engine.optim import DEFAULT_LR
+
+ADAM_DEFAULT_LR = DEFAULT_LR["adam"]
+SGD_DEFAULT_LR = DEFAULT_LR["sgd"]
 OPTIMIZER_CHOICES = (
     ("adam", "Adam", "Adam: per-weight step sizes from running averages of the gradient and its square. "
                      "Forgiving; a good first choice (lr 0.001)."),
@@ -111,7 +113,8 @@ class HyperparameterBox(QGroupBox):
             self.optimizer_combo.addItem(title, key)
             self.optimizer_combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.optimizer_combo.setToolTip("How the gradients update the weights: SGD, SGD with momentum, or Adam. "
-                                        "Changing between Adam and SGD swaps a default learning rate.")
+                                        "Changing it resets the learning rate to the optimizer's usual one, "
+                                        "unless you typed a rate of your own.")
         form.addRow("Optimizer", self.optimizer_combo)
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRateSpin")
@@ -137,6 +140,12 @@ class HyperparameterBox(QGroupBox):
         self.seed_spin.setToolTip("Random seed for the initial weights, the validation split, the batch "
                                   "order and the dropout masks: the same seed and settings give the same run.")
         form.addRow("Seed", self.seed_spin)
+        # The rate is "on purpose" once the user changes it away from the optimizer's usual one; an
+        # optimizer change resets only a rate that isn't.
+        self._optimizer = self.optimizer_combo.currentData()
+        self._lr_on_purpose = False
+        self._setting_default = False
+        self.lr_spin.valueChanged.connect(self._on_lr_changed)
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_changed)
 
     def values(self) -> dict:
@@ -158,11 +167,29 @@ class HyperparameterBox(QGroupBox):
             raise ValueError(f"unknown optimizer {key!r}")
         self.optimizer_combo.setCurrentIndex(index)
 
+    @property
+    def learning_rate_on_purpose(self) -> bool:
+        """The user chose the rate (an optimizer change keeps it)."""
+        return self._lr_on_purpose
+
+    def usual_learning_rate(self) -> float:
+        """The current optimizer's usual rate (engine.optim.DEFAULT_LR)."""
+        return DEFAULT_LR[self.optimizer_combo.currentData()]
+
+    def reset_learning_rate(self) -> None:
+        """Back to the optimizer's usual rate (and no longer "on purpose")."""
+        self._setting_default = True
+        try:
+            self.lr_spin.setValue(self.usual_learning_rate())
+        finally:
+            self._setting_default = False
+        self._lr_on_purpose = False
+
+    def _on_lr_changed(self, value: float) -> None:
+        if not self._setting_default:
+            self._lr_on_purpose = not math.isclose(value, DEFAULT_LR[self._optimizer])
+
     def _on_optimizer_changed(self, index: int) -> None:
-        # Swap the default rates, never a rate the user chose.
-        key = self.optimizer_combo.itemData(index)
-        lr = self.lr_spin.value()
-        if key in ("sgd", "momentum") and math.isclose(lr, ADAM_DEFAULT_LR):
-            self.lr_spin.setValue(SGD_DEFAULT_LR)
-        elif key == "adam" and math.isclose(lr, SGD_DEFAULT_LR):
-            self.lr_spin.setValue(ADAM_DEFAULT_LR)
+        self._optimizer = self.optimizer_combo.itemData(index)
+        if not self._lr_on_purpose:
+            self.reset_learning_rate()

@@ -42,7 +42,8 @@ class TrainingLog(QPlainTextEdit):
                  f"acc {percent(info.train_accuracy):>7}  val loss {number(info.val_loss)}  "
                  f"val acc {percent(info.val_accuracy):>7}  ({seconds})")
 
-    def log_result(self, result: TrainingResult, kind: str, dataset: str, design_edited: bool) -> None:
+    def log_result(self, result: TrainingResult, kind: str, dataset: str, design_edited: bool,
+                   warning: str = "") -> None:
         status, run = result.status, result.run_id
         if kind == "evaluate":
             if status == "evaluated":
@@ -58,8 +59,11 @@ class TrainingLog(QPlainTextEdit):
         elif status == "stopped":
             self.log(f"run {run} {result.message}{tail}")
         elif status == "diverged":
-            self.log(f"run {run} diverged: {result.message}")
+            # The engine's message says "training diverged" itself.
+            self.log(f"run {run}: {result.message}")
         else:
             self.log(f"run {run} failed: {result.message}")
+        if warning:
+            self.log(f"   warning: {warning}")
         if design_edited:
             self.log("   (the design was edited during the run; the next run uses the edited design)")

@@ -2,9 +2,12 @@
 plots and the log, and talks to the run's controller.
 
 The panel reads the design from the document and never edits it, except through the document's own
-undoable methods (set_input_shape for "Use dataset's shape", set_field for "Use dataset's classes",
-replace_spec when loaded weights bring their own design). Whether the design can train is decided
-by the engine (design_check.py shows its messages as they are).
+undoable methods (the one-click fixes of design_fixes.py, and replace_spec when loaded weights bring
+their own design). Whether the design can train — shapes, classes, and training memory at the chosen
+batch size — is decided by the engine (design_check.py shows its messages as they are).
+
+Datasets (dataset_choice.py): built-in ones are chosen at once; files and folders are read in a
+thread (dataset_loading.py) with their progress shown, and remembered for the next start.
 
 A run trains a copy of the spec taken at Start on a thread that `RunController` owns
 (controller.py); the widgets change only in slots on the GUI thread. Whoever owns the panel calls
@@ -17,21 +20,24 @@ from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.data import Dataset, DatasetError
 from engine.network import Network
+from engine.optim import DEFAULT_LR
 from engine.shapes import summarize
 from engine.spec import SpecError
 from engine.train import check_dataset_fits
 
-from . import files
 from .controller import RunController, RunState
 from .dataset_box import DatasetBox
-from .datasets import DatasetCache, dataset_key
-from .design_check import check_design, network_fits, same_design, softmax_units_to_set
+from .dataset_choice import DatasetChoice
+from .dataset_loading import DatasetLoader
+from .datasets import DatasetCache
+from .design_check import network_fits, same_design
+from .design_fixes import DesignFixes
 from .hyperparameters import HyperparameterBox
+from .outcome import run_warning
 from .plots_pane import PlotsPane
 from .result_box import ResultBox
 from .run_controls import RunControls
@@ -43,7 +49,15 @@ from .worker import TrainingJob, TrainingResult
 log = logging.getLogger(__name__)
 
 
-class TrainingPanel(WeightsFiles, QWidget):
+class _FixedColumn(QWidget):
+    """A column whose wrapped labels don't make its height depend on its width: otherwise the tab's
+    scroll area grows the whole panel to its preferred height (~770 px) and scrolls it."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+
+class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
     """The Train tab for a DesignDocument (needs `spec`, `changed`, `set_input_shape`, `set_field`;
     uses `replace_spec` and `undo_stack` when present).
 
@@ -57,6 +71,9 @@ class TrainingPanel(WeightsFiles, QWidget):
         network_updated(object)     a Network: a snapshot after every epoch, the final network when a
                                     run ends, the loaded one after Load weights
         dataset_changed(object)     the Dataset now chosen
+        dataset_load_finished(bool, str)   a dataset file or folder was read (True, "") or not
+                                    (False, the one-line DatasetError message)
+        preset_requested(str)       "Open the … preset": the window should load this preset key
     """
 
     training_started = Signal(int)
@@ -67,6 +84,8 @@ class TrainingPanel(WeightsFiles, QWidget):
     training_failed = Signal(str)
     network_updated = Signal(object)
     dataset_changed = Signal(object)
+    dataset_load_finished = Signal(bool, str)
+    preset_requested = Signal(str)
 
     def __init__(self, document, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -74,6 +93,9 @@ class TrainingPanel(WeightsFiles, QWidget):
         self.document = document
         self.controller = RunController(self)
         self._datasets = DatasetCache()
+        self._loader = DatasetLoader(self)
+        self._memory_status_shown = ""
+        self._run_settings: dict = {}
         self._dataset: Optional[Dataset] = None
         self._dataset_key: Optional[str] = None
         self._network: Optional[Network] = None
@@ -84,8 +106,7 @@ class TrainingPanel(WeightsFiles, QWidget):
 
         self._build()
         self._connect()
-        for key in self._datasets.builtin_keys():
-            self.dataset_box.add_choice(key)
+        self._list_datasets()
         self.set_dataset("digits")
         self._refresh()
 
@@ -98,12 +119,14 @@ class TrainingPanel(WeightsFiles, QWidget):
         self.result_box = ResultBox()
         self.plots_pane = PlotsPane()
 
+        # The settings scroll; the Run and Result boxes stay below them, always on screen (a
+        # 1024×640 window shows Train and the test accuracy without scrolling).
         side = QWidget()
         side.setObjectName("trainingSide")
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 6, 0)
         column.setSpacing(8)
-        for box in (self.dataset_box, self.hyper_box, self.run_controls, self.result_box, self.weights_box):
+        for box in (self.dataset_box, self.hyper_box, self.weights_box):
             column.addWidget(box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -112,14 +135,24 @@ class TrainingPanel(WeightsFiles, QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
-        scroll.setMaximumWidth(400)
+        scroll.setMinimumHeight(120)
         scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        left = _FixedColumn()
+        left.setObjectName("trainingLeftColumn")
+        left.setMinimumWidth(330)
+        left.setMaximumWidth(400)
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.setSpacing(6)
+        left_column.addWidget(scroll, 1)
+        for box in (self.run_controls, self.result_box):
+            box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            left_column.addWidget(box)
 
         outer = QHBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         outer.setSpacing(8)
-        outer.addWidget(scroll)
+        outer.addWidget(left)
         outer.addWidget(self.plots_pane, 1)
 
         # The widgets by their long-standing names (tests, the benchmark and the window use them).
@@ -140,10 +173,14 @@ class TrainingPanel(WeightsFiles, QWidget):
 
     def _connect(self) -> None:
         self.document.changed.connect(self._on_document_changed)
-        self.dataset_combo.activated.connect(self._on_dataset_activated)
-        self.open_dataset_button.clicked.connect(self.open_dataset_dialog)
+        self._connect_dataset_choice()
         self.use_shape_button.clicked.connect(self.use_dataset_shape)
         self.use_classes_button.clicked.connect(self.use_dataset_classes)
+        self.dataset_box.use_output_button.clicked.connect(self.make_softmax_output)
+        self.dataset_box.open_preset_button.clicked.connect(self.open_suggested_preset)
+        # The memory guard depends on the batch size and the optimizer.
+        self.batch_spin.valueChanged.connect(self._refresh)
+        self.optimizer_combo.currentIndexChanged.connect(self._refresh)
         self.train_button.clicked.connect(self.start_training)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
@@ -200,77 +237,7 @@ class TrainingPanel(WeightsFiles, QWidget):
     def set_optimizer(self, key: str) -> None:
         self.hyper_box.set_optimizer(key)
 
-    # ================================================================================ datasets
-    def set_dataset(self, key_or_path) -> bool:
-        """Choose a built-in dataset ("digits", "shapes") or a dataset file; False (and a message) if it
-        can't be read. The previous choice stays on failure."""
-        key = dataset_key(key_or_path)
-        reading = key not in self._datasets
-        if reading:
-            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            dataset = self._datasets.get(key)
-        except DatasetError as exc:
-            self.dataset_box.show_open_error(str(exc), self._dataset)
-            self.dataset_box.select(self._dataset_key)
-            self.log_view.log(f"dataset not opened: {exc}")
-            return False
-        finally:
-            if reading:
-                QGuiApplication.restoreOverrideCursor()
-        self.dataset_box.select(key)
-        changed = dataset is not self._dataset
-        self._dataset, self._dataset_key = dataset, key
-        self.dataset_box.show_dataset(dataset)
-        self._refresh()
-        if changed:
-            self.dataset_changed.emit(dataset)
-        return True
-
-    def open_dataset(self, path) -> bool:
-        return self.set_dataset(Path(path))
-
-    def open_dataset_dialog(self) -> bool:
-        path = files.ask_dataset_path(self)
-        return self.open_dataset(path) if path else False
-
-    def _on_dataset_activated(self, index: int) -> None:
-        key = self.dataset_combo.itemData(index)
-        if key is not None:
-            self.set_dataset(key)
-
-    # ================================================================================ design checks
-    def check_design(self) -> tuple[bool, list[str], bool]:
-        """(can train, messages, input shape differs from the dataset's) for the current design and
-        dataset; every message comes from the engine (design_check.py)."""
-        check = check_design(self.document.spec, self._dataset)
-        return check.ok, check.messages, check.shape_differs
-
-    def use_dataset_shape(self) -> bool:
-        """Set the design's input to the dataset's image shape: one undoable document edit."""
-        if self._dataset is None:
-            return False
-        try:
-            changed = self.document.set_input_shape(tuple(self._dataset.image_shape))
-        except SpecError as exc:
-            self.run_controls.set_status(str(exc), ERROR_STYLE)
-            return False
-        self._refresh()
-        return bool(changed) if changed is not None else True
-
-    def use_dataset_classes(self) -> bool:
-        """Set the softmax output layer's units to the dataset's class count: one undoable edit."""
-        units = softmax_units_to_set(self.document.spec, self._dataset)
-        if units is None:
-            return False
-        try:
-            self.document.set_field(len(self.document.spec.layers) - 1, "units", units)
-        except SpecError as exc:
-            self.run_controls.set_status(str(exc), ERROR_STYLE)
-            return False
-        self._refresh()
-        return True
-
+    # ================================================================================ the design
     def _on_document_changed(self) -> None:
         if self.controller.is_active and self.controller.kind == "train":
             self._design_edited_during_run = True
@@ -281,10 +248,12 @@ class TrainingPanel(WeightsFiles, QWidget):
         """Train a copy of the current design on the chosen dataset (in a thread). False if it can't
         start (a run in progress, or the design / dataset problems the panel shows)."""
         self._refresh()
-        if self.controller.is_active or not self._can_train:
+        if self.controller.is_active or not self._can_train or self._loader.is_busy:
             return False
         spec = self.document.spec.copy()
         settings = self.hyperparameters()
+        self._run_settings = dict(settings, optimizer_title=self.hyper_box.optimizer_title(),
+                                  classes=self._dataset.num_classes)
         initial = self._network.copy() if self.weights_box.continue_requested and self._network else None
         job = TrainingJob(spec=spec, dataset=self._dataset, initial_network=initial, **settings)
         self._design_edited_during_run = False
@@ -351,6 +320,7 @@ class TrainingPanel(WeightsFiles, QWidget):
         """Stop any run and join its thread (MainWindow.closeEvent calls this). Safe any time and
         repeatedly; True when no thread is left running. After a timeout the panel shows the run as
         stopping, and the run ends normally when its thread does."""
+        self._dataset_shutdown()
         if self.controller.thread is None:
             return True
         joined = self.controller.shutdown(timeout_ms)
@@ -396,8 +366,10 @@ class TrainingPanel(WeightsFiles, QWidget):
                 self._set_network(result.network, f"end of run {result.run_id} ({result.status})")
         self.result_box.show_result(result)
         dataset = self._dataset.name if self._dataset is not None else "the dataset"
-        self.run_controls.show_end(result, kind, f"{self._network_source or 'the weights'} on {dataset}")
-        self.log_view.log_result(result, kind, dataset, self._design_edited_during_run)
+        warning = self._run_warning(result) if kind == "train" else None
+        self.run_controls.show_end(result, kind, f"{self._network_source or 'the weights'} on {dataset}",
+                                   warning or "")
+        self.log_view.log_result(result, kind, dataset, self._design_edited_during_run, warning or "")
         self._refresh()
         if kind == "train" and result.network is not None and result.status != "failed":
             self.network_updated.emit(result.network)
@@ -408,26 +380,46 @@ class TrainingPanel(WeightsFiles, QWidget):
         if result.status == "failed":
             self.training_failed.emit(result.message)
 
+    def _run_warning(self, result: TrainingResult) -> Optional[str]:
+        """outcome.run_warning for a training run, with the run's learning rate and its usual one."""
+        settings = self._run_settings
+        return run_warning(result, settings.get("classes", 0), settings.get("learning_rate"),
+                           settings.get("optimizer_title", ""), DEFAULT_LR.get(settings.get("optimizer")))
+
     # ================================================================================ plots
     def clear_runs(self) -> None:
         """Remove earlier runs' curves (and the last run's, when none is in progress)."""
         self.plots_pane.clear_runs(keep_current=self.controller.is_active and self.controller.kind == "train")
 
     # ================================================================================ state
-    def _refresh(self) -> None:
-        check = check_design(self.document.spec, self._dataset)
+    def _refresh(self, *args) -> None:
+        check = self._check()
         self._can_train = check.ok
         self.dataset_box.show_check(check, self._dataset)
         self.train_button.setToolTip("Train a copy of the design on the dataset" if check.ok
                                      else "Can't train yet:\n" + "\n".join(check.messages))
+        self._show_memory_problem(check.memory_problem)
         self._update_controls()
+
+    def _show_memory_problem(self, problem: Optional[str]) -> None:
+        """The memory guard's message goes where the user looks before Start: the status line (and
+        the Train button's tooltip, with the other reasons). It leaves when the problem does."""
+        if self.controller.is_active:
+            return
+        if problem:
+            if self.status_label.text() != problem:
+                self.run_controls.set_status(problem, ERROR_STYLE)
+        elif self._memory_status_shown and self.status_label.text() == self._memory_status_shown:
+            self.run_controls.set_status("")
+        self._memory_status_shown = problem or ""
 
     def _update_controls(self) -> None:
         running = self.controller.is_active
-        self.run_controls.show_state(self.controller.state, self.controller.kind, self._can_train,
+        loading = self._loader.is_busy
+        self.run_controls.show_state(self.controller.state, self.controller.kind, self._can_train and not loading,
                                      self._design_edited_during_run)
         self.hyper_box.setEnabled(not running)
-        self.dataset_box.set_choosable(not running, self._dataset is not None)
+        self.dataset_box.set_choosable(not running and not loading, self._dataset is not None)
         matches = self._network is not None and same_design(self._network.spec, self.document.spec)
         self.weights_box.show_state(running, self._network is not None, network_fits(self._network, self._dataset),
                                     matches)

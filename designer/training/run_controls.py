@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from .controller import RunState
-from .text import ERROR_STYLE, MUTED_STYLE, OK_STYLE, WARN_STYLE, format_seconds, percent
+from .text import ERROR_STYLE, MUTED_STYLE, OK_STYLE, WARN_STYLE, format_seconds, percent, sentence
 from .worker import BatchProgress, TrainingResult
 
 COPY_NOTE_IDLE = "Train uses a copy of the design taken at Start; edits apply to the next run."
@@ -49,6 +49,7 @@ class RunControls(QGroupBox):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status_label)
+        self.status_label.setVisible(False)
         self.copy_note = QLabel(COPY_NOTE_IDLE)
         self.copy_note.setObjectName("copyNoteLabel")
         self.copy_note.setWordWrap(True)
@@ -57,6 +58,7 @@ class RunControls(QGroupBox):
         self.copy_note.setFont(font)
         self.copy_note.setStyleSheet(MUTED_STYLE)
         layout.addWidget(self.copy_note)
+        self._last_batch: BatchProgress | None = None
 
     # ----- state ----------------------------------------------------------------------------------
     def show_state(self, state: RunState, kind: str, can_train: bool, design_edited: bool) -> None:
@@ -76,11 +78,13 @@ class RunControls(QGroupBox):
 
     def set_status(self, text: str, style: str = "", details: str = "") -> None:
         self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))   # an empty line would only push the Result box down
         self.status_label.setStyleSheet(style)
         self.status_label.setToolTip(details)
 
     # ----- progress -------------------------------------------------------------------------------
     def show_starting(self, epochs: int) -> None:
+        self._last_batch = None
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat(f"Epoch 1 / {epochs} · starting…")
@@ -89,6 +93,7 @@ class RunControls(QGroupBox):
         self.progress.setRange(0, 0)
 
     def show_batch(self, progress: BatchProgress) -> None:
+        self._last_batch = progress
         total = max(progress.total_iterations, 1)
         if self.progress.maximum() != total:
             self.progress.setRange(0, total)
@@ -100,13 +105,24 @@ class RunControls(QGroupBox):
         self.progress.setFormat(f"Epoch {progress.epoch} / {progress.epochs} · %p% · ETA {eta_text}")
 
     def show_parked(self, iteration: int) -> None:
-        self.set_status(f"Paused at iteration {iteration}. Resume continues; Stop ends the run.", WARN_STYLE)
-        text = self.progress.format()
-        if "· paused" not in text:
-            self.progress.setFormat(text.split(" · ETA")[0] + " · paused")
+        """The status line and the progress bar say the same place: epoch e / E, iteration i / n."""
+        where = self._place(iteration)
+        self.set_status(f"Paused at {where}. Resume continues; Stop ends the run.", WARN_STYLE)
+        if self._last_batch is not None:
+            self.progress.setValue(iteration)
+        self.progress.setFormat(f"{where[0].upper()}{where[1:]} · paused")
 
-    def show_end(self, result: TrainingResult, kind: str, evaluated: str = "") -> None:
-        """The progress bar and status line for a finished run; `evaluated`: what was evaluated on what."""
+    def _place(self, iteration: int) -> str:
+        """"epoch 2 / 5, iteration 30 / 115" for a run's iteration (after the last batch shown)."""
+        last = self._last_batch
+        if last is None or last.batches_per_epoch <= 0:
+            return f"iteration {iteration}"
+        epoch = min(max(1, -(-iteration // last.batches_per_epoch)), last.epochs)
+        return f"epoch {epoch} / {last.epochs}, iteration {iteration} / {last.total_iterations}"
+
+    def show_end(self, result: TrainingResult, kind: str, evaluated: str = "", warning: str = "") -> None:
+        """The progress bar and status line for a finished run; `evaluated`: what was evaluated on what;
+        `warning` (outcome.run_warning): the run ended but didn't learn, said instead of a green "finished"."""
         status = result.status
         if kind == "evaluate":
             self.progress.setRange(0, 1)
@@ -123,16 +139,18 @@ class RunControls(QGroupBox):
         epochs = result.history.epochs_completed
         if status == "completed":
             self.progress.setValue(self.progress.maximum())
-            self.progress.setFormat(f"Done: {epochs} epochs · %p% · {format_seconds(result.seconds)}")
-            self.set_status(f"Run {result.run_id} finished: {epochs} epochs in {format_seconds(result.seconds)}.",
-                            OK_STYLE)
+            self.progress.setFormat(f"Done: {epochs} epochs · %p% · {format_seconds(result.seconds)}"
+                                    + (" · didn't learn" if warning else ""))
+            ended = f"Run {result.run_id} finished: {epochs} epochs in {format_seconds(result.seconds)}."
+            self.set_status(f"⚠ {ended} {warning}" if warning else ended, WARN_STYLE if warning else OK_STYLE)
         elif status == "stopped":
             self.progress.setFormat(f"Stopped after {epochs} full epochs · %p%")
-            self.set_status(f"Run {result.run_id} stopped ({result.message}); the weights so far are kept.",
-                            WARN_STYLE)
+            self.set_status(f"Run {result.run_id} stopped ({result.message}); the weights so far are kept."
+                            + (f" {warning}" if warning else ""), WARN_STYLE)
         elif status == "diverged":
+            # The engine's message already says "training diverged"; say it once.
             self.progress.setFormat("Diverged · %p%")
-            self.set_status(f"Training diverged: {result.message}", ERROR_STYLE)
+            self.set_status(sentence(result.message), ERROR_STYLE)
         else:
             self.progress.setFormat("Failed")
             self.set_status(f"Training failed: {result.message}", ERROR_STYLE, result.details)

@@ -30,7 +30,10 @@ def percent(value: float) -> str:
 
 
 def number(value: float) -> str:
-    return f"{value:.4f}" if math.isfinite(value) else "—"
+    """0.1234, or 6.512e+31 for a loss that exploded (not 32 digits); "—" when not finite."""
+    if not math.isfinite(value):
+        return "—"
+    return f"{value:.4f}" if abs(value) < 1e5 else f"{value:.4g}"
 
 
 def sentence(text: str) -> str:

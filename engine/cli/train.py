@@ -17,13 +17,12 @@ import threading
 from ..fileio import check_writable
 from ..memory import check_memory
 from ..network import Network
-from ..optim import OPTIMIZERS, make_optimizer
+from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from ..shapes import summarize
 from ..train import Trainer, check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, UserError, add_dataset_options, design_help, fraction, learning_rate,
                      load_dataset_arg, load_design, number, percent, positive_int, seed_arg)
 
-DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
 EXIT_INTERRUPTED = 130
 
 

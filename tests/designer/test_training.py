@@ -360,17 +360,15 @@ def test_use_dataset_classes_sets_the_softmax_units_and_is_undoable(qtbot):
 
 
 def test_use_dataset_shape_sets_the_input_and_is_undoable(qtbot):
-    document, panel = make_panel(qtbot, preset="lenet5.json", dataset="digits")
+    document, panel = make_panel(qtbot, preset="digits_net.json", dataset="shapes")
     assert panel.use_shape_button.isVisible() and panel.use_shape_button.isEnabled()
-    assert "8×8×1" in panel.fit_label.text()
+    assert "32×32×3" in panel.fit_label.text()
     assert not panel.train_button.isEnabled()
     click(qtbot, panel.use_shape_button)
-    assert tuple(document.spec.input.shape) == (8, 8, 1)
-    assert not panel.use_shape_button.isVisible()
-    # LeNet-5's 5×5 filters don't fit 8×8 images: the design's own error, still no Train.
-    assert "error" in panel.fit_label.text() and not panel.train_button.isEnabled()
-    document.undo_stack.undo()
     assert tuple(document.spec.input.shape) == (32, 32, 3)
+    assert not panel.use_shape_button.isVisible()
+    document.undo_stack.undo()
+    assert tuple(document.spec.input.shape) == (8, 8, 1)
     assert panel.use_shape_button.isVisible()
 
 
@@ -390,14 +388,20 @@ def test_opening_a_bad_dataset_file_keeps_the_current_one(qtbot, tmp_path):
     _, panel = make_panel(qtbot)
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip")
-    assert not panel.open_dataset(bad)
+    # Files are read in a thread: open_dataset starts the read, dataset_load_finished ends it.
+    with qtbot.waitSignal(panel.dataset_load_finished, timeout=FINISH_TIMEOUT) as ended:
+        assert panel.open_dataset(bad)
+    assert ended.args[0] is False and "bad.npz" in ended.args[1]
     assert panel.dataset.name == "digits"
     assert "Could not open" in panel.dataset_info.text()
+    assert "\n" not in panel.dataset_info.text()          # one line
     # A good file appears in the chooser.
     from engine.data import save_dataset_npz
     good = tmp_path / "mini.npz"
     save_dataset_npz(load_dataset("digits"), good)
-    assert panel.open_dataset(good)
+    with qtbot.waitSignal(panel.dataset_load_finished, timeout=FINISH_TIMEOUT) as ended:
+        assert panel.open_dataset(good)
+    assert ended.args == [True, ""]
     assert panel.dataset.name == "mini" and "mini.npz" in panel.dataset_combo.currentText()
     assert panel.train_button.isEnabled()
 
