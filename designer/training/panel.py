@@ -16,7 +16,6 @@ A run trains a copy of the spec taken at Start on a thread that `RunController` 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
