@@ -85,6 +85,7 @@ def load_cifar(path: Path, kind: str, progress: Progress = None) -> Dataset:
                 train[int(match.group(1))] = (where, images, labels)
             else:
                 test = (where, images, labels)
+            del images          # only the tables above may keep a batch (and the bytes under its view)
         elif name == meta_name:
             names = _class_names(read(), where, kind)
     if not train:
@@ -96,9 +97,11 @@ def load_cifar(path: Path, kind: str, progress: Progress = None) -> Dataset:
     n_classes = max(check_label_range(labels, where, n_images=n_images, n_names=None if names is None else len(names))
                     for where, _, labels in batches)
     report(0.95, "assembling")
-    if x_train is None:
-        x_train = _concatenate([images for _, images, _ in batches[:-1]])
     y_train = np.concatenate([labels for _, _, labels in batches[:-1]])
+    if x_train is None:
+        parts = [images for _, images, _ in batches[:-1]]
+        batches = train = None      # `parts` is now the only reference to the training batches
+        x_train = _concatenate_consuming(parts)
     notes = [] if names is not None else [f"no {meta_name}: classes are numbered"]
     report(1.0, "done")
     return Dataset(path.name.split(".")[0], x_train, y_train, np.ascontiguousarray(test[1]), test[2],
@@ -122,13 +125,17 @@ def _binary_folder_slots(folder: Path, train_re) -> tuple[dict[int, tuple[int, i
     return slots, total
 
 
-def _concatenate(parts: list[np.ndarray]) -> np.ndarray:
-    """One (m, 32, 32, 3) array from the batches, filled part by part (each part may be a transposed view)."""
+def _concatenate_consuming(parts: list[np.ndarray]) -> np.ndarray:
+    """One (m, 32, 32, 3) array from the batches (each may be a transposed view of its file's bytes), filled
+    part by part; each part is dropped from `parts` once copied, so its bytes go back to the system while
+    the result's pages are still being written: the peak stays near one copy of the data, not two."""
     out = np.empty((sum(len(p) for p in parts), SIDE, SIDE, CHANNELS), dtype=np.uint8)
     lo = 0
-    for part in parts:
+    while parts:
+        part = parts.pop(0)
         out[lo:lo + len(part)] = part
         lo += len(part)
+        del part
     return out
 
 
