@@ -36,6 +36,7 @@ from .activations import (ACTIVATIONS, LEAKY_RELU_SLOPE, _float_array, activatio
                           softmax_cross_entropy)
 from .fastpaths import Workspace
 from . import patches
+from . import winograd
 from .patches import PatchSource
 # Shape arithmetic has one home (engine.shapes); the kernels use the same functions as the table.
 from .shapes import conv_output_size, resolve_padding
@@ -152,6 +153,13 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     if Bw > 1:        # few input channels: the width-blocked form of the same product
         return fastpaths.conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace)
 
+    if winograd.use_winograd(f, s, n_C_prev, n_C, n_H, n_W):
+        # Stride-1 3×3 with enough channels: Winograd F(2×2, 3×3), 2.25× fewer multiplies. The backward
+        # pass's dW still needs the im2col patches, so the cache is the im2col one.
+        Z = winograd.winograd_conv3x3(A_prev, winograd.filter_transform(W), b.reshape(n_C), p)
+        source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
+        return Z, ("im2col", source, W, A_prev.shape, s, p, 1)
+
     # im2col, streamed: the patches of a few samples at a time (engine.patches) go straight into the
     # product, so no batch-sized patch matrix is ever allocated or kept for the backward pass.
     source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
@@ -214,6 +222,10 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     if f == 1 and s == 1 and p == 0:
         # 1×1 filters, stride 1: every input pixel feeds exactly one output pixel — dA is one product.
         return (dZ2d @ W.reshape(n_C_prev, n_C).T).reshape(A_shape), dW, db
+
+    if winograd.use_winograd(f, s, n_C, n_C_prev, n_H_prev, n_W_prev):
+        # Stride 1, 3×3: dA is itself a 3×3 stride-1 convolution of dZ (engine.winograd.input_grad).
+        return winograd.input_grad(dZ, W, p, A_shape), dW, db
 
     Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W, n_C_prev)
     if Bw_in:         # few filters: through the banded weights of the width-blocked form
