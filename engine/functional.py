@@ -155,9 +155,10 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
 
     if winograd.use_winograd(f, s, n_C_prev, n_C, n_H, n_W):
         # Stride-1 3×3 with enough channels: Winograd F(2×2, 3×3), 2.25× fewer multiplies. The backward
-        # pass's dW still needs the im2col patches, so the cache is the im2col one.
+        # pass's dW still needs the im2col patches, so the cache is the im2col one; its buffer is borrowed
+        # from a Workspace only when the backward pass builds them (inference allocates none).
         Z = winograd.winograd_conv3x3(A_prev, winograd.filter_transform(W), b.reshape(n_C), p)
-        source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
+        source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace or Workspace())
         return Z, ("im2col", source, W, A_prev.shape, s, p, 1)
 
     # im2col, streamed: the patches of a few samples at a time (engine.patches) go straight into the

@@ -49,12 +49,15 @@ _G = np.array([[1.0, 0.0, 0.0],
 
 def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:
     """Whether a convolution (``f × f``, stride ``s``, ``n_C_prev → n_C`` channels, ``n_H × n_W``
-    outputs) goes through Winograd. Measured: see benchmarks/RESULTS.md, round two."""
+    outputs) goes through Winograd. Measured against im2col (forward, 1 thread, OpenBLAS SkylakeX kernel):
+    32×32×32 → 32 and 16×16×64 → 64 1.35x faster, 16×16×64 → 128 1.28x, 8×8×128 → 128 1.14x,
+    16×16×32 → 64 1.06x; even at 24 channels or 6×6 outputs, slower at 4×4 (1.3x) or 16 channels
+    (the transforms, memory-bound elementwise passes, cost more than the multiplies saved)."""
     if f != 3 or s != 1:
         return False
     if _FORCE is not None:
         return _FORCE
-    return min(n_C_prev, n_C) >= 24 and min(n_H, n_W) >= 4
+    return min(n_C_prev, n_C) >= 32 and min(n_H, n_W) >= 8
 
 
 def filter_transform(W) -> np.ndarray:
@@ -69,71 +72,86 @@ def _chunk_samples(tiles_per_sample: int, C_in: int, C_out: int, itemsize: int, 
     return max(1, min(m, CHUNK_BYTES // max(1, per_sample)))
 
 
-def _fill_split(P, A, start, stop, p):
-    """Samples ``start:stop`` of ``A`` ``(m, H, W, C)``, zero-padded, into ``P`` ``(2, k, Hq, tW + 1, C)``:
-    the padded image's even columns in ``P[0]``, its odd columns in ``P[1]`` (padded row ``r``, column
-    ``c`` hold input pixel ``(r − p, c − p)``; a negative ``p`` crops). With the columns split by parity
-    every tile column the transform reads is a run of whole rows, not one pixel in two: measured
-    1.2-1.8x faster than the transform on strided columns."""
-    _, k, Hq, half, _ = P.shape
+# Layout. NumPy's elementwise ops run ~3x slower on strided views (it copies them through small buffers)
+# than on contiguous arrays, and the transforms are nothing but elementwise ops, so every operand below
+# is contiguous or a few long contiguous blocks. The padded input chunk is split by row and column parity,
+# Q[rp, cp, sample, i, j, c] = padded[sample, 2i + rp, 2j + cp, c]: the rows 2t + r of the tiles (t = 0…tH−1)
+# are then the block Q[r % 2, :, :, r // 2 : r // 2 + tH]. The column step shifts the flat array of
+# (sample, tile row, tW + 1 columns, c) by one column; the last column of each row pairs with the next
+# row's first and makes a junk tile, which the products carry along (1/(tW + 1) more work) and the output
+# transform drops. Tiles are (sample, tile row, tile column) in that order, the order of NHWC.
+
+def _fill_split(Q, A, start, stop, p):
+    """Samples ``start:stop`` of ``A`` ``(m, H, W, C)`` into ``Q`` ``(2, 2, k, tH + 1, tW + 1, C)``:
+    ``Q[rp, cp, :, i, j] =`` the padded input at row ``2i + rp``, column ``2j + cp`` (input pixel
+    ``(2i + rp − p, 2j + cp − p)``, zero outside the input; a negative ``p`` crops)."""
     _, H, W, _ = A.shape
-    r0, r1 = max(0, p), min(Hq, H + p)           # padded rows that hold input
-    c0, c1 = max(0, p), min(2 * half, W + p)      # padded columns that hold input
-    P[:, :, :r0] = 0
-    P[:, :, r1:] = 0
-    for q in (0, 1):
-        cq = c0 + (q - c0) % 2                    # first input-holding padded column of parity q
-        n = len(range(cq, c1, 2))
-        j0 = cq // 2
-        target = P[q][:, r0:r1]
-        target[:, :, :j0] = 0
-        target[:, :, j0 + n:] = 0
-        if n:
-            target[:, :, j0:j0 + n] = A[start:stop, r0 - p:r1 - p, cq - p:cq - p + 2 * n - 1:2]
+    Q.fill(0)
+    for rp in (0, 1):
+        i0, i1, r0 = _parity_range(rp, p, H, Q.shape[3])
+        for cp in (0, 1):
+            j0, j1, c0 = _parity_range(cp, p, W, Q.shape[4])
+            if i1 > i0 and j1 > j0:
+                Q[rp, cp, :, i0:i1, j0:j1] = A[start:stop, r0:r0 + 2 * (i1 - i0) - 1:2,
+                                              c0:c0 + 2 * (j1 - j0) - 1:2]
 
 
-def _input_transform(P, V, tH, tW):
-    """``V[4a + b]`` ``(k, tH, tW, C)`` = position (a, b) of ``Bᵀ d B`` for every 4×4 tile ``d`` of the
-    padded chunk split by column parity in ``P`` ``(2, k, 2tH + 2, tW + 1, C)``; ``V`` is
-    ``(16, k·tH·tW, C)``.
+def _parity_range(parity, p, n, slots):
+    """Slots ``i`` in ``[i0, i1)`` whose padded index ``2i + parity`` holds input ``2i + parity − p`` in
+    ``[0, n)``; ``first`` is the input index of slot ``i0``."""
+    i0 = max(0, -((parity - p) // 2))              # ceil((p − parity) / 2), at least 0
+    i1 = min(slots, (n - 1 + p - parity) // 2 + 1)
+    return i0, i1, 2 * i0 + parity - p
 
-    Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]], applied to the tiles' rows (every
-    other row of P), then to their columns: tile column j of tile t is column t + j // 2 of P[j % 2]."""
-    _, k, _, half, C = P.shape
-    d = [P[:, :, i:i + 2 * tH:2] for i in range(4)]              # (2, k, tH, tW + 1, C) each
-    R = np.empty((4, 2, k, tH, half, C), P.dtype)
-    np.subtract(d[0], d[2], out=R[0])
-    np.add(d[1], d[2], out=R[1])
-    np.subtract(d[2], d[1], out=R[2])
-    np.subtract(d[1], d[3], out=R[3])
-    V4 = V.reshape(4, 4, k, tH, tW, C)
+
+def _input_transform(Q, V, tH):
+    """``V[4a + b]`` = position (a, b) of ``Bᵀ d B`` for every 4×4 tile ``d`` of the split chunk ``Q``
+    ``(2, 2, k, tH + 1, tW + 1, C)``; ``V`` is ``(16, k·tH·(tW + 1), C)`` (junk tiles included).
+
+    Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]], applied to the tiles' rows, then
+    to their columns: tile column j of tile column t is column t + j // 2 of parity j % 2."""
+    _, _, k, _, half, C = Q.shape
+    d = [Q[i % 2, :, :, i // 2:i // 2 + tH] for i in range(4)]       # (2, k, tH, tW + 1, C) each
+    R = np.empty((4, 2, k * tH * half * C), Q.dtype)
+    R5 = R.reshape(4, 2, k, tH, half, C)
+    np.subtract(d[0], d[2], out=R5[0])
+    np.add(d[1], d[2], out=R5[1])
+    np.subtract(d[2], d[1], out=R5[2])
+    np.subtract(d[1], d[3], out=R5[3])
+    n = R.shape[2] - C
+    V2 = V.reshape(4, 4, -1)
     for a in range(4):
-        e = [R[a, 0][:, :, 0:tW], R[a, 1][:, :, 0:tW], R[a, 0][:, :, 1:tW + 1], R[a, 1][:, :, 1:tW + 1]]
-        np.subtract(e[0], e[2], out=V4[a, 0])
-        np.add(e[1], e[2], out=V4[a, 1])
-        np.subtract(e[2], e[1], out=V4[a, 2])
-        np.subtract(e[1], e[3], out=V4[a, 3])
+        e = [R[a, 0, :n], R[a, 1, :n], R[a, 0, C:], R[a, 1, C:]]   # flat, shifted by one column
+        np.subtract(e[0], e[2], out=V2[a, 0, :n])
+        np.add(e[1], e[2], out=V2[a, 1, :n])
+        np.subtract(e[2], e[1], out=V2[a, 2, :n])
+        np.subtract(e[1], e[3], out=V2[a, 3, :n])
+    V2[:, :, n:] = 0                                 # the very last (junk) tile: keep it finite
 
 
-def _output_transform(M, Y, tH, tW):
-    """``Y`` ``(k, 2tH, 2tW, C)`` ← ``Aᵀ M A`` per tile, ``M`` ``(16, k·tH·tW, C)`` the 16 products.
+def _output_transform(M, Y, tH):
+    """``Y`` ``(k, 2tH, 2tW, C)`` ← ``Aᵀ M A`` per tile, ``M`` ``(16, k·tH·(tW + 1), C)`` the 16 products.
 
-    Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: rows first (M as (4, 4, ...)), then columns, each output
-    written straight into its strided place in Y."""
-    k, _, _, C = Y.shape
-    M4 = M.reshape(4, 4, k, tH, tW, C)
-    S = np.empty((2, 4, k, tH, tW, C), M.dtype)
+    Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: rows first, then columns, all on contiguous arrays, into
+    ``O[a, b]`` (output (a, b) of every tile); then one copy interleaves them into Y, dropping the junk
+    tiles (measured ~2x faster than writing each output through its strided view of Y)."""
+    k, _, Y_W, C = Y.shape
+    tW = Y_W // 2
+    M4 = M.reshape(4, 4, -1)
+    n = M4.shape[2]
+    S = np.empty((2, 4, n), M.dtype)
     np.add(M4[0], M4[1], out=S[0])
     S[0] += M4[2]
     np.subtract(M4[1], M4[2], out=S[1])
     S[1] -= M4[3]
+    O = np.empty((2, 2, n), M.dtype)
     for a in range(2):
-        top = Y[:, a::2, 0::2]
-        np.add(S[a, 0], S[a, 1], out=top)
-        top += S[a, 2]
-        right = Y[:, a::2, 1::2]
-        np.subtract(S[a, 1], S[a, 2], out=right)
-        right -= S[a, 3]
+        np.add(S[a, 0], S[a, 1], out=O[a, 0])
+        O[a, 0] += S[a, 2]
+        np.subtract(S[a, 1], S[a, 2], out=O[a, 1])
+        O[a, 1] -= S[a, 3]
+    tiles = O.reshape(2, 2, k, tH, tW + 1, C)[:, :, :, :, :tW]
+    np.copyto(Y.reshape(k, tH, 2, tW, 2, C), tiles.transpose(2, 3, 0, 4, 1, 5))
 
 
 def winograd_conv3x3(A, U, b, p, *, workspace=None):
@@ -158,25 +176,25 @@ def winograd_conv3x3(A, U, b, p, *, workspace=None):
     tH, tW = -(-n_H // 2), -(-n_W // 2)
     even = n_H == 2 * tH and n_W == 2 * tW
     Z = np.empty((m, 2 * tH, 2 * tW, C_out), dtype)
-    tiles = tH * tW
+    tiles = tH * (tW + 1)                           # per sample, with one junk tile per tile row
     k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m)
-    P = np.empty((2, k_max, 2 * tH + 2, tW + 1, C_in), dtype)
+    Q = np.empty((2, 2, k_max, tH + 1, tW + 1, C_in), dtype)
     V = np.empty((16, k_max * tiles, C_in), dtype)
     M = np.empty((16, k_max * tiles, C_out), dtype)
     for start in range(0, m, k_max):
         stop = min(m, start + k_max)
         k = stop - start
-        Pk = P[:, :k]
-        _fill_split(Pk, A, start, stop, p)
+        Qk = Q[:, :, :k] if k == k_max else np.empty((2, 2, k, tH + 1, tW + 1, C_in), dtype)
+        _fill_split(Qk, A, start, stop, p)
         Vk = V[:, :k * tiles]
         Mk = M[:, :k * tiles]
-        _input_transform(Pk, Vk, tH, tW)
+        _input_transform(Qk, Vk, tH)
         np.matmul(Vk, U, out=Mk)
         if b is not None:
             # Position (1, 1) enters all four outputs of a tile with coefficient +1 (Aᵀ's column 1 is
             # (1, 1)): the bias added there once is added to every output.
             add_bias(Mk[5], b, tiles)
-        _output_transform(Mk, Z[start:stop], tH, tW)
+        _output_transform(Mk, Z[start:stop], tH)
     if not even:
         Z = np.ascontiguousarray(Z[:, :n_H, :n_W])
     return Z

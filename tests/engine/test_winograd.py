@@ -1,6 +1,6 @@
 """Winograd F(2×2, 3×3) (engine.winograd) against the loop reference, directly and through the kernels.
 
-The measured rule (winograd.use_winograd) takes it only for layers with 24+ channels both sides, so here it
+The measured rule (winograd.use_winograd) takes it only for layers with 32+ channels both sides, so here it
 is also forced on (winograd._FORCE) for small random shapes: odd and even sizes, paddings 0-3, float32 and
 float64, forward and input gradient, chunked batches, and a finite-difference check through a Network.
 """
@@ -92,7 +92,8 @@ def test_rule_takes_wide_stride_1_3x3_layers_only():
     assert not winograd.use_winograd(3, 2, 64, 64, 16, 16)    # strided
     assert not winograd.use_winograd(5, 1, 64, 64, 16, 16)    # not 3×3
     assert not winograd.use_winograd(3, 1, 3, 32, 32, 32)     # colour first layer: im2col
-    assert not winograd.use_winograd(3, 1, 64, 64, 2, 2)      # too few tiles
+    assert not winograd.use_winograd(3, 1, 64, 64, 4, 4)      # too few tiles
+    assert not winograd.use_winograd(3, 1, 16, 32, 32, 32)    # too few channels
 
 
 def test_network_gradients_pass_finite_differences_through_winograd(monkeypatch):
