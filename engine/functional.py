@@ -19,7 +19,8 @@ output: no transposes. The patches are built and multiplied a few samples at a t
 so no batch-sized patch matrix exists. This module reads as the course would write the kernels; where a measurement
 found a faster way to compute the same numbers (the width-blocked im2col of first layers, the banded
 input gradient, row-blocked products, the 2×2 max pool) it calls into engine/fastpaths.py, which says
-what was measured. The tests compare both against slow loop versions (tests/engine/reference.py).
+what was measured; wide stride-1 3×3 layers go through Winograd F(2×2, 3×3) (engine/winograd.py).
+The tests compare all of them against slow loop versions (tests/engine/reference.py).
 
 This module is pure NumPy: it never imports Qt, pyqtgraph or the designer package.
 """

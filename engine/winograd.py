@@ -12,7 +12,7 @@ for each of the 16 positions of the 4×4 transformed tile, one matrix product
 The input transform ``Bᵀ d B`` and the output transform ``Aᵀ M A`` have only 0/±1 coefficients: they are
 whole-array additions over strided views of the tiles, no per-tile Python loop. Tiles overlap by two
 pixels, so the transformed input is 4× the input's size (im2col's patches are 9×); the samples go in chunks
-(about :data:`CHUNK_BYTES` of transformed input), so neither it nor the 16 products ever exist for the whole
+(about :data:`CHUNK_BYTES` of transformed input and products), so neither it nor the 16 products ever exist for the whole
 batch.
 
 Used by engine.functional for the forward pass and for the input gradient, which for stride 1 is itself
@@ -36,10 +36,12 @@ __all__ = ["CHUNK_BYTES", "filter_transform", "input_grad", "use_winograd", "win
 # True = every stride-1 3×3 convolution, False = never.
 _FORCE = None
 
-# Transformed input per chunk of samples; the 16 products' output is at most as large again. Measured
-# (32×32×32 → 32 at batch 32, 16×16×64 → 128 at batch 64, 8×8×128 → 128; 1 thread): 2 MiB 5-25 % faster
-# than 256 KiB-1 MiB, 4 MiB slower again.
-CHUNK_BYTES = 1 << 21
+# Transformed input plus the 16 products, per chunk of samples (the chunk's other buffers add about a
+# quarter of that). Measured (32×32×32 → 32 at batches 32 and 128, 16×16×64 → 64 and 128 at batch 64,
+# 8×8×128 → 128; 1 thread): 3-4 MiB up to 10-30 % faster than 1-1.5 MiB — the transforms are ~30 NumPy
+# calls per chunk — but with 2 threads (two chunks at once) a training step of vgg32 / vgg128
+# (benchmarks/bench_engine.py) then peaked at 1.5-1.7x PyTorch's memory (2 MiB: vgg128 1.53x).
+CHUNK_BYTES = 3 << 19
 
 _G = np.array([[1.0, 0.0, 0.0],
                [0.5, 0.5, 0.5],
@@ -68,7 +70,7 @@ def filter_transform(W) -> np.ndarray:
 
 
 def _chunk_samples(tiles_per_sample: int, C_in: int, C_out: int, itemsize: int, m: int) -> int:
-    per_sample = 16 * tiles_per_sample * max(C_in, C_out) * itemsize
+    per_sample = 16 * tiles_per_sample * (C_in + C_out) * itemsize
     return max(1, min(m, CHUNK_BYTES // max(1, per_sample)))
 
 
@@ -112,16 +114,14 @@ def _input_transform(Q, V, tH):
     to their columns: tile column j of tile column t is column t + j // 2 of parity j % 2."""
     _, _, k, _, half, C = Q.shape
     d = [Q[i % 2, :, :, i // 2:i // 2 + tH] for i in range(4)]       # (2, k, tH, tW + 1, C) each
-    R = np.empty((4, 2, k * tH * half * C), Q.dtype)
-    R5 = R.reshape(4, 2, k, tH, half, C)
-    np.subtract(d[0], d[2], out=R5[0])
-    np.add(d[1], d[2], out=R5[1])
-    np.subtract(d[2], d[1], out=R5[2])
-    np.subtract(d[1], d[3], out=R5[3])
-    n = R.shape[2] - C
+    R = np.empty((2, k * tH * half * C), Q.dtype)                     # one row of Bᵀ d at a time
+    R5 = R.reshape(2, k, tH, half, C)
+    rows = [(np.subtract, 0, 2), (np.add, 1, 2), (np.subtract, 2, 1), (np.subtract, 1, 3)]
+    n = R.shape[1] - C
     V2 = V.reshape(4, 4, -1)
-    for a in range(4):
-        e = [R[a, 0, :n], R[a, 1, :n], R[a, 0, C:], R[a, 1, C:]]   # flat, shifted by one column
+    for a, (op, x, y) in enumerate(rows):
+        op(d[x], d[y], out=R5)
+        e = [R[0, :n], R[1, :n], R[0, C:], R[1, C:]]                  # flat, shifted by one column
         np.subtract(e[0], e[2], out=V2[a, 0, :n])
         np.add(e[1], e[2], out=V2[a, 1, :n])
         np.subtract(e[2], e[1], out=V2[a, 2, :n])
@@ -130,27 +130,28 @@ def _input_transform(Q, V, tH):
 
 
 def _output_transform(M, Y, tH):
-    """``Y`` ``(k, 2tH, 2tW, C)`` ← ``Aᵀ M A`` per tile, ``M`` ``(16, k·tH·(tW + 1), C)`` the 16 products.
+    """``Y`` ``(k, 2tH, 2tW, C)`` ← ``Aᵀ M A`` per tile, ``M`` ``(16, k·tH·(tW + 1), C)`` the 16 products
+    (overwritten: the sums are formed in place, so the transform needs no buffer of its own).
 
-    Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: rows first, then columns, all on contiguous arrays, into
-    ``O[a, b]`` (output (a, b) of every tile); then one copy interleaves them into Y, dropping the junk
+    Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: rows first, then columns, all on contiguous arrays; output
+    (a, b) of every tile ends up in ``M4[3a, 3b]``; then one copy interleaves them into Y, dropping the junk
     tiles (measured ~2x faster than writing each output through its strided view of Y)."""
     k, _, Y_W, C = Y.shape
     tW = Y_W // 2
     M4 = M.reshape(4, 4, -1)
-    n = M4.shape[2]
-    S = np.empty((2, 4, n), M.dtype)
-    np.add(M4[0], M4[1], out=S[0])
-    S[0] += M4[2]
-    np.subtract(M4[1], M4[2], out=S[1])
-    S[1] -= M4[3]
-    O = np.empty((2, 2, n), M.dtype)
-    for a in range(2):
-        np.add(S[a, 0], S[a, 1], out=O[a, 0])
-        O[a, 0] += S[a, 2]
-        np.subtract(S[a, 1], S[a, 2], out=O[a, 1])
-        O[a, 1] -= S[a, 3]
-    tiles = O.reshape(2, 2, k, tH, tW + 1, C)[:, :, :, :, :tW]
+    # Rows: S1 = M1 − M2 − M3 into M4[3] (before M1, M2 change), S0 = M0 + M1 + M2 into M4[0].
+    np.subtract(M4[1], M4[3], out=M4[3])
+    M4[3] -= M4[2]
+    M4[0] += M4[1]
+    M4[0] += M4[2]
+    # Columns, likewise, in rows 0 and 3.
+    for a in (0, 3):
+        S = M4[a]
+        np.subtract(S[1], S[3], out=S[3])
+        S[3] -= S[2]
+        S[0] += S[1]
+        S[0] += S[2]
+    tiles = M4[::3, ::3].reshape(2, 2, k, tH, tW + 1, C)[:, :, :, :, :tW]
     np.copyto(Y.reshape(k, tH, 2, tW, 2, C), tiles.transpose(2, 3, 0, 4, 1, 5))
 
 
