@@ -108,3 +108,14 @@ def test_network_gradients_pass_finite_differences_through_winograd(monkeypatch)
     want = net.forward(x)
     monkeypatch.setattr(winograd, "_FORCE", True)
     np.testing.assert_allclose(net.forward(x), want, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_parts_side_by_side_keep_to_im2col():
+    # Split batches run their parts side by side (engine.runtime.run_parallel); there the transforms'
+    # many short NumPy calls measured slower than im2col, so the rule says no inside a part.
+    from engine import runtime
+    assert not runtime.in_parallel_part()
+    wide = (3, 1, 64, 64, 16, 16)
+    inside = runtime.run_parallel([lambda: (runtime.in_parallel_part(), winograd.use_winograd(*wide))] * 2)
+    assert inside == [(True, False), (True, False)]
+    assert winograd.use_winograd(*wide) and not runtime.in_parallel_part()
