@@ -10,10 +10,10 @@ with small constant matrices B (4×4), G (4×3), A (4×2). Over channels the ele
 for each of the 16 positions of the 4×4 transformed tile, one matrix product
 ``V[k] (tiles, C_in) @ U[k] (C_in, C_out)``: 16 multiplies per 4 outputs and input channel instead of 36.
 The input transform ``Bᵀ d B`` and the output transform ``Aᵀ M A`` have only 0/±1 coefficients: they are
-whole-array additions over strided views of the tiles, no per-tile Python loop. Tiles overlap by two
-pixels, so the transformed input is 4× the input's size (im2col's patches are 9×); the samples go in chunks
-(about :data:`CHUNK_BYTES` of transformed input and products), so neither it nor the 16 products ever exist for the whole
-batch.
+whole-array additions on contiguous blocks (see "Layout" below), no per-tile Python loop. Tiles overlap by
+two pixels, so the transformed input is 4× the input's size (im2col's patches are 9×); the samples go in
+chunks (about :data:`CHUNK_BYTES` of transformed input and products), so neither the transformed input nor
+the 16 products ever exist for the whole batch.
 
 Used by engine.functional for the forward pass and for the input gradient, which for stride 1 is itself
 a 3×3 stride-1 convolution: of ``dZ`` padded by ``2 − p`` with the filters rotated by 180° and their
