@@ -1,4 +1,5 @@
-"""NumPy kernels: convolution, pooling, dense, activations and losses, forward and backward.
+"""NumPy kernels: convolution, pooling and dense layers, forward and backward (activations and losses:
+engine/activations.py, re-exported here).
 
 Layout is NHWC everywhere, as in the course:
 
@@ -18,7 +19,8 @@ output: no transposes. The patches are built and multiplied a few samples at a t
 so no batch-sized patch matrix exists. This module reads as the course would write the kernels; where a measurement
 found a faster way to compute the same numbers (the width-blocked im2col of first layers, the banded
 input gradient, row-blocked products, the 2×2 max pool) it calls into engine/fastpaths.py, which says
-what was measured. The tests compare both against slow loop versions (tests/engine/reference.py).
+what was measured; wide stride-1 3×3 layers go through Winograd F(2×2, 3×3) (engine/winograd.py).
+The tests compare all of them against slow loop versions (tests/engine/reference.py).
 
 This module is pure NumPy: it never imports Qt, pyqtgraph or the designer package.
 """
@@ -29,8 +31,13 @@ import operator
 import numpy as np
 
 from . import fastpaths
+# The activations and losses live in engine.activations; they are re-exported here (public API).
+from .activations import (ACTIVATIONS, LEAKY_RELU_SLOPE, _float_array, activation_backward,
+                          activation_forward, sigmoid, sigmoid_binary_cross_entropy, softmax,
+                          softmax_cross_entropy)
 from .fastpaths import Workspace
 from . import patches
+from . import winograd
 from .patches import PatchSource
 # Shape arithmetic has one home (engine.shapes); the kernels use the same functions as the table.
 from .shapes import conv_output_size, resolve_padding
@@ -57,8 +64,6 @@ __all__ = [
     "softmax_cross_entropy",
 ]
 
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
-LEAKY_RELU_SLOPE = 0.01
 POOL_MODES = ("max", "avg")
 
 
@@ -76,14 +81,6 @@ def _positive_int(value, what: str) -> int:
     if v < 1:
         raise ValueError(f"{what} must be >= 1, got {v}")
     return v
-
-
-def _float_array(x, dtype=None) -> np.ndarray:
-    """``x`` as a floating array without copying; integers become float64 (the course's examples)."""
-    x = np.asarray(x, dtype=dtype)
-    if not np.issubdtype(x.dtype, np.floating):
-        x = x.astype(np.float64)
-    return x
 
 
 def _float_dtype(*arrays) -> np.dtype:
@@ -157,6 +154,14 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     if Bw > 1:        # few input channels: the width-blocked form of the same product
         return fastpaths.conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace)
 
+    if winograd.use_winograd(f, s, n_C_prev, n_C, n_H, n_W):
+        # Stride-1 3×3 with enough channels: Winograd F(2×2, 3×3), 2.25× fewer multiplies. The backward
+        # pass's dW still needs the im2col patches, so the cache is the im2col one; its buffer is borrowed
+        # from a Workspace only when the backward pass builds them (inference allocates none).
+        Z = winograd.winograd_conv3x3(A_prev, winograd.filter_transform(W), b.reshape(n_C), p)
+        source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace or Workspace())
+        return Z, ("im2col", source, W, A_prev.shape, s, p, 1)
+
     # im2col, streamed: the patches of a few samples at a time (engine.patches) go straight into the
     # product, so no batch-sized patch matrix is ever allocated or kept for the backward pass.
     source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
@@ -219,6 +224,10 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     if f == 1 and s == 1 and p == 0:
         # 1×1 filters, stride 1: every input pixel feeds exactly one output pixel — dA is one product.
         return (dZ2d @ W.reshape(n_C_prev, n_C).T).reshape(A_shape), dW, db
+
+    if winograd.use_winograd(f, s, n_C, n_C_prev, n_H_prev, n_W_prev):
+        # Stride 1, 3×3: dA is itself a 3×3 stride-1 convolution of dZ (engine.winograd.input_grad).
+        return winograd.input_grad(dZ, W, p, A_shape), dW, db
 
     Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W, n_C_prev)
     if Bw_in:         # few filters: through the banded weights of the width-blocked form
@@ -430,177 +439,3 @@ def dense_backward(dZ, cache, need_input_grad=True):
     db = dZ.sum(axis=0)
     dA = dZ @ W.T if need_input_grad else None
     return dA, dW, db
-
-
-# --------------------------------------------------------------------------------------------------
-# Activations
-# --------------------------------------------------------------------------------------------------
-
-def sigmoid(Z) -> np.ndarray:
-    """Logistic function ``1 / (1 + e^{−z})``, stable for any ``|z|``.
-
-    Only ``e^{−|z|}`` is ever computed, which is at most 1, so large ``|z|`` cannot overflow.
-    """
-    Z = _float_array(Z)
-    e = np.exp(-np.abs(Z))
-    r = Z.dtype.type(1) / (Z.dtype.type(1) + e)
-    # z >= 0: 1/(1 + e^{-z});  z < 0: e^{z}/(1 + e^{z}), both written with e = e^{-|z|}. The factor
-    # max(e, z >= 0) is exactly 1 or e (0 < e ≤ 1): the same numbers as np.where(Z >= 0, r, e·r), but
-    # np.where is ~10x slower than these plain ufuncs (NumPy 2.4, float32 and float64).
-    r *= np.maximum(e, Z >= 0)
-    return r
-
-
-def activation_forward(name, Z) -> np.ndarray:
-    """Apply the activation ``name`` (one of :data:`ACTIVATIONS`) elementwise; any shape.
-
-    ``"linear"`` returns ``Z`` itself (no copy).
-    """
-    Z = _float_array(Z)
-    if name == "relu":
-        return np.maximum(Z, Z.dtype.type(0))
-    if name == "leaky_relu":
-        # max(z, slope·z) for a slope in (0, 1): z where z > 0, slope·z elsewhere — np.where's values
-        # at a tenth of its cost.
-        return np.maximum(Z, Z * Z.dtype.type(LEAKY_RELU_SLOPE))
-    if name == "tanh":
-        return np.tanh(Z)
-    if name == "sigmoid":
-        return sigmoid(Z)
-    if name == "linear":
-        return Z
-    raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
-
-
-def activation_backward(name, dA, Z, A) -> np.ndarray:
-    """Gradient through the activation: ``dZ = dA · g'(Z)``, same shape and dtype as ``dA``.
-
-    Every derivative here is computed from the output ``A`` (relu/leaky: ``A > 0`` iff ``Z > 0``; tanh:
-    ``1 − A²``; sigmoid: ``A(1 − A)``), so ``Z`` is only checked for shape and may be ``None``.
-    ``"linear"`` returns ``dA`` itself.
-    """
-    A = _float_array(A)
-    dA = np.asarray(dA, dtype=A.dtype)       # gradients come back in the forward output's dtype
-    if A.shape != dA.shape:
-        raise ValueError(f"dA shape {dA.shape} does not match A shape {A.shape}")
-    if Z is not None and np.shape(Z) != dA.shape:
-        raise ValueError(f"dA shape {dA.shape} does not match Z shape {np.shape(Z)}")
-    one = dA.dtype.type(1)
-    # Each derivative is built in one fresh array and multiplied by dA in place: one activation-sized
-    # temporary less than the plain expressions (tanh: A·A, 1 − A·A and the product were three).
-    if name == "relu":
-        return dA * (A > 0)
-    if name == "leaky_relu":
-        # max(A > 0, slope) is exactly 1 or slope, like np.where(A > 0, 1, slope), ~10x faster.
-        g = np.maximum(A > 0, dA.dtype.type(LEAKY_RELU_SLOPE))
-        g *= dA
-        return g
-    if name == "tanh":
-        g = np.multiply(A, A, dtype=dA.dtype)
-        np.subtract(one, g, out=g)
-        g *= dA
-        return g
-    if name == "sigmoid":
-        g = np.subtract(one, A, dtype=dA.dtype)
-        g *= A
-        g *= dA
-        return g
-    if name == "linear":
-        return dA
-    raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
-
-
-# --------------------------------------------------------------------------------------------------
-# Output layers and losses
-# --------------------------------------------------------------------------------------------------
-
-def softmax(Z) -> np.ndarray:
-    """Row-wise softmax of logits ``(m, k)`` → probabilities ``(m, k)``.
-
-    The row maximum is subtracted first so ``exp`` never overflows (softmax is shift-invariant).
-    """
-    Z = _float_array(Z)
-    e = np.exp(Z - Z.max(axis=-1, keepdims=True))
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
-
-
-def _check_labels(y, m: int, what: str) -> np.ndarray:
-    y = np.asarray(y)
-    if y.shape != (m,):
-        raise ValueError(f"{what}: labels y must have shape ({m},), got {y.shape}")
-    return y
-
-
-def softmax_cross_entropy(logits, y):
-    """Mean cross-entropy of softmax(logits) against integer labels.
-
-    Parameters
-    ----------
-    logits : ``(m, k)``
-    y : ``(m,)`` integer class labels in ``[0, k)``
-
-    Returns
-    -------
-    ``(loss, dlogits)``: ``loss`` a Python float ``−(1/m) Σ log softmax(z⁽ⁱ⁾)[y⁽ⁱ⁾]``, ``dlogits``
-    ``(m, k)`` = ``(softmax − onehot)/m`` in the dtype of ``logits``.
-    """
-    logits = _float_array(logits)
-    if logits.ndim != 2:
-        raise ValueError(f"softmax_cross_entropy: logits must be (m, k), got shape {logits.shape}")
-    m, k = logits.shape
-    y = _check_labels(y, m, "softmax_cross_entropy")
-    if not np.issubdtype(y.dtype, np.integer):
-        if not np.all(np.mod(y, 1) == 0):
-            raise ValueError("softmax_cross_entropy: labels y must be whole numbers (class indices)")
-        y = y.astype(np.intp)
-    if m and (y.min() < 0 or y.max() >= k):
-        raise ValueError(f"softmax_cross_entropy: labels must be in [0, {k}), got range "
-                         f"[{y.min()}, {y.max()}]")
-    # log-softmax via the shifted logits: log p = (z − max) − log Σ exp(z − max); no overflow, and
-    # the log never sees a 0 because the max term contributes exp(0) = 1 to the sum.
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    sum_e = e.sum(axis=1, keepdims=True)
-    rows = np.arange(m)
-    log_p_true = shifted[rows, y] - np.log(sum_e[:, 0])
-    loss = float(-np.mean(log_p_true, dtype=np.float64)) if m else 0.0
-    dlogits = e
-    dlogits /= sum_e
-    dlogits[rows, y] -= 1
-    dlogits *= logits.dtype.type(1.0 / max(m, 1))
-    return loss, dlogits
-
-
-def sigmoid_binary_cross_entropy(logits, y):
-    """Mean binary cross-entropy of sigmoid(logits) against 0/1 labels.
-
-    Parameters
-    ----------
-    logits : ``(m, 1)`` (``(m,)`` is accepted too)
-    y : ``(m,)`` labels in {0, 1}
-
-    Returns
-    -------
-    ``(loss, dlogits)``: ``loss`` a Python float, ``dlogits`` shaped like ``logits`` =
-    ``(sigmoid(z) − y)/m``.
-
-    Notes
-    -----
-    Per sample ``L = max(z, 0) − z·y + log(1 + e^{−|z|})``, algebraically equal to
-    ``−y log σ(z) − (1 − y) log(1 − σ(z))`` but finite for any ``z``.
-    """
-    logits = _float_array(logits)
-    if not (logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1)):
-        raise ValueError(f"sigmoid_binary_cross_entropy: logits must be (m, 1), got shape {logits.shape}")
-    m = logits.shape[0]
-    y = _check_labels(y, m, "sigmoid_binary_cross_entropy")
-    if m and not np.all((y == 0) | (y == 1)):
-        raise ValueError("sigmoid_binary_cross_entropy: labels y must be 0 or 1")
-    z = logits.reshape(m)
-    yf = y.astype(logits.dtype)
-    per_sample = np.maximum(z, 0) - z * yf + np.log1p(np.exp(-np.abs(z)))
-    loss = float(np.mean(per_sample, dtype=np.float64)) if m else 0.0
-    dz = sigmoid(z) - yf
-    dz *= logits.dtype.type(1.0 / max(m, 1))
-    return loss, dz.reshape(logits.shape)

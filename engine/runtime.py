@@ -249,6 +249,22 @@ def parallel_chunks(m: int, min_chunk: int, most: int | None = None) -> int:
     return n
 
 
+# True inside the tasks of run_parallel: the kernels ask (in_parallel_part) to keep to paths that scale
+# when parts run side by side (engine.winograd's many short NumPy calls do not: measured 0.74-0.93x).
+_IN_PARALLEL_PART = contextvars.ContextVar("cnn_designer_in_parallel_part", default=False)
+
+
+def in_parallel_part() -> bool:
+    """Whether this code runs as one of several batch parts side by side (inside run_parallel)."""
+    return _IN_PARALLEL_PART.get()
+
+
+def _part_context():
+    context = contextvars.copy_context()
+    context.run(_IN_PARALLEL_PART.set, True)
+    return context
+
+
 def run_parallel(tasks):
     """Run callables side by side: the last on this thread, the others on the engine's pool; results
     in order. An exception in any task is raised here after all have finished. Each task runs in a copy
@@ -266,10 +282,10 @@ def run_parallel(tasks):
                     _pool.shutdown(wait=False)
                 _pool = ThreadPoolExecutor(max_workers=max(1, get_num_threads() - 1, len(tasks) - 1),
                                            thread_name_prefix="cnn-engine")
-            futures = [_pool.submit(contextvars.copy_context().run, task) for task in tasks[:-1]]
+            futures = [_pool.submit(_part_context().run, task) for task in tasks[:-1]]
         error = None
         try:
-            last = tasks[-1]()
+            last = _part_context().run(tasks[-1])
         except BaseException as exc:      # still wait for the others: they use shared layer state
             error, last = exc, None
         results = []
