@@ -17,7 +17,8 @@ What is counted follows what the engine allocates (engine/layers.py, engine/func
   windows into patches of f·f·n_C_prev values per output position. The kernels build them a few examples
   at a time into one chunk buffer per thread (engine.patches: about ONE_OFF_CHUNK_BYTES, or one example's
   patches when those are bigger) and rebuild them in the backward pass, where a second chunk holds their
-  gradient; so the scratch is two chunks of the largest layer, whatever the batch size.
+  gradient; so the scratch is two chunks of the largest layer, whatever the batch size. A 3×3 layer may
+  use engine.winograd's chunk (its CHUNK_BYTES) instead.
 * inference: the input batch, the largest pair of consecutive activations (a layer's input and output) and
   one chunk of the largest patches.
 * weights alone (`Network.from_spec`): the weights and the float64 draw of the largest weight array that
@@ -31,6 +32,7 @@ from math import prod
 import numpy as np
 
 from .patches import ONE_OFF_CHUNK_BYTES
+from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, use_winograd
 
 from .shapes import Summary, SummaryRow
 from .spec import SpecError
@@ -94,6 +96,15 @@ def _patch_chunk_bytes(values_per_example: int, m: int, itemsize: int) -> int:
     """Bytes of one chunk of im2col patches: the kernels build at most ONE_OFF_CHUNK_BYTES of them at a time,
     but never less than one example's (engine.patches)."""
     return min(m * values_per_example * itemsize, max(ONE_OFF_CHUNK_BYTES, values_per_example * itemsize))
+
+
+def _may_use_winograd(row: SummaryRow) -> bool:
+    """Whether the kernels may run this row's convolution through engine.winograd (they do for stride 1;
+    the row doesn't say the stride, so this errs on the side of counting its buffer)."""
+    W = row.param_shapes.get("W")
+    if W is None or len(W) != 4:
+        return False
+    return use_winograd(W[0], 1, W[2], W[3], row.output_shape[0], row.output_shape[1])
 
 
 def _patch_values(row: SummaryRow) -> int:
@@ -169,6 +180,8 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     sizes = [row.activation_size for row in rows]          # per example; sizes[0] is the input
     patches = [_patch_values(row) for row in rows]
     chunk = max((_patch_chunk_bytes(p, m, itemsize) for p in patches if p), default=0)
+    if any(_may_use_winograd(row) for row in rows):
+        chunk = max(chunk, WINOGRAD_CHUNK_BYTES)     # that layer runs through Winograd's buffers instead
     weights = params * itemsize
 
     if purpose == "weights":

@@ -175,3 +175,14 @@ def test_patch_scratch_is_one_chunk_whatever_the_batch_size():
     small, big = (estimate_memory(summary, "train", batch_size=m) for m in (64, 1024))
     assert small.scratch == big.scratch > 0
     assert big.activations == 16 * small.activations
+
+
+def test_a_wide_3x3_layer_counts_the_winograd_buffer():
+    # A stride-1 3×3 convolution over 32+ channels runs through engine.winograd, whose chunk buffer is
+    # bigger than a small layer's patches: the estimate must hold it.
+    from engine.winograd import CHUNK_BYTES
+    doc = {"format": FORMAT, "input": {"shape": [16, 16, 32]},
+           "layers": [{"type": "conv", "filters": 32, "size": 3, "padding": "same"},
+                      {"type": "dense", "units": 2, "activation": "softmax"}]}
+    estimate = estimate_memory(summarize(NetworkSpec.from_dict(doc)), "train", batch_size=1)
+    assert estimate.scratch >= 2 * CHUNK_BYTES
