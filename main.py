@@ -7,7 +7,11 @@
 """
 import sys
 
-from designer.launcher import main
-
 if __name__ == "__main__":
+    try:
+        # Imported here so that Ctrl-C while NumPy loads is one line too, not an import traceback.
+        from designer.launcher import main
+    except KeyboardInterrupt:
+        sys.stderr.write("error: interrupted (Ctrl-C)\n")
+        sys.exit(130)
     sys.exit(main())

@@ -4,7 +4,7 @@
 for every layer the learner hides (a checkbox in the Layer column; all layers at first), the Activation
 shape, Activation size and # parameters cells show the learner's answer instead of the engine's, are
 editable, and are marked right or wrong as soon as an answer is entered; a wrong answer's tooltip shows
-the formula with this design's numbers plugged in. The Formula and vs. FC cells of a hidden row stay
+the formula with this design's numbers plugged in. The Formula, MACs and vs. FC cells of a hidden row stay
 hidden (they would give the answer away). Answers are checked against `engine.summarize` every time
 they are shown, so an edit of the design re-marks them.
 """
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QWidget
 
 from engine.shapes import SummaryRow, format_shape
 
-from .table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY, NOT_MINE
+from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY, NOT_MINE
 
 ASKED = (COL_SHAPE, COL_SIZE, COL_PARAMS)
 RIGHT_BACKGROUND = QColor("#dff3df")
@@ -165,8 +165,8 @@ class CheckYourself(QObject):
     def data(self, layer: int | None, column: int, role):
         """The overlay's value for a cell, or NOT_MINE."""
         if layer is None:  # the totals row: its sums would give the hidden numbers away
-            if self._hidden and column in (COL_SIZE, COL_PARAMS) and role == _DISPLAY:
-                return "?"
+            if self._hidden and column in (COL_SIZE, COL_PARAMS, COL_MACS) and role == _DISPLAY:
+                return "?" if column in ASKED else ""
             return NOT_MINE
         if layer < 0:
             return NOT_MINE
@@ -174,7 +174,9 @@ class CheckYourself(QObject):
             return Qt.CheckState.Checked if layer in self._hidden else Qt.CheckState.Unchecked
         if layer not in self._hidden or not self._row(layer).computable:
             return NOT_MINE
-        if column in (COL_FORMULA, COL_WHY):
+        # MACs give the answers away too: a dense layer's parameters are its MACs plus its units, and a
+        # conv layer's MACs are its output size times f·f·n_C_prev.
+        if column in (COL_FORMULA, COL_WHY, COL_MACS):
             if role == _DISPLAY:
                 return "(hidden: check yourself)" if column == COL_FORMULA else ""
             if role == _TOOLTIP:

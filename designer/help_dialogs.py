@@ -86,8 +86,17 @@ class QuickTourDialog(QDialog):
         self.resize(min(TOUR_PICTURE_WIDTH + 80, window.width()), min(620, max(window.height(), 400)))
 
 
+def _is_application_key(sequence: QKeySequence) -> bool:
+    """A keyboard's dedicated New / Open / Undo key (Qt's multimedia and application key range), which
+    Qt adds to some standard shortcuts: few keyboards have one, and listed as a word ("Ctrl+N or New")
+    it reads like the command's name, not a key."""
+    key = sequence[0].key().value
+    return sequence.count() == 1 and Qt.Key.Key_Back.value <= key < Qt.Key.Key_unknown.value
+
+
 def _keys_text(sequences) -> str:
-    return " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences if not s.isEmpty())
+    return " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences
+                       if not s.isEmpty() and not _is_application_key(s))
 
 
 def shortcut_rows(window: QWidget) -> list[tuple[str, str, str]]:

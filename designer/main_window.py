@@ -17,6 +17,8 @@ from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
+from engine.sysmem import format_bytes
+
 from . import settings as cfg
 from .autosave import attach_autosave
 from .design_export import attach_design_export
@@ -34,15 +36,6 @@ from .workspace import attach_workspace
 
 APP_TITLE = "CNN Designer"
 FILE_FILTER = "CNN Designer architecture (*.json);;All files (*)"
-
-
-def _human_bytes(n: int) -> str:
-    value = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{n:,} bytes" if unit == "bytes" else f"{value:,.1f} {unit}"
-        value /= 1024
-    return f"{n:,} bytes"
 
 
 class MainWindow(QMainWindow):
@@ -339,11 +332,12 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         summary = self.document.summary
         broken = summary.error_row
-        upto = f" (rows above {broken.name})" if broken is not None else ""
+        upto = f" (above {broken.name})" if broken is not None else ""
         self.params_label.setText(f"Parameters: <b>{summary.total_params:,}</b>{upto}")
         values = summary.total_activation_size
-        self.memory_label.setText(f"Activation memory: <b>{values:,}</b> values "
-                                  f"({_human_bytes(values * 4)} float32) per example")
+        # Short, so the status bar still has room for the training estimate at 1024 px; the units are the
+        # estimate's (engine.sysmem.format_bytes), so the two numbers side by side read alike.
+        self.memory_label.setText(f"Activations per example: <b>{values:,}</b> ({format_bytes(values * 4)})")
         error = summary.error
         self.error_banner.setVisible(bool(error))
         self.error_banner.setText(f"⚠ {error}" if error else "")

@@ -12,9 +12,10 @@ class OutputPathError(ValueError):
     """A path the user asked to write to that can't be written; the message names the path and why."""
 
 
-def check_writable(path: str | os.PathLike) -> None:
+def check_writable(path: str | os.PathLike, example: str = "run.npz") -> None:
     """OutputPathError unless a file can be written at `path`: its folder exists and takes new files, and
     the path is not a folder. Call it before long work (training, an export) so the work isn't lost.
+    ``example`` is the file name the message suggests when `path` is a folder.
 
     The check creates and removes a temporary file in the folder, which is what atomic_write will do;
     that also catches read-only file systems and permissions that os.access can't see (e.g. as root).
@@ -25,7 +26,7 @@ def check_writable(path: str | os.PathLike) -> None:
     path = Path(text)
     if path.is_dir():
         raise OutputPathError(f"cannot save to {path}: it is a folder; give a file name inside it, "
-                              f"e.g. {path / 'run.npz'}")
+                              f"e.g. {path / example}")
     folder = path.parent
     if not folder.exists():
         missing = folder

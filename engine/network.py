@@ -15,6 +15,7 @@ import numpy as np
 
 from . import functional as F
 from . import runtime
+from .data.npz import describe_bytes
 from .data.pixels import images_to_float
 from .fileio import atomic_write
 from .kinds import BuildContext, kind_of
@@ -31,9 +32,21 @@ _META_KEY = "__meta__"
 _WEIGHT_DTYPES = ("float32", "float64")
 
 
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")   # how every .npz (a zip archive) starts
+
+
 def _read_npz(path: Path, label: str) -> dict:
     """Every array of an .npz without unpickling anything; SpecError in plain words otherwise."""
     not_weights = f"{label}: not a CNN Designer weights file (.npz)"
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if head[:4] not in _ZIP_MAGIC:      # NumPy would call any such file a pickle; say what it is instead
+        if head.startswith(b"\x93NUMPY"):
+            raise SpecError(f"{not_weights}: it holds one bare array")
+        if head.lstrip()[:1] == b"{" and path.suffix.lower() == ".json":
+            raise SpecError(f"{not_weights}: it is an architecture JSON; train it first and save the "
+                            "weights (Save weights in the window, or `main.py train ... --save RUN.npz`)")
+        raise SpecError(f"{not_weights}: it is {describe_bytes(head)}")
     try:
         with np.load(path, allow_pickle=False) as data:
             if not isinstance(data, np.lib.npyio.NpzFile):        # a single .npy array
@@ -322,6 +335,8 @@ class Network:
         """
         path = Path(path)
         label = path.name
+        if path.is_dir():
+            raise SpecError(f"{path}: is a folder, not a weights file (.npz)")
         if not path.is_file():
             raise SpecError(f"{path}: no such weights file")
         arrays = _read_npz(path, label)

@@ -264,6 +264,16 @@ def check_unique_names(spec: NetworkSpec) -> None:
 
 # ----- files ------------------------------------------------------------------------------
 
+def _json_problem(exc: json.JSONDecodeError, text: str) -> str:
+    """A JSON syntax error in plain words: where, and what (a file cut short says so)."""
+    where = f"not valid JSON at line {exc.lineno}, column {exc.colno}"
+    if not text[exc.pos:].strip():
+        return f"{where}: the file ends there (cut short?)"
+    if exc.msg.startswith("Unterminated string"):
+        return f"{where}: quoted text that is never closed (cut short?)"
+    return f"{where}: {exc.msg[0].lower()}{exc.msg[1:]}"
+
+
 def load_spec(path: str | os.PathLike) -> NetworkSpec:
     """Read an architecture JSON file; any problem → SpecError naming the file."""
     path = Path(path)
@@ -277,10 +287,12 @@ def load_spec(path: str | os.PathLike) -> NetworkSpec:
         raise SpecError(f"{path}: not a text file (expected architecture JSON)") from None
     except OSError as exc:
         raise SpecError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not text.strip():
+        raise SpecError(f"{path}: the file is empty (expected architecture JSON)")
     try:
         doc = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise SpecError(f"{path}: {_json_problem(exc, text)}") from None
     except _NotJSONNumber as exc:
         raise SpecError(f"{path}: not valid JSON: {exc}") from None
     except RecursionError:

@@ -6,6 +6,7 @@ this package with `add_parser(subparsers)` and `run(args)`; `COMMANDS` lists the
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from typing import Callable, Optional, Sequence
@@ -15,7 +16,7 @@ from ..fileio import OutputPathError
 from ..spec import SpecError
 from ..version import version_line
 from . import data, diagram, evaluate, export, summary, train
-from .common import EXIT_USAGE, PROG, Parser, UserError
+from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
 from .summary import format_summary
 
 COMMANDS = (summary, train, evaluate, data, export, diagram)
@@ -24,12 +25,24 @@ __all__ = ["main", "build_parser", "format_summary", "UserError", "EXIT_USAGE"]
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog=PROG, description="CNN Designer: with no command, opens the window.")
+    parser = Parser(prog=PROG, description="CNN Designer: with no command, opens the window.",
+                    epilog=f"Each command has its own options: {PROG} COMMAND --help.")
     parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.add_parser(sub)
     return parser
+
+
+def _parse(parser: Parser, argv: list):
+    """parse_args, except that an unknown option is reported by the command it was given to
+    ("main.py train: unrecognized arguments: --bogus (see main.py train --help)"), not by main.py."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        owner = subparsers.choices.get(args.command, parser)
+        owner.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def main(argv: Optional[Sequence[str]] = None,
@@ -42,7 +55,7 @@ def main(argv: Optional[Sequence[str]] = None,
         return launch_gui(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
@@ -56,6 +69,11 @@ def main(argv: Optional[Sequence[str]] = None,
         # to devnull so the interpreter's final flush doesn't fail again (Python's signal docs advise it).
         _silence_stdout()
         return 0
+    except KeyboardInterrupt:
+        # Ctrl-C outside a training loop (reading a dataset, building a table): nothing half-written,
+        # since every file is written atomically; one line and the shell's status for SIGINT.
+        print("error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (UserError, SpecError, DatasetError, OutputPathError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

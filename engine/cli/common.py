@@ -11,6 +11,7 @@ from ..resources import preset_names, resolve_design
 from ..spec import NetworkSpec, load_spec
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130   # 128 + SIGINT: what shells report for a command ended by Ctrl-C
 PROG = "main.py"
 DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|PATH"
 DATASET_HELP = ("built-in digits or shapes, or a path: an .npz, an MNIST-style IDX folder, CIFAR-10 (folder or "
@@ -107,7 +108,7 @@ def split_fraction(text: str) -> float:
 
 def add_dataset_options(p) -> None:
     """--test-fraction, --image-size, --image-shape: how a class folder or a CSV becomes a dataset."""
-    p.add_argument("--test-fraction", type=split_fraction, default=0.2,
+    p.add_argument("--test-fraction", type=split_fraction, default=0.2, metavar="F",
                    help="class folders / CSV without a test part: fraction of each class held out (default: %(default)s)")
     p.add_argument("--image-size", type=whole_numbers("image size", 2), metavar="H,W",
                    help="class folders: resize every image to H×W (default: the most common size)")
@@ -122,6 +123,12 @@ def load_dataset_arg(value: str, seed: int, args=None):
         if getattr(args, key, None) is not None:
             options[key] = getattr(args, key)
     return load_dataset(value, seed=seed if value == "shapes" else None, **options)
+
+
+def seed_option(p) -> None:
+    """--seed for commands that only read data: it picks which shapes images are drawn."""
+    p.add_argument("--seed", type=seed_arg, default=0, metavar="S",
+                   help="seed of the built-in shapes dataset (default: %(default)s)")
 
 
 def design_help() -> str:

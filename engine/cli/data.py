@@ -4,10 +4,13 @@ from __future__ import annotations
 import json
 
 from ..data import save_dataset_npz
-from .common import DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, seed_arg
+from ..fileio import check_writable
+from .common import DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, seed_option
 
 
 def run(args) -> int:
+    if args.save:
+        check_writable(args.save, example="dataset.npz")   # before reading a dataset that may take a while
     dataset = load_dataset_arg(args.path, args.seed, args)
     info = dataset.info()
     if args.save:
@@ -36,7 +39,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("data", help="describe a dataset (format, shapes, counts per class) or convert it to .npz")
     p.add_argument("path", metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
-    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the shapes dataset (0)")
+    seed_option(p)
     p.add_argument("--save", metavar="OUT.npz", help="write the dataset as an .npz (x_train, y_train, x_test, "
                    "y_test, class_names)")
     p.add_argument("--json", action="store_true", help="print one JSON document")

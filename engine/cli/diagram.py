@@ -4,16 +4,19 @@ from __future__ import annotations
 import sys
 
 from ..export.diagram import diagram_layout, render_svg
-from ..fileio import atomic_write
+from ..fileio import atomic_write, check_writable
 from ..shapes import summarize
-from ..spec import load_spec
+from .common import DESIGN_METAVAR, design_help, load_design
 
 
 def run(args) -> int:
-    spec = load_spec(args.arch)
+    writes_file = args.output not in (None, "-")
+    if writes_file:
+        check_writable(args.output, example="diagram.svg")
+    spec = load_design(args.arch)
     summary = summarize(spec)
     svg = render_svg(diagram_layout(spec, summary))
-    if args.output in (None, "-"):
+    if not writes_file:
         sys.stdout.write(svg)
     else:
         atomic_write(args.output, lambda handle: handle.write(svg))
@@ -26,6 +29,6 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("diagram", help="draw the volume diagram of an architecture JSON as SVG")
-    p.add_argument("arch", metavar="ARCH.json")
+    p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("-o", "--output", metavar="FILE.svg", help="where to write the SVG (default: standard output)")
     p.set_defaults(run=run)

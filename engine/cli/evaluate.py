@@ -7,7 +7,7 @@ from ..memory import check_memory
 from ..network import Network
 from ..train import check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, number, percent,
-                     seed_arg)
+                     seed_option)
 
 EVALUATE_BATCH = 256   # examples per forward pass
 
@@ -30,9 +30,9 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("evaluate", help="report the test accuracy of saved weights")
-    p.add_argument("weights", metavar="RUN.npz")
+    p.add_argument("weights", metavar="RUN.npz", help="weights saved by the window or by train --save")
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
-    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the shapes dataset (0)")
-    p.add_argument("--json", action="store_true")
+    seed_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(run=run)

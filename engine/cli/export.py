@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..export.pytorch import check_weights_fit, pytorch_source
 from ..network import Network
-from ..spec import load_spec, write_text_atomic
-from .common import UserError
+from ..spec import write_text_atomic
+from .common import DESIGN_METAVAR, UserError, design_help, load_design
 
 TARGETS = ("pytorch",)
 
@@ -32,7 +32,7 @@ def check_output_path(path: Path) -> None:
 def run(args) -> int:
     output = Path(args.output)
     check_output_path(output)
-    spec = load_spec(args.arch)
+    spec = load_design(args.arch)
     weights = None
     if args.weights:
         net = Network.load(args.weights)   # a file that isn't CNN Designer weights → SpecError
@@ -54,7 +54,7 @@ def target(text: str) -> str:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("export", help="write the design as code for another framework (PyTorch)")
-    p.add_argument("arch", metavar="ARCH.json")
+    p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--to", type=target, required=True, metavar="|".join(TARGETS), help="the framework: pytorch")
     p.add_argument("-o", "--output", required=True, metavar="FILE.py", help="the file to write")
     p.add_argument("--weights", metavar="RUN.npz",

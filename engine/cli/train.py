@@ -20,10 +20,9 @@ from ..network import Network
 from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from ..shapes import summarize
 from ..train import Trainer, check_dataset_fits
-from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, UserError, add_dataset_options, design_help, fraction, learning_rate,
-                     load_dataset_arg, load_design, number, percent, positive_int, seed_arg)
-
-EXIT_INTERRUPTED = 130
+from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
+                     add_dataset_options, design_help, fraction, learning_rate, load_dataset_arg, load_design,
+                     number, percent, positive_int, seed_arg)
 
 
 @contextlib.contextmanager
@@ -104,17 +103,17 @@ def add_parser(sub) -> None:
     p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
-    p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5,
+    p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5, metavar="N",
                    help="passes over the training data (default: %(default)s)")
-    p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=64,
+    p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=64, metavar="B",
                    help="examples per gradient step (default: %(default)s)")
-    p.add_argument("--lr", type=learning_rate, default=None, help="learning rate (default: " + ", ".join(
+    p.add_argument("--lr", type=learning_rate, default=None, metavar="X", help="learning rate (default: " + ", ".join(
         f"{DEFAULT_LR[name]:g} for {name}" for name in OPTIMIZERS) + ")")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", metavar="|".join(OPTIMIZERS),
                    help="how the weights are updated (default: %(default)s)")
-    p.add_argument("--validation", type=fraction, default=0.1,
-                   help="fraction of training data held out (default: %(default)s)")
-    p.add_argument("--seed", type=seed_arg, default=0,
+    p.add_argument("--validation", type=fraction, default=0.1, metavar="F",
+                   help="fraction of the training data held out to validate each epoch (default: %(default)s)")
+    p.add_argument("--seed", type=seed_arg, default=0, metavar="S",
                    help="seeds the shuffling, the initial weights and the shapes dataset (default: %(default)s)")
     p.add_argument("--save", metavar="RUN.npz", help="write the trained weights (with the design) here")
     p.add_argument("--json", action="store_true", help="print one JSON document at the end (progress on stderr)")

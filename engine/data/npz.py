@@ -44,6 +44,9 @@ def read_npz_dataset(path: str | os.PathLike, *, name: str | None = None, pixel_
     _check_is_npz(path, where)
     try:
         archive = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, EOFError, zlib.error):
+        raise DatasetError(f"{where}: the .npz archive is damaged or cut short (an incomplete download or "
+                           "copy?)") from None
     except _READ_ERRORS as exc:
         raise DatasetError(f"{where}: not a readable .npz archive ({_short(exc)})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):

@@ -78,3 +78,18 @@ def test_parsers():
     assert parse_shape("(120,1)") == parse_shape("120") == (120,)
     assert parse_shape("ten") is None and parse_shape("10x10") is None
     assert parse_count("48,120") == 48120 and parse_count("4.5") is None
+
+
+def test_hidden_rows_hide_their_macs_too(window):
+    # FC3's 48,000 MACs would give its 48,120 parameters away (MACs + units), CONV2's its output size.
+    from designer.table_model import COL_MACS
+    window.load_preset("lenet5")
+    model = window.shape_model
+    row = model.row_for_layer(CONV2)
+    total = model.rowCount() - 1
+    assert model.data(model.index(row, COL_MACS)) == "320,000"
+    window.findChild(object, "checkYourselfAction").setChecked(True)
+    assert model.data(model.index(row, COL_MACS)) == ""
+    assert model.data(model.index(total, COL_MACS)) == ""
+    window.check_mode.check.set_hidden(CONV2, False)
+    assert model.data(model.index(row, COL_MACS)) == "320,000"
