@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
+from .runtime import in_parallel_part
+
 __all__ = ["CHUNK_BYTES", "ONE_OFF_CHUNK_BYTES", "PatchSource", "RowPatchSource", "c_strides"]
 
 # Patch bytes per chunk, at least one sample. With a workspace (a training pass: the buffer stays
@@ -32,12 +34,19 @@ __all__ = ["CHUNK_BYTES", "ONE_OFF_CHUNK_BYTES", "PatchSource", "RowPatchSource"
 # (suite of benchmarks/bench_engine.py, 1 thread, interleaved): training steps within noise from 256 KiB
 # to 2 MiB; inference at batch 256 3-10 % faster with 2 MiB than with 512 KiB; 512 KiB instead of 1 MiB
 # took 0.6 MiB off the small nets' peak (stem64: 6.2 → 5.6 MiB against PyTorch's 3.4).
+#
+# A batch part running beside others (engine.runtime.run_parallel) takes ONE_OFF_CHUNK_BYTES in training
+# too: every chunk is a few NumPy calls that hold the GIL, and with two parts at 512 KiB the parts mostly
+# waited for each other. Measured (bench_engine.py, 2 threads, quiet machine, training step): LeNet-5 at
+# batch 256 7,074 → 13,016 samples/s (0.51 → 0.91× PyTorch), course39 1,862 → 2,473; one more MiB per
+# thread of scratch.
 CHUNK_BYTES = 1 << 19
 ONE_OFF_CHUNK_BYTES = 1 << 21
 
 
 def _samples_per_chunk(bytes_per_sample: int, m: int, workspace) -> int:
-    budget = CHUNK_BYTES if workspace is not None else ONE_OFF_CHUNK_BYTES
+    small = workspace is not None and not in_parallel_part()
+    budget = CHUNK_BYTES if small else ONE_OFF_CHUNK_BYTES
     return max(1, min(m, budget // max(1, bytes_per_sample)))
 
 
