@@ -35,18 +35,22 @@ __all__ = ["CHUNK_BYTES", "ONE_OFF_CHUNK_BYTES", "PatchSource", "RowPatchSource"
 # to 2 MiB; inference at batch 256 3-10 % faster with 2 MiB than with 512 KiB; 512 KiB instead of 1 MiB
 # took 0.6 MiB off the small nets' peak (stem64: 6.2 → 5.6 MiB against PyTorch's 3.4).
 #
-# A batch part running beside others (engine.runtime.run_parallel) takes ONE_OFF_CHUNK_BYTES in training
-# too: every chunk is a few NumPy calls that hold the GIL, and with two parts at 512 KiB the parts mostly
-# waited for each other. Measured (bench_engine.py, 2 threads, quiet machine, training step): LeNet-5 at
-# batch 256 7,074 → 13,016 samples/s (0.51 → 0.91× PyTorch), course39 1,862 → 2,473; one more MiB per
-# thread of scratch.
+# A batch part running beside others (engine.runtime.run_parallel) takes PARALLEL_PART_CHUNK_BYTES in
+# training: every chunk is a few NumPy calls that hold the GIL, and with two parts at 512 KiB the parts
+# mostly waited for each other. Measured (bench_engine.py, 2 threads, quiet machine, training step, engine /
+# PyTorch): LeNet-5 at batch 256 0.51 → 1.09 with 1 MiB (1.13 with 2 MiB), MNIST LeNet 0.73 → 0.98,
+# stem64 0.53 → 0.72; the price is scratch memory: stem64's step peaks at 1.87× PyTorch's with 1 MiB (1.54×
+# with 512 KiB, 2.51× with 2 MiB), LeNet-5 at 1.34×.
 CHUNK_BYTES = 1 << 19
 ONE_OFF_CHUNK_BYTES = 1 << 21
+PARALLEL_PART_CHUNK_BYTES = 1 << 20
 
 
 def _samples_per_chunk(bytes_per_sample: int, m: int, workspace) -> int:
-    small = workspace is not None and not in_parallel_part()
-    budget = CHUNK_BYTES if small else ONE_OFF_CHUNK_BYTES
+    if workspace is None:
+        budget = ONE_OFF_CHUNK_BYTES
+    else:
+        budget = PARALLEL_PART_CHUNK_BYTES if in_parallel_part() else CHUNK_BYTES
     return max(1, min(m, budget // max(1, bytes_per_sample)))
 
 
