@@ -60,6 +60,11 @@ class MemoryStatus:
 
     def update(self, *args) -> None:
         summary = self._window.document.summary
+        if len(summary.rows) < 2:       # only the input: nothing to train yet, so no estimate to show
+            self.fits = True
+            self.label.setText("")
+            self.label.setToolTip("")
+            return
         batch, optimizer = training_settings(self._spin, self._combo)
         try:
             available, limit_problem = available_memory(), ""

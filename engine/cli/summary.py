@@ -16,6 +16,8 @@ def format_summary(summary: Summary, title: str | None = None, why: bool = False
 def run(args) -> int:
     spec = load_design(args.arch)
     summary = summarize(spec)
+    if args.json and args.format not in ("text", "json"):
+        raise UserError(f"--json and --format {args.format} ask for two formats; use one of them")
     fmt = "json" if args.json else args.format
     if args.why and fmt != "text":
         raise UserError("--why adds a column to the text table; use it without --format/--json")

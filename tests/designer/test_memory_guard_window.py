@@ -84,3 +84,11 @@ def test_untrained_design_too_big_to_build_is_explained_in_the_inside_views(wind
     window.untrained_feed.update_now()
     assert window.untrained_feed.network is not None
     assert window.inside.filters.layer_names() == ["CONV1", "CONV2"]
+
+
+def test_an_empty_design_shows_no_training_estimate(window):
+    window.new_design()
+    assert len(window.document.summary.rows) == 1          # only the input
+    assert window.memory_status.text() == "" and window.memory_status.fits
+    window.load_preset("lenet5")
+    assert window.memory_status.text().startswith("Design needs about")

@@ -165,3 +165,11 @@ def test_tsv_selected_rows_and_header():
                                                            ["FC3", "(120,1)", "120", "48120", "48000"]]
     assert len(to_tsv(summary).splitlines()) == 1 + len(summary.rows) + 1    # header, rows, Total
     assert to_csv(summary).replace(",", "\t").count("\n") == to_tsv(summary).count("\n")
+
+
+def test_json_and_another_format_together_are_refused_in_one_line(capsys):
+    from engine.cli import main
+    assert main(["summary", "lenet5", "--json", "--format", "csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--json and --format csv ask for two formats" in err
+    assert main(["summary", "lenet5", "--json", "--format", "json"]) == 0
