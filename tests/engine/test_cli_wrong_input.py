@@ -4,10 +4,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from designer.launcher import display_problem
@@ -116,19 +114,33 @@ def test_the_window_without_a_display_is_one_line_not_a_qt_abort(tmp_path):
     assert display_problem({}, "win32") is None
 
 
+# The child runs the real command line, with the dataset reader held in a sleep after it says so on stderr:
+# the parent then sends a real SIGINT while the command is certainly reading, however fast the machine is.
+_READ_SLOWLY = """
+import sys, time
+import engine.cli.common as common
+def read_slowly(*args, **kwargs):
+    print("READING", file=sys.stderr, flush=True)
+    time.sleep(120)
+common.load_dataset = read_slowly
+from engine.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_ctrl_c_while_reading_a_dataset_is_one_line_and_status_130(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    # The shapes dataset takes a moment to draw; keep interrupting until the process has ended.
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "data", "shapes", "--seed", "7",
+    proc = subprocess.Popen([sys.executable, "-c", _READ_SLOWLY, "data", "shapes", "--seed", "7",
                              "--save", str(tmp_path / "shapes.npz")],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        pytest.skip("the command finished before Ctrl-C arrived")
+    try:
+        assert proc.stderr.readline() == "READING\n"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
     assert proc.returncode == 130
-    assert err == "error: interrupted (Ctrl-C); nothing was written\n" or err == "error: interrupted (Ctrl-C)\n"
+    assert err == "error: interrupted (Ctrl-C); nothing was written\n"
     assert list(tmp_path.iterdir()) == []    # no half-written file, no temporary file left behind
 
 

@@ -182,16 +182,15 @@ def test_layer_names_become_module_names():
 # ----- training under torchrun -------------------------------------------------------------------------
 def test_torchrun_trains_the_digits_design_and_main_evaluate_agrees(tmp_path):
     need_torch()
-    torchrun = Path(sys.executable).with_name("torchrun")
-    if not torchrun.exists():
-        pytest.skip(f"no torchrun beside {sys.executable}")
+    # `python -m torch.distributed.run` is the torchrun command itself, and comes with every torch install.
+    torchrun = [sys.executable, "-m", "torch.distributed.run"]
     save_dataset_npz(load_dataset("digits"), tmp_path / "digits.npz")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     exported = subprocess.run([sys.executable, str(ROOT / "main.py"), "export", PRESETS / "digits_net.json",
                                "--to", "pytorch", "-o", tmp_path / "model.py"],
                               capture_output=True, text=True, env=env, timeout=120)
     assert exported.returncode == 0, exported.stderr
-    result = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(tmp_path / "model.py"),
+    result = subprocess.run([*torchrun, "--standalone", "--nproc_per_node", "2", str(tmp_path / "model.py"),
                              "train", str(tmp_path / "digits.npz"), "--epochs", "15", "--batch-size", "32",
                              "--lr", "0.003", "--seed", "0", "--save", str(tmp_path / "out.npz")],
                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)

@@ -44,6 +44,17 @@ def test_a_read_only_folder_does_not_take_new_files(tmp_path):
         folder.chmod(0o700)
 
 
+def test_a_folder_the_system_refuses_is_named_with_the_systems_reason(tmp_path, monkeypatch):
+    # What a read-only folder or file system does to the probe file, for any user (root included).
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("engine.fileio.tempfile.mkstemp", refuse)
+    with pytest.raises(OutputPathError) as refused:
+        check_writable(tmp_path / "run.npz")
+    assert str(refused.value) == (f"cannot save to {tmp_path / 'run.npz'}: the folder {tmp_path} does not take "
+                                  "new files (permission denied)")
+
+
 @pytest.mark.parametrize("path", ["", "   ", "bad\0name.npz"])
 def test_no_name_or_an_impossible_name_is_refused(path):
     with pytest.raises(OutputPathError):
