@@ -8,12 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from engine.course_examples import COURSE_6X6, VERTICAL_EDGE_IMAGE
 
-from .common import format_number, parse_cell, pixel_text
+from .common import format_number, pixel_text
+from .number_grid import NumberGridModel
 
 # --------------------------------------------------------------------------------------------------
 # The course's examples (engine/course_examples.py)
@@ -45,59 +46,19 @@ MAX_FILTER = 7
 # The editable filter
 # --------------------------------------------------------------------------------------------------
 
-class FilterModel(QAbstractTableModel):
+class FilterModel(NumberGridModel):
     """An f×f grid of numbers, edited in place; ``edited`` fires after the user changes a cell."""
 
-    edited = Signal()
-
     def __init__(self, values: np.ndarray, parent=None):
-        super().__init__(parent)
-        self._values = np.array(values, dtype=np.float64)
+        super().__init__(values, editable=True, parent=parent)
 
-    @property
-    def values(self) -> np.ndarray:
-        return self._values.copy()
-
-    def set_values(self, values: np.ndarray) -> None:
-        self.beginResetModel()
-        self._values = np.array(values, dtype=np.float64)
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else self._values.shape[0]
-
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802 - Qt API
-        return 0 if parent.isValid() else self._values.shape[1]
+    def cell_text(self, v: float) -> str:
+        return format_number(v)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        v = self._values[index.row(), index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return format_number(v)
-        if role == Qt.ItemDataRole.EditRole:
-            return format_number(v).replace("−", "-")
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"W[{index.row()}, {index.column()}] = {pixel_text(v)}"
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - Qt API
-        if role != Qt.ItemDataRole.EditRole or not index.isValid():
-            return False
-        v = parse_cell(value)
-        if v is None:
-            return False
-        self._values[index.row(), index.column()] = v
-        self.dataChanged.emit(index, index)
-        self.edited.emit()
-        return True
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            return f"W[{index.row()}, {index.column()}] = {pixel_text(self._values[index.row(), index.column()])}"
+        return super().data(index, role)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
         if role == Qt.ItemDataRole.DisplayRole:

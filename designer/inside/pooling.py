@@ -3,7 +3,7 @@ in the cells — the course's 4×4 example and any numbers the learner types in.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout,
                                QWidget)
@@ -12,65 +12,9 @@ from engine.course_examples import POOL_4X4
 from engine.functional import pool2d
 from engine.shapes import conv_output_size
 
-from .common import format_cell, parse_cell
+from .number_grid import NumberGridModel
 
 MAX_SIDE = 8
-
-
-class NumberGridModel(QAbstractTableModel):
-    """A matrix of numbers shown in cells; editable when `editable`. ``edited`` fires after a user edit."""
-
-    edited = Signal()
-
-    def __init__(self, values, editable: bool, parent=None):
-        super().__init__(parent)
-        self._values = np.array(values, dtype=np.float64)
-        self._editable = editable
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._values.copy()
-
-    def set_values(self, values) -> None:
-        self.beginResetModel()
-        self._values = np.array(values, dtype=np.float64)
-        self.endResetModel()
-
-    def texts(self) -> list[list[str]]:
-        return [[format_cell(v) for v in row] for row in self._values]
-
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt API
-        return 0 if parent.isValid() or self._values.ndim != 2 else self._values.shape[0]
-
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802 - Qt API
-        return 0 if parent.isValid() or self._values.ndim != 2 else self._values.shape[1]
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        v = self._values[index.row(), index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return format_cell(v)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignCenter)
-        return None
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - Qt API
-        if not (self._editable and index.isValid() and role == Qt.ItemDataRole.EditRole):
-            return False
-        v = parse_cell(value)
-        if v is None:
-            return False
-        self._values[index.row(), index.column()] = v
-        self.dataChanged.emit(index, index)
-        self.edited.emit()
-        return True
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return flags | Qt.ItemFlag.ItemIsEditable if self._editable else flags
 
 
 def _grid_view(model: NumberGridModel, name: str) -> QTableView:
