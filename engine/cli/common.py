@@ -37,47 +37,47 @@ def number(value: float) -> str:
 
 
 
+def _convert(text: str, convert, name: str, kind: str):
+    """`convert(text)`, or the one-line argparse error "<name> must be <kind>, got '<text>'"."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name} must be {kind}, got {text!r}") from None
+
+
+def _refuse(message: str):
+    raise argparse.ArgumentTypeError(message)
+
+
 def positive_int(name: str, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        value = _convert(text, int, name, "a whole number")
         if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+            _refuse(f"{name} must be at least 1, got {value}")
         if value > high:
-            raise argparse.ArgumentTypeError(f"{name} {value:,} is too large (at most {high:,})")
+            _refuse(f"{name} {value:,} is too large (at most {high:,})")
         return value
     return parse
 
 
 def learning_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"learning rate must be a number, got {text!r}") from None
+    value = _convert(text, float, "learning rate", "a number")
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"learning rate must be a positive number, got {text}")
+        _refuse(f"learning rate must be a positive number, got {text}")
     return value
 
 
 def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"validation fraction must be a number, got {text!r}") from None
+    value = _convert(text, float, "validation fraction", "a number")
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"validation fraction must be from 0 up to (not including) 1, got {text}")
+        _refuse(f"validation fraction must be from 0 up to (not including) 1, got {text}")
     return value
 
 
 def seed_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a whole number, got {text!r}") from None
+    value = _convert(text, int, "seed", "a whole number")
     if value < 0:
-        raise argparse.ArgumentTypeError(f"seed must be 0 or more, got {value}")
+        _refuse(f"seed must be 0 or more, got {value}")
     return value
 
 
@@ -97,12 +97,9 @@ def whole_numbers(name: str, count: int) -> Callable[[str], tuple]:
 
 
 def split_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"test fraction must be a number, got {text!r}") from None
+    value = _convert(text, float, "test fraction", "a number")
     if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"test fraction must be between 0 and 1 (exclusive), got {text}")
+        _refuse(f"test fraction must be between 0 and 1 (exclusive), got {text}")
     return value
 
 
