@@ -71,25 +71,18 @@ class DatasetBox(QGroupBox):
         layout.addWidget(self.sample_strip)
         self.fit_label = _selectable_label("fitMessageLabel")
         layout.addWidget(self.fit_label)
-        self.use_output_button = QPushButton("Make it the softmax output")
-        self.use_output_button.setObjectName("useSoftmaxOutputButton")
-        self.use_output_button.setToolTip("Make the design end in a softmax layer with one unit per class "
-                                          "(one undoable edit)")
-        layout.addWidget(self.use_output_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.open_preset_button = QPushButton("Open a preset made for these images")
-        self.open_preset_button.setObjectName("openShapePresetButton")
-        self.open_preset_button.setToolTip("Start from a preset made for the dataset's images")
-        layout.addWidget(self.open_preset_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.use_shape_button = QPushButton("Use dataset's shape")
-        self.use_shape_button.setObjectName("useDatasetShapeButton")
-        self.use_shape_button.setToolTip("Set the design's input layer to the dataset's image shape "
-                                         "(one undoable edit)")
-        layout.addWidget(self.use_shape_button, 0, Qt.AlignmentFlag.AlignLeft)
-        self.use_classes_button = QPushButton("Use dataset's classes")
-        self.use_classes_button.setObjectName("useDatasetClassesButton")
-        self.use_classes_button.setToolTip("Set the softmax output layer's units to the dataset's number of "
-                                           "classes (one undoable edit)")
-        layout.addWidget(self.use_classes_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.use_output_button = _fix_button(
+            layout, "Make it the softmax output", "useSoftmaxOutputButton",
+            "Make the design end in a softmax layer with one unit per class (one undoable edit)")
+        self.open_preset_button = _fix_button(
+            layout, "Open a preset made for these images", "openShapePresetButton",
+            "Start from a preset made for the dataset's images")
+        self.use_shape_button = _fix_button(
+            layout, "Use dataset's shape", "useDatasetShapeButton",
+            "Set the design's input layer to the dataset's image shape (one undoable edit)")
+        self.use_classes_button = _fix_button(
+            layout, "Use dataset's classes", "useDatasetClassesButton",
+            "Set the softmax output layer's units to the dataset's number of classes (one undoable edit)")
 
     # ----- the chooser ----------------------------------------------------------------------------
     def add_choice(self, key: str) -> None:
@@ -181,3 +174,12 @@ class DatasetBox(QGroupBox):
                        self.use_classes_button, self.use_output_button, self.open_preset_button):
             button.setEnabled(choosable)
         self.use_shape_button.setEnabled(choosable and has_dataset)
+
+
+def _fix_button(layout, text: str, name: str, tooltip: str) -> QPushButton:
+    """A left-aligned one-click fix under the fit message (shown only when it applies)."""
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tooltip)
+    layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
+    return button
