@@ -123,3 +123,15 @@ def lenet_doc(qapp):
     document = DesignDocument()
     document.load(load_preset("lenet5"))
     return document
+
+
+@pytest.fixture(autouse=True)
+def shut_down_training_panels():
+    """Panels made by training_panels.make_panel stop cleanly: no training thread, no dataset read left."""
+    from training_panels import OPEN_PANELS
+    OPEN_PANELS.clear()
+    yield
+    for panel in OPEN_PANELS:
+        assert panel.shutdown() and not panel.is_loading_dataset and panel.training_thread is None
+    OPEN_PANELS.clear()
+    gc.collect()

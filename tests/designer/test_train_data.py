@@ -7,7 +7,6 @@ CIFAR-10 binary archive), so the whole module stays quick.
 """
 from __future__ import annotations
 
-import gc
 import shutil
 import sys
 import threading
@@ -22,10 +21,9 @@ from PySide6.QtWidgets import QApplication, QLabel
 from engine import load_spec, save_spec
 from engine.resources import preset_path
 
-from designer.document import DesignDocument
-from designer.training import TrainingPanel
 from designer.training import dataset_loading
 from designer.training.sample_strip import MAX_SAMPLES, image_to_qimage
+from training_panels import make_panel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from dataset_files import cifar_files, write_cifar_archive, write_png_folders  # noqa: E402
@@ -34,28 +32,6 @@ LOAD_TIMEOUT = 30_000
 CIFAR_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 SHAPE_NAMES = ["circle", "cross", "square", "triangle"]
 
-PANELS: list = []
-
-
-@pytest.fixture(autouse=True)
-def nothing_left_running():
-    PANELS.clear()
-    yield
-    for panel in PANELS:
-        assert panel.shutdown() and not panel.is_loading_dataset and panel.training_thread is None
-    PANELS.clear()
-    gc.collect()
-
-
-def make_panel(qtbot, preset="lenet5"):
-    document = DesignDocument(load_spec(preset_path(preset)))
-    panel = TrainingPanel(document)
-    panel._test_document = document
-    PANELS.append(panel)
-    qtbot.addWidget(panel)
-    panel.resize(1100, 760)
-    panel.show()
-    return document, panel
 
 
 def open_and_wait(qtbot, panel, path) -> list:

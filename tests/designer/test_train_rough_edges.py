@@ -3,47 +3,26 @@ that can't take the dataset's images, wild learning rates, the optimizer's usual
 message, paused status vs progress bar, and Train + test accuracy on screen at 1024×640 (pytest-qt)."""
 from __future__ import annotations
 
-import gc
 import math
 import re
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QScrollArea
 
-from engine import load_spec
 from engine.memory import estimate_memory
 from engine.optim import DEFAULT_LR
-from engine.resources import preset_path
 from engine.sysmem import ENV_LIMIT
 from engine.train import History
 
-from designer.document import DesignDocument
-from designer.training import TrainingPanel, TrainingResult
+from designer.training import TrainingResult
 from designer.training.outcome import run_warning
+from training_panels import make_panel as open_panel
 
 FINISH_TIMEOUT = 30_000
-PANELS: list = []
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_behind():
-    PANELS.clear()
-    yield
-    for panel in PANELS:
-        assert panel.shutdown() and panel.training_thread is None
-    PANELS.clear()
-    gc.collect()
 
 
 def make_panel(qtbot, preset="digits_net", dataset="digits"):
-    document = DesignDocument(load_spec(preset_path(preset)))
-    panel = TrainingPanel(document)
-    panel._test_document = document
-    PANELS.append(panel)
-    qtbot.addWidget(panel)
-    panel.resize(1100, 760)
-    panel.show()
+    document, panel = open_panel(qtbot, preset)
     assert panel.set_dataset(dataset)
     return document, panel
 

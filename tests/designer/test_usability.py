@@ -2,15 +2,11 @@
 newcomer hits on the Design and Inside tabs."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QApplication, QComboBox, QLabel, QLineEdit,
                                QSpinBox, QTabBar, QWidget)
 
-from engine.cli.summary import format_summary  # noqa: F401  (the CLI's table, to check the title)
 from engine.spec import load_spec
 
 from designer.help_dialogs import shortcut_rows

@@ -4,7 +4,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from engine import NetworkSpec, load_spec, summarize
+from engine import NetworkSpec, load_spec
 from engine.export.diagram import BAR, BLOCKED, BROKEN, THIN, VOLUME, diagram_layout, diagram_svg
 
 ROOT = Path(__file__).resolve().parents[2]
