@@ -19,8 +19,8 @@ at the batch in brackets, inference always at batch 256; see _suite() for the ex
   course39     (32) resources/presets/example_convnet.json: 39×39×3, conv 3×3×10, stride-2 5×5 convs
   bottleneck  (128) 32×32×3: 3×3×32 same, 1×1×16 (linear), 3×3×32 same, max pool, 1×1×64, avg pool
   digits      (256) resources/presets/digits_net.json: 8×8×1, 3×3 same convs 16 and 32, pools, FC64
-The PyTorch model is the same architecture (nn.Conv2d / MaxPool2d / AvgPool2d / Linear, NCHW, its
-default CPU kernels); each side gets its batch in its own layout, made before timing. A training step is
+The PyTorch model is the design as `main.py export --to pytorch` writes it (nn.Conv2d / MaxPool2d /
+AvgPool2d / Linear, NCHW, PyTorch's default CPU kernels); each side gets its batch in its own layout, made before timing. A training step is
 forward + loss + backward + SGD update (engine: loss_and_grads + SGD.step; torch: zero_grad,
 cross_entropy, backward, SGD.step); inference is a forward pass (torch under inference_mode). The
 summary rows give, per mode, the geometric mean of the per-net ratios engine / PyTorch and the minimum.
@@ -137,41 +137,12 @@ def engine_spec(name: str):
 
 
 def torch_model(spec):
-    """The same architecture in torch.nn (NCHW). The last dense layer emits logits, as in the engine."""
-    import torch.nn as nn
-    from engine import summarize
-    acts = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "leaky_relu": lambda: nn.LeakyReLU(0.01)}
-    summary = summarize(spec)
-    modules, channels, flat = [], spec.input.shape[2], False
-    for index, (layer, row) in enumerate(zip(spec.layers, summary.rows[1:])):
-        last = index == len(spec.layers) - 1
-        if layer.type == "conv":
-            modules.append(nn.Conv2d(channels, layer.filters, layer.size, layer.stride, row.padding))
-            channels = layer.filters
-        elif layer.type == "pool":
-            modules.append((nn.MaxPool2d if layer.mode == "max" else nn.AvgPool2d)(layer.size, layer.stride))
-        elif layer.type in ("dense", "flatten"):
-            if not flat:
-                modules.append(nn.Flatten())
-                flat = True
-                # NCHW flattening order differs from NHWC: irrelevant for speed, the sizes are equal.
-            if layer.type == "flatten":
-                continue
-            n_in = int(_prod(summary.rows[index].output_shape))
-            modules.append(nn.Linear(n_in, layer.units))
-        elif layer.type == "dropout":
-            modules.append(nn.Dropout(layer.rate))
-            continue
-        if layer.type in ("conv", "dense") and not last and layer.activation in acts:
-            modules.append(acts[layer.activation]())
-    return nn.Sequential(*modules)
-
-
-def _prod(shape):
-    out = 1
-    for v in shape:
-        out *= v
-    return out
+    """The same architecture in torch.nn (NCHW), as CNN Designer exports it (engine.export.pytorch): the
+    model a user would take to PyTorch. The last dense layer emits logits, as in the engine."""
+    from engine.export.pytorch import pytorch_source
+    script = {"__name__": "exported_model"}       # not "__main__": the script's command line stays idle
+    exec(compile(pytorch_source(spec), f"<{spec.name or 'design'} exported to PyTorch>", "exec"), script)
+    return script["build_model"]()
 
 
 # --------------------------------------------------------------------------------------------------
