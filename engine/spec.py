@@ -48,6 +48,15 @@ class InputSpec:
 LayerSpec = Union[ConvSpec, PoolSpec, DenseSpec, FlattenSpec, DropoutSpec]  # and any registered kind's spec
 
 
+def unique_name(base: str, taken: set) -> str:
+    """`base`, or `base_2`, `base_3`, ... — the first not in `taken`, which is added to it."""
+    candidate, suffix = base, 2
+    while candidate in taken:
+        candidate, suffix = f"{base}_{suffix}", suffix + 1
+    taken.add(candidate)
+    return candidate
+
+
 @dataclass
 class NetworkSpec:
     input: InputSpec = field(default_factory=InputSpec)
@@ -75,12 +84,7 @@ class NetworkSpec:
             if layer.name:
                 names.append(layer.name)
                 continue
-            base = kind.auto_name(layer, number, index == last)
-            candidate, suffix = base, 2
-            while candidate in taken:
-                candidate, suffix = f"{base}_{suffix}", suffix + 1
-            taken.add(candidate)
-            names.append(candidate)
+            names.append(unique_name(kind.auto_name(layer, number, index == last), taken))
         return names
 
     # ----- (de)serialisation ---------------------------------------------------------------

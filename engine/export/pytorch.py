@@ -22,7 +22,7 @@ import re
 from ..functional import LEAKY_RELU_SLOPE
 from ..network import WEIGHTS_FORMAT, output_kind
 from ..shapes import summarize
-from ..spec import NetworkSpec, SpecError
+from ..spec import NetworkSpec, SpecError, unique_name
 from ..kinds import kind_of
 from .pytorch_layers import LayerCode, LayerContext, comment
 from .pytorch_script import SCRIPT_BODY
@@ -43,11 +43,7 @@ def attribute_names(names: list[str]) -> list[str]:
         ident = re.sub(r"\W", "_", name) or "layer"
         if ident[0].isdigit() or keyword.iskeyword(ident) or ident in _MODULE_ATTRIBUTES or ident.startswith("_"):
             ident = f"layer_{ident}"
-        candidate, suffix = ident, 2
-        while candidate in taken:
-            candidate, suffix = f"{ident}_{suffix}", suffix + 1
-        taken.add(candidate)
-        out.append(candidate)
+        out.append(unique_name(ident, taken))
     return out
 
 
