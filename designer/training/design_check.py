@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from engine.data import Dataset, DatasetError
-from engine.kinds import DEFAULT_CLASSES, OutputFix, softmax_output_fix
+from engine.kinds import DEFAULT_CLASSES, OutputFix, class_count_field, num_classes_of, softmax_output_fix
 from engine.memory import MemoryGuardError, check_memory
 from engine.network import Network, output_kind
 from engine.shapes import summarize
@@ -146,8 +146,9 @@ def softmax_units_to_set(spec: NetworkSpec, dataset: Optional[Dataset]) -> Optio
         kind = output_kind(spec)
     except SpecError:
         return None
-    units = spec.layers[-1].units
-    return dataset.num_classes if kind == "softmax" and units != dataset.num_classes else None
+    if kind != "softmax" or class_count_field(spec) is None:
+        return None
+    return dataset.num_classes if num_classes_of(spec) != dataset.num_classes else None
 
 
 def network_fits(network: Optional[Network], dataset: Optional[Dataset]) -> bool:

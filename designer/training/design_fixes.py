@@ -10,6 +10,7 @@ insert_layer), offered only when design_check.check_design says it helps:
 """
 from __future__ import annotations
 
+from engine.kinds import class_count_field
 from engine.spec import SpecError
 
 from designer.output_hint import apply_output_fix
@@ -31,30 +32,30 @@ class DesignFixes:
         settings = self.hyper_box.values()
         return check_design(self.document.spec, self._dataset, settings["batch_size"], settings["optimizer"])
 
+    def _edit(self, edit):
+        """Run one document edit; a SpecError is shown in the run status instead. (ok, what edit returned)."""
+        try:
+            result = edit()
+        except SpecError as exc:
+            self.run_controls.set_status(str(exc), ERROR_STYLE)
+            return False, None
+        self._refresh()
+        return True, result
+
     def use_dataset_shape(self) -> bool:
         """Set the design's input to the dataset's image shape: one undoable document edit."""
         if self._dataset is None:
             return False
-        try:
-            changed = self.document.set_input_shape(tuple(self._dataset.image_shape))
-        except SpecError as exc:
-            self.run_controls.set_status(str(exc), ERROR_STYLE)
-            return False
-        self._refresh()
-        return bool(changed) if changed is not None else True
+        ok, changed = self._edit(lambda: self.document.set_input_shape(tuple(self._dataset.image_shape)))
+        return ok and (bool(changed) if changed is not None else True)
 
     def use_dataset_classes(self) -> bool:
         """Set the softmax output layer's units to the dataset's class count: one undoable edit."""
         units = softmax_units_to_set(self.document.spec, self._dataset)
         if units is None:
             return False
-        try:
-            self.document.set_field(len(self.document.spec.layers) - 1, "units", units)
-        except SpecError as exc:
-            self.run_controls.set_status(str(exc), ERROR_STYLE)
-            return False
-        self._refresh()
-        return True
+        last, field = len(self.document.spec.layers) - 1, class_count_field(self.document.spec)
+        return self._edit(lambda: self.document.set_field(last, field, units))[0]
 
     def make_softmax_output(self) -> bool:
         """Make the design end in a softmax layer with one unit per class of the dataset (the last FC
@@ -62,13 +63,7 @@ class DesignFixes:
         fix = self._check().output_fix
         if fix is None:
             return False
-        try:
-            apply_output_fix(self.document, fix)
-        except SpecError as exc:
-            self.run_controls.set_status(str(exc), ERROR_STYLE)
-            return False
-        self._refresh()
-        return True
+        return self._edit(lambda: apply_output_fix(self.document, fix))[0]
 
     def open_suggested_preset(self) -> bool:
         """Ask for the preset made for the dataset's images (when the design can't take them)."""
