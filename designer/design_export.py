@@ -98,7 +98,7 @@ class DesignExporter(QObject):
         except SpecError as exc:
             self.window.show_error(f"Cannot export {export.what}", str(exc))
             return False
-        suggested = str(Path(self.window._last_dir()) / f"{self.window._suggested_name()}{export.suffix}")
+        suggested = str(Path(self.window.files.last_dir()) / f"{self.window.files.suggested_name()}{export.suffix}")
         path = self.ask_path(f"Export {export.what}", suggested, export.file_filter)
         if not path:
             return False

@@ -198,12 +198,6 @@ class MainWindow(QMainWindow):
         """Where Save first proposes to write: the design's name in the folder last opened from or saved to."""
         return self.files.suggested_save_path()
 
-    def _last_dir(self) -> str:
-        return self.files.last_dir()
-
-    def _suggested_name(self) -> str:
-        return self.files.suggested_name()
-
     # --- dialogs (tests replace these) ---
     def show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
@@ -221,7 +215,7 @@ class MainWindow(QMainWindow):
                 QMessageBox.StandardButton.Discard: DISCARD}.get(QMessageBox.StandardButton(answer), CANCEL)
 
     def ask_open_path(self) -> str | None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open architecture", self._last_dir(), FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open architecture", self.files.last_dir(), FILE_FILTER)
         return path or None
 
     def ask_save_path(self) -> str | None:

@@ -257,7 +257,7 @@ def test_first_save_suggests_the_design_name_in_the_last_used_folder(window, tmp
     window.load_preset("example_convnet")
     suggested = window.suggested_save_path()
     assert suggested.parent == folder and suggested.suffix == ".json"
-    assert suggested.stem == window._suggested_name() and suggested.stem != "design"
+    assert suggested.stem == window.files.suggested_name() and suggested.stem != "design"
     window.new_design()
     assert window.suggested_save_path() == folder / "Untitled.json"
 
