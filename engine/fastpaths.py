@@ -28,7 +28,7 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .patches import RowPatchSource, c_strides
+from .patches import CHUNK_BYTES, RowPatchSource, c_strides
 
 __all__ = [
     "Workspace",
@@ -172,7 +172,9 @@ def width_block(f: int, s: int, n_C_prev: int, n_C: int, n_W: int) -> int:
         return _FORCE_WIDTH_BLOCK
     # Strided stems (7×7 / stride 2 over 3 channels, 16 filters) also gain: forward + dW 0.87x the time at
     # batch 256, even at batch 16; and their blocked patches per sample are smaller (387 vs 602 KB).
-    if f == 1 or f * n_C_prev > (21 if s > 1 else 16) or n_C > 16 or (n_C_prev > 2 and f < 5):
+    # 3×3 windows over 3 channels gain only with few filters: 1.3x (forward + dW) for the course's 39×39×3
+    # net's 10 filters, nothing at 32 (bench_engine.py suite, batch 32-128).
+    if f == 1 or f * n_C_prev > (21 if s > 1 else 16) or n_C > 16 or (n_C_prev > 2 and f < 5 and n_C > 12):
         return 1
     # ~32 output columns for BLAS, and at most ~1.8x the multiply-adds of im2col (U/f).
     largest = min(8, 32 // n_C, 1 + (f - 1) // s, n_W)
@@ -244,7 +246,7 @@ def conv_rows_weight_grad(source, dZ, W_shape, s, Bw):
 def input_grad_block(f: int, s: int, n_C: int, n_W: int, n_C_prev: int = 1) -> int:
     """Output pixels per block for conv_input_grad_rows, or 0 for the per-offset col2im below it.
 
-    Measured (AVX-512, OpenBLAS 0.3.31, batches 32-256, interleaved medians): the banded form wins only
+    Stride 1, measured (AVX-512, OpenBLAS 0.3.31, batches 32-256, interleaved medians): the banded form wins only
     where the per-offset col2im's adds are shortest — 5×5 and larger windows over at most 8 input
     channels (MNIST LeNet CONV2, 6 channels: 0.8x the time; LeNet-5 CONV2, 8 channels: 0.95-1.0x). For
     3×3 windows it is 1.03-1.15x slower, and with 16+ input channels, 40+ filters or images of 32×32 and
@@ -252,7 +254,15 @@ def input_grad_block(f: int, s: int, n_C: int, n_W: int, n_C_prev: int = 1) -> i
     """
     if _FORCE_INPUT_GRAD_BLOCK is not None:
         return _FORCE_INPUT_GRAD_BLOCK
-    if n_C > 40 or f < 5 or s > 1 or n_C_prev > 8:
+    if s > 1:
+        # Strided: the per-offset col2im adds runs of only n_C_prev values, s·n_C_prev apart, f² times.
+        # Measured (batch 32, 17×17 and 37×37 inputs, f = 3, 5, 7, 10-40 filters): the banded form takes
+        # 1.5-9x less time up to 10 input channels (the course's 39×39 net's CONV2: 3.2 → 2.1 ms), is even
+        # or mixed at 16, and loses from 24. Blocks of 2 (3 for ≤ 3 channels) were best or near it.
+        if n_C_prev > 10 or n_C > 40:
+            return 0
+        return max(1, min(3 if n_C_prev <= 3 else 2, n_W))
+    if n_C > 40 or f < 5 or n_C_prev > 8:
         return 0
     largest = max(1, min(8, 80 // n_C, n_W))
     best, best_waste = 1, (-n_W) % 1
@@ -277,24 +287,37 @@ def conv_input_grad_rows(dZ, W, s, p, A_shape, Bw):
     nb = -(-n_W // Bw)
     U = (Bw - 1) * s + f
     run = U * n_C_prev
-    if nb * Bw != n_W:
-        padded = np.zeros((m, n_H, nb * Bw, n_C), dtype)
-        padded[:, :, :n_W] = dZ
-        dZ = padded
-    T = _toeplitz(W, Bw, s, U)                                  # (f·U·n_C_prev, Bw·n_C)
-    dP = matmul_rows(np.ascontiguousarray(dZ).reshape(m * n_H * nb, Bw * n_C), np.ascontiguousarray(T.T))
-    dP = dP.reshape(m, n_H, nb, f, run)
+    T_t = np.ascontiguousarray(_toeplitz(W, Bw, s, U).T)       # (Bw·n_C, f·U·n_C_prev)
     H_in = n_H_prev + 2 * p
     W_in = max(n_W_prev + 2 * p, (nb * Bw - 1) * s + f)
     dA_pad = np.zeros((m, H_in, W_in, n_C_prev), dtype)
-    sm, sh, sw, sc = c_strides(dA_pad)
+    _, sh, sw, sc = c_strides(dA_pad)
     g = -(-U // (Bw * s))
-    for q in range(min(g, nb)):
-        n_q = len(range(q, nb, g))
-        for i in range(f):
-            target = as_strided(dA_pad[:, i:, q * Bw * s:, :], (m, n_H, n_q, run),
-                                (sm, s * sh, g * Bw * s * sw, sc))
-            target += dP[:, :, q::g, i, :]
+    # dP is several times the input gradient (3.9x for the 39×39 course net's 5×5 stride-2 CONV2): formed a few samples at
+    # a time, about a patch chunk (engine.patches.CHUNK_BYTES), so it never sets the step's memory peak.
+    per_sample = n_H * nb * f * run * dtype.itemsize
+    chunk = max(1, min(m, CHUNK_BYTES // per_sample))
+    # When Bw does not divide n_W the last block of each row sticks out: those outputs get zero gradient,
+    # through a chunk-sized buffer whose extra columns stay zero (not a padded copy of the whole dZ).
+    dZ = np.ascontiguousarray(dZ)
+    ragged = np.zeros((chunk, n_H, nb * Bw, n_C), dtype) if nb * Bw != n_W else None
+    for start in range(0, m, chunk):
+        stop = min(m, start + chunk)
+        if ragged is None:
+            blocks = dZ[start:stop]
+        else:
+            blocks = ragged[:stop - start]
+            blocks[:, :, :n_W] = dZ[start:stop]
+        dP = matmul_rows(blocks.reshape(-1, Bw * n_C), T_t)
+        dP = dP.reshape(stop - start, n_H, nb, f, run)
+        part = dA_pad[start:stop]
+        sm = part.strides[0]
+        for q in range(min(g, nb)):
+            n_q = len(range(q, nb, g))
+            for i in range(f):
+                target = as_strided(part[:, i:, q * Bw * s:, :], (stop - start, n_H, n_q, run),
+                                    (sm, s * sh, g * Bw * s * sw, sc))
+                target += dP[:, :, q::g, i, :]
     return dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from . import fastpaths
 # The activations and losses live in engine.activations; they are re-exported here (public API).
 from .activations import (ACTIVATIONS, LEAKY_RELU_SLOPE, _float_array, activation_backward,
-                          activation_forward, sigmoid, sigmoid_binary_cross_entropy, softmax,
+                          activation_backward_consuming, activation_forward, sigmoid, sigmoid_binary_cross_entropy, softmax,
                           softmax_cross_entropy)
 from .fastpaths import Workspace
 from . import patches
@@ -47,6 +47,7 @@ __all__ = [
     "LEAKY_RELU_SLOPE",
     "Workspace",
     "activation_backward",
+    "activation_backward_consuming",
     "activation_forward",
     "conv2d",
     "conv2d_backward",

@@ -64,7 +64,10 @@ class WeightedLayer(Layer):
     def _activation_grad(self, dA: np.ndarray) -> np.ndarray:
         if self.activation == "linear":
             return dA
-        return F.activation_backward(self.activation, dA, None, self._A)
+        # A is this layer's own output and nothing reads it after this (the next layer's backward has
+        # run and dropped its caches), so dZ is formed in A's buffer: one activation-sized array less.
+        A, self._A = self._A, None
+        return F.activation_backward_consuming(self.activation, np.asarray(dA, dtype=A.dtype), A)
 
 
 # ----- initialisation -----------------------------------------------------------------------

@@ -168,9 +168,11 @@ class Network:
     # more time handing the GIL back and forth, and waking the other core, than running side by side
     # saves. Measured on 2 cores (KVM guest), batch 64: LeNet-5 32×32×3 (27M per part) trains 1.2-1.4x
     # and infers 1.4-1.5x faster split; MNIST LeNet (9M) gains nothing reliable; the 8×8 digits net (3M)
-    # runs 1.7x slower split.
+    # runs 1.7x slower split. Parts also need enough samples: the 64×64×3 stem64 net of the benchmark suite
+    # at batch 16 (28M per part of 8) ran 0.79-1.10x its unsplit speed in three quiet suite runs, while
+    # its two patch buffers (one per thread) put the step's memory at 1.7-1.9x PyTorch's.
     MIN_MACS_PER_THREAD = {"train": 12_000_000, "infer": 12_000_000}
-    MIN_SAMPLES_PER_THREAD = 8
+    MIN_SAMPLES_PER_THREAD = 16
 
     def _parts(self, m: int, training: bool = True):
         """[(start, stop)] of the batch parts to run side by side, or None to run the batch whole."""

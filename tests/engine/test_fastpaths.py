@@ -90,6 +90,12 @@ def test_measured_choices_pick_the_blocked_paths_for_first_layers():
     assert fastpaths.input_grad_block(3, 1, 64, 14, 64) == 0
     assert fastpaths.input_grad_block(3, 1, 32, 32, 32) == 0        # VGG-style 3×3 "same": per-offset col2im
     assert fastpaths.input_grad_block(5, 1, 16, 10, 16) == 0        # many input channels: per-offset
+    # The course's 39×39×3 net: CONV1 (3×3 over 3 channels, 10 filters) is width-blocked, and CONV2's
+    # strided input gradient (5×5, stride 2, 10 channels) is banded; strided over 24+ channels is not.
+    assert fastpaths.width_block(3, 1, 3, 10, 37) > 1
+    assert fastpaths.width_block(3, 1, 3, 32, 32) == 1           # VGG first layer: 32 filters
+    assert fastpaths.input_grad_block(5, 2, 20, 17, 10) >= 1
+    assert fastpaths.input_grad_block(5, 2, 40, 7, 20) == 0
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -520,6 +520,27 @@ def test_activation_backward_needs_only_the_output(name):
     np.testing.assert_array_equal(F.activation_backward(name, dA, None, A), F.activation_backward(name, dA, Z, A))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", F.ACTIVATIONS)
+def test_consuming_activation_gradient_equals_the_reference_in_the_outputs_buffer(name, dtype):
+    # The training layers' path: dZ is written into A's buffer (one activation-sized array less), with
+    # exactly the reference's values, zeros of ReLU included.
+    rng = np.random.default_rng(2)
+    Z = rng.standard_normal((3, 4, 5, 6)).astype(dtype)
+    Z[0, 0, 0] = 0.0
+    A = F.activation_forward(name, Z)
+    dA = rng.standard_normal(Z.shape).astype(dtype)
+    want = F.activation_backward(name, dA, None, A)
+    A_buffer = A.copy()
+    got = F.activation_backward_consuming(name, dA, A_buffer)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got, want)
+    if name != "linear":
+        assert got is A_buffer                  # no new array: the output's memory holds dZ
+    with pytest.raises(ValueError, match="does not match"):
+        F.activation_backward_consuming(name, dA, A_buffer[:1])
+
+
 def test_integer_inputs_are_computed_in_float64():
     Z = F.conv2d(np.arange(16).reshape(1, 4, 4, 1), np.ones((3, 3, 1, 1), dtype=int), np.zeros(1))
     assert Z.dtype == np.float64

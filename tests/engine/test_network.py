@@ -166,6 +166,7 @@ def split_batches(monkeypatch):
     """Force the engine to split every batch across 2 threads, however small the network."""
     from engine import runtime
     monkeypatch.setattr(Network, "MIN_MACS_PER_THREAD", {"train": 1, "infer": 1})
+    monkeypatch.setattr(Network, "MIN_SAMPLES_PER_THREAD", 1)
     before = runtime.get_num_threads()
     runtime.set_num_threads(2)
     yield
