@@ -205,7 +205,10 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
         raise ValueError(f"dZ has spatial size {n_H}×{n_W}, which does not match the forward pass")
     dZ2d = np.ascontiguousarray(dZ).reshape(m * n_H * n_W, n_C)
 
-    if method == "im2col":
+    if method == "im2col" and winograd.use_winograd_weight_grad(f, s, n_C_prev, n_C, n_H, n_W):
+        # Stride-1 3×3 with enough channels: dW by Winograd from the layer's input (engine.winograd).
+        dW = winograd.weight_grad(source.A_prev, dZ, p)
+    elif method == "im2col":
         # dW = patchesᵀ · dZ, summed over the sample chunks (each chunk's patches built again).
         rows = source.rows_per_sample
         dW = None

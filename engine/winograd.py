@@ -15,9 +15,9 @@ two pixels, so the transformed input is 4× the input's size (im2col's patches a
 chunks (about :data:`CHUNK_BYTES` of transformed input and products), so neither the transformed input nor
 the 16 products ever exist for the whole batch.
 
-Used by engine.functional for the forward pass and for the input gradient, which for stride 1 is itself
+Used by engine.functional for the forward pass, for the input gradient, which for stride 1 is itself
 a 3×3 stride-1 convolution: of ``dZ`` padded by ``2 − p`` with the filters rotated by 180° and their
-channel axes swapped. (The weight gradient stays im2col.) Float32 error: G's entries are 0, ±½, 1 and the
+channel axes swapped, and for the weight gradient (:func:`weight_grad`, the same input transform). Float32 error: G's entries are 0, ±½, 1 and the
 transforms add at most 9 terms, so the results agree with im2col to a few float32 ulps of the largest
 term (the tests use rtol 1e-4 against the loop reference). :func:`use_winograd` holds the measured rule.
 
@@ -31,7 +31,8 @@ import numpy as np
 from .fastpaths import add_bias
 from .runtime import in_parallel_part
 
-__all__ = ["CHUNK_BYTES", "filter_transform", "input_grad", "use_winograd", "winograd_conv3x3"]
+__all__ = ["CHUNK_BYTES", "filter_transform", "input_grad", "use_winograd", "use_winograd_weight_grad",
+           "weight_grad", "winograd_conv3x3"]
 
 # Tests (tests/engine/test_winograd.py) set this to force the choice: None = the measured rule,
 # True = every stride-1 3×3 convolution, False = never.
@@ -67,6 +68,22 @@ def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) ->
     return min(n_C_prev, n_C) >= 32 and min(n_H, n_W) >= 8
 
 
+def use_winograd_weight_grad(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:
+    """Whether the weight gradient of such a convolution goes through :func:`weight_grad`. Measured
+    against im2col's patchesᵀ·dZ (1 thread, batches 32-128): 1.2-1.5x faster at 32-128 channels and
+    8×8-32×32 outputs, even at 6×6 outputs and slower at 4×4; at 16 channels 1.1-1.2x on 32×32 outputs
+    but 0.93x for a whole training step of a 15×15 layer at batch 16. Its products are long (the tiles are
+    their inner dimension), so it pays from fewer channels than the forward pass, given enough tiles."""
+    if f != 3 or s != 1:
+        return False
+    if _FORCE is not None:
+        return _FORCE
+    if in_parallel_part():
+        return False
+    channels, side = min(n_C_prev, n_C), min(n_H, n_W)
+    return (channels >= 32 and side >= 8) or (channels >= 16 and side >= 16)
+
+
 def filter_transform(W) -> np.ndarray:
     """``U = G g Gᵀ`` for every filter pair: ``W`` ``(3, 3, C_in, C_out)`` → ``(16, C_in, C_out)``."""
     G = _G.astype(W.dtype)
@@ -74,9 +91,19 @@ def filter_transform(W) -> np.ndarray:
     return np.ascontiguousarray(U.reshape(16, W.shape[2], W.shape[3]))
 
 
-def _chunk_samples(tiles_per_sample: int, C_in: int, C_out: int, itemsize: int, m: int) -> int:
+# The weight gradient's chunks: its 16 products have the tiles as their inner dimension, so longer chunks
+# make longer products. Measured (1 thread; 32×32×16 → 32 at batch 128, 8×8×128 → 128 and 16×16×64 → 128
+# at batch 64): 3 MiB 1.1-1.25x faster than 1.5 MiB, 6 MiB no better. It runs in unsplit passes only (one
+# thread), so only one such buffer exists at a time; and never more than the layer's input and output
+# gradient together, so a small layer's scratch stays small beside its activations (the 64×64 stem net of
+# benchmarks/bench_engine.py peaked at 2.3x PyTorch's memory with a flat 3 MiB).
+WEIGHT_GRAD_CHUNK_BYTES = 3 << 20
+
+
+def _chunk_samples(tiles_per_sample: int, C_in: int, C_out: int, itemsize: int, m: int,
+                   budget: int | None = None) -> int:
     per_sample = 16 * tiles_per_sample * (C_in + C_out) * itemsize
-    return max(1, min(m, CHUNK_BYTES // max(1, per_sample)))
+    return max(1, min(m, (CHUNK_BYTES if budget is None else budget) // max(1, per_sample)))
 
 
 # Layout. NumPy's elementwise ops run ~3x slower on strided views (it copies them through small buffers)
@@ -218,3 +245,77 @@ def input_grad(dZ, W, p, A_shape, *, workspace=None):
     if dA.shape != tuple(A_shape):
         raise ValueError(f"dZ {dZ.shape} does not match the forward input {tuple(A_shape)}")
     return dA
+
+
+# The weight gradient. The forward pass is Y = Aᵀ [U ⊙ V] A per tile, U = G g Gᵀ, V = Bᵀ d B. For the loss
+# L = Σ dY ⊙ Y that is Σ_ab U[a,b] · V[a,b] · E[a,b] with E = A dY Aᵀ (A is 4×2: E is 4×4 from the tile's
+# 2×2 output gradient), so ∂L/∂g = Gᵀ [V ⊙ E] G. Summed over tiles and channel pairs, each of the 16
+# positions is one product Vξᵀ (C_in, tiles) @ Eξ (tiles, C_out) with the tiles as the long inner
+# dimension: 16 multiplies per tile and channel pair against im2col's 36 (9 per output, 4 outputs).
+
+def _grad_split(P, dZ, start, stop):
+    """Samples ``start:stop`` of ``dZ`` ``(m, n_H, n_W, C)`` into ``P`` ``(2, 2, k, tH, tW + 1, C)``:
+    ``P[u, v, :, t, w] = dZ[2t + u, 2w + v]``, zero beyond dZ's edge and in the junk tile column."""
+    _, n_H, n_W, _ = dZ.shape
+    P.fill(0)
+    for u in (0, 1):
+        rows = len(range(u, n_H, 2))
+        for v in (0, 1):
+            cols = len(range(v, n_W, 2))
+            P[u, v, :, :rows, :cols] = dZ[start:stop, u::2, v::2]
+
+
+def _grad_transform(P, E):
+    """``E[4a + b]`` = position (a, b) of ``A dY Aᵀ`` for every tile's 2×2 ``dY`` in ``P``
+    ``(2, 2, k, tH, tW + 1, C)``; ``E`` ``(16, k·tH·(tW + 1), C)``. A = [[1, 0], [1, 1], [1, −1], [0, −1]]."""
+    n = E.shape[1] * E.shape[2]
+    Pf = P.reshape(2, 2, n)
+    E4 = E.reshape(4, 4, n)
+    R = np.empty((4, 2, n), P.dtype)                 # rows of A dY, for both tile columns v
+    R[0] = Pf[0]
+    np.add(Pf[0], Pf[1], out=R[1])
+    np.subtract(Pf[0], Pf[1], out=R[2])
+    np.negative(Pf[1], out=R[3])
+    for a in range(4):
+        E4[a, 0] = R[a, 0]
+        np.add(R[a, 0], R[a, 1], out=E4[a, 1])
+        np.subtract(R[a, 0], R[a, 1], out=E4[a, 2])
+        np.negative(R[a, 1], out=E4[a, 3])
+
+
+def weight_grad(A, dZ, p):
+    """``dW`` ``(3, 3, C_in, C_out)`` of a stride-1 3×3 convolution with padding ``p``, from its input
+    ``A`` ``(m, H, W, C_in)`` and ``dZ`` ``(m, H + 2p − 2, W + 2p − 2, C_out)``, by Winograd (above).
+
+    Same sample chunks and input transform as :func:`winograd_conv3x3`; the 16 partial products are
+    summed over the chunks (``(16, C_in, C_out)``, small) and transformed back once at the end."""
+    m, H, W_, C_in = A.shape
+    _, n_H, n_W, C_out = dZ.shape
+    if (n_H, n_W) != (H + 2 * p - 2, W_ + 2 * p - 2) or dZ.shape[0] != m:
+        raise ValueError(f"dZ {dZ.shape} does not match the forward input {A.shape} with padding {p}")
+    dtype = A.dtype
+    tH, tW = -(-n_H // 2), -(-n_W // 2)
+    tiles = tH * (tW + 1)
+    budget = min(WEIGHT_GRAD_CHUNK_BYTES, A.nbytes + dZ.nbytes)
+    k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m, budget)
+    Q = np.empty((2, 2, k_max, tH + 1, tW + 1, C_in), dtype)
+    P = np.empty((2, 2, k_max, tH, tW + 1, C_out), dtype)
+    V = np.empty((16, k_max * tiles, C_in), dtype)
+    E = np.empty((16, k_max * tiles, C_out), dtype)
+    M = np.zeros((16, C_in, C_out), dtype)
+    part = np.empty_like(M)
+    for start in range(0, m, k_max):
+        stop = min(m, start + k_max)
+        k = stop - start
+        Qk = Q[:, :, :k] if k == k_max else np.empty((2, 2, k, tH + 1, tW + 1, C_in), dtype)
+        Pk = P[:, :, :k] if k == k_max else np.empty((2, 2, k, tH, tW + 1, C_out), dtype)
+        _fill_split(Qk, A, start, stop, p)
+        _grad_split(Pk, dZ, start, stop)
+        Vk, Ek = V[:, :k * tiles], E[:, :k * tiles]
+        _input_transform(Qk, Vk, tH)
+        _grad_transform(Pk, Ek)                      # zero at the junk tiles: they add nothing
+        np.matmul(Vk.transpose(0, 2, 1), Ek, out=part)
+        M += part
+    G = _G.astype(dtype)
+    return np.ascontiguousarray(np.einsum("ai,abck,bj->ijck", G, M.reshape(4, 4, C_in, C_out), G,
+                                          optimize=True))

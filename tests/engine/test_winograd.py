@@ -2,7 +2,8 @@
 
 The measured rule (winograd.use_winograd) takes it only for layers with 32+ channels both sides, so here it
 is also forced on (winograd._FORCE) for small random shapes: odd and even sizes, paddings 0-3, float32 and
-float64, forward and input gradient, chunked batches, and a finite-difference check through a Network.
+float64, forward, input gradient and weight gradient, chunked batches, and a finite-difference check through
+a Network.
 """
 import numpy as np
 import pytest
@@ -49,6 +50,32 @@ def test_kernels_match_the_loop_reference(dtype):
         dZ = rng.standard_normal(Z_ref.shape)
         dA = winograd.input_grad(dZ.astype(dtype), W.astype(dtype), p, A_shape)
         assert_close(dA, R.conv2d_backward_naive(dZ, A, W, b, stride=1, pad=p)[0], dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weight_gradient_matches_the_loop_reference(monkeypatch, dtype):
+    monkeypatch.setattr(winograd, "WEIGHT_GRAD_CHUNK_BYTES", 6000)   # one sample per chunk: many chunks
+    rng = np.random.default_rng(11 + (dtype is np.float32))
+    for _ in range(25):
+        A_shape, W_shape, p = random_case(rng)
+        A, W = rng.standard_normal(A_shape), rng.standard_normal(W_shape)
+        b = rng.standard_normal(W_shape[3])
+        Z_ref = R.conv2d_naive(A, W, b, stride=1, pad=p)
+        dZ = rng.standard_normal(Z_ref.shape)
+        dW = winograd.weight_grad(A.astype(dtype), dZ.astype(dtype), p)
+        assert dW.shape == W_shape and dW.flags.c_contiguous
+        assert_close(dW, R.conv2d_backward_naive(dZ, A, W, b, stride=1, pad=p)[1], dtype)
+    with pytest.raises(ValueError, match="does not match"):
+        winograd.weight_grad(np.zeros((1, 5, 5, 2)), np.zeros((1, 4, 5, 3)), 1)
+
+
+def test_the_measured_rule_takes_the_weight_gradient_from_16_channels():
+    assert winograd.use_winograd_weight_grad(3, 1, 16, 32, 32, 32)        # the bottleneck net's CONV3
+    assert winograd.use_winograd_weight_grad(3, 1, 32, 32, 32, 32)
+    assert not winograd.use_winograd_weight_grad(3, 1, 3, 32, 32, 32)     # colour first layer
+    assert not winograd.use_winograd_weight_grad(3, 1, 64, 64, 4, 4)      # too few tiles
+    assert not winograd.use_winograd_weight_grad(3, 2, 64, 64, 16, 16)    # strided
+    assert not winograd.use_winograd_weight_grad(3, 1, 16, 32, 15, 15)    # 16 channels need 16×16 outputs
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
