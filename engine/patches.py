@@ -35,22 +35,28 @@ __all__ = ["CHUNK_BYTES", "ONE_OFF_CHUNK_BYTES", "PatchSource", "RowPatchSource"
 # to 2 MiB; inference at batch 256 3-10 % faster with 2 MiB than with 512 KiB; 512 KiB instead of 1 MiB
 # took 0.6 MiB off the small nets' peak (stem64: 6.2 → 5.6 MiB against PyTorch's 3.4).
 #
-# A batch part running beside others (engine.runtime.run_parallel) takes PARALLEL_PART_CHUNK_BYTES in
-# training: every chunk is a few NumPy calls that hold the GIL, and with two parts at 512 KiB the parts
-# mostly waited for each other. Measured (bench_engine.py, 2 threads, quiet machine, training step, engine /
-# PyTorch): LeNet-5 at batch 256 0.51 → 1.09 with 1 MiB (1.13 with 2 MiB), MNIST LeNet 0.73 → 0.98,
-# stem64 0.53 → 0.72; the price is scratch memory: stem64's step peaks at 1.87× PyTorch's with 1 MiB (1.54×
-# with 512 KiB, 2.51× with 2 MiB), LeNet-5 at 1.34×.
+# A batch part running beside others (engine.runtime.run_parallel) takes larger chunks in training, up to
+# PARALLEL_PART_CHUNK_BYTES: every NumPy call of a part hands the GIL over twice, and with two threads
+# each hand-over can wait for the other thread to be woken (measured on the 2-vCPU KVM guest: np.subtract
+# on 64 KiB-1 MiB arrays runs 0.65-0.78x slower per thread when two threads loop on it, but 1.2-1.8x
+# faster in two processes), so fewer, longer calls are what lets parts run side by side. Measured
+# (training step, 2 threads, interleaved; 512 KiB → 1 MiB on a quiet machine, 1 → 2 MiB engine-only):
+# LeNet-5 at batch 256 0.51 → 1.09x PyTorch with 1 MiB, then 1.08x faster with 2 MiB; vgg32 1.08x,
+# bottleneck 1.24x, course39 1.08x, vgg128 1.04x. The price is scratch memory, one buffer per thread, so
+# a part's chunk is also kept within the size of the part's input (but at least CHUNK_BYTES): MNIST
+# LeNet's step peaked at 1.55x PyTorch's with a flat 2 MiB.
 CHUNK_BYTES = 1 << 19
 ONE_OFF_CHUNK_BYTES = 1 << 21
-PARALLEL_PART_CHUNK_BYTES = 1 << 20
+PARALLEL_PART_CHUNK_BYTES = 1 << 21
 
 
-def _samples_per_chunk(bytes_per_sample: int, m: int, workspace) -> int:
+def _samples_per_chunk(bytes_per_sample: int, m: int, workspace, input_bytes: int = 0) -> int:
     if workspace is None:
         budget = ONE_OFF_CHUNK_BYTES
+    elif in_parallel_part():
+        budget = min(PARALLEL_PART_CHUNK_BYTES, max(CHUNK_BYTES, input_bytes))
     else:
-        budget = PARALLEL_PART_CHUNK_BYTES if in_parallel_part() else CHUNK_BYTES
+        budget = CHUNK_BYTES
     return max(1, min(m, budget // max(1, bytes_per_sample)))
 
 
@@ -134,7 +140,7 @@ class PatchSource(_Source):
             self.chunk, self.nbytes = self.m, 0
             return
         self.chunk = _samples_per_chunk(self.rows_per_sample * self.cols * self.dtype.itemsize, self.m,
-                                        workspace)
+                                        workspace, A_prev.nbytes)
         pad_shape = (self.chunk, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev) if p else None
         self._setup(workspace, (self.chunk, n_H, n_W, f, f, n_C_prev), pad_shape)
 
@@ -166,7 +172,7 @@ class RowPatchSource(_Source):
         self.rows_per_sample = n_H * nb
         self.cols = f * U * n_C_prev
         self.chunk = _samples_per_chunk(self.rows_per_sample * self.cols * self.dtype.itemsize, self.m,
-                                        workspace)
+                                        workspace, A_prev.nbytes)
         # The blocks read contiguous runs of a padded row: pad when there is padding, when the last block
         # reads past the input's right edge, or when the input is a strided view.
         needs_pad = p or self.W_in > n_W_prev or not A_prev.flags.c_contiguous

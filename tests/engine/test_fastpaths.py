@@ -123,6 +123,31 @@ def test_pointwise_conv_matches_reference(dtype, stride):
         assert_close(db, db_ref, dtype)
 
 
+def test_batch_parts_take_longer_chunks_but_no_larger_than_their_input():
+    # Side by side (engine.runtime.run_parallel) a part's chunk may grow to PARALLEL_PART_CHUNK_BYTES
+    # (fewer GIL hand-overs), but never past the part's own input (its scratch stays small beside it).
+    from engine import runtime
+    rng = np.random.default_rng(3)
+    small = rng.standard_normal((64, 12, 12, 6)).astype(np.float32)       # 221 KB: the base chunk
+    large = rng.standard_normal((32, 32, 32, 8)).astype(np.float32)       # 1 MiB: chunks up to 1 MiB
+    W_small = rng.standard_normal((5, 5, 6, 16)).astype(np.float32)
+    W_large = rng.standard_normal((3, 3, 8, 8)).astype(np.float32)
+
+    def patch_chunk_bytes(A, W, pad):
+        source = F.conv2d_forward(A, W, np.zeros(W.shape[3], np.float32), pad=pad,
+                                  workspace=fastpaths.Workspace())[1][1]
+        return source.chunk * source.rows_per_sample * source.cols * 4
+
+    def both():
+        return patch_chunk_bytes(small, W_small, 0), patch_chunk_bytes(large, W_large, 1)
+
+    alone = both()
+    beside = runtime.run_parallel([both, both])[0]
+    assert alone[0] <= patches.CHUNK_BYTES and alone[1] <= patches.CHUNK_BYTES
+    assert beside[0] <= patches.CHUNK_BYTES                                # capped by the small input
+    assert patches.CHUNK_BYTES < beside[1] <= large.nbytes                 # longer, up to the input's size
+
+
 @pytest.mark.parametrize("with_workspace", [True, False])
 @pytest.mark.parametrize("Bw", [1, 3])
 def test_patches_are_streamed_in_small_chunks(monkeypatch, Bw, with_workspace):
