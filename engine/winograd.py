@@ -39,11 +39,15 @@ __all__ = ["CHUNK_BYTES", "filter_transform", "input_grad", "use_winograd", "use
 _FORCE = None
 
 # Transformed input plus the 16 products, per chunk of samples (the chunk's other buffers add about a
-# quarter of that). Measured (32×32×32 → 32 at batches 32 and 128, 16×16×64 → 64 and 128 at batch 64,
-# 8×8×128 → 128; 1 thread): 3-4 MiB up to 10-30 % faster than 1-1.5 MiB — the transforms are ~30 NumPy
-# calls per chunk — but with 2 threads (two chunks at once) a training step of vgg32 / vgg128
-# (benchmarks/bench_engine.py) then peaked at 1.5-1.7x PyTorch's memory (2 MiB: vgg128 1.53x).
-CHUNK_BYTES = 3 << 19
+# quarter of that): at most CHUNK_BYTES, and never more than the layer's input and output together, so a
+# small layer's scratch stays small beside its activations. Measured (1 thread, interleaved): forward and
+# input gradient 3-4 MiB up to 10-30 % faster than 1-1.5 MiB (the transforms are ~30 NumPy calls per
+# chunk; vgg32 / vgg128 training steps 1.08-1.2x); the weight gradient, whose 16 products have the tiles
+# as their inner dimension, 1.1-1.25x (32×32×16 → 32 at batch 128, 8×8×128 → 128 at batch 64), 6 MiB no
+# better. Winograd runs in unsplit passes only (never in batch parts side by side), so one such buffer
+# exists at a time; the 64×64 stem net of benchmarks/bench_engine.py peaked at 2.3x PyTorch's memory with
+# a flat 3 MiB and no cap by the layer's size.
+CHUNK_BYTES = 3 << 20
 
 _G = np.array([[1.0, 0.0, 0.0],
                [0.5, 0.5, 0.5],
@@ -91,19 +95,12 @@ def filter_transform(W) -> np.ndarray:
     return np.ascontiguousarray(U.reshape(16, W.shape[2], W.shape[3]))
 
 
-# The weight gradient's chunks: its 16 products have the tiles as their inner dimension, so longer chunks
-# make longer products. Measured (1 thread; 32×32×16 → 32 at batch 128, 8×8×128 → 128 and 16×16×64 → 128
-# at batch 64): 3 MiB 1.1-1.25x faster than 1.5 MiB, 6 MiB no better. It runs in unsplit passes only (one
-# thread), so only one such buffer exists at a time; and never more than the layer's input and output
-# gradient together, so a small layer's scratch stays small beside its activations (the 64×64 stem net of
-# benchmarks/bench_engine.py peaked at 2.3x PyTorch's memory with a flat 3 MiB).
-WEIGHT_GRAD_CHUNK_BYTES = 3 << 20
-
-
 def _chunk_samples(tiles_per_sample: int, C_in: int, C_out: int, itemsize: int, m: int,
-                   budget: int | None = None) -> int:
+                   layer_bytes: int) -> int:
+    """Samples per chunk: CHUNK_BYTES of transformed data, or ``layer_bytes`` (the layer's input and
+    output together) if less; at least one sample."""
     per_sample = 16 * tiles_per_sample * (C_in + C_out) * itemsize
-    return max(1, min(m, (CHUNK_BYTES if budget is None else budget) // max(1, per_sample)))
+    return max(1, min(m, min(CHUNK_BYTES, layer_bytes) // max(1, per_sample)))
 
 
 # Layout. NumPy's elementwise ops run ~3x slower on strided views (it copies them through small buffers)
@@ -210,7 +207,7 @@ def winograd_conv3x3(A, U, b, p, *, workspace=None):
     even = n_H == 2 * tH and n_W == 2 * tW
     Z = np.empty((m, 2 * tH, 2 * tW, C_out), dtype)
     tiles = tH * (tW + 1)                           # per sample, with one junk tile per tile row
-    k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m)
+    k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m, A.nbytes + Z.nbytes)
     Q = np.empty((2, 2, k_max, tH + 1, tW + 1, C_in), dtype)
     V = np.empty((16, k_max * tiles, C_in), dtype)
     M = np.empty((16, k_max * tiles, C_out), dtype)
@@ -296,8 +293,7 @@ def weight_grad(A, dZ, p):
     dtype = A.dtype
     tH, tW = -(-n_H // 2), -(-n_W // 2)
     tiles = tH * (tW + 1)
-    budget = min(WEIGHT_GRAD_CHUNK_BYTES, A.nbytes + dZ.nbytes)
-    k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m, budget)
+    k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m, A.nbytes + dZ.nbytes)
     Q = np.empty((2, 2, k_max, tH + 1, tW + 1, C_in), dtype)
     P = np.empty((2, 2, k_max, tH, tW + 1, C_out), dtype)
     V = np.empty((16, k_max * tiles, C_in), dtype)

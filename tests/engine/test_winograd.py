@@ -54,7 +54,7 @@ def test_kernels_match_the_loop_reference(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_weight_gradient_matches_the_loop_reference(monkeypatch, dtype):
-    monkeypatch.setattr(winograd, "WEIGHT_GRAD_CHUNK_BYTES", 6000)   # one sample per chunk: many chunks
+    monkeypatch.setattr(winograd, "CHUNK_BYTES", 6000)          # one sample per chunk: many chunks
     rng = np.random.default_rng(11 + (dtype is np.float32))
     for _ in range(25):
         A_shape, W_shape, p = random_case(rng)
@@ -146,3 +146,22 @@ def test_batch_parts_side_by_side_keep_to_im2col():
     inside = runtime.run_parallel([lambda: (runtime.in_parallel_part(), winograd.use_winograd(*wide))] * 2)
     assert inside == [(True, False), (True, False)]
     assert winograd.use_winograd(*wide) and not runtime.in_parallel_part()
+
+
+def test_chunk_scratch_stays_within_the_layers_own_size():
+    # The transformed chunk may reach winograd.CHUNK_BYTES (3 MiB) only for layers at least that big: a
+    # 64 × 8×8×32 layer (0.5 MiB in, 0.5 MiB out) keeps its scratch near 1 MiB, forward and dW alike.
+    import tracemalloc
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((64, 8, 8, 32)).astype(np.float32)
+    W = rng.standard_normal((3, 3, 32, 32)).astype(np.float32)
+    U = winograd.filter_transform(W)
+    dZ = rng.standard_normal((64, 8, 8, 32)).astype(np.float32)
+    for run in (lambda: winograd.winograd_conv3x3(A, U, None, 1), lambda: winograd.weight_grad(A, dZ, 1)):
+        tracemalloc.start()
+        try:
+            run()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 2 * A.nbytes + 2 * dZ.nbytes          # flat 3 MiB chunks: well over 3.5 MiB
