@@ -6,6 +6,7 @@
     python3 benchmarks/bench_engine.py --nets vgg32,stem64 --allocator both
     python3 benchmarks/bench_engine.py --memory-only        # only the peak memory of a training step
     python3 benchmarks/bench_engine.py --profile --nets vgg32 --threads 1   # per layer: ms, GFLOP/s, % of GEMM peak
+    python3 benchmarks/bench_engine.py --profile --threads 2   # ... and per layer, batch parts alone vs side by side
 
 What is measured. The suite (float32, plain SGD lr 0.01, random data with the net's input shape; training
 at the batch in brackets, inference always at batch 256; see _suite() for the exact layers):
@@ -395,105 +396,22 @@ def child_memory(args) -> dict:
 
 
 # --------------------------------------------------------------------------------------------------
-# Profile: where the engine's time goes
+# Profile: where the engine's time goes (benchmarks/engine_profile.py), in a child like the speed runs
 # --------------------------------------------------------------------------------------------------
 
-def gemm_peak_gflops(threads: int, n: int = 2048) -> float:
-    """The machine's measured GEMM peak: a large float32 np.matmul (n×n by n×n), best of 5, in GFLOP/s,
-    with BLAS limited to ``threads`` threads (the caller sets that)."""
-    import numpy as np
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((n, n), dtype=np.float32)
-    b = rng.standard_normal((n, n), dtype=np.float32)
-    out = np.empty((n, n), np.float32)
-    np.matmul(a, b, out=out)
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        np.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - t0)
-    return 2.0 * n ** 3 / best / 1e9
-
-
-def run_profile(args) -> None:
+def child_profile(args) -> None:
+    """The --profile tables, in a child process with the speed children's environment (OpenBLAS kernel
+    and thread settings): one thread unsplit, then the batch parts side by side if threads >= 2."""
     from engine import runtime
+    from engine_profile import run_parts_profile, run_profile
     if args.allocator != "default":
         runtime.tune_allocator()
-    threads = int(args.threads.split(",")[0])
-    _limit_blas(threads)
-    peak = gemm_peak_gflops(threads)
     reps = args.reps * (args.steps or 5)
-    print(f"Engine profile: float32, the suite's training batch per net, BLAS threads {threads}, one engine "
-          f"thread (unsplit batch); per layer, median of {reps} steps.\n"
-          f"GEMM peak of this machine: {peak:.1f} GFLOP/s (2048² float32 np.matmul, best of 5). GFLOP/s of a "
-          "layer = its multiply-adds × 2 / time: forward Z = patches·W; backward dW (+ dA except the first "
-          "layer), i.e. 2× (1×) the forward's FLOPs. % peak = that rate against the GEMM peak.\n")
-    for name in args.nets.split(","):
-        batch = batches(args, name)[0]
-        runner = EngineRunner(name, batch, infer_batch=1)
-        net = runner.net
-        names = [layer.name for layer in net.layers]
-        kinds = [type(layer).__name__ for layer in net.layers]
-        macs = {row.name: (row.macs or 0) * batch for row in net.summary.rows[1:]}
-        fwd = {n: [] for n in names}
-        bwd = {n: [] for n in names}
-        loss_t, opt_t, total = [], [], []
-        clock = time.perf_counter
-        with runtime.single_threaded_blas():      # as the engine runs its kernels
-            for it in range(3 + reps):
-                t_start = clock()
-                a = net._check_input(runner.x)
-                for layer in net.layers:
-                    t = clock()
-                    a = layer.forward(a, True)
-                    fwd[layer.name].append(clock() - t)
-                t = clock()
-                _, dout = net.loss_from_logits(a, runner.y)
-                loss_t.append(clock() - t)
-                grads = {}
-                for position in range(len(net.layers) - 1, -1, -1):
-                    layer = net.layers[position]
-                    t = clock()
-                    dout = layer.backward(dout, grads, need_input_grad=position > 0)
-                    bwd[layer.name].append(clock() - t)
-                t = clock()
-                runner.opt.step(net.params, grads)
-                opt_t.append(clock() - t)
-                total.append(clock() - t_start)
-
-        def med(v):
-            return statistics.median(v[3:]) * 1e3
-
-        step = med(total)
-        print(f"### {name} (batch {batch}): {step:.2f} ms per training step "
-              f"({batch / step * 1e3:,.0f} samples/s unsplit)\n")
-        print("| layer | kind | forward ms | GFLOP/s | % peak | backward ms | GFLOP/s | % peak | % of step |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-        for position, (n, k) in enumerate(zip(names, kinds)):
-            f, b = med(fwd[n]), med(bwd[n])
-            flops_f = 2.0 * macs.get(n, 0)
-            flops_b = flops_f * (2 if position > 0 else 1)
-            cells = []
-            for flops, ms in ((flops_f, f), (flops_b, b)):
-                if flops and ms > 0:
-                    rate = flops / ms / 1e6
-                    cells.append(f"{ms:.3f} | {rate:.1f} | {100 * rate / peak:.0f}")
-                else:
-                    cells.append(f"{ms:.3f} | | ")
-            print(f"| {n} | {k} | {cells[0]} | {cells[1]} | {100 * (f + b) / step:.1f} |")
-        print(f"| loss | softmax cross-entropy | {med(loss_t):.3f} | | | | | | {100 * med(loss_t) / step:.1f} |")
-        print(f"| update | SGD | | | | {med(opt_t):.3f} | | | {100 * med(opt_t) / step:.1f} |")
-        total_flops = sum(2.0 * macs.get(n, 0) * (3 if i > 0 else 2) for i, n in enumerate(names))
-        rate = total_flops / step / 1e6
-        print(f"\nWhole step: {rate:.1f} GFLOP/s = {100 * rate / peak:.0f} % of the GEMM peak.\n")
-
-
-def _limit_blas(n: int) -> None:
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(n)
-    except ImportError:
-        pass
+    runners = {name: EngineRunner(name, batches(args, name)[0], infer_batch=1) for name in args.nets.split(",")}
+    runtime.set_num_threads(1)
+    run_profile(runners, reps)
+    if args.threads >= 2:
+        run_parts_profile(runners, reps, args.threads)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -661,7 +579,9 @@ def main(argv=None) -> int:
     p.add_argument("--allocator", choices=("tuned", "default", "both"), default="tuned",
                    help="glibc allocator setting (default tuned)")
     p.add_argument("--quick", action="store_true", help="fewer, shorter repetitions, no memory")
-    p.add_argument("--profile", action="store_true", help="per-layer forward/backward times of the engine")
+    p.add_argument("--profile", action="store_true",
+                   help="per-layer forward/backward times of the engine (one thread; with --threads 2 also "
+                        "the batch parts alone vs side by side)")
     p.add_argument("--no-torch", action="store_true", help="engine numbers only")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     p.add_argument("--memory-only", action="store_true", help="only the peak-memory measurement")
@@ -677,12 +597,18 @@ def main(argv=None) -> int:
 
     if args.child:
         args.threads = int(args.threads)
+        if args.profile:
+            child_profile(args)
+            return 0
         result = child_memory(args) if args.memory else child_speed(args)
         print(json.dumps(result))
         return 0
     if args.profile:
-        run_profile(args)
-        return 0
+        threads = max(int(t) for t in args.threads.split(","))
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--profile", "--threads", str(threads),
+               "--batch", str(args.batch or 0), "--steps", str(args.steps or 0), "--reps", str(args.reps),
+               "--allocator", "default" if args.allocator == "default" else "tuned", "--nets", args.nets]
+        return subprocess.run(cmd, env=child_env(threads, args.keep_openblas_env)).returncode
 
     info = machine_info()
     torch_ok = info.get("torch") is not None and not args.no_torch

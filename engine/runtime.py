@@ -298,3 +298,11 @@ def run_parallel(tasks):
         if error is not None:
             raise error
     return results + [last]
+
+
+def run_one_by_one(tasks):
+    """Run callables one after another on this thread, each as a batch part (in_parallel_part() is True
+    inside, so the kernels take the paths and chunk sizes they take beside others): what
+    :func:`run_parallel` does, without the side by side. For profiling a part's time alone."""
+    with single_threaded_blas():
+        return [_part_context().run(task) for task in tasks]
