@@ -43,18 +43,19 @@ __all__ = ["CHUNK_BYTES", "ONE_OFF_CHUNK_BYTES", "PatchSource", "RowPatchSource"
 # (training step, 2 threads, interleaved; 512 KiB → 1 MiB on a quiet machine, 1 → 2 MiB engine-only):
 # LeNet-5 at batch 256 0.51 → 1.09x PyTorch with 1 MiB, then 1.08x faster with 2 MiB; vgg32 1.08x,
 # bottleneck 1.24x, course39 1.08x, vgg128 1.04x. The price is scratch memory, one buffer per thread, so
-# a part's chunk is also kept within the size of the part's input (but at least CHUNK_BYTES): MNIST
-# LeNet's step peaked at 1.55x PyTorch's with a flat 2 MiB.
+# above PARALLEL_PART_MIN_CHUNK_BYTES a part's chunk is kept within the size of the part's input: MNIST
+# LeNet's step peaked at 1.55x PyTorch's with a flat 2 MiB (1.32x with 1 MiB).
 CHUNK_BYTES = 1 << 19
 ONE_OFF_CHUNK_BYTES = 1 << 21
 PARALLEL_PART_CHUNK_BYTES = 1 << 21
+PARALLEL_PART_MIN_CHUNK_BYTES = 1 << 20
 
 
 def _samples_per_chunk(bytes_per_sample: int, m: int, workspace, input_bytes: int = 0) -> int:
     if workspace is None:
         budget = ONE_OFF_CHUNK_BYTES
     elif in_parallel_part():
-        budget = min(PARALLEL_PART_CHUNK_BYTES, max(CHUNK_BYTES, input_bytes))
+        budget = min(PARALLEL_PART_CHUNK_BYTES, max(PARALLEL_PART_MIN_CHUNK_BYTES, input_bytes))
     else:
         budget = CHUNK_BYTES
     return max(1, min(m, budget // max(1, bytes_per_sample)))
