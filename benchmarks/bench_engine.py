@@ -1,7 +1,7 @@
 """Training and inference speed of the NumPy engine beside PyTorch CPU, plus peak memory of a step.
 
-    python3 benchmarks/bench_engine.py                      # the suite: threads 2, tuned allocator, memory
-    python3 benchmarks/bench_engine.py --threads 1,2        # both thread counts
+    python3 benchmarks/bench_engine.py                      # the suite: threads 1 and 2, tuned allocator, memory
+    python3 benchmarks/bench_engine.py --threads 2          # one thread count
     python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions, no memory)
     python3 benchmarks/bench_engine.py --nets vgg32,stem64 --allocator both
     python3 benchmarks/bench_engine.py --memory-only        # only the peak memory of a training step
@@ -48,7 +48,7 @@ current NumPy. The children run with both unset unless --keep-openblas-env; the 
 were set and which OpenBLAS kernel (core type) the children actually ran.
 
 Peak memory of one training step (the dataset excluded: the batch and the weights exist before the step),
-each framework and net in a fresh process, with the largest thread count:
+each framework, net and thread count in a fresh process:
   engine: tracemalloc (NumPy reports every array buffer to it), started before the first step; the 4th
           step's peak above the size traced before the first step, and what is still allocated after it.
   torch:  torch.profiler(profile_memory=True) over the 4th step: the running total of the CPU
@@ -545,27 +545,33 @@ def print_tables(info, children, memory) -> None:
         print()
     if memory:
         print("## Peak memory of one training step (batch and weights excluded)\n")
-        print("| net | batch | engine: peak (tracemalloc) | of which kept between steps | PyTorch: peak (profiler) "
-              "| of which kept between steps | engine / PyTorch peak | engine: ΔVmHWM | PyTorch: ΔVmHWM |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for net in dict.fromkeys(m["net"] for m in memory):
-            e = next((m for m in memory if m["net"] == net and m["framework"] == "engine"), {})
-            t = next((m for m in memory if m["net"] == net and m["framework"] == "torch"), {})
+        print("| net | batch | threads | engine: peak (tracemalloc) | of which kept between steps | PyTorch: peak "
+              "(profiler) | of which kept between steps | engine / PyTorch peak | engine: ΔVmHWM | PyTorch: ΔVmHWM |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        ratios = []
+        for net, n in dict.fromkeys((m["net"], m.get("threads")) for m in memory):
+            e = next((m for m in memory if (m["net"], m.get("threads"), m["framework"]) == (net, n, "engine")), {})
+            t = next((m for m in memory if (m["net"], m.get("threads"), m["framework"]) == (net, n, "torch")), {})
 
             def mib(d, key):
                 return f"{d[key] / 2**20:.1f} MiB" if key in d else "—"
-            ratio = f"{e['alloc_peak_bytes'] / t['alloc_peak_bytes']:.2f}" \
-                if e.get("alloc_peak_bytes") and t.get("alloc_peak_bytes") else "—"
-            print(f"| {net} | {e.get('batch', '')} | {mib(e, 'alloc_peak_bytes')} | {mib(e, 'kept_bytes')} | "
+            ratio = "—"
+            if e.get("alloc_peak_bytes") and t.get("alloc_peak_bytes"):
+                ratios.append((e["alloc_peak_bytes"] / t["alloc_peak_bytes"], net, n))
+                ratio = f"{ratios[-1][0]:.2f}"
+            print(f"| {net} | {e.get('batch', '')} | {n} | {mib(e, 'alloc_peak_bytes')} | {mib(e, 'kept_bytes')} | "
                   f"{mib(t, 'alloc_peak_bytes')} | {mib(t, 'kept_bytes')} | {ratio} | {mib(e, 'hwm_growth_bytes')} | "
                   f"{mib(t, 'hwm_growth_bytes')} |")
+        if ratios:
+            worst = max(ratios)
+            print(f"\nLargest engine / PyTorch peak: {worst[0]:.2f} ({worst[1]}, {worst[2]} thread(s)).")
         print()
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--threads", default=None, help="comma-separated thread counts (default 2)")
+    p.add_argument("--threads", default=None, help="comma-separated thread counts (default 1,2)")
     p.add_argument("--nets", default=",".join(NETS), help="comma-separated: " + ", ".join(NETS))
     p.add_argument("--batch", type=int, default=0,
                    help="one batch size for every net and both modes (default: the suite's training batch "
@@ -593,7 +599,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     args.reps = args.reps or (3 if args.quick else 7)
     args.seconds = args.seconds or (0.1 if args.quick else 0.25)
-    args.threads = args.threads or "2"
+    args.threads = args.threads or "1,2"
 
     if args.child:
         args.threads = int(args.threads)
@@ -625,16 +631,17 @@ def main(argv=None) -> int:
             children.append(child)
     memory = []
     if args.memory_only or not (args.quick or args.no_memory):
-        n = max(threads)
-        for net in args.nets.split(","):
-            for fw in ("engine", "torch") if torch_ok else ("engine",):
-                print(f"memory: {net} {fw} ...", file=sys.stderr, flush=True)
-                alloc = run_child(args, ["--allocator", "default", "--memory", f"{net}:{fw}:alloc"], n)
-                alloc.update(run_child(args, ["--allocator", "default", "--memory", f"{net}:{fw}:rss"], n))
-                memory.append(alloc)
+        for n in threads:               # the engine's kernels and chunk sizes differ with the thread count
+            for net in args.nets.split(","):
+                for fw in ("engine", "torch") if torch_ok else ("engine",):
+                    print(f"memory: {net} {fw}, threads {n} ...", file=sys.stderr, flush=True)
+                    alloc = run_child(args, ["--allocator", "default", "--memory", f"{net}:{fw}:alloc"], n)
+                    alloc.update(run_child(args, ["--allocator", "default", "--memory", f"{net}:{fw}:rss"], n))
+                    alloc["threads"] = n
+                    memory.append(alloc)
     print_tables(info, children, memory)
     if memory:
-        print(f"Memory: {max(threads)} thread(s); each number from a fresh process per framework and net. "
+        print("Memory: each number from a fresh process per framework, net and thread count. "
               "Peak: the 4th step's peak of live allocations above what existed before the first step (weights, "
               "batch): tracemalloc for the engine (NumPy reports every array buffer to it), torch.profiler's "
               "CPU-allocator events for PyTorch. Kept between steps: still allocated after the step (engine: "
