@@ -168,10 +168,13 @@ class Network:
     # more time handing the GIL back and forth, and waking the other core, than running side by side
     # saves. Measured on 2 cores (KVM guest), batch 64: LeNet-5 32×32×3 (27M per part) trains 1.2-1.4x
     # and infers 1.4-1.5x faster split; MNIST LeNet (9M) gains nothing reliable; the 8×8 digits net (3M)
-    # runs 1.7x slower split. Parts also need enough samples: the 64×64×3 stem64 net of the benchmark suite
+    # runs 1.7x slower split. A training step has about three times the calls of a forward pass for the
+    # same multiply-adds: MNIST LeNet at batch 128 (18M per part) trained 1.03-1.05x faster split in the
+    # profile of benchmarks/bench_engine.py and 0.87x in its suite run, while inferring at batch 256 (36M
+    # per part) 1.1-1.5x faster split. Parts also need enough samples: the 64×64×3 stem64 net of the suite
     # at batch 16 (28M per part of 8) ran 0.79-1.10x its unsplit speed in three quiet suite runs, while
     # its two patch buffers (one per thread) put the step's memory at 1.7-1.9x PyTorch's.
-    MIN_MACS_PER_THREAD = {"train": 12_000_000, "infer": 12_000_000}
+    MIN_MACS_PER_THREAD = {"train": 24_000_000, "infer": 12_000_000}
     MIN_SAMPLES_PER_THREAD = 16
 
     def _parts(self, m: int, training: bool = True):
