@@ -37,9 +37,10 @@ __all__ = ["CHUNK_BYTES", "ONE_OFF_CHUNK_BYTES", "PatchSource", "RowPatchSource"
 #
 # A batch part running beside others (engine.runtime.run_parallel) takes larger chunks in training, up to
 # PARALLEL_PART_CHUNK_BYTES: every NumPy call of a part hands the GIL over twice, and with two threads
-# each hand-over can wait for the other thread to be woken (measured on the 2-vCPU KVM guest: np.subtract
-# on 64 KiB-1 MiB arrays runs 0.65-0.78x slower per thread when two threads loop on it, but 1.2-1.8x
-# faster in two processes), so fewer, longer calls are what lets parts run side by side. Measured
+# each hand-over can wait for the other thread (benchmarks/bench_threads_vs_processes.py on the 2-vCPU
+# KVM guest: np.subtract on 64 KiB arrays gains 0.9-1.1x from a second thread but 1.9x from a second
+# process; on 1 MiB arrays 1.9x either way), so fewer, longer calls are what lets parts run side by side.
+# Measured
 # (training step, 2 threads, interleaved; 512 KiB → 1 MiB on a quiet machine, 1 → 2 MiB engine-only):
 # LeNet-5 at batch 256 0.51 → 1.09x PyTorch with 1 MiB, then 1.08x faster with 2 MiB; vgg32 1.08x,
 # bottleneck 1.24x, course39 1.08x, vgg128 1.04x. The price is scratch memory, one buffer per thread, so
