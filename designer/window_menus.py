@@ -101,6 +101,13 @@ def create_actions(window) -> None:
     add_action(window, "moveDown", "Down", "Move the selected layer one place down", window.move_selected_down,
                "Alt+Down", _icon(window, sp.SP_ArrowDown))
 
+    # Ctrl+Tab / Ctrl+Shift+Tab (and Ctrl+PgDown / Ctrl+PgUp) switch tabs from anywhere in the window:
+    # QTabWidget itself reacts to them only while the focus is inside it.
+    add_action(window, "nextTab", "&Next tab", "Show the next tab (Design → Train → Inside)",
+               lambda: _step_tab(window, 1), [QKeySequence.StandardKey.NextChild, "Ctrl+PgDown"])
+    add_action(window, "previousTab", "&Previous tab", "Show the previous tab",
+               lambda: _step_tab(window, -1), [QKeySequence.StandardKey.PreviousChild, "Ctrl+PgUp"])
+
     for preset in PRESETS:
         action = QAction(preset.title, window)
         action.setObjectName(f"preset_{preset.key}")
@@ -173,6 +180,9 @@ def build_menus(window) -> None:
     window.actions["checkYourself"] = check
     window.view_menu.addAction(check)
     _show_why_column(window, False)
+    window.view_menu.addSeparator()
+    window.view_menu.addAction(window.actions["nextTab"])
+    window.view_menu.addAction(window.actions["previousTab"])
     help_menu = window.help_menu = bar.addMenu("&Help")
     add_course_examples_menu(window, help_menu)
     window.actions.update({f"help_{key}": action for key, action in add_help_actions(window, help_menu).items()})
@@ -222,6 +232,13 @@ def build_history_dock(window) -> None:
     toggle.setShortcut(QKeySequence("Ctrl+H"))
     window.view_menu.addAction(toggle)
     window.history_dock = dock
+
+
+def _step_tab(window, step: int) -> None:
+    """Show the tab `step` places on from the current one, wrapping around."""
+    tabs = window.tabs
+    if tabs.count():
+        tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
 
 
 def _show_why_column(window, shown: bool) -> None:

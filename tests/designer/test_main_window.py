@@ -202,6 +202,28 @@ def test_ctrl_z_in_a_spin_box_undoes_the_design(lenet, qtbot):
     assert filters.value() == 8
 
 
+def test_ctrl_tab_switches_tabs_from_anywhere_in_the_window(lenet, qtbot):
+    # The focus is in the layer list, outside the tab bar: Ctrl+Tab still goes to the next tab, and
+    # Ctrl+Shift+Tab / Ctrl+PgUp back, wrapping around.
+    lenet.activateWindow()
+    qtbot.waitActive(lenet)
+    tabs = lenet.tabs
+    assert tabs.count() >= 3 and tabs.currentIndex() == 0
+    layer_list = child(lenet, QListView, "layerList")
+    layer_list.setFocus()
+    qtbot.keyClick(layer_list, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentIndex() == 1
+    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentIndex() == 2
+    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_Backtab,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert tabs.currentIndex() == 1
+    tabs.setCurrentIndex(0)
+    qtbot.keyClick(layer_list, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentIndex() == tabs.count() - 1
+    assert "Ctrl+Tab" in lenet.actions["nextTab"].toolTip()
+
+
 def test_keyboard_delete_duplicate_and_move(lenet, qtbot):
     lenet.activateWindow()
     qtbot.waitActive(lenet)
