@@ -82,13 +82,17 @@ def run(args) -> int:
     test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
     if history.diverged:
         print(history.message, file=sys.stderr)
-    print(f"test accuracy {percent(test_acc)} ({round(test_acc * len(dataset.y_test))}/{len(dataset.y_test)}), "
-          f"test loss {number(test_loss)}", file=progress, flush=True)
+    if len(dataset.y_test):
+        print(f"test accuracy {percent(test_acc)} ({round(test_acc * len(dataset.y_test))}/{len(dataset.y_test)}), "
+              f"test loss {number(test_loss)}", file=progress, flush=True)
+    else:
+        print("no test images, so no test accuracy: the dataset's test part is empty", file=progress, flush=True)
     if args.save:
         net.save(args.save)
         print(f"saved weights and design to {args.save}", file=progress)
     if args.json:
-        print(json.dumps({"name": spec.name, "dataset": dataset.name, "test_accuracy": test_acc,
+        print(json.dumps({"name": spec.name, "dataset": dataset.name,
+                          "test_accuracy": test_acc if math.isfinite(test_acc) else None,
                           "test_loss": test_loss if math.isfinite(test_loss) else None,
                           "params": summary.total_params, "interrupted": interrupted,
                           "history": history.to_dict()}, indent=2))

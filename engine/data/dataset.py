@@ -8,6 +8,10 @@ import numpy as np
 from .errors import DatasetError
 
 
+NO_TEST_IMAGES = ("no test images, so no test accuracy (too few images per class to hold any out, or an "
+                  "empty test part)")
+
+
 @dataclass(eq=False)
 class Dataset:
     """Images and integer labels, split into a training and a test part.
@@ -33,6 +37,10 @@ class Dataset:
     class_names: list[str]
     source: str = ""
     notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if len(self.y_test) == 0 and NO_TEST_IMAGES not in self.notes:
+            self.notes.append(NO_TEST_IMAGES)     # said wherever the notes are shown: CLI, window, describe
 
     @property
     def image_shape(self) -> tuple[int, int, int]:

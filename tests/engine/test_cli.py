@@ -58,6 +58,25 @@ def test_train_prints_a_progress_line_per_epoch():
     assert "epoch 1/2" in result.stdout and "epoch 2/2" in result.stdout and "test accuracy" in result.stdout
 
 
+def test_train_on_a_dataset_without_test_images_says_so(tmp_path):
+    # Two images a class: nothing can be held out for test. The run says there is no test accuracy
+    # (instead of "nan% (0/0)") and its JSON stays valid (null, not NaN).
+    rows = ["label," + ",".join(f"pixel{j}" for j in range(64))]
+    rng = np.random.default_rng(0)
+    for label in (0, 1, 0, 1):
+        rows.append(f"{label}," + ",".join(str(v) for v in rng.integers(0, 256, 64)))
+    data = _write(tmp_path, "tiny.csv", "\n".join(rows) + "\n")
+    arch = _arch(tmp_path, [{"type": "conv", "filters": 2, "size": 3},
+                            {"type": "dense", "units": 2, "activation": "softmax"}])
+    described = run("data", data)
+    assert described.returncode == 0, described.stderr
+    assert "0 test" in described.stdout and "no test images" in described.stdout
+    result = run("train", arch, "--dataset", data, "--epochs", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    assert "no test images, so no test accuracy" in result.stderr
+    assert json.loads(result.stdout)["test_accuracy"] is None
+
+
 def _write(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
