@@ -9,7 +9,7 @@
     python3 benchmarks/bench_engine.py --profile --threads 2   # ... and per layer, batch parts alone vs side by side
 
 What is measured. The suite (float32, plain SGD lr 0.01, random data with the net's input shape; training
-at the batch in brackets, inference always at batch 256; see _suite() for the exact layers):
+at the batch in brackets, inference always at batch 256; see benchmarks/suite.py for the exact layers):
   lenet5      (256) resources/presets/lenet5.json: 32×32×3, 5×5 convs, max pools, FC120, FC84
   mnist       (128) 28×28×1 LeNet: conv 5×5×6, max pool, conv 5×5×16, max pool, FC120, FC84
   avgpool      (64) 28×28×1: conv 5×5×20, avg pool, conv 5×5×50, avg pool, FC256 — leaky ReLU
@@ -79,146 +79,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from engine_memory import child_memory  # noqa: E402  (benchmarks/ is on sys.path: this script's folder)
+from suite import INFER_BATCH, NETS, EngineRunner, TorchRunner, batches, have_torch  # noqa: E402
+
 MODES = ("train", "infer")
 TORCH_HINT = "pip install torch==2.13.0"
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-INFER_BATCH = 256
-
-
-# --------------------------------------------------------------------------------------------------
-# Networks: the suite (issue 13) — every kind of layer a learner stacks, grey and colour inputs from
-# 8×8 to 64×64, every activation, training batches from 16 to 256; inference always at batch 256.
-# --------------------------------------------------------------------------------------------------
-
-def _suite():
-    from engine.spec import ConvSpec as C, DenseSpec as D, PoolSpec as P
-    return {
-        # name: (input shape, layers, training batch, what it covers)
-        "lenet5": ((32, 32, 3), "preset:lenet5.json", 256, "5×5 convs, max pool, colour 32×32"),
-        "mnist": ((28, 28, 1), [C(6, 5), P("max", 2, 2), C(16, 5), P("max", 2, 2), D(120), D(84),
-                                D(10, "softmax")], 128, "grey 28×28 LeNet"),
-        "avgpool": ((28, 28, 1), [C(20, 5, activation="leaky_relu"), P("avg", 2, 2),
-                                  C(50, 5, activation="leaky_relu"), P("avg", 2, 2), D(256, "leaky_relu"),
-                                  D(10, "softmax")], 64, "5×5 convs, average pooling, leaky ReLU, FC 256"),
-        "vgg32": ((32, 32, 3), [C(32, 3, padding="same"), C(32, 3, padding="same"), P("max", 2, 2),
-                                C(64, 3, padding="same"), C(64, 3, padding="same"), P("max", 2, 2),
-                                D(128), D(10, "softmax")], 32, "3×3 same convs 32-64 channels"),
-        "vgg128": ((16, 16, 3), [C(64, 3, padding="same"), P("max", 2, 2), C(128, 3, padding="same"),
-                                 C(128, 3, padding="same"), P("max", 2, 2), D(10, "softmax")], 64,
-                   "3×3 same convs 64-128 channels"),
-        "stem64": ((64, 64, 3), [C(16, 7, stride=2, padding=3, activation="tanh"), P("max", 3, 2),
-                                 C(32, 3, padding="same", activation="sigmoid"), P("avg", 3, 2),
-                                 D(64, "tanh"), D(10, "softmax")], 16,
-                   "7×7 stride-2 stem, overlapping 3/2 pools, tanh, sigmoid"),
-        "course39": ((39, 39, 3), "preset:example_convnet.json", 32, "stride-2 5×5 convs"),
-        "bottleneck": ((32, 32, 3), [C(32, 3, padding="same"), C(16, 1, activation="linear"),
-                                     C(32, 3, padding="same"), P("max", 2, 2), C(64, 1), P("avg", 2, 2),
-                                     D(10, "softmax")], 128, "1×1 convs, linear activation"),
-        "digits": ((8, 8, 1), "preset:digits_net.json", 256, "8×8 grey, 3×3 same convs"),
-    }
-
-
-NETS = tuple(_suite())
-
-
-def net_batch(name: str) -> int:
-    return _suite()[name][2]
-
-
-def engine_spec(name: str):
-    from engine import load_spec
-    from engine.spec import InputSpec, NetworkSpec
-    suite = _suite()
-    if name not in suite:
-        raise SystemExit(f"unknown net {name!r}; known: {', '.join(NETS)}")
-    shape, layers, _, what = suite[name]
-    if isinstance(layers, str):
-        return load_spec(ROOT / "resources" / "presets" / layers.split(":", 1)[1])
-    return NetworkSpec(InputSpec(shape), layers, what)
-
-
-def torch_model(spec):
-    """The same architecture in torch.nn (NCHW), as CNN Designer exports it (engine.export.pytorch): the
-    model a user would take to PyTorch. The last dense layer emits logits, as in the engine."""
-    from engine.export.pytorch import pytorch_source
-    script = {"__name__": "exported_model"}       # not "__main__": the script's command line stays idle
-    exec(compile(pytorch_source(spec), f"<{spec.name or 'design'} exported to PyTorch>", "exec"), script)
-    return script["build_model"]()
-
-
-# --------------------------------------------------------------------------------------------------
-# Runners: one object per (framework, net) with step() and infer()
-# --------------------------------------------------------------------------------------------------
-
-class EngineRunner:
-    framework = "engine"
-
-    def __init__(self, name, batch, seed=0, infer_batch=INFER_BATCH):
-        import numpy as np
-        from engine import SGD, Network
-        spec = engine_spec(name)
-        self.net = Network.from_spec(spec, seed=seed, dtype=np.float32)
-        rng = np.random.default_rng(seed)
-        self.x = rng.standard_normal((batch, *spec.input.shape)).astype(np.float32)
-        self.y = rng.integers(0, self.net.num_classes, batch)
-        self.x_infer = rng.standard_normal((infer_batch, *spec.input.shape)).astype(np.float32)
-        self.opt = SGD(0.01)
-
-    def step(self):
-        loss, grads = self.net.loss_and_grads(self.x, self.y)
-        self.opt.step(self.net.params, grads)
-        return loss
-
-    def infer(self):
-        return self.net.forward(self.x_infer)
-
-
-class TorchRunner:
-    framework = "torch"
-
-    def __init__(self, name, batch, seed=0, infer_batch=INFER_BATCH):
-        import torch
-        torch.manual_seed(seed)
-        spec = engine_spec(name)
-        self.torch = torch
-        self.model = torch_model(spec)
-        n_H, n_W, n_C = spec.input.shape
-        self.x = torch.randn(batch, n_C, n_H, n_W)
-        self.x_infer = torch.randn(infer_batch, n_C, n_H, n_W)
-        self.y = torch.randint(0, spec.layers[-1].units, (batch,))
-        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
-        self.loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step(self):
-        self.opt.zero_grad(set_to_none=True)
-        loss = self.loss_fn(self.model(self.x), self.y)
-        loss.backward()
-        self.opt.step()
-        return loss
-
-    def infer(self):
-        with self.torch.inference_mode():
-            return self.model(self.x_infer)
-
-
-def have_torch() -> bool:
-    try:
-        import torch  # noqa: F401
-        return True
-    except ImportError:
-        return False
 
 
 # --------------------------------------------------------------------------------------------------
 # Child: speed
 # --------------------------------------------------------------------------------------------------
-
-def batches(args, name: str) -> tuple[int, int]:
-    """(training batch, inference batch) of a net: the suite's own unless --batch overrides both."""
-    if args.batch:
-        return args.batch, args.batch
-    return net_batch(name), INFER_BATCH
-
 
 def child_speed(args) -> dict:
     from engine import runtime
@@ -286,113 +157,6 @@ def blas_report() -> list[dict]:
         from engine import runtime
         return [{"internal_api": "openblas", "architecture": d["corename"], "num_threads": d["num_threads"],
                  "filepath": d["path"]} for d in runtime.blas_info()]
-
-
-# --------------------------------------------------------------------------------------------------
-# Child: memory of one training step
-# --------------------------------------------------------------------------------------------------
-
-def _status_kib(field: str) -> int | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _reset_hwm() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _small_mmap_threshold() -> bool:
-    """glibc: serve every block ≥ 64 KiB by mmap and trim the heap eagerly, so memory freed after a step
-    really leaves the process and the next step's peak resident size shows its own working set."""
-    import ctypes
-    try:
-        libc = ctypes.CDLL(None)
-        libc.gnu_get_libc_version
-    except (OSError, AttributeError):
-        return False
-    return libc.mallopt(-3, 64 * 1024) == 1 and libc.mallopt(-1, 128 * 1024) == 1
-
-
-def child_memory(args) -> dict:
-    name, fw, method = args.memory.split(":")
-    from engine import runtime
-    runtime.set_num_threads(args.threads)
-    if fw == "torch":
-        import torch
-        torch.set_num_threads(args.threads)
-    if method == "rss":
-        small = _small_mmap_threshold()
-    train_batch = batches(args, name)[0]
-    runner = TorchRunner(name, train_batch, infer_batch=1) if fw == "torch" else \
-        EngineRunner(name, train_batch, infer_batch=1)
-    out = {"net": name, "framework": fw, "batch": train_batch}
-    if method == "rss":
-        # Process level: peak resident-set growth over 3 steps after one warm-up step.
-        runner.step()
-        time.sleep(0.1)
-        rss0 = _status_kib("VmRSS")
-        if small and _reset_hwm() and rss0 is not None:
-            for _ in range(3):
-                runner.step()
-            hwm = _status_kib("VmHWM")
-            if hwm is not None:
-                out["hwm_growth_bytes"] = (hwm - rss0) * 1024
-        return out
-    if fw == "engine":
-        # Allocator level: everything NumPy allocates (tracemalloc sees every array buffer) from before
-        # the first step on; the peak of the 4th step above that. Between steps the engine keeps
-        # nothing but the weights (layers drop their caches in backward), so this is one step's peak.
-        import tracemalloc
-        tracemalloc.start()
-        base = tracemalloc.get_traced_memory()[0]
-        for _ in range(3):
-            runner.step()
-        tracemalloc.reset_peak()
-        runner.step()
-        current, peak = tracemalloc.get_traced_memory()
-        out["alloc_peak_bytes"] = peak - base
-        out["kept_bytes"] = current - base          # still allocated after the step (reused next step)
-        out["alloc_method"] = "tracemalloc"
-        tracemalloc.stop()
-    else:
-        # torch's CPU allocator events for one step (after 3 warm-up steps): the running total of
-        # allocations minus frees, its peak. Between steps torch keeps only last step's gradients,
-        # which zero_grad(set_to_none=True) frees first thing.
-        import tempfile
-        from torch.profiler import ProfilerActivity, profile
-        for _ in range(3):
-            runner.step()
-        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-            runner.step()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "trace.json")
-            prof.export_chrome_trace(path)
-            with open(path) as f:
-                events = json.load(f)["traceEvents"]
-        running = peak = 0
-        for event in events:
-            if event.get("name") == "[memory]" and event.get("args", {}).get("Device Type", 0) == 0:
-                running += event["args"]["Bytes"]
-                peak = max(peak, running)
-        # The step starts by freeing last step's gradients (zero_grad set_to_none); the profiler records no
-        # free for blocks allocated before it started, so the running total is what the step allocated
-        # and still holds, i.e. the live memory above the state before the first step.
-        out["alloc_peak_bytes"] = peak
-        out["kept_bytes"] = sum(p.grad.numel() * p.grad.element_size() for p in runner.model.parameters()
-                                if p.grad is not None)
-        out["alloc_method"] = "torch.profiler"
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
