@@ -55,12 +55,9 @@ _G = np.array([[1.0, 0.0, 0.0],
                [0.0, 0.0, 1.0]])
 
 
-def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:
-    """Whether a convolution (``f × f``, stride ``s``, ``n_C_prev → n_C`` channels, ``n_H × n_W``
-    outputs) goes through Winograd. Measured against im2col (forward, 1 thread, OpenBLAS SkylakeX kernel):
-    32×32×32 → 32 and 16×16×64 → 64 1.35x faster, 16×16×64 → 128 1.28x, 8×8×128 → 128 1.14x,
-    16×16×32 → 64 1.06x; even at 24 channels or 6×6 outputs, slower at 4×4 (1.3x) or 16 channels
-    (the transforms, memory-bound elementwise passes, cost more than the multiplies saved)."""
+def _decided_without_sizes(f: int, s: int) -> bool | None:
+    """The part of both rules below that does not depend on the layer's sizes: False for anything but a
+    stride-1 3×3 filter or inside a batch part, the tests' forced choice, else None (the sizes decide)."""
     if f != 3 or s != 1:
         return False
     if _FORCE is not None:
@@ -69,6 +66,18 @@ def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) ->
     # on each part made vgg32 / vgg128 0.74-0.93x the speed of im2col with 2 threads; im2col it is.
     if in_parallel_part():
         return False
+    return None
+
+
+def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:
+    """Whether a convolution (``f × f``, stride ``s``, ``n_C_prev → n_C`` channels, ``n_H × n_W``
+    outputs) goes through Winograd. Measured against im2col (forward, 1 thread, OpenBLAS SkylakeX kernel):
+    32×32×32 → 32 and 16×16×64 → 64 1.35x faster, 16×16×64 → 128 1.28x, 8×8×128 → 128 1.14x,
+    16×16×32 → 64 1.06x; even at 24 channels or 6×6 outputs, slower at 4×4 (1.3x) or 16 channels
+    (the transforms, memory-bound elementwise passes, cost more than the multiplies saved)."""
+    decided = _decided_without_sizes(f, s)
+    if decided is not None:
+        return decided
     return min(n_C_prev, n_C) >= 32 and min(n_H, n_W) >= 8
 
 
@@ -78,12 +87,9 @@ def use_winograd_weight_grad(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, 
     8×8-32×32 outputs, even at 6×6 outputs and slower at 4×4; at 16 channels 1.1-1.2x on 32×32 outputs
     but 0.93x for a whole training step of a 15×15 layer at batch 16. Its products are long (the tiles are
     their inner dimension), so it pays from fewer channels than the forward pass, given enough tiles."""
-    if f != 3 or s != 1:
-        return False
-    if _FORCE is not None:
-        return _FORCE
-    if in_parallel_part():
-        return False
+    decided = _decided_without_sizes(f, s)
+    if decided is not None:
+        return decided
     channels, side = min(n_C_prev, n_C), min(n_H, n_W)
     return (channels >= 32 and side >= 8) or (channels >= 16 and side >= 16)
 
