@@ -11,7 +11,7 @@ import html
 
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox
 
-from engine.memory import OPTIMIZER_STATE, estimate_memory
+from engine.memory import OPTIMIZER_NAMES, OPTIMIZER_STATE, estimate_memory
 from engine.sysmem import MemoryLimitError, available_memory, format_bytes
 
 DEFAULT_BATCH = 64
@@ -38,6 +38,15 @@ def estimate_text(estimate, available: int | None) -> tuple[str, bool]:
     if available is None:
         return text, True
     return f"{text}; {format_bytes(available)} available", estimate.total <= available
+
+
+def short_estimate_text(estimate, available: int | None) -> str:
+    """"Training: 12 MB of 25 GB (Adam, batch 64)": the status bar's label. The whole sentence of
+    estimate_text is its tooltip's first line; the short form leaves the status bar room for messages
+    ("Loaded LeNet-5 (course)" was cut to "Loaded LeNe" at 1024 px wide)."""
+    of = "" if available is None else f" of {format_bytes(available)}"
+    return (f"Training: {format_bytes(estimate.total)}{of} "
+            f"({OPTIMIZER_NAMES[estimate.optimizer]}, batch {estimate.batch_size:,})")
 
 
 class MemoryStatus:
@@ -71,10 +80,12 @@ class MemoryStatus:
         except MemoryLimitError as exc:
             available, limit_problem = None, str(exc)
         estimate = estimate_memory(summary, "train", batch, optimizer)
-        text, self.fits = estimate_text(estimate, available)
+        sentence, self.fits = estimate_text(estimate, available)
+        text = short_estimate_text(estimate, available)
         parts = "".join(f"<br>{html.escape(name)}: {format_bytes(size)}"
                         for name, size in estimate.parts().items() if size)
-        tip = ("Memory a training run of this design needs (float32), by part:" + parts
+        tip = (f"{html.escape(sentence)}.<br>Memory a training run of this design needs (float32), by part:"
+               + parts
                + ("" if self.fits else f"<br><b>Too much: {html.escape(estimate.advice)}.</b>")
                + (f"<br>{html.escape(limit_problem)}" if limit_problem else ""))
         shown = html.escape(text) if self.fits else f"⚠ {html.escape(text)}"

@@ -7,7 +7,7 @@ import pytest
 
 from engine import Network, load_dataset
 from engine.memory import estimate_memory
-from engine.sysmem import ENV_LIMIT
+from engine.sysmem import ENV_LIMIT, format_bytes
 
 
 
@@ -23,15 +23,18 @@ def test_status_bar_shows_the_training_estimate_at_the_train_tabs_settings(windo
     window.load_preset("lenet5")
     label = window.memory_status.label
     assert label.objectName() == "memoryEstimateLabel"
-    expected = estimate_memory(window.document.summary, "train", 64, "adam").describe()
+    estimate = estimate_memory(window.document.summary, "train", 64, "adam")
+    expected = estimate.describe()
     assert re.fullmatch(r"needs about \d+ MB to train with Adam at batch 64", expected)
-    assert label.text() == f"Design {expected}; 2.1 GB available"
+    assert label.text() == f"Training: {format_bytes(estimate.total)} of 2.1 GB (Adam, batch 64)"
+    assert label.toolTip().startswith(f"Design {expected}; 2.1 GB available.")
     assert window.memory_status.fits
     # The Train tab's batch size and optimizer change the estimate at once.
     window.training_panel.batch_spin.setValue(8)
     window.training_panel.set_optimizer("sgd")
-    assert "to train with SGD at batch 8" in label.text()
-    assert label.text().startswith(f"Design {estimate_memory(window.document.summary, 'train', 8, 'sgd').describe()}")
+    assert label.text().endswith("(SGD, batch 8)")
+    assert label.toolTip().startswith(
+        f"Design {estimate_memory(window.document.summary, 'train', 8, 'sgd').describe()}")
     # …and so does an edit of the design.
     before = label.text()
     window.document.set_field(0, "filters", 64)
@@ -43,7 +46,9 @@ def test_status_bar_warns_when_training_would_not_fit(window, limit):
     window.load_preset("lenet5")
     label = window.memory_status.label
     assert not window.memory_status.fits
-    assert label.text() == f"⚠ Design {estimate_memory(window.document.summary, 'train', 64, 'adam').describe()}; 10 MB available"
+    estimate = estimate_memory(window.document.summary, "train", 64, "adam")
+    assert label.text() == f"⚠ Training: {format_bytes(estimate.total)} of 10 MB (Adam, batch 64)"
+    assert label.toolTip().startswith(f"Design {estimate.describe()}; 10 MB available.")
     assert "Too much: reduce" in label.toolTip()
     window.training_panel.batch_spin.setValue(1)       # small enough now
     assert window.memory_status.fits and not label.text().startswith("⚠")
@@ -91,4 +96,4 @@ def test_an_empty_design_shows_no_training_estimate(window):
     assert len(window.document.summary.rows) == 1          # only the input
     assert window.memory_status.text() == "" and window.memory_status.fits
     window.load_preset("lenet5")
-    assert window.memory_status.text().startswith("Design needs about")
+    assert window.memory_status.text().startswith("Training: ")
