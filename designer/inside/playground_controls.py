@@ -9,11 +9,11 @@ panel; the playground connects their signals to what they do.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QSizePolicy, QSpinBox, QTableView, QVBoxLayout,
+                               QWidget)
 
+from ..column_scroll import vertical_scroll
 from .export import make_export_button
 from .playground_sources import (BUILTIN_DATASETS, CUSTOM, FILTER_PRESETS, IMAGE_PRESETS, MAX_FILTER, MAX_SIDE,
                                  FilterModel)
@@ -131,13 +131,7 @@ def build_controls(playground) -> QWidget:
     col.addStretch(1)
     # The settings scroll on their own (a 640-px-high window can't show them all), so the tab never
     # needs an outer scrollbar and Export stays in sight below them.
-    settings = QScrollArea()
-    settings.setObjectName("playgroundSettings")
-    settings.setWidget(controls)
-    settings.setWidgetResizable(True)
-    settings.setFrameShape(QFrame.Shape.NoFrame)
-    settings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    settings.setMinimumHeight(120)
+    settings = vertical_scroll(controls, "playgroundSettings")
     settings.setMinimumWidth(controls.minimumSizeHint().width()
                              + settings.verticalScrollBar().sizeHint().width())
     playground.export_button = make_export_button(playground, "filter-playground.png")

@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.data import Dataset, DatasetError
 from engine.network import Network
@@ -28,6 +28,7 @@ from engine.shapes import summarize
 from engine.spec import SpecError
 from engine.train import check_dataset_fits
 
+from ..column_scroll import vertical_scroll
 from .controller import RunController, RunState
 from .dataset_box import DatasetBox
 from .dataset_choice import DatasetChoice
@@ -128,13 +129,7 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
         for box in (self.dataset_box, self.hyper_box, self.weights_box):
             column.addWidget(box)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setObjectName("trainingSideScroll")
-        scroll.setWidget(side)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumHeight(120)
+        scroll = vertical_scroll(side, "trainingSideScroll")
         scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         left = _FixedColumn()
         left.setObjectName("trainingLeftColumn")
