@@ -219,22 +219,35 @@ def conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace=None):
     return Z, ("rows", source, W, A_prev.shape, s, p, Bw)
 
 
+def _dZ_blocks(dZ, Bw: int, chunk: int):
+    """``(start, stop) → dZ[start:stop]`` as ``(k, n_H, nb·Bw, n_C)`` for ``dZ`` ``(m, n_H, n_W, n_C)``, k ≤
+    ``chunk``: the output gradient in the width-blocked layout. When Bw does not divide n_W the forward's
+    last block of each row sticks out and its extra outputs get zero gradient, through one chunk-sized
+    buffer whose extra columns stay zero (not a padded copy of the whole dZ); the result is valid until
+    the next call."""
+    m, n_H, n_W, n_C = dZ.shape
+    dZ = np.ascontiguousarray(dZ)
+    nb = -(-n_W // Bw)
+    if nb * Bw == n_W:
+        return lambda start, stop: dZ[start:stop]
+    ragged = np.zeros((min(chunk, m), n_H, nb * Bw, n_C), dZ.dtype)
+
+    def blocks(start, stop):
+        out = ragged[:stop - start]
+        out[:, :, :n_W] = dZ[start:stop]
+        return out
+    return blocks
+
+
 def conv_rows_weight_grad(source, dZ, W_shape, s, Bw):
     """``dW`` ``(f, f, n_C_prev, n_C)`` from the blocked patches of :func:`conv_forward_rows` (its
     RowPatchSource, built again chunk by chunk) and ``dZ`` ``(m, n_H, n_W, n_C)``: the gradient of the
     banded T, folded back, dW[i, j] = Σ_v dT[(i, v·s + j), (v)]."""
     f, _, n_C_prev, n_C = W_shape
-    m, n_H, n_W, _ = dZ.shape
-    nb = -(-n_W // Bw)
-    if nb * Bw != n_W:                     # the forward's extra outputs got no gradient
-        padded = np.zeros((m, n_H, nb * Bw, n_C), source.dtype)
-        padded[:, :, :n_W] = dZ
-        dZ = padded
-    dZ2 = np.ascontiguousarray(dZ).reshape(m * n_H * nb, Bw * n_C)
-    rows = source.rows_per_sample
+    blocks = _dZ_blocks(dZ, Bw, source.chunk)
     dT = None
     for start, stop in source.chunks():
-        part = gram_rows(source.build(start, stop), dZ2[start * rows:stop * rows])
+        part = gram_rows(source.build(start, stop), blocks(start, stop).reshape(-1, Bw * n_C))
         dT = np.array(part) if dT is None else np.add(dT, part, out=dT)
     dT = dT.reshape(f, (Bw - 1) * s + f, n_C_prev, Bw, n_C)
     dW = dT[:, 0:f, :, 0, :].copy()
@@ -297,18 +310,10 @@ def conv_input_grad_rows(dZ, W, s, p, A_shape, Bw):
     # a time, about a patch chunk (engine.patches.CHUNK_BYTES), so it never sets the step's memory peak.
     per_sample = n_H * nb * f * run * dtype.itemsize
     chunk = max(1, min(m, CHUNK_BYTES // per_sample))
-    # When Bw does not divide n_W the last block of each row sticks out: those outputs get zero gradient,
-    # through a chunk-sized buffer whose extra columns stay zero (not a padded copy of the whole dZ).
-    dZ = np.ascontiguousarray(dZ)
-    ragged = np.zeros((chunk, n_H, nb * Bw, n_C), dtype) if nb * Bw != n_W else None
+    blocks = _dZ_blocks(dZ, Bw, chunk)
     for start in range(0, m, chunk):
         stop = min(m, start + chunk)
-        if ragged is None:
-            blocks = dZ[start:stop]
-        else:
-            blocks = ragged[:stop - start]
-            blocks[:, :, :n_W] = dZ[start:stop]
-        dP = matmul_rows(blocks.reshape(-1, Bw * n_C), T_t)
+        dP = matmul_rows(blocks(start, stop).reshape(-1, Bw * n_C), T_t)
         dP = dP.reshape(stop - start, n_H, nb, f, run)
         part = dA_pad[start:stop]
         sm = part.strides[0]
