@@ -164,6 +164,26 @@ def _input_transform(Q, V, tH):
     V2[:, :, n:] = 0                                 # the very last (junk) tile: keep it finite
 
 
+def _transformed_input(A, p, tH, tW, k_max):
+    """For each chunk of at most ``k_max`` samples of ``A`` ``(m, H, W, C)`` padded by ``p``: ``(start,
+    stop, V)`` with ``V`` ``(16, k·tH·(tW + 1), C)`` the chunk's transformed tiles (:func:`_input_transform`),
+    valid until the next chunk (one buffer serves them all). What the forward pass and the weight gradient
+    share."""
+    m, _, _, C = A.shape
+    tiles = tH * (tW + 1)
+    Q = np.empty((2, 2, k_max, tH + 1, tW + 1, C), A.dtype)
+    V = np.empty((16, k_max * tiles, C), A.dtype)
+    for start in range(0, m, k_max):
+        stop = min(m, start + k_max)
+        k = stop - start
+        # A shorter last chunk gets its own split buffer: Q[:, :, :k] would not be contiguous.
+        Qk = Q[:, :, :k] if k == k_max else np.empty((2, 2, k, tH + 1, tW + 1, C), A.dtype)
+        _fill_split(Qk, A, start, stop, p)
+        Vk = V[:, :k * tiles]
+        _input_transform(Qk, Vk, tH)
+        yield start, stop, Vk
+
+
 def _output_transform(M, Y, tH):
     """``Y`` ``(k, 2tH, 2tW, C)`` ← ``Aᵀ M A`` per tile, ``M`` ``(16, k·tH·(tW + 1), C)`` the 16 products
     (overwritten: the sums are formed in place, so the transform needs no buffer of its own).
@@ -214,17 +234,9 @@ def winograd_conv3x3(A, U, b, p, *, workspace=None):
     Z = np.empty((m, 2 * tH, 2 * tW, C_out), dtype)
     tiles = tH * (tW + 1)                           # per sample, with one junk tile per tile row
     k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m, A.nbytes + Z.nbytes)
-    Q = np.empty((2, 2, k_max, tH + 1, tW + 1, C_in), dtype)
-    V = np.empty((16, k_max * tiles, C_in), dtype)
     M = np.empty((16, k_max * tiles, C_out), dtype)
-    for start in range(0, m, k_max):
-        stop = min(m, start + k_max)
-        k = stop - start
-        Qk = Q[:, :, :k] if k == k_max else np.empty((2, 2, k, tH + 1, tW + 1, C_in), dtype)
-        _fill_split(Qk, A, start, stop, p)
-        Vk = V[:, :k * tiles]
-        Mk = M[:, :k * tiles]
-        _input_transform(Qk, Vk, tH)
+    for start, stop, Vk in _transformed_input(A, p, tH, tW, k_max):
+        Mk = M[:, :Vk.shape[1]]
         np.matmul(Vk, U, out=Mk)
         if b is not None:
             # Position (1, 1) enters all four outputs of a tile with coefficient +1 (Aᵀ's column 1 is
@@ -300,21 +312,15 @@ def weight_grad(A, dZ, p):
     tH, tW = -(-n_H // 2), -(-n_W // 2)
     tiles = tH * (tW + 1)
     k_max = _chunk_samples(tiles, C_in, C_out, dtype.itemsize, m, A.nbytes + dZ.nbytes)
-    Q = np.empty((2, 2, k_max, tH + 1, tW + 1, C_in), dtype)
     P = np.empty((2, 2, k_max, tH, tW + 1, C_out), dtype)
-    V = np.empty((16, k_max * tiles, C_in), dtype)
     E = np.empty((16, k_max * tiles, C_out), dtype)
     M = np.zeros((16, C_in, C_out), dtype)
     part = np.empty_like(M)
-    for start in range(0, m, k_max):
-        stop = min(m, start + k_max)
+    for start, stop, Vk in _transformed_input(A, p, tH, tW, k_max):
         k = stop - start
-        Qk = Q[:, :, :k] if k == k_max else np.empty((2, 2, k, tH + 1, tW + 1, C_in), dtype)
         Pk = P[:, :, :k] if k == k_max else np.empty((2, 2, k, tH, tW + 1, C_out), dtype)
-        _fill_split(Qk, A, start, stop, p)
         _grad_split(Pk, dZ, start, stop)
-        Vk, Ek = V[:, :k * tiles], E[:, :k * tiles]
-        _input_transform(Qk, Vk, tH)
+        Ek = E[:, :Vk.shape[1]]
         _grad_transform(Pk, Ek)                      # zero at the junk tiles: they add nothing
         np.matmul(Vk.transpose(0, 2, 1), Ek, out=part)
         M += part
