@@ -36,6 +36,18 @@ def number(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.4f}"
 
 
+def finite_or_none(value: float) -> float | None:
+    """JSON has no NaN: an undefined number (e.g. the accuracy on no test images) is null."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def test_result_line(accuracy: float, loss: float, count: int) -> str:
+    """"test accuracy 97.2% (350/360), test loss 0.0912", or what to say when there were no test images."""
+    if not count:
+        return "no test images, so no test accuracy: the dataset's test part is empty"
+    return f"test accuracy {percent(accuracy)} ({round(accuracy * count)}/{count}), test loss {number(loss)}"
+
+
 
 def _convert(text: str, convert, name: str, kind: str):
     """`convert(text)`, or the one-line argparse error "<name> must be <kind>, got '<text>'"."""

@@ -6,8 +6,8 @@ import json
 from ..memory import check_memory
 from ..network import Network
 from ..train import check_dataset_fits
-from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, number, percent,
-                     seed_option)
+from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, finite_or_none, load_dataset_arg,
+                     seed_option, test_result_line)
 
 EVALUATE_BATCH = 256   # examples per forward pass
 
@@ -19,11 +19,10 @@ def run(args) -> int:
     check_dataset_fits(net, dataset, saved_weights=True)
     loss, acc = net.evaluate(dataset.x_test, dataset.y_test, batch_size=EVALUATE_BATCH)
     if args.json:
-        print(json.dumps({"dataset": dataset.name, "test_accuracy": acc, "test_loss": loss,
-                          "test_examples": len(dataset.y_test)}))
+        print(json.dumps({"dataset": dataset.name, "test_accuracy": finite_or_none(acc),
+                          "test_loss": finite_or_none(loss), "test_examples": len(dataset.y_test)}))
     else:
-        print(f"test accuracy {percent(acc)} ({round(acc * len(dataset.y_test))}/{len(dataset.y_test)}), "
-              f"test loss {number(loss)} on {dataset.describe()}")
+        print(f"{test_result_line(acc, loss, len(dataset.y_test))} on {dataset.describe()}")
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import signal
 import sys
 import threading
@@ -21,8 +20,8 @@ from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from ..shapes import summarize
 from ..train import Trainer, check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
-                     add_dataset_options, design_help, fraction, learning_rate, load_dataset_arg, load_design,
-                     number, percent, positive_int, seed_arg)
+                     add_dataset_options, design_help, finite_or_none, fraction, learning_rate,
+                     load_dataset_arg, load_design, number, percent, positive_int, seed_arg, test_result_line)
 
 
 @contextlib.contextmanager
@@ -82,18 +81,13 @@ def run(args) -> int:
     test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
     if history.diverged:
         print(history.message, file=sys.stderr)
-    if len(dataset.y_test):
-        print(f"test accuracy {percent(test_acc)} ({round(test_acc * len(dataset.y_test))}/{len(dataset.y_test)}), "
-              f"test loss {number(test_loss)}", file=progress, flush=True)
-    else:
-        print("no test images, so no test accuracy: the dataset's test part is empty", file=progress, flush=True)
+    print(test_result_line(test_acc, test_loss, len(dataset.y_test)), file=progress, flush=True)
     if args.save:
         net.save(args.save)
         print(f"saved weights and design to {args.save}", file=progress)
     if args.json:
         print(json.dumps({"name": spec.name, "dataset": dataset.name,
-                          "test_accuracy": test_acc if math.isfinite(test_acc) else None,
-                          "test_loss": test_loss if math.isfinite(test_loss) else None,
+                          "test_accuracy": finite_or_none(test_acc), "test_loss": finite_or_none(test_loss),
                           "params": summary.total_params, "interrupted": interrupted,
                           "history": history.to_dict()}, indent=2))
     if interrupted:

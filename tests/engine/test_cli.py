@@ -59,8 +59,8 @@ def test_train_prints_a_progress_line_per_epoch():
 
 
 def test_train_on_a_dataset_without_test_images_says_so(tmp_path):
-    # Two images a class: nothing can be held out for test. The run says there is no test accuracy
-    # (instead of "nan% (0/0)") and its JSON stays valid (null, not NaN).
+    # Two images a class: nothing can be held out for test. train and evaluate say there is no test
+    # accuracy (instead of "nan% (0/0)") and their JSON stays valid (null, not NaN).
     rows = ["label," + ",".join(f"pixel{j}" for j in range(64))]
     rng = np.random.default_rng(0)
     for label in (0, 1, 0, 1):
@@ -71,10 +71,17 @@ def test_train_on_a_dataset_without_test_images_says_so(tmp_path):
     described = run("data", data)
     assert described.returncode == 0, described.stderr
     assert "0 test" in described.stdout and "no test images" in described.stdout
-    result = run("train", arch, "--dataset", data, "--epochs", "1", "--json")
+    weights = tmp_path / "tiny.npz"
+    result = run("train", arch, "--dataset", data, "--epochs", "1", "--json", "--save", weights)
     assert result.returncode == 0, result.stderr
     assert "no test images, so no test accuracy" in result.stderr
     assert json.loads(result.stdout)["test_accuracy"] is None
+    # evaluate says the same, in words and in JSON
+    evaluated = run("evaluate", weights, "--dataset", data)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert evaluated.stdout.startswith("no test images, so no test accuracy") and "nan" not in evaluated.stdout
+    doc = json.loads(run("evaluate", weights, "--dataset", data, "--json").stdout)
+    assert doc["test_accuracy"] is None and doc["test_loss"] is None and doc["test_examples"] == 0
 
 
 def _write(tmp_path, name, text):
