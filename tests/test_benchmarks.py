@@ -1,0 +1,47 @@
+"""The engine benchmark runs and reports what issue 13 asks of it (no timing is asserted: the numbers are
+whatever this machine gives). Small settings: one net or two, one short repetition."""
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "benchmarks" / "bench_engine.py"
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def bench(*args):
+    result = subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_speed_report_has_every_ratio_the_geometric_mean_and_the_minimum_per_thread_count():
+    out = bench("--quick", "--no-memory", "--nets", "digits,course39", "--reps", "1", "--seconds", "0.02")
+    for net in ("digits", "course39"):
+        for mode in ("training step", "inference"):
+            assert sum(line.startswith(f"| {net} | {mode} |") for line in out.splitlines()) == 2   # 1, 2 threads
+    if HAVE_TORCH:
+        assert "| net | mode | batch | threads | allocator | engine | PyTorch | engine / PyTorch |" in out
+        for mode in ("training step", "inference"):
+            for threads in (1, 2):
+                assert any(line.startswith(f"| {mode} | {threads} | tuned | 2 |") for line in out.splitlines())
+    else:
+        assert "PyTorch is not installed" in out
+
+
+def test_memory_report_gives_each_net_and_thread_count_and_the_largest_ratio():
+    out = bench("--memory-only", "--nets", "digits")
+    rows = [line for line in out.splitlines() if line.startswith("| digits | 256 |")]
+    assert [row.split("|")[3].strip() for row in rows] == ["1", "2"]
+    if HAVE_TORCH:
+        assert "Largest engine / PyTorch peak:" in out
+
+
+def test_profile_shows_each_layer_against_the_gemm_peak_and_the_parts_side_by_side():
+    out = bench("--profile", "--nets", "lenet5,digits", "--threads", "2", "--reps", "1", "--steps", "1")
+    assert "GEMM peak of this machine:" in out and "OpenBLAS kernel" in out
+    assert "| CONV1 | Conv |" in out and "% of the GEMM peak" in out
+    assert "## Batch parts side by side (2 threads)" in out
+    assert "### lenet5 (batch 256, parts 128, 128)" in out                   # split: a per-layer table
+    assert "### digits (batch 256): not split at this batch" in out          # too small to split
