@@ -16,6 +16,32 @@ from .data import Dataset, DatasetError
 from .data.pixels import images_to_float
 from .kinds import class_count_field
 from .network import Network, num_classes_of
+from .optim import DEFAULT_LR, OPTIMIZERS
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The one home of training defaults: the command line's flags (and their --help), the window's
+    hyperparameter box and worker, and the memory estimate all start from `TrainSettings()`.
+
+    learning_rate None means the optimizer's usual rate (`DEFAULT_LR`); `lr` gives the rate in use.
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: str = "adam"              # one of engine.optim.OPTIMIZERS
+    learning_rate: float | None = None
+    validation_fraction: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r} (known: {', '.join(OPTIMIZERS)})")
+
+    @property
+    def lr(self) -> float:
+        """The learning rate this run uses: the one set, else the optimizer's default."""
+        return DEFAULT_LR[self.optimizer] if self.learning_rate is None else float(self.learning_rate)
 
 
 @dataclass
