@@ -20,12 +20,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from engine.kinds import kind_for
 from engine.shapes import Summary, summarize
 from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names,
                          normalize_layer, validate_layer)
 
 from . import commands
-from .layers import default_layer
 
 INPUT_NAME = "Input"
 
@@ -49,6 +49,9 @@ class DesignDocument(QObject):
         self._burst = 0
         self._undo_stack = QUndoStack(self)
         self._undo_stack.cleanChanged.connect(self._on_clean_changed)
+        # A stack deleted with its document clears itself; that is no edit to announce to anyone.
+        stack = self._undo_stack
+        self.destroyed.connect(lambda *_: stack.blockSignals(True))
 
     # ----- reading ---------------------------------------------------------------------------
     @property
@@ -113,7 +116,9 @@ class DesignDocument(QObject):
         """
         index = self.layer_count if after is None else after + 1
         index = max(0, min(index, self.layer_count))
-        return self.insert_layer(index, default_layer(kind, self._spec, index))
+        # The kind decides what makes sense here (e.g. a conv doubles the filters of the conv before it);
+        # the name stays None, so the layer is numbered course-style.
+        return self.insert_layer(index, kind_for(kind).new_layer(list(self._spec.layers[:index])))
 
     def duplicate_layer(self, index: int) -> int:
         """Insert a copy of layer `index` right after it (an explicit name is not copied)."""

@@ -40,6 +40,11 @@ class InsideTabs(QTabWidget):
         self.feature_maps.set_network(net, untrained)
         self.predictions.set_network(net, untrained)
 
+    def set_network_problem(self, text: str) -> None:
+        """Why there is no network to show (e.g. the memory guard's message), in every view fed one."""
+        for view in (self.filters, self.feature_maps, self.predictions):
+            view.set_network_problem(text)
+
     def set_dataset(self, dataset) -> None:
         self.playground.set_dataset(dataset)
         self.feature_maps.set_dataset(dataset)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from engine.kinds import class_count_field
 from engine.spec import SpecError
 
-from designer.output_hint import apply_output_fix
+from designer.design.output_hint import apply_output_fix
 
 from .design_check import check_design, softmax_units_to_set
 from .text import ERROR_STYLE
@@ -29,8 +29,8 @@ class DesignFixes:
         return check.ok, check.messages, check.shape_differs
 
     def _check(self):
-        settings = self.hyper_box.values()
-        return check_design(self.document.spec, self._dataset, settings["batch_size"], settings["optimizer"])
+        settings = self.hyper_box.settings()
+        return check_design(self.document.spec, self._dataset, settings.batch_size, settings.optimizer)
 
     def _edit(self, edit):
         """Run one document edit; a SpecError is shown in the run status instead. (ok, what edit returned)."""

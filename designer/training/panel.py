@@ -26,7 +26,7 @@ from engine.network import Network
 from engine.optim import DEFAULT_LR
 from engine.shapes import summarize
 from engine.spec import SpecError
-from engine.train import check_dataset_fits
+from engine.train import TrainSettings, check_dataset_fits
 
 from ..column_scroll import vertical_scroll
 from .controller import RunController, RunState
@@ -86,6 +86,7 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
     dataset_changed = Signal(object)
     dataset_load_finished = Signal(bool, str)
     preset_requested = Signal(str)
+    settings_changed = Signal(object)
 
     def __init__(self, document, parent: Optional[QWidget] = None):
         super().__init__(parent)
@@ -95,7 +96,7 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
         self._datasets = DatasetCache()
         self._loader = DatasetLoader(self)
         self._memory_status_shown = ""
-        self._run_settings: dict = {}
+        self._run_settings = None   # (TrainSettings, optimizer title, classes) of the last run started
         self._dataset: Optional[Dataset] = None
         self._dataset_key: Optional[str] = None
         self._network: Optional[Network] = None
@@ -114,6 +115,7 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
     def _build(self) -> None:
         self.dataset_box = DatasetBox()
         self.hyper_box = HyperparameterBox()
+        self.hyper_box.settingsChanged.connect(self.settings_changed)
         self.run_controls = RunControls()
         self.weights_box = WeightsBox()
         self.result_box = ResultBox()
@@ -225,8 +227,8 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
     def can_train(self) -> bool:
         return self._can_train
 
-    def hyperparameters(self) -> dict:
-        return self.hyper_box.values()
+    def settings(self) -> TrainSettings:
+        return self.hyper_box.settings()
 
     def set_optimizer(self, key: str) -> None:
         self.hyper_box.set_optimizer(key)
@@ -245,11 +247,10 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
         if self.controller.is_active or not self._can_train or self._loader.is_busy:
             return False
         spec = self.document.spec.copy()
-        settings = self.hyperparameters()
-        self._run_settings = dict(settings, optimizer_title=self.hyper_box.optimizer_title(),
-                                  classes=self._dataset.num_classes)
+        settings = self.hyper_box.settings()
+        self._run_settings = (settings, self.hyper_box.optimizer_title(), self._dataset.num_classes)
         initial = self._network.copy() if self.weights_box.continue_requested and self._network else None
-        job = TrainingJob(spec=spec, dataset=self._dataset, initial_network=initial, **settings)
+        job = TrainingJob(spec=spec, dataset=self._dataset, settings=settings, initial_network=initial)
         self._design_edited_during_run = False
         if not self.controller.start(job, "train"):
             return False
@@ -258,7 +259,7 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
         self.log_view.log_run_start(run_id, spec.name or "design", summarize(spec).total_params,
                                     self._dataset.describe(), self.hyper_box.optimizer_title(), settings,
                                     continuing=initial is not None)
-        self.run_controls.show_starting(settings["epochs"])
+        self.run_controls.show_starting(settings.epochs)
         self.result_box.clear()
         self.run_controls.set_status(f"Training run {run_id}…")
         self._update_controls()
@@ -376,9 +377,8 @@ class TrainingPanel(DatasetChoice, DesignFixes, WeightsFiles, QWidget):
 
     def _run_warning(self, result: TrainingResult) -> Optional[str]:
         """outcome.run_warning for a training run, with the run's learning rate and its usual one."""
-        settings = self._run_settings
-        return run_warning(result, settings.get("classes", 0), settings.get("learning_rate"),
-                           settings.get("optimizer_title", ""), DEFAULT_LR.get(settings.get("optimizer")))
+        settings, optimizer_title, classes = self._run_settings
+        return run_warning(result, classes, settings.lr, optimizer_title, DEFAULT_LR[settings.optimizer])
 
     # ================================================================================ plots
     def clear_runs(self) -> None:

@@ -227,7 +227,7 @@ def drop(window, path: Path) -> QDropEvent:
 
 
 def test_a_folder_dropped_on_the_window_opens_as_the_dataset(window, qtbot, class_folder):
-    panel = window.training_panel
+    panel = window.train_tab
     assert window.acceptDrops()
     with qtbot.waitSignal(panel.dataset_load_finished, timeout=LOAD_TIMEOUT):
         assert drop(window, class_folder).isAccepted()
@@ -242,7 +242,7 @@ def test_a_design_dropped_on_the_window_still_opens_as_the_design(window, qtbot,
     assert drop(window, path).isAccepted()
     assert window.document.file_path == path
     assert window.spec.to_dict() == design.to_dict()
-    assert window.training_panel.dataset.name == "digits"      # not taken for a dataset
+    assert window.train_tab.dataset.name == "digits"      # not taken for a dataset
 
 
 def test_text_drags_are_left_alone(window):

@@ -85,8 +85,8 @@ def test_a_relu_last_fc_layer_gets_a_one_click_softmax_output_fix(qtbot):
 
 
 def test_lenet5_on_digits_says_it_cannot_take_8x8_and_opens_the_digits_net(window, qtbot):
-    window.load_preset("lenet5")
-    panel = window.training_panel
+    window.files.load_preset("lenet5")
+    panel = window.train_tab
     panel.set_dataset("digits")
     assert not panel.use_shape_button.isVisible()                 # it would only break CONV2
     text = panel.fit_label.text()
@@ -198,10 +198,10 @@ def test_paused_status_and_progress_bar_say_the_same_place(qtbot):
 
 
 def test_train_and_test_accuracy_are_on_screen_at_1024_by_640(window, qtbot):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     window.resize(1024, 640)
     qtbot.waitUntil(lambda: (window.width(), window.height()) == (1024, 640))
-    panel = window.training_panel
+    panel = window.train_tab
     page = window.tabs.widget(window.tabs.indexOf(panel.parentWidget().parentWidget()))
     window.tabs.setCurrentWidget(page)
     qtbot.waitUntil(panel.train_button.isVisible)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMainWindow
 from engine import load_spec
 from engine.data import load_dataset
 from engine.network import Network
+from engine.train import TrainSettings
 from designer.document import DesignDocument
 from designer.training import RunState, TrainingPanel, TrainingJob, TrainingWorker
 from designer.training import worker as worker_module
@@ -458,7 +459,7 @@ def test_a_shutdown_that_times_out_shows_stopping_then_the_end(qtbot, monkeypatc
 def test_closing_the_main_window_mid_run_is_clean(qtbot, qtlog, window):
     # `window`: the real MainWindow (tests/designer/conftest.py); its closeEvent is the one shutdown path.
     window.document.load(load_spec(PRESETS / "digits_net.json"))
-    panel = window.training_panel
+    panel = window.train_tab
     panel.epochs_spin.setValue(500)
     click(qtbot, panel.train_button)
     qtbot.waitUntil(lambda: panel.progress.value() >= 10, timeout=FINISH_TIMEOUT)
@@ -498,7 +499,7 @@ def test_a_main_window_that_calls_shutdown_in_close_event(qtbot, qtlog):
 def test_worker_throttles_batch_progress_but_sends_every_epoch_end(qtbot):
     spec = load_spec(PRESETS / "digits_net.json")
     dataset = load_dataset("digits")
-    job = TrainingJob(spec=spec.copy(), dataset=dataset, epochs=3, batch_size=8, emit_interval=0.05)
+    job = TrainingJob(spec=spec.copy(), dataset=dataset, settings=TrainSettings(epochs=3, batch_size=8), emit_interval=0.05)
     worker = TrainingWorker(job)
     batches, epochs, finished = [], [], []
     worker.batchProgress.connect(batches.append)
@@ -531,7 +532,8 @@ def test_worker_lets_keyboard_interrupt_and_system_exit_through(qtbot, monkeypat
         raise interrupt()
 
     monkeypatch.setattr(worker_module.Trainer, "fit", interrupted)
-    job = TrainingJob(spec=load_spec(PRESETS / "digits_net.json"), dataset=load_dataset("digits"), epochs=1)
+    job = TrainingJob(spec=load_spec(PRESETS / "digits_net.json"), dataset=load_dataset("digits"),
+                      settings=TrainSettings(epochs=1))
     worker = TrainingWorker(job)
     reports = []
     worker.failed.connect(lambda message, details: reports.append(message))
@@ -551,7 +553,7 @@ def test_continuing_uses_the_seed_box_for_the_dropout_masks(qtbot):
     def continued(dropout_state_seed, job_seed):
         net = start.copy()
         net.reseed_dropout(dropout_state_seed)  # whatever stream the copy happened to carry
-        job = TrainingJob(spec=spec.copy(), dataset=dataset, epochs=1, batch_size=64, seed=job_seed,
+        job = TrainingJob(spec=spec.copy(), dataset=dataset, settings=TrainSettings(epochs=1, seed=job_seed),
                           initial_network=net)
         results = []
         worker = TrainingWorker(job)

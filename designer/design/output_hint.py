@@ -7,21 +7,21 @@ the fix as one undoable edit.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from engine.kinds import DEFAULT_CLASSES, output_kind, softmax_output_fix
 from engine.spec import SpecError
 
-from .document import DesignDocument
+from ..document import DesignDocument
 
 
 class OutputHint(QFrame):
     """objectName ``outputHint``; its label ``outputHintText`` and button ``outputFixButton``.
 
-    set_class_source(f): f() gives the class count k of the dataset the Train tab has picked (or None);
-    without one the fix uses DEFAULT_CLASSES.
+    set_class_count(k): the class count of the dataset the Train tab has picked (None: none picked); without
+    one the fix uses DEFAULT_CLASSES.
     """
 
     def __init__(self, document: DesignDocument, parent=None):
@@ -29,7 +29,7 @@ class OutputHint(QFrame):
         self.setObjectName("outputHint")
         self.setStyleSheet("QFrame#outputHint { background: #fff4d6; border: 1px solid #e8c66a; border-radius: 4px; }")
         self._document = document
-        self._classes: Callable[[], Optional[int]] = lambda: None
+        self._classes: Optional[int] = None
         self.label = QLabel()
         self.label.setObjectName("outputHintText")
         self.label.setWordWrap(True)
@@ -44,12 +44,12 @@ class OutputHint(QFrame):
         document.changed.connect(self.refresh)
         self.refresh()
 
-    def set_class_source(self, source: Callable[[], Optional[int]]) -> None:
-        self._classes = source
+    def set_class_count(self, classes: Optional[int]) -> None:
+        self._classes = classes
         self.refresh()
 
     def class_count(self) -> int:
-        k = self._classes()
+        k = self._classes
         return k if isinstance(k, int) and k >= 2 else DEFAULT_CLASSES
 
     def fix(self):
