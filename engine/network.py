@@ -18,8 +18,7 @@ from . import runtime
 from .data.npz import describe_bytes
 from .data.pixels import images_to_float
 from .fileio import atomic_write
-from .kinds import BuildContext, kind_of
-from .kinds.outputs import num_classes_of, output_kind  # noqa: F401  (importable from here, as before)
+from .kinds import BuildContext, kind_of, num_classes_of, output_kind
 from .memory import check_memory
 from .shapes import summarize
 from .spec import NetworkSpec, SpecError

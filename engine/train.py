@@ -14,8 +14,8 @@ import numpy as np
 
 from .data import Dataset, DatasetError
 from .data.pixels import images_to_float
-from .kinds import class_count_field
-from .network import Network, num_classes_of
+from .kinds import class_count_field, num_classes_of
+from .network import Network
 from .train_settings import TrainSettings
 
 _DEFAULTS = TrainSettings()

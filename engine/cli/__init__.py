@@ -18,11 +18,10 @@ from ..train_settings import TrainSettings
 from ..version import version_line
 from . import data, diagram, evaluate, export, summary, train
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
-from .summary import format_summary
 
 COMMANDS = (summary, train, evaluate, data, export, diagram)
 
-__all__ = ["main", "build_parser", "format_summary", "UserError", "EXIT_USAGE"]
+__all__ = ["main", "build_parser", "UserError", "EXIT_USAGE"]
 
 
 def build_parser() -> Parser:
