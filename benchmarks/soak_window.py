@@ -133,14 +133,14 @@ def run_train_cycles(app: QApplication, window, cycles: int) -> None:
     """`cycles` times: start training on the digits, wait for it to run a little, stop, wait for the end."""
     panel = window.train_tab
     window.files.load_preset("digits_net")
-    if not panel.set_dataset("digits"):
+    if not panel.datasets.set_dataset("digits"):
         raise RuntimeError("could not choose the digits dataset")
     for _ in range(cycles):
         if not panel.start_training():
             raise RuntimeError("start_training() refused to start")
         process_events_for(app, 0.05)
         panel.stop()
-        if not process_events_for(app, 60.0, until=lambda: not panel.is_running):
+        if not process_events_for(app, 60.0, until=lambda: not panel.controller.is_active):
             raise RuntimeError("a run did not end within a minute of stop()")
     process_events_for(app, 0.2)
 

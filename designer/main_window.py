@@ -22,7 +22,7 @@ from .help_dialogs import HelpDialogs
 from .inside.tabs import InsideTabs
 from .memory_status import MemoryStatus
 from .status_bar import DesignTotals
-from .training.panel import TrainingPanel
+from .training.tab import TrainTab
 from .untrained_network import UntrainedNetworkFeed
 from .window_menus import WindowMenus
 
@@ -47,7 +47,7 @@ class MainWindow(QMainWindow):
         files           DesignFiles: New, Open, Open Recent, Save, Save As, presets
         exporter        DesignExporter: File › Export
         design_tab      DesignTab: layer list, course table, property editor, volume diagram
-        train_tab       the Train tab: dataset, hyperparameters, the training run
+        train_tab       TrainTab: dataset, hyperparameters, the training run, weights
         inside_tab      the Inside tab: playgrounds, learned filters, feature maps, predictions
         tabs            the QTabWidget holding the three tabs
         help            HelpDialogs: Help › Quick tour and Keyboard shortcuts
@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.files = DesignFiles(self.document, self.dialogs, self)
         self.exporter = DesignExporter(self.document, self.files, self.dialogs, self)
         self.design_tab = DesignTab(self.document)
-        self.train_tab = TrainingPanel(self.document)
+        self.train_tab = TrainTab(self.document)
         self.inside_tab = InsideTabs()
 
         self.tabs = QTabWidget()
@@ -131,10 +131,9 @@ class MainWindow(QMainWindow):
         train.network_updated.connect(self.untrained_feed.stop)
         train.settings_changed.connect(self.memory_status.set_settings)
         train.preset_requested.connect(self.files.load_preset)   # "Open the Digits net preset" on the Train tab
-        self.memory_status.set_settings(train.settings())
-        if train.dataset is not None:
-            inside.set_dataset(train.dataset)
-            design.set_dataset(train.dataset)
+        if train.datasets.dataset is not None:   # chosen while the tab was made, before these connections
+            inside.set_dataset(train.datasets.dataset)
+            design.set_dataset(train.datasets.dataset)
         self.file_drop.designDropped.connect(lambda path: self.files.maybe_save() and self.files.open_file(path))
         self.file_drop.datasetDropped.connect(self.open_dataset)
 
@@ -152,7 +151,7 @@ class MainWindow(QMainWindow):
         """Open a dataset file or folder on the Train tab (read in a thread) and show that tab. True when
         the read started (or the dataset was read before)."""
         self.show_tab(self.train_tab)
-        started = self.train_tab.open_dataset(path)
+        started = self.train_tab.datasets.open_dataset(path)
         self.statusBar().showMessage(f"Opening the dataset {Path(path).name}…" if started
                                      else "A dataset is still being read; drop this one again when it is done",
                                      STATUS_MS)

@@ -52,7 +52,7 @@ def ask_weights_open_path(parent: QWidget) -> Optional[str]:
     return _chosen(path)
 
 
-def ask_replace_design(parent: QWidget, network: Network, can_replace: bool) -> Optional[bool]:
+def ask_replace_design(parent: QWidget, network: Network) -> Optional[bool]:
     """Loaded weights of another design: True replaces the design, False keeps it and only
     evaluates, None cancels."""
     name = network.spec.name or "another design"
@@ -60,18 +60,14 @@ def ask_replace_design(parent: QWidget, network: Network, can_replace: bool) -> 
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Load weights")
     box.setText(f"These weights belong to a different design ({name}).")
-    if can_replace:
-        box.setInformativeText("Replace the current design with theirs (you can undo it), or keep your "
-                               "design and only evaluate the loaded network?")
-        replace = box.addButton("Replace design", QMessageBox.ButtonRole.AcceptRole)
-    else:
-        box.setInformativeText("Keep your design and only evaluate the loaded network?")
-        replace = None
+    box.setInformativeText("Replace the current design with theirs (you can undo it), or keep your "
+                           "design and only evaluate the loaded network?")
+    replace = box.addButton("Replace design", QMessageBox.ButtonRole.AcceptRole)
     keep = box.addButton("Evaluate only", QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     clicked = box.clickedButton()
-    if replace is not None and clicked is replace:
+    if clicked is replace:
         return True
     if clicked is keep:
         return False

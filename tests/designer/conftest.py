@@ -133,6 +133,6 @@ def shut_down_training_panels():
     OPEN_PANELS.clear()
     yield
     for panel in OPEN_PANELS:
-        assert panel.shutdown() and not panel.is_loading_dataset and panel.training_thread is None
+        assert panel.shutdown() and not panel.datasets.is_loading and panel.controller.thread is None
     OPEN_PANELS.clear()
     gc.collect()

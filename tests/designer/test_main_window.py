@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDoubleSpinBox, QLabe
 import engine.spec
 from designer.dialogs import CANCEL, DISCARD, SAVE
 from designer.main_window import MainWindow
-from designer.training import TrainingPanel
+from designer.training import TrainTab
 from designer.settings import KEY_RECENT, app_settings, read_list
 from designer.design.table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE, StateRole
 from engine import load_spec, summarize
@@ -539,13 +539,14 @@ def test_pool_and_dropout_fields(window, qtbot):
     window.design_tab.select_layer(0)
     child(window, QComboBox, "convActivation").setCurrentText("tanh")
     assert window.spec.layers[0].activation == "tanh"
-    assert window.design_tab.layer_model.data(window.design_tab.layer_model.index(1)) == "CONV1 — 8 × 3×3, s1, valid, tanh"
+    layer_model = window.design_tab.layer_model
+    assert layer_model.data(layer_model.index(1)) == "CONV1 — 8 × 3×3, s1, valid, tanh"
 
 
 def test_closing_shuts_down_the_train_tab_once(window, monkeypatch):
     calls = []
-    original = TrainingPanel.shutdown
-    monkeypatch.setattr(TrainingPanel, "shutdown", lambda self, *a: calls.append(self) or original(self, *a))
+    original = TrainTab.shutdown
+    monkeypatch.setattr(TrainTab, "shutdown", lambda self, *a: calls.append(self) or original(self, *a))
     assert window.close()
     assert calls == [window.train_tab]
 

@@ -30,8 +30,8 @@ def test_status_bar_shows_the_training_estimate_at_the_train_tabs_settings(windo
     assert label.toolTip().startswith(f"Design {expected}; 2.1 GB available.")
     assert window.memory_status.fits
     # The Train tab's batch size and optimizer change the estimate at once.
-    window.train_tab.batch_spin.setValue(8)
-    window.train_tab.set_optimizer("sgd")
+    window.train_tab.hyper_box.batch_spin.setValue(8)
+    window.train_tab.hyper_box.set_optimizer("sgd")
     assert label.text().endswith("(SGD, batch 8)")
     assert label.toolTip().startswith(
         f"Design {estimate_memory(window.document.summary, 'train', 8, 'sgd').describe()}")
@@ -50,7 +50,7 @@ def test_status_bar_warns_when_training_would_not_fit(window, limit):
     assert label.text() == f"⚠ Training: {format_bytes(estimate.total)} of 10 MB (Adam, batch 64)"
     assert label.toolTip().startswith(f"Design {estimate.describe()}; 10 MB available.")
     assert "Too much: reduce" in label.toolTip()
-    window.train_tab.batch_spin.setValue(1)       # small enough now
+    window.train_tab.hyper_box.batch_spin.setValue(1)       # small enough now
     assert window.memory_status.fits and not label.text().startswith("⚠")
 
 

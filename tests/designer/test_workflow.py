@@ -29,7 +29,7 @@ def test_design_train_inside_export(qtbot, tmp_path):
 
     # Train: through the buttons on the Train tab.
     panel = window.train_tab
-    panel.set_dataset("digits")
+    panel.datasets.set_dataset("digits")
     _child(window, QSpinBox, "epochsSpin").setValue(3)
     updates = []
     panel.network_updated.connect(updates.append)
