@@ -19,11 +19,11 @@ from .dialogs import APP_TITLE, WindowDialogs
 from .document import DesignDocument
 from .file_drop import FileDrop
 from .help_dialogs import HelpDialogs
-from .inside.tabs import InsideTabs
+from .inside.tab import InsideTab
+from .inside.untrained_network import UntrainedNetworkFeed
 from .memory_status import MemoryStatus
 from .status_bar import DesignTotals
 from .training.tab import TrainTab
-from .untrained_network import UntrainedNetworkFeed
 from .window_menus import WindowMenus
 
 STATUS_MS = 4000   # how long a status bar line about an edit stays
@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         exporter        DesignExporter: File › Export
         design_tab      DesignTab: layer list, course table, property editor, volume diagram
         train_tab       TrainTab: dataset, hyperparameters, the training run, weights
-        inside_tab      the Inside tab: playgrounds, learned filters, feature maps, predictions
+        inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions
         tabs            the QTabWidget holding the three tabs
         help            HelpDialogs: Help › Quick tour and Keyboard shortcuts
         menus           WindowMenus: the menu bar, toolbar, History dock, and the window's own actions
@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.exporter = DesignExporter(self.document, self.files, self.dialogs, self)
         self.design_tab = DesignTab(self.document)
         self.train_tab = TrainTab(self.document)
-        self.inside_tab = InsideTabs()
+        self.inside_tab = InsideTab()
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -158,8 +158,7 @@ class MainWindow(QMainWindow):
         return started
 
     def _show_feature_maps(self, layer: str) -> None:
-        if self.inside_tab.select_layer(layer):
-            self.inside_tab.setCurrentWidget(self.inside_tab.feature_maps)
+        if self.inside_tab.show_feature_maps(layer):
             self.show_tab(self.inside_tab)
 
     def _say_what_changed(self, index: int) -> None:
