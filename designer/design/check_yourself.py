@@ -113,9 +113,6 @@ class CheckYourself(QObject):
         (self._hidden.add if hidden else self._hidden.discard)(layer)
         self.changed.emit()
 
-    def is_hidden(self, layer: int | None) -> bool:
-        return layer is not None and layer in self._hidden
-
     def hidden_layers(self) -> set[int]:
         return set(self._hidden)
 

@@ -60,6 +60,7 @@ class FilterPlayground(QWidget):
         self._image_label = ""
         self._source: np.ndarray = COURSE_6X6        # as chosen: (h, w) or (h, w, 3)
         self._file_image: np.ndarray | None = None
+        self._file_note = ""                          # what the image-info line says of the file image
         self._datasets: dict[str, object] = {}
         self._output: np.ndarray | None = None
         self._error = ""
@@ -210,7 +211,7 @@ class FilterPlayground(QWidget):
         else:
             self._source = self._file_image
             self._image_label = key
-            info = getattr(self, "_file_note", key)
+            info = self._file_note or key
         colour = self._source.ndim == 3
         self.color_check.setEnabled(colour)
         self.image_info.setText(info)
