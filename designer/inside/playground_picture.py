@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QLabel
 
 from engine.inspection import pad_image
 
+from ..image_export import export_png
 from .common import (BACKGROUND, DIVERGING, GREY, TEXT, ScaledText, colorize, format_cell, make_image_item,
                      make_image_view, outline, text_color_for)
-from .export import export_png
 
 NUMBERS_MAX_INPUT = 8   # numbers are written in the cells for inputs up to 8×8 (as in the course)
 

@@ -13,8 +13,8 @@ from engine.inspection import (accuracy_from_confusion, confusion_matrix, miscla
                             normalize_tiles)
 from engine.train import dataset_fit_problem
 
+from ..image_export import export_image, export_png, make_export_button, render_image, with_caption
 from .common import BACKGROUND, RIGHT, TEXT, WRONG, ScaledText, colorize, make_image_item, text_color_for
-from .export import export_image, export_png, make_export_button, render_image, with_caption
 from .image_grid import ImageGrid
 from .network_view import InsideView, fit_problem_text, snapshot
 

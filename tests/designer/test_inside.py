@@ -440,7 +440,7 @@ def test_export_overwrites_and_keeps_the_old_file_on_failure(qtbot, trained_digi
     def broken_encode(image):
         raise OSError("disk full")
 
-    monkeypatch.setattr("designer.inside.export.png_bytes", broken_encode)
+    monkeypatch.setattr("designer.image_export.png_bytes", broken_encode)
     with pytest.raises(OSError):
         w.export_png(path)
     assert path.read_bytes() == before
