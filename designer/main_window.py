@@ -138,11 +138,6 @@ class MainWindow(QMainWindow):
         self.file_drop.datasetDropped.connect(self.open_dataset)
 
     # ===== what the window does between its parts ===================================================
-    @property
-    def spec(self):
-        """The current NetworkSpec (live; take .copy() to keep it)."""
-        return self.document.spec
-
     def show_tab(self, tab: QWidget) -> None:
         """Bring `tab` (design_tab, train_tab or inside_tab) to the front."""
         self.tabs.setCurrentWidget(self._pages[tab])

@@ -145,8 +145,9 @@ def test_a_design_is_restored_after_the_app_was_killed(qtbot, tmp_path, answers)
     assert window.autosave.offer_restore()
     assert len(answers["asked"]) == 1 and "Restore" in answers["asked"][0]
     lenet = load_spec(ROOT / "resources" / "presets" / "lenet5.json")
-    assert [layer.type for layer in window.spec.layers] == [layer.type for layer in lenet.layers] + ["dropout"]
-    assert window.spec.layers[0].filters == 4
+    kinds = [layer.type for layer in window.document.spec.layers]
+    assert kinds == [layer.type for layer in lenet.layers] + ["dropout"]
+    assert window.document.spec.layers[0].filters == 4
     # Restored as modified and unsaved: the title says so, Save asks where, Undo goes back.
     assert window.document.is_modified and window.isWindowModified()
     assert window.document.file_path is None

@@ -44,9 +44,9 @@ def test_window_survives_an_exception_in_a_slot(window, guard, shown, tmp_path):
     # The window goes on working: more edits, undo.
     window.document.changed.disconnect(broken_slot)
     window.design_tab.actions["add_pool"].trigger()
-    assert [layer.type for layer in window.spec.layers] == ["conv", "pool"]
+    assert [layer.type for layer in window.document.spec.layers] == ["conv", "pool"]
     window.menus.actions["undo"].trigger()
-    assert [layer.type for layer in window.spec.layers] == ["conv"]
+    assert [layer.type for layer in window.document.spec.layers] == ["conv"]
     assert sys.excepthook == guard.excepthook
 
 

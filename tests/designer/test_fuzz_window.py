@@ -108,7 +108,7 @@ def test_random_values_in_every_field_then_undo(window, actions):
             message = window.statusBar().currentMessage()
             assert "\n" not in message and "Traceback" not in message
             summary = window.document.summary                 # the table is always computable
-            assert len(summary.rows) == len(window.spec.layers) + 1
+            assert len(summary.rows) == len(window.document.spec.layers) + 1
         while stack.canUndo():
             stack.undo()
     assert caught == []
@@ -162,7 +162,7 @@ def mutated_design_texts(draw) -> str:
 @given(text=mutated_design_texts())
 def test_file_open_with_mutated_design_files(window, dialogs, text):
     window.files.load_preset("lenet5")
-    before = window.spec.to_dict()
+    before = window.document.spec.to_dict()
     dialogs.errors.clear()
     with tempfile.TemporaryDirectory() as folder, escaped_exceptions() as caught:
         path = Path(folder) / "design.json"
@@ -175,4 +175,4 @@ def test_file_open_with_mutated_design_files(window, dialogs, text):
         assert len(dialogs.errors) == 1
         title, message = dialogs.errors[0]
         assert title == "Could not open the file" and message and "\n" not in message
-        assert window.spec.to_dict() == before               # the open design is kept
+        assert window.document.spec.to_dict() == before               # the open design is kept

@@ -63,7 +63,7 @@ def test_a_window_made_with_the_toy_kind_registered_can_add_one(scale_kind, qtbo
     # The kind's hint is its one description: under the form and on its add button.
     assert button.toolTip().startswith("Add a scale layer after the selected layer. Multiplies each channel by")
     button.click()
-    assert window.spec.layers[-1] == ScaleSpec(1.0)
+    assert window.document.spec.layers[-1] == ScaleSpec(1.0)
     assert window.findChild(QDoubleSpinBox, "scaleFactor").value() == 1.0
     window.document.undo_stack.setClean()
 

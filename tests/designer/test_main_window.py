@@ -101,7 +101,6 @@ def test_window_has_its_parts(window):
     for name, cls in EDITOR_WIDGETS.items():
         assert child(window, cls, name).toolTip(), f"{name} has no tooltip"
     assert window.windowTitle() == "Untitled[*] — CNN Designer"
-    assert window.document.spec is window.spec
     assert child(window, QLabel, "totalParamsLabel").text() == "Parameters: <b>0</b>"
 
 
@@ -119,7 +118,7 @@ def test_build_lenet5_from_blank_by_clicking(window, qtbot):
     assert course_part(window) == COURSE_TABLE
     total = table(window)[-1]
     assert total[COL_LAYER] == "Total" and total[COL_PARAMS] == "62,958"
-    assert all(layer.name is None for layer in window.spec.layers)
+    assert all(layer.name is None for layer in window.document.spec.layers)
     assert "62,958" in child(window, QLabel, "totalParamsLabel").text()
     assert "13,126" in child(window, QLabel, "activationMemoryLabel").text()
     # typing "120" digit by digit was one undo step
@@ -131,12 +130,12 @@ def test_build_lenet5_from_blank_by_clicking(window, qtbot):
 def test_add_inserts_after_the_selected_layer(lenet, qtbot):
     lenet.design_tab.select_layer(1)  # POOL1
     click(qtbot, lenet, "addDropoutButton")
-    assert [layer.type for layer in lenet.spec.layers[:3]] == ["conv", "pool", "dropout"]
+    assert [layer.type for layer in lenet.document.spec.layers[:3]] == ["conv", "pool", "dropout"]
     assert lenet.design_tab.selected_layer() == 2
     assert lenet.design_tab.editor.pages.currentWidget().findChild(QDoubleSpinBox, "dropoutRate") is not None
     lenet.design_tab.select_layer(-1)  # the input
     click(qtbot, lenet, "addFlattenButton")
-    assert lenet.spec.layers[0].type == "flatten"
+    assert lenet.document.spec.layers[0].type == "flatten"
 
 
 def test_impossible_layer_turns_red_and_fixing_clears_it(window, qtbot):
@@ -146,7 +145,7 @@ def test_impossible_layer_turns_red_and_fixing_clears_it(window, qtbot):
     window.design_tab.select_layer(0)
     type_into(qtbot, spin(window, "convSize"), "40")
     model = window.design_tab.shape_model
-    error = summarize(window.spec).rows[1].error
+    error = summarize(window.document.spec).rows[1].error
     assert model.data(model.index(1, COL_LAYER), StateRole) == "error"
     assert error in model.data(model.index(1, COL_FORMULA))
     assert error in model.data(model.index(1, COL_SHAPE), Qt.ItemDataRole.ToolTipRole)
@@ -200,10 +199,10 @@ def test_ctrl_z_in_a_spin_box_undoes_the_design(lenet, qtbot):
     lenet.design_tab.select_layer(0)
     filters = spin(lenet, "convFilters")
     type_into(qtbot, filters, "6")
-    assert lenet.spec.layers[0].filters == 6
+    assert lenet.document.spec.layers[0].filters == 6
     filters.setFocus()
     qtbot.keyClick(filters, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert lenet.spec.layers[0].filters == 8
+    assert lenet.document.spec.layers[0].filters == 8
     assert filters.value() == 8
 
 
@@ -239,8 +238,8 @@ def test_keyboard_delete_duplicate_and_move(lenet, qtbot):
     assert [row[0] for row in course_part(lenet)] == ["Input", "CONV1", "POOL1", "CONV2", "POOL2", "FC4", "Softmax"]
     assert lenet.design_tab.selected_layer() == 4  # FC4 moved up into the gap and is selected
     qtbot.keyClick(layer_list, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
-    assert len(lenet.spec.layers) == 7 and lenet.design_tab.selected_layer() == 5
-    assert lenet.spec.layers[5].units == 84 and lenet.spec.layers[5].name is None
+    assert len(lenet.document.spec.layers) == 7 and lenet.design_tab.selected_layer() == 5
+    assert lenet.document.spec.layers[5].units == 84 and lenet.document.spec.layers[5].name is None
     qtbot.keyClick(layer_list, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
     assert lenet.design_tab.selected_layer() == 4
     qtbot.keyClick(layer_list, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
@@ -255,8 +254,8 @@ def test_delete_in_a_text_field_edits_text(lenet, qtbot):
     name.setFocus()
     name.setCursorPosition(0)
     qtbot.keyClick(name, Qt.Key.Key_Delete)
-    assert len(lenet.spec.layers) == 7
-    assert lenet.spec.layers[0].name == "ONV1"
+    assert len(lenet.document.spec.layers) == 7
+    assert lenet.document.spec.layers[0].name == "ONV1"
 
 
 def test_buttons_are_enabled_only_when_they_can_act(lenet):
@@ -279,18 +278,18 @@ def test_renaming_in_the_editor(window, qtbot):
     qtbot.keyClicks(name, "CONV1")              # taken by the other layer: refused
     error = child(window, QLabel, "nameError")
     assert not error.isHidden() and "already" in error.text()
-    assert window.spec.layers[1].name == "CONV"  # the last valid prefix typed, live
+    assert window.document.spec.layers[1].name == "CONV"  # the last valid prefix typed, live
     qtbot.keyClick(name, Qt.Key.Key_Return)
     # Refused: the name it had before the typing comes back (automatic: empty), and the why stays.
-    assert name.text() == "" and window.spec.layers[1].name is None
+    assert name.text() == "" and window.document.spec.layers[1].name is None
     assert not error.isHidden() and "Kept the name CONV2" in error.text() and "already" in error.text()
     name.selectAll()
     qtbot.keyClicks(name, "features")
-    assert window.spec.layers[1].name == "features"
+    assert window.document.spec.layers[1].name == "features"
     assert window.design_tab.shape_model.data(window.design_tab.shape_model.index(2, 0)) == "features"
     name.clear()
     name.editingFinished.emit()
-    assert window.spec.layers[1].name is None
+    assert window.document.spec.layers[1].name is None
 
 
 def test_padding_choices(window, qtbot):
@@ -298,13 +297,13 @@ def test_padding_choices(window, qtbot):
     padding = child(window, QComboBox, "convPadding")
     amount = spin(window, "convPaddingValue")
     padding.setCurrentText("same")
-    assert window.spec.layers[0].padding == "same"
+    assert window.document.spec.layers[0].padding == "same"
     assert table(window)[1][COL_SHAPE] == "(32,32,8)"
     assert amount.value() == 1 and not amount.isEnabled()   # the resolved p, from summarize
     padding.setCurrentText("custom")
-    assert amount.isEnabled() and window.spec.layers[0].padding == 1
+    assert amount.isEnabled() and window.document.spec.layers[0].padding == 1
     amount.setValue(2)
-    assert window.spec.layers[0].padding == 2
+    assert window.document.spec.layers[0].padding == 2
     assert table(window)[1][COL_SHAPE] == "(34,34,8)"
 
 
@@ -312,7 +311,7 @@ def test_input_shape_spin_boxes(window, qtbot):
     window.design_tab.select_layer(-1)
     spin(window, "inputHeight").setValue(39)
     spin(window, "inputWidth").setValue(39)
-    assert window.spec.input.shape == (39, 39, 3)
+    assert window.document.spec.input.shape == (39, 39, 3)
     assert table(window)[0][COL_SHAPE] == "(39,39,3)"
     window.document.undo_stack.undo()
     assert spin(window, "inputWidth").value() == 32
@@ -345,7 +344,7 @@ def test_presets_menu(window, key, rows, total):
     assert not window.isWindowModified()
     if total:
         assert table(window)[-1][COL_PARAMS] == total
-    assert summarize(window.spec).ok
+    assert summarize(window.document.spec).ok
 
 
 def test_preset_titles_in_the_menu(window):
@@ -360,8 +359,8 @@ def test_save_and_open_round_trip(lenet, tmp_path, dialogs):
     assert lenet.files.save_file(path)
     assert path.exists()
     saved = json.loads(path.read_text(encoding="utf-8"))
-    assert saved == lenet.spec.to_dict() and saved["format"] == "cnn-designer/1"
-    assert load_spec(path) == lenet.spec
+    assert saved == lenet.document.spec.to_dict() and saved["format"] == "cnn-designer/1"
+    assert load_spec(path) == lenet.document.spec
     assert not lenet.isWindowModified()
     assert lenet.windowTitle() == "net.json[*] — CNN Designer"
 
@@ -369,7 +368,7 @@ def test_save_and_open_round_trip(lenet, tmp_path, dialogs):
     lenet.files.load_preset("blank")
     assert lenet.files.open_file(path)
     assert table(lenet) == before
-    assert lenet.spec == load_spec(path)
+    assert lenet.document.spec == load_spec(path)
     assert not lenet.isWindowModified()
     assert not dialogs.errors
     assert read_list(app_settings(), KEY_RECENT)[0] == str(path.resolve())
@@ -397,11 +396,11 @@ def test_modified_mark_in_the_title(lenet, tmp_path):
 ])
 def test_malformed_file_leaves_the_design_alone(lenet, tmp_path, dialogs, content, words):
     lenet.document.set_field(0, "filters", 4)
-    before = lenet.spec.to_dict()
+    before = lenet.document.spec.to_dict()
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
     assert not lenet.files.open_file(path)
-    assert lenet.spec.to_dict() == before
+    assert lenet.document.spec.to_dict() == before
     assert lenet.isWindowModified() and lenet.document.file_path is None
     assert len(dialogs.errors) == 1 and words in dialogs.errors[0][1]
     assert read_list(app_settings(), KEY_RECENT) == []
@@ -455,13 +454,13 @@ def test_open_action_and_recent_files(window, tmp_path, dialogs):
     path.write_text(json.dumps({"format": "cnn-designer/1", "input": {"shape": [8, 8, 1]}, "layers": []}))
     dialogs.open_path = str(path)
     window.menus.actions["open"].trigger()
-    assert window.spec.input.shape == (8, 8, 1)
+    assert window.document.spec.input.shape == (8, 8, 1)
     window.files.recent_menu.aboutToShow.emit()
     entries = [a for a in window.files.recent_menu.actions() if a.toolTip() == str(path.resolve())]
     assert len(entries) == 1
     window.files.load_preset("blank")
     entries[0].trigger()
-    assert window.spec.input.shape == (8, 8, 1)
+    assert window.document.spec.input.shape == (8, 8, 1)
 
 
 # ----- unsaved changes ----------------------------------------------------------------------------------
@@ -493,15 +492,15 @@ def test_new_and_presets_ask_before_dropping_changes(lenet, dialogs):
     lenet.document.set_field(0, "filters", 4)
     dialogs.answer = CANCEL
     lenet.menus.actions["new"].trigger()
-    assert len(lenet.spec.layers) == 7 and dialogs.prompts == 1
+    assert len(lenet.document.spec.layers) == 7 and dialogs.prompts == 1
     lenet.menus.preset_actions["digits_net"].trigger()
-    assert lenet.spec.input.shape == (32, 32, 3) and dialogs.prompts == 2
+    assert lenet.document.spec.input.shape == (32, 32, 3) and dialogs.prompts == 2
     dialogs.open_path = "/nonexistent.json"
     lenet.menus.actions["open"].trigger()
     assert dialogs.prompts == 3 and not dialogs.errors
     dialogs.answer = DISCARD
     lenet.menus.actions["new"].trigger()
-    assert lenet.spec.layers == [] and not lenet.isWindowModified()
+    assert lenet.document.spec.layers == [] and not lenet.isWindowModified()
 
 
 # ----- settings ----------------------------------------------------------------------------------------
@@ -529,16 +528,17 @@ def test_pool_and_dropout_fields(window, qtbot):
     child(window, QComboBox, "poolMode").setCurrentText("avg")
     spin(window, "poolSize").setValue(3)
     spin(window, "poolStride").setValue(1)
-    assert (window.spec.layers[1].mode, window.spec.layers[1].size, window.spec.layers[1].stride) == ("avg", 3, 1)
+    pool = window.document.spec.layers[1]
+    assert (pool.mode, pool.size, pool.stride) == ("avg", 3, 1)
     assert table(window)[2][COL_SHAPE] == "(28,28,8)"
     click(qtbot, window, "addDropoutButton")
     child(window, QDoubleSpinBox, "dropoutRate").setValue(0.25)
-    assert window.spec.layers[2].rate == 0.25
+    assert window.document.spec.layers[2].rate == 0.25
     assert table(window)[3][COL_SHAPE] == "(28,28,8)"
     child(window, QComboBox, "convActivation")  # exists even when another page shows
     window.design_tab.select_layer(0)
     child(window, QComboBox, "convActivation").setCurrentText("tanh")
-    assert window.spec.layers[0].activation == "tanh"
+    assert window.document.spec.layers[0].activation == "tanh"
     layer_model = window.design_tab.layer_model
     assert layer_model.data(layer_model.index(1)) == "CONV1 — 8 × 3×3, s1, valid, tanh"
 
@@ -563,7 +563,7 @@ def test_run_shows_the_window_and_returns(qapp, tmp_path, monkeypatch):
     # widgets in this test process rightly treat as the end of the application.
     def fake_exec(app):
         windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        seen.extend(w.spec.input.shape for w in windows)
+        seen.extend(w.document.spec.input.shape for w in windows)
         for w in windows:
             w.close()
         return 0
@@ -578,7 +578,7 @@ def _capture_windows(monkeypatch, seen):
 
     def fake_exec(app):
         windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        seen.extend(w.spec for w in windows)
+        seen.extend(w.document.spec for w in windows)
         for w in windows:
             w.close()
         return 0

@@ -57,7 +57,7 @@ def test_status_bar_warns_when_training_would_not_fit(window, limit):
 def test_feature_maps_and_predictions_say_the_guard_message_instead_of_computing(window, limit):
     window.files.load_preset("lenet5")
     window.document.set_field(window.document.layer_count - 1, "units", 4)   # the shapes dataset's classes
-    net = Network.from_spec(window.spec.copy(), seed=0, dtype=np.float32)
+    net = Network.from_spec(window.document.spec.copy(), seed=0, dtype=np.float32)
     inside = window.inside_tab
     inside.set_dataset(load_dataset("shapes"))
     limit("400K")                                       # LeNet-5 needs ~535 kB for one image

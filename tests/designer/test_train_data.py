@@ -241,7 +241,7 @@ def test_a_design_dropped_on_the_window_still_opens_as_the_design(window, qtbot,
     save_spec(design, path)
     assert drop(window, path).isAccepted()
     assert window.document.file_path == path
-    assert window.spec.to_dict() == design.to_dict()
+    assert window.document.spec.to_dict() == design.to_dict()
     assert window.train_tab.datasets.dataset.name == "digits"      # not taken for a dataset
 
 

@@ -94,12 +94,13 @@ def test_lenet5_on_digits_says_it_cannot_take_8x8_and_opens_the_digits_net(windo
     assert "can't take 8×8×1 images" in text and "CONV2" in text and "Digits net (8×8×1) preset" in text
     button = panel.dataset_box.open_preset_button
     assert button.text() == "Open the Digits net preset"
-    window.tabs.setCurrentIndex(window.tabs.indexOf(panel.parentWidget().parentWidget()))
+    window.show_tab(panel)
     qtbot.waitUntil(button.isVisible)
     with qtbot.waitSignal(panel.preset_requested) as asked:
         click(qtbot, button)
     assert asked.args == ["digits_net"]
-    assert tuple(window.spec.input.shape) == (8, 8, 1) and window.spec.name == "Digits net (8×8×1)"
+    spec = window.document.spec
+    assert tuple(spec.input.shape) == (8, 8, 1) and spec.name == "Digits net (8×8×1)"
     assert panel.run_controls.train_button.isEnabled() and not button.isVisible()
 
 
@@ -205,8 +206,8 @@ def test_train_and_test_accuracy_are_on_screen_at_1024_by_640(window, qtbot):
     window.resize(1024, 640)
     qtbot.waitUntil(lambda: (window.width(), window.height()) == (1024, 640))
     panel = window.train_tab
-    page = window.tabs.widget(window.tabs.indexOf(panel.parentWidget().parentWidget()))
-    window.tabs.setCurrentWidget(page)
+    window.show_tab(panel)
+    page = window.tabs.currentWidget()
     qtbot.waitUntil(panel.run_controls.train_button.isVisible)
     QApplication.processEvents()
     assert isinstance(page, QScrollArea) and not page.verticalScrollBar().isVisible()   # no outer scrolling

@@ -46,7 +46,7 @@ def test_alt_up_on_the_first_layer_keeps_it_selected(window, qtbot):
     qtbot.keyClick(window.design_tab.layer_view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
     assert window.design_tab.selected_layer() == 0
     qtbot.keyClick(window.design_tab.layer_view, Qt.Key.Key_Delete)   # so Delete right after removes CONV1
-    assert len(window.spec.layers) == 6 and window.document.layer_names()[0] == "POOL1"
+    assert len(window.document.spec.layers) == 6 and window.document.layer_names()[0] == "POOL1"
 
 
 def test_tab_walks_from_the_list_to_the_property_editor(window, qtbot):
@@ -83,7 +83,8 @@ def test_the_whole_lenet_table_fits_a_1024_by_640_window(window, qtbot):
     formula = header.count() - 1
     widest = max(view.fontMetrics().horizontalAdvance(texts[formula]) for texts in model.display_rows())
     assert header.sectionSize(formula) > widest
-    assert window.design_tab.editor.isVisible() and window.design_tab.editor.visibleRegion().boundingRect().height() > 100
+    editor = window.design_tab.editor
+    assert editor.isVisible() and editor.visibleRegion().boundingRect().height() > 100
 
 
 def test_the_property_editor_collapses_and_comes_back(window, qtbot):
@@ -175,11 +176,11 @@ def test_the_last_fc_layer_can_be_made_the_softmax_output_in_one_click(window, q
     last_name = window.document.layer_names()[-1]
     assert hint.button.text() == f"Make {last_name} the softmax output (10 classes)"
     qtbot.mouseClick(hint.button, Qt.MouseButton.LeftButton)
-    last = window.spec.layers[-1]
+    last = window.document.spec.layers[-1]
     assert (last.type, last.activation, last.units) == ("dense", "softmax", 10)
     assert not hint.isVisible()
     window.document.undo_stack.undo()   # one edit: one undo
-    assert window.spec.layers[-1].activation == "relu" and hint.isVisible()
+    assert window.document.spec.layers[-1].activation == "relu" and hint.isVisible()
 
 
 def test_a_design_ending_in_pooling_gets_a_softmax_layer_appended(window, qtbot):
@@ -189,7 +190,7 @@ def test_a_design_ending_in_pooling_gets_a_softmax_layer_appended(window, qtbot)
     hint = window.design_tab.output_hint
     assert hint.button.text() == "Add a softmax output layer (10 classes)"
     hint.apply_fix()
-    assert len(window.spec.layers) == 3 and window.spec.layers[-1].activation == "softmax"
+    assert len(window.document.spec.layers) == 3 and window.document.spec.layers[-1].activation == "softmax"
 
 
 def test_stride_zero_is_refused_where_it_is_typed(window, qtbot):
@@ -206,7 +207,7 @@ def test_stride_zero_is_refused_where_it_is_typed(window, qtbot):
     assert "background: #fde7e7" in stride.styleSheet()       # the box itself turns red
     assert window.statusBar().currentMessage() == error.text()
     qtbot.keyClick(stride, Qt.Key.Key_Return)
-    assert stride.value() == 1 and stride.text() == "1" and window.spec.layers[0].stride == 1
+    assert stride.value() == 1 and stride.text() == "1" and window.document.spec.layers[0].stride == 1
     assert "refused, kept 1" in error.text() and stride.styleSheet() == ""
 
 
@@ -235,7 +236,7 @@ def test_status_bar_follows_the_edits(window):
 
 def test_new_design_is_untitled_and_summary_prints_the_title(window, tmp_path, dialogs):
     window.files.new_design()
-    assert window.spec.name == "Untitled"
+    assert window.document.spec.name == "Untitled"
     window.design_tab.add_layer("conv")
     path = tmp_path / "net.json"
     assert window.files.save_file(path)

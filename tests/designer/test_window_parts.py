@@ -112,8 +112,11 @@ def test_the_main_window_hands_nothing_on_in_one_line_forwarders():
 
 
 def test_the_scans_find_what_they_look_for():
-    sample = ast.parse('class MainWindow:\n    def open_file(self, path):\n        return self.files.open_file(path)\n'
-                       'w = window.findChild(QSpinBox, "batchSizeSpin")\nself.window.memory_status = 1\n')
+    sample = ast.parse('class MainWindow:\n'
+                       '    def open_file(self, path):\n'
+                       '        return self.files.open_file(path)\n'
+                       'w = window.findChild(QSpinBox, "batchSizeSpin")\n'
+                       'self.window.memory_status = 1\n')
     assert _calls(sample, "findChild") and len(_calls(sample, "findChild")[0].args) == 2
     assign = next(node for node in ast.walk(sample) if isinstance(node, ast.Assign)
                   and isinstance(node.targets[0], ast.Attribute))

@@ -25,7 +25,7 @@ def test_design_train_inside_export(qtbot, tmp_path):
     window.files.load_preset("digits_net")
     window.design_tab.select_layer(2)  # CONV2
     _child(window, QSpinBox, "convFilters").setValue(24)
-    assert window.spec.layers[2].filters == 24
+    assert window.document.spec.layers[2].filters == 24
 
     # Train: through the buttons on the Train tab.
     panel = window.train_tab
@@ -45,7 +45,7 @@ def test_design_train_inside_export(qtbot, tmp_path):
 
     # Inside: the views got the trained network and the dataset; their shapes follow the table.
     inside = window.inside_tab
-    table_shapes = {row.name: row.output_shape for row in summarize(window.spec).rows[1:]
+    table_shapes = {row.name: row.output_shape for row in summarize(window.document.spec).rows[1:]
                     if row.kind in ("conv", "pool")}
     assert inside.feature_maps.feature_map_shapes() == table_shapes
     assert inside.predictions.confusion_matrix().sum() == 360
@@ -60,7 +60,7 @@ def test_design_train_inside_export(qtbot, tmp_path):
     # Export: the design as JSON and a view as PNG.
     path = tmp_path / "my_digits.json"
     assert window.files.save_file(path)
-    assert load_spec(path) == window.spec
+    assert load_spec(path) == window.document.spec
     assert json.loads(path.read_text())["layers"][2]["filters"] == 24
     png = tmp_path / "maps.png"
     width, height = inside.feature_maps.export_png(png)
