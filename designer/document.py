@@ -186,6 +186,16 @@ class DesignDocument(QObject):
         check_unique_names(spec)
         self._push(commands.ReplaceSpecCommand(self, self._spec, spec, text))
 
+    def apply_output_fix(self, fix) -> None:
+        """Make the engine's OutputFix (engine.kinds.softmax_output_fix) one undoable edit: the last layer
+        replaced by its softmax version, or a softmax layer inserted."""
+        if fix.replace:
+            spec = self._spec.copy()
+            spec.layers[fix.index] = fix.layer
+            self.replace_spec(spec, fix.text)
+        else:
+            self.insert_layer(fix.index, fix.layer, fix.text)
+
     def end_burst(self) -> None:
         """Close the current run of mergeable edits: the next edit starts a new undo step."""
         self._burst += 1

@@ -2,8 +2,8 @@
 
 A learner building a net by clicking ends with "FC5 — 64 units, relu"; training needs a softmax layer
 with one unit per class. The engine decides whether the design needs it and what the one-click fix is
-(`engine.kinds.softmax_output_fix`, which asks `output_kind`); this bar only shows its words and applies
-the fix as one undoable edit.
+(`engine.kinds.softmax_output_fix`, which asks `output_kind`); this bar only shows its words and has the
+document apply the fix as one undoable edit.
 """
 from __future__ import annotations
 
@@ -81,15 +81,6 @@ class OutputHint(QFrame):
         fix = self.fix()
         if fix is None:
             return False
-        apply_output_fix(self._document, fix)
+        self._document.apply_output_fix(fix)
         return True
 
-
-def apply_output_fix(document: DesignDocument, fix) -> None:
-    """Make the engine's OutputFix one undoable edit of `document` (also the Train tab's button)."""
-    if fix.replace:
-        spec = document.spec.copy()
-        spec.layers[fix.index] = fix.layer
-        document.replace_spec(spec, fix.text)
-    else:
-        document.insert_layer(fix.index, fix.layer, fix.text)

@@ -1,7 +1,7 @@
 """The Train tab's one-click fixes of the design, under the Dataset box's fit message.
 
-Each is one undoable edit through the document's own methods (set_input_shape, set_field, replace_spec /
-insert_layer), offered only when design_check.check_design says it helps for the dataset in use:
+Each is one undoable edit through the document's own methods (set_input_shape, set_field,
+apply_output_fix), offered only when design_check.check_design says it helps for the dataset in use:
     use_dataset_shape()      the input becomes the dataset's image shape
     use_dataset_classes()    the softmax layer gets one unit per class of the dataset
     make_softmax_output()    the last layer becomes (or is followed by) a softmax output with k units
@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, Signal
 from engine.kinds import class_count_field
 from engine.spec import SpecError
 
-from ..design.output_hint import apply_output_fix
 from ..document import DesignDocument
 from .dataset_box import DatasetBox
 from .dataset_choice import DatasetChoice
@@ -73,7 +72,7 @@ class DesignFixes(QObject):
         fix = check_design(self._document.spec, self._datasets.dataset).output_fix
         if fix is None:
             return False
-        return self._edit(lambda: apply_output_fix(self._document, fix))[0]
+        return self._edit(lambda: self._document.apply_output_fix(fix))[0]
 
     def open_suggested_preset(self) -> bool:
         """Ask for the preset made for the dataset's images (when the design can't take them)."""
