@@ -74,8 +74,8 @@ class DesignDocument(QObject):
         return self._spec.layers[index]
 
     def layer_names(self) -> list[str]:
-        """Display names, one per layer (summary rows 1..n carry the same names)."""
-        return [row.name for row in self._summary.rows[1:]]
+        """Display names, one per top-level layer (the summary's top-level rows 1..n carry the same names)."""
+        return [row.name for row in self._summary.top_level_rows[1:]]
 
     @property
     def file_path(self) -> Path | None:

@@ -2,7 +2,7 @@
 
 Each field gets the widget its description asks for — "int" a spin box, "float" a decimal spin
 box, "choice" a combo box, "padding" the valid / same / custom combo with a p spin box, "text" a line
-edit — named `<type><Field>` (convFilters, poolMode, dropoutRate, ...; the padding's p box adds
+edit, "bool" a check box — named `<type><Field>` (convFilters, poolMode, dropoutRate, ...; the padding's p box adds
 "Value"). Edits go to `set_field(name, value, merge)`; spin boxes merge digit-by-digit typing into
 one undo step and call `end_burst()` when editing finishes.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QSpinBox, QWidget)
 
 from engine.kinds import FieldInfo, LayerKind
 from engine.kinds.checks import MAX_PADDING, PADDING_WORDS
@@ -199,6 +199,21 @@ class KindForm:
         edit.editingFinished.connect(self._end_burst)
         self._show.append(lambda layer, row: put_text(edit, str(getattr(layer, info.name) or "")))
         return edit
+
+    def _add_bool(self, info: FieldInfo) -> QWidget:
+        box = QCheckBox()
+        box.setObjectName(self._name(info))
+        box.setToolTip(info.tooltip)
+        box.toggled.connect(lambda checked, f=info.name: self._set_field(f, bool(checked)))
+
+        def show(layer, row) -> None:
+            if box.isChecked() != bool(getattr(layer, info.name)):
+                box.blockSignals(True)
+                box.setChecked(bool(getattr(layer, info.name)))
+                box.blockSignals(False)
+
+        self._show.append(show)
+        return box
 
     def _add_padding(self, info: FieldInfo) -> QWidget:
         """"valid" / "same" / custom p: a combo and a p spin box that is live only for custom."""

@@ -11,6 +11,7 @@ from ..shapes import SummaryRow, format_shape
 # Python expression of each hidden activation applied to `{}`; the output layer stays linear (logits).
 ACTIVATION_CODE = {
     "relu": "torch.relu({})",
+    "relu6": "F.relu6({})",
     "leaky_relu": "F.leaky_relu({}, negative_slope=LEAKY_RELU_SLOPE)",
     "tanh": "torch.tanh({})",
     "sigmoid": "torch.sigmoid({})",
