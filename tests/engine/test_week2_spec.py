@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from engine import NetworkSpec, SpecError, load_spec, save_spec, summarize
-from engine.spec import FORMAT, MAX_DEPTH, MAX_LAYERS, copy_layer
+from engine.kinds.checks import MAX_DEPTH, MAX_LAYERS
+from engine.spec import FORMAT, copy_layer
 
 ROOT = Path(__file__).resolve().parents[2]
 
