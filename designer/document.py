@@ -21,8 +21,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine.kinds import kind_for
-from engine.shapes import Summary, summarize
-from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names,
+from engine.shapes import Summary, shape_before, summarize
+from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names, copy_layer,
                          normalize_layer, validate_layer)
 
 from . import commands
@@ -77,8 +77,8 @@ class DesignDocument(QObject):
         return self._spec.layers[index]
 
     def layer_names(self) -> list[str]:
-        """Display names, one per layer (summary rows 1..n carry the same names)."""
-        return [row.name for row in self._summary.rows[1:]]
+        """Display names, one per top-level layer (the summary's top-level rows 1..n carry the same names)."""
+        return [row.name for row in self._summary.top_level_rows[1:]]
 
     @property
     def file_path(self) -> Path | None:
@@ -116,13 +116,14 @@ class DesignDocument(QObject):
         """
         index = self.layer_count if after is None else after + 1
         index = max(0, min(index, self.layer_count))
-        # The kind decides what makes sense here (e.g. a conv doubles the filters of the conv before it);
-        # the name stays None, so the layer is numbered course-style.
-        return self.insert_layer(index, kind_for(kind).new_layer(list(self._spec.layers[:index])))
+        # The kind decides what makes sense here (e.g. a conv doubles the filters of the conv before it; a
+        # block fits the shape there); the name stays None, so the layer is numbered course-style.
+        layer = kind_for(kind).new_layer(list(self._spec.layers[:index]), shape_before(self._spec, index))
+        return self.insert_layer(index, layer)
 
     def duplicate_layer(self, index: int) -> int:
         """Insert a copy of layer `index` right after it (an explicit name is not copied)."""
-        layer = replace(self._spec.layers[index], name=None)
+        layer = replace(copy_layer(self._spec.layers[index]), name=None)
         name = self.layer_names()[index]
         return self.insert_layer(index + 1, layer, f"Duplicate {name}")
 

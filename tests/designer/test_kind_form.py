@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QToolButton
 
 from designer.document import DesignDocument
 from designer.design.field_form import widget_name
-from designer.design.kind_visuals import add_tooltip, describe, kind_icon, title
+from designer.design.kind_visuals import add_tooltip, describe, kind_icon, kind_types, title
 from designer.main_window import MainWindow
 from designer.design.property_editor import PropertyEditor
 from engine import NetworkSpec
@@ -68,7 +68,7 @@ def test_a_window_made_with_the_toy_kind_registered_can_add_one(scale_kind, qtbo
     window.document.undo_stack.setClean()
 
 
-@pytest.mark.parametrize("kind", ["conv", "pool", "dense", "flatten", "dropout"])
+@pytest.mark.parametrize("kind", kind_types())
 def test_every_add_button_says_what_its_kind_computes_in_the_kinds_own_words(kind, qapp):
     from engine.kinds import kind_for
     assert add_tooltip(kind) == f"Add a {title(kind).lower()} after the selected layer. {kind_for(kind).hint}"
