@@ -17,61 +17,13 @@ import numpy as np
 from .augment import Augmentation
 from .data import Dataset, DatasetError
 from .data.pixels import images_to_float
-from .kinds import class_count_field
-from .network import Network, num_classes_of
-from .optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from .kinds import class_count_field, num_classes_of
+from .network import Network
+from .optim import make_optimizer
 from .schedule import epoch_rates, schedule_problem
+from .train_settings import TrainSettings
 
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """The one home of training defaults: the command line's flags (and their --help), the window's
-    hyperparameter box and worker, and the memory estimate all start from `TrainSettings()`.
-
-    learning_rate None means the optimizer's usual rate (`DEFAULT_LR`); `lr` gives the rate in use.
-    The training aids are off by default: a constant rate (engine.schedule has the formulas of step,
-    cosine and the warm-up), no weight decay, no early stopping, no augmentation (engine.augment's text).
-    Settings that can't work raise ValueError naming the setting and the value.
-    """
-
-    epochs: int = 10
-    batch_size: int = 64
-    optimizer: str = "adam"              # one of engine.optim.OPTIMIZERS
-    learning_rate: float | None = None
-    validation_fraction: float = 0.1
-    seed: int = 0
-    lr_schedule: str = "constant"        # one of engine.schedule.SCHEDULES
-    lr_step: int = 10                    # step: epochs between two decays
-    lr_gamma: float = 0.1                # step: the factor of each decay
-    warmup_epochs: int = 0               # linear warm-up before the schedule starts
-    weight_decay: float = 0.0            # L2 for SGD and momentum, decoupled (AdamW) for Adam
-    early_stopping: int = 0              # patience in epochs without a lower validation loss; 0 = off
-    augment: str = ""                    # e.g. "flip,shift:2"; "" = none (engine.augment.Augmentation.parse)
-
-    def __post_init__(self):
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r} (known: {', '.join(OPTIMIZERS)})")
-        problem = schedule_problem(self.lr_schedule, self.lr_step, self.lr_gamma, self.warmup_epochs)
-        if problem:
-            raise ValueError(problem)
-        if not (isinstance(self.weight_decay, (int, float)) and math.isfinite(self.weight_decay)
-                and self.weight_decay >= 0):
-            raise ValueError(f"weight decay must be 0 or a positive number, got {self.weight_decay!r}")
-        if isinstance(self.early_stopping, bool) or not isinstance(self.early_stopping, int) \
-                or self.early_stopping < 0:
-            raise ValueError(f"early stopping patience must be a whole number of epochs ≥ 0, "
-                             f"got {self.early_stopping!r}")
-        # The canonical text ("shift:2,flip" → "shift:2,flip" in the fixed order); AugmentError if unreadable.
-        object.__setattr__(self, "augment", str(Augmentation.parse(self.augment)))
-
-    @property
-    def augmentation(self) -> Augmentation:
-        return Augmentation.parse(self.augment)
-
-    @property
-    def lr(self) -> float:
-        """The learning rate this run uses: the one set, else the optimizer's default."""
-        return DEFAULT_LR[self.optimizer] if self.learning_rate is None else float(self.learning_rate)
+_DEFAULTS = TrainSettings()
 
 
 @dataclass
@@ -226,10 +178,11 @@ class Trainer:
         augment: an `Augmentation` or its text ("flip,shift:2"), applied to training batches only.
     """
 
-    def __init__(self, net: Network, optimizer, batch_size: int = 64, seed: int = 0,
-                 validation_fraction: float = 0.1, *, lr_schedule: str = "constant", lr_step: int = 10,
-                 lr_gamma: float = 0.1, warmup_epochs: int = 0, early_stopping: int = 0,
-                 augment: Augmentation | str | None = None):
+    def __init__(self, net: Network, optimizer, batch_size: int = _DEFAULTS.batch_size, seed: int = _DEFAULTS.seed,
+                 validation_fraction: float = _DEFAULTS.validation_fraction, *,
+                 lr_schedule: str = _DEFAULTS.lr_schedule, lr_step: int = _DEFAULTS.lr_step,
+                 lr_gamma: float = _DEFAULTS.lr_gamma, warmup_epochs: int = _DEFAULTS.warmup_epochs,
+                 early_stopping: int = _DEFAULTS.early_stopping, augment: Augmentation | str | None = None):
         if batch_size < 1:
             raise ValueError(f"batch size must be at least 1, got {batch_size}")
         if not 0 <= validation_fraction < 1:
@@ -266,7 +219,7 @@ class Trainer:
         return epoch_rates(self.optimizer.lr, epochs, self.lr_schedule, self.lr_step, self.lr_gamma,
                            self.warmup_epochs)
 
-    def fit(self, dataset: Dataset, epochs: int = 5,
+    def fit(self, dataset: Dataset, epochs: int = _DEFAULTS.epochs,
             on_batch: Optional[Callable[[BatchInfo], None]] = None,
             on_epoch: Optional[Callable[[EpochInfo], None]] = None,
             should_stop: Optional[Callable[[], bool]] = None) -> History:
