@@ -61,7 +61,8 @@ def run(args) -> int:
         raise UserError(f"{args.arch}: {summary.error}")
     if args.save:
         check_writable(args.save)       # before training, so a run is never lost to a bad path
-    check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch)
+    check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch,
+                 early_stopping=bool(args.early_stopping))
     try:
         runs = None if args.no_record else prepare_runs_folder(runs_folder(args.runs_dir))
     except RunError as exc:
