@@ -176,14 +176,15 @@ def _status(history, interrupted: bool) -> str:
 
 def record_run(folder: str | os.PathLike, *, net, dataset, settings, history, test_loss: float,
                test_accuracy: float, seconds: float, dataset_argument: str = "", last_weights=None,
-               source: str = "cli", interrupted: bool = False,
+               source: str = "cli", interrupted: bool = False, name: str = "",
                max_weights_bytes: int = MAX_WEIGHTS_BYTES) -> Run:
     """Keep a finished run in the runs `folder` and return it.
 
     net: the trained Network (its weights are the tested ones); dataset: the Dataset it trained on
     (``dataset_argument``: how it was named, e.g. "digits" or a path); settings: the TrainSettings;
     history: the History of Trainer.fit; last_weights: Trainer.last_weights (the last epoch's weights when
-    early stopping restored the best, else None). RunError if the folder can't take the run.
+    early stopping restored the best, else None); source: "cli", "window" or "lesson"; name: the run's
+    name ("" shows the design's). RunError if the folder can't take the run.
     """
     folder = prepare_runs_folder(Path(folder))
     spec = net.spec
@@ -195,7 +196,7 @@ def record_run(folder: str | os.PathLike, *, net, dataset, settings, history, te
     settings_data = asdict(settings)
     settings_data["lr"] = settings.lr
     weights: dict = {"bytes": weight_bytes}
-    data = {"format": RUN_FORMAT, "id": "", "name": "", "notes": "", "created": _now(), "source": source,
+    data = {"format": RUN_FORMAT, "id": "", "name": name.strip(), "notes": "", "created": _now(), "source": source,
             "status": _status(history, interrupted), "design": spec.to_dict(),
             "params": int(net.num_params), "dataset": dataset_info, "settings": settings_data,
             "history": history_data,

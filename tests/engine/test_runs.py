@@ -189,3 +189,25 @@ def test_the_runs_folder_comes_from_the_argument_then_the_environment_then_the_d
 def test_every_test_records_into_a_temporary_runs_folder(isolated_runs_folder):
     assert runs_folder() == isolated_runs_folder
     assert os.path.commonpath([runs_folder(), user_data_folder()]) != str(user_data_folder())
+
+
+def test_the_over_fitting_lesson_records_a_plain_run_that_over_fits_and_one_run_per_aid(tmp_path):
+    from engine.overfitting_lesson import RUNS, run_lesson
+    seen = []
+    runs = run_lesson(tmp_path, on_run=lambda index, count, name: seen.append((index, count, name)))
+    assert [name for _, _, name in seen] == [name for name, _ in RUNS] == [run.name for run in runs]
+    assert [r.id for r in list_runs(tmp_path)[0]] == [r.id for r in runs]
+    plain, augmented, decayed, stopped = runs
+    history = plain.history
+    assert history["train_accuracy"][-1] == 1.0                       # every training image memorised
+    assert history["val_loss"][-1] > min(history["val_loss"])          # while the validation loss climbs
+    assert plain.data["dataset"]["train_examples"] == 120 and plain.data["source"] == "lesson"
+    assert augmented.settings["augment"] == "shift:1" and decayed.settings["weight_decay"] == 0.1
+    assert stopped.history["stopped_early"] and stopped.history["epochs_completed"] < 60
+    assert min(r.history["val_loss"][-1] for r in (augmented, decayed, stopped)) < history["val_loss"][-1]
+
+
+def test_the_lesson_stops_when_asked_and_keeps_the_run_it_stopped(tmp_path):
+    from engine.overfitting_lesson import run_lesson
+    runs = run_lesson(tmp_path, should_stop=iter([False] * 30 + [True] * 1000).__next__)
+    assert len(runs) == 1 and runs[0].data["status"] == "stopped"
