@@ -145,7 +145,8 @@ class Run:
 
 
 def _now() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
+    """Local time with its offset, to the millisecond (runs recorded in one second keep their order)."""
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
 
 def _slug(text: str) -> str:

@@ -2,7 +2,8 @@
 curves overlaid, and the actions on runs (open design, load weights, export the comparison, delete).
 
 It reads the runs folder (engine.runs.runs_folder: the same one the command line writes to) each time it
-is shown, on Refresh, and when the folder changes, so runs recorded by `main.py train` appear too. What it
+is shown, on Refresh, and when the folder changes while it is shown, so runs recorded by `main.py train`
+appear too. What it
 asks of the window goes out as signals: `openDesignRequested(spec, title)` and `loadWeightsRequested(path)`.
 """
 from __future__ import annotations
@@ -131,9 +132,7 @@ class RunsView(QWidget):
                 if key == "name":    # room for the colour swatch a plotted run gets
                     self.table.setColumnWidth(column, self.table.columnWidth(column) + 24)
         self.select_runs(selected)
-        folder = str(self.folder)
-        if self.folder.is_dir() and folder not in self._watcher.directories():
-            self._watcher.addPath(folder)
+        self._watch(self.isVisible())
         count = len(self.model.runs)
         text = (f"{count} run{'s' if count != 1 else ''} in {self.folder}" if count else
                 f"No runs yet in {self.folder}: every training run, in the window or with `main.py train`, "
@@ -146,6 +145,21 @@ class RunsView(QWidget):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
+
+    def hideEvent(self, event) -> None:
+        """A hidden view neither watches the folder nor reloads: showing it again reads the folder."""
+        super().hideEvent(event)
+        self._watch(False)
+
+    def _watch(self, on: bool) -> None:
+        folder = str(self.folder)
+        watched = self._watcher.directories()
+        if on and self.folder.is_dir() and folder not in watched:
+            self._watcher.addPath(folder)
+        elif not on:
+            if watched:
+                self._watcher.removePaths(watched)
+            self._reload_timer.stop()
 
     # ----- selection ---------------------------------------------------------------------------------
     def selected_runs(self) -> list[Run]:

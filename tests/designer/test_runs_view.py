@@ -175,6 +175,8 @@ def test_a_damaged_run_is_a_note_and_a_new_command_line_run_appears(view, qtbot)
     assert main(["train", "digits_net", "--dataset", "digits", "--epochs", "1", "--batch-size", "256",
                  "--runs-dir", str(view.folder)]) == 0
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 4, timeout=10_000)   # the folder watcher reloads
+    view.hide()                  # hidden, it stops watching (and reads the folder again when shown)
+    assert view._watcher.directories() == [] and not view._reload_timer.isActive()
 
 
 def test_the_view_reads_the_runs_folder_the_command_line_writes_by_default(qtbot, isolated_runs_folder):
