@@ -189,7 +189,7 @@ def record_run(folder: str | os.PathLike, *, net, dataset, settings, history, te
     """
     folder = prepare_runs_folder(Path(folder))
     spec = net.spec
-    weight_bytes = int(sum(value.nbytes for value in net.params.values()))
+    weight_bytes = int(sum(value.nbytes for value in (*net.params.values(), *net.state.values())))
     history_data = history.to_dict()
     history_data.pop("batch_loss", None)        # per step: thousands of numbers no comparison needs
     dataset_info = dataset.info()

@@ -307,15 +307,13 @@ class Trainer:
                     loss, grads, logits = self.net.train_step(xb, yb)
                 iteration += 1
                 if not math.isfinite(loss):
-                    for key, value in last_good.params.items():
-                        params[key][...] = value
+                    last_good.restore(self.net)
                     history.diverged = True
                     history.message = (f"the loss became {loss} at epoch {epoch}, batch {batch}: training "
                                        "diverged. Try a learning rate 10× lower; the weights are the last "
                                        "good ones.")
                     return
-                for key, value in params.items():
-                    np.copyto(last_good.params[key], value)
+                last_good.take(self.net)
                 self.optimizer.step(params, grads)
                 history.batch_loss.append(loss)
                 loss_sum += loss * len(index)

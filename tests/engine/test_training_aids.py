@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine import SGD, Adam, Dataset, Network, Trainer, load_dataset, load_spec
+from engine import SGD, Adam, Dataset, Network, NetworkSpec, Trainer, load_dataset, load_spec
 from engine.optim import make_optimizer
 from engine.resources import preset_path
 from engine.schedule import epoch_rates
@@ -188,6 +188,25 @@ def test_early_stopping_restores_the_network_state_of_the_best_epoch_too():
     assert net.state["FAKE.steps"] is counter           # restored in place: the layers keep their arrays
     assert counter[0] == history.best_epoch * batches
     assert trainer.last_weights.state["FAKE.steps"][0] == history.epochs_completed * batches
+
+
+def test_early_stopping_puts_back_the_batch_norm_running_statistics_of_the_best_epoch():
+    spec = NetworkSpec.from_dict({"format": "cnn-designer/1", "input": {"shape": [8, 8, 1]}, "layers": [
+        {"type": "conv", "filters": 6, "size": 3, "padding": "same", "activation": "linear"},
+        {"type": "batchnorm", "activation": "relu"},
+        {"type": "pool", "size": 2, "stride": 2},
+        {"type": "dense", "units": 10, "activation": "softmax"}]})
+    net = Network.from_spec(spec, seed=0)
+    assert net.state                         # running mean and variance of the batch-norm layer
+    at_epoch = []
+    trainer, settings = _overfitting_trainer(net, patience=2)
+    history = trainer.fit(_digits(150), epochs=settings.epochs,
+                          on_epoch=lambda info: at_epoch.append({k: v.copy() for k, v in net.state.items()}))
+    assert history.stopped_early and history.best_epoch < history.epochs_completed
+    best = at_epoch[history.best_epoch - 1]
+    for key, value in net.state.items():
+        np.testing.assert_array_equal(value, best[key])
+    assert any(not np.array_equal(at_epoch[-1][key], best[key]) for key in best)
 
 
 def test_weights_copy_round_trip_keeps_the_arrays_objects():
