@@ -44,7 +44,7 @@ from .caches import (BANDED, COL2IM, IM2COL, MAX_POOL_2X2, POINTWISE, POOL_WINDO
 from .fastpaths import Workspace
 from .patches import PatchSource, RowPatchSource
 # Shape arithmetic has one home (engine.shapes); the kernels use the same functions as the table.
-from .shapes import conv_output_size, resolve_padding
+from .shapes import conv_output_size, resolve_padding, padding_needed
 
 __all__ = [
     "ACTIVATIONS",
@@ -196,7 +196,8 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
     if n_H < 1 or n_W < 1:
         raise ValueError(
             f"filter {f}×{f} is larger than the padded {n_H_prev + 2 * p}×{n_W_prev + 2 * p} input "
-            f"(input {n_H_prev}×{n_W_prev}, padding {p}); use more padding or a smaller filter")
+            f"(input {n_H_prev}×{n_W_prev}, padding {p}); use padding ≥ {padding_needed(min(n_H_prev, n_W_prev), f)} "
+            "or a smaller filter")
     b = b.reshape(n_C)
     method = conv_forward_method(f, s, n_C_prev, n_C, n_H, n_W)
 

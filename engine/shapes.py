@@ -36,6 +36,12 @@ def conv_output_size(n: int, f: int, p: int, s: int) -> int:
     return (n + 2 * p - f) // s + 1
 
 
+def padding_needed(n: int, f: int) -> int:
+    """The smallest padding p for which an f×f window fits an n-wide input: f ≤ n + 2p, so
+    p = ⌈(f − n)/2⌉ (0 when the window already fits). A 20×20 filter on 13×13 needs p ≥ 4."""
+    return max(0, -(-(f - n) // 2))
+
+
 def output_size_formula(n: int, f: int, p: int | None, s: int) -> str:
     """The output-size formula with the numbers filled in: "⌊(6 + 2·0 − 3)/1⌋ + 1 = 4".
 

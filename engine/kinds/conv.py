@@ -14,7 +14,7 @@ from ..shapes import format_count, resolve_padding
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
 from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, bool_field, choice_field,
                      int_field, padding_field)
-from .window import padding_text, window_output
+from .window import PADDING_FIX, padding_text, window_output
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 
@@ -116,7 +116,7 @@ class ConvKind(LayerKind):
         except ValueError as exc:
             raise ShapeError(f"{exc}; use an odd filter size or a whole-number padding") from None
         out_H, out_W, formula = window_output(in_shape, f, p, s, "filter",
-                                              "use padding ≥ 1 or a smaller filter")
+                                              PADDING_FIX)
         n_C_out = layer.filters
         if layer.bias:
             params = (f * f * n_C + 1) * n_C_out

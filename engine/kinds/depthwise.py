@@ -16,7 +16,7 @@ from ..shapes import format_count, resolve_padding
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, MemoryTerms, ShapeError
 from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, bool_field, choice_field,
                      int_field, padding_field)
-from .window import padding_text, window_output
+from .window import PADDING_FIX, padding_text, window_output
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 MAX_MULTIPLIER = 64
@@ -112,7 +112,7 @@ class DepthwiseKind(LayerKind):
             p = resolve_padding(layer.padding, f)
         except ValueError as exc:
             raise ShapeError(f"{exc}; use an odd filter size or a whole-number padding") from None
-        out_H, out_W, formula = window_output(in_shape, f, p, s, "filter", "use padding ≥ 1 or a smaller filter")
+        out_H, out_W, formula = window_output(in_shape, f, p, s, "filter", PADDING_FIX)
         n_out = n_C * k
         if n_out > MAX_FILTERS:
             raise ShapeError(f"{n_C} channels × multiplier {k} = {n_out:,} output channels is too many "
