@@ -104,7 +104,9 @@ def dataset_fit_problem(net_or_spec, dataset: Dataset, saved_weights: bool = Fal
                 "sigmoid output unit)")
     spec = getattr(net_or_spec, "spec", net_or_spec)
     classes = num_classes_of(spec)
-    if dataset.num_classes != classes:
+    # More outputs than classes trains (the extra outputs are never a label and learn to stay unlikely:
+    # `dataset_fit_note` says so); fewer can't give every class a score.
+    if dataset.num_classes > classes:
         last = spec.layer_names()[-1]
         count_field = class_count_field(spec)
         fix = (f"set {last}'s {count_field} to {dataset.num_classes}" if count_field and not saved_weights else
@@ -116,6 +118,24 @@ def dataset_fit_problem(net_or_spec, dataset: Dataset, saved_weights: bool = Fal
             return (f"dataset '{dataset.name}': {label} labels run from {int(y.min())} to "
                     f"{int(y.max())}, outside 0..{classes - 1}")
     return None
+
+
+def dataset_fit_note(net_or_spec, dataset: Dataset) -> str | None:
+    """A note (not a problem) when the design fits `dataset` with more softmax outputs than it has classes:
+    "Softmax gives 10 outputs for the 4 classes of 'shapes': outputs 4–9 stand for no class and learn to
+    stay unlikely; set Softmax's units to 4 to match". None otherwise (or when it doesn't fit)."""
+    if dataset_fit_problem(net_or_spec, dataset) is not None:
+        return None
+    spec = getattr(net_or_spec, "spec", net_or_spec)
+    classes, k = num_classes_of(spec), dataset.num_classes
+    if classes <= k:
+        return None
+    last = spec.layer_names()[-1]
+    extra = f"output {k} stands" if classes == k + 1 else f"outputs {k}–{classes - 1} stand"
+    field = class_count_field(spec)
+    tidy = f"; set {last}'s {field} to {k} to match" if field else ""
+    return (f"{last} gives {classes} outputs for the {k} classes of '{dataset.name}': {extra} for no class "
+            f"and learn to stay unlikely{tidy}")
 
 
 def check_dataset_fits(net_or_spec, dataset: Dataset, saved_weights: bool = False) -> None:

@@ -25,7 +25,7 @@ from ..network import Network
 from ..optim import DEFAULT_LR, OPTIMIZERS
 from ..runs import RunError, prepare_runs_folder, record_run, runs_folder
 from ..shapes import summarize
-from ..train import Trainer, TrainSettings, check_dataset_fits
+from ..train import Trainer, TrainSettings, check_dataset_fits, dataset_fit_note
 from . import training_aids
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
                      add_dataset_options, design_help, finite_or_none, fraction, learning_rate,
@@ -70,6 +70,9 @@ def run(args) -> int:
     net = Network.from_spec(spec, seed=args.seed)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
+    note = dataset_fit_note(net, dataset)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     training_aids.check_aids(args, dataset)
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                              learning_rate=args.lr, validation_fraction=args.validation, seed=args.seed,

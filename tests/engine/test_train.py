@@ -6,7 +6,7 @@ import pytest
 
 from engine import SGD, Adam, DatasetError, Network, Trainer, load_dataset, load_spec
 from engine.data import Dataset
-from engine.train import check_dataset_fits, dataset_fit_problem, dataset_shape_problem
+from engine.train import check_dataset_fits, dataset_fit_note, dataset_fit_problem, dataset_shape_problem
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 
@@ -64,7 +64,8 @@ def test_dataset_that_does_not_fit_the_design_is_refused_with_advice():
     with pytest.raises(DatasetError, match=r"8×8×1 images but the design's input is 32×32×3"):
         Trainer(Network.from_spec(load_spec(PRESETS / "lenet5.json")), Adam()).fit(load_dataset("digits"))
     spec = load_spec(PRESETS / "lenet5.json")
-    with pytest.raises(DatasetError, match=r"4 classes but the last layer Softmax gives 10; set Softmax's units to 4"):
+    spec.layers[-1].units = 3
+    with pytest.raises(DatasetError, match=r"4 classes but the last layer Softmax gives 3; set Softmax's units to 4"):
         Trainer(Network.from_spec(spec), Adam()).fit(load_dataset("shapes"))
 
 
@@ -119,10 +120,13 @@ def test_dataset_fit_problem_is_the_message_check_dataset_fits_raises():
     digits, shapes = load_dataset("digits"), load_dataset("shapes")
     assert dataset_fit_problem(_digits_net(), digits) is None
     assert dataset_shape_problem(lenet, shapes) is None      # 32×32×3 images: the shape fits ...
-    problem = dataset_fit_problem(lenet, shapes)             # ... the 4 classes don't
-    assert problem == "dataset 'shapes' has 4 classes but the last layer Softmax gives 10; set Softmax's units to 4"
+    assert dataset_fit_problem(lenet, shapes) is None        # ... and 10 outputs can score 4 classes
+    three = lenet.copy()
+    three.layers[-1].units = 3
+    problem = dataset_fit_problem(three, shapes)             # ... 3 outputs can't
+    assert problem == "dataset 'shapes' has 4 classes but the last layer Softmax gives 3; set Softmax's units to 4"
     with pytest.raises(DatasetError) as raised:
-        check_dataset_fits(lenet, shapes)
+        check_dataset_fits(three, shapes)
     assert str(raised.value) == problem
     shape_problem = dataset_shape_problem(lenet, digits)
     assert shape_problem == ("dataset 'digits' has 8×8×1 images but the design's input is 32×32×3; "
@@ -147,3 +151,25 @@ def test_train_accuracy_counts_the_predictions_of_each_trained_batch():
     history = Trainer(net, SGD(1e-300), batch_size=50, seed=0, validation_fraction=0).fit(ds, epochs=1)
     _, accuracy = net.evaluate(ds.x_train, ds.y_train)
     assert history.train_accuracy[0] == pytest.approx(accuracy, abs=1e-12)
+
+
+def test_more_outputs_than_classes_trains_with_a_note():
+    """The course's LeNet-5 (10 outputs) trains on the 4 shapes: the extra outputs are never a label."""
+    lenet, shapes = load_spec(PRESETS / "lenet5.json"), load_dataset("shapes")
+    assert dataset_fit_note(lenet, shapes) == ("Softmax gives 10 outputs for the 4 classes of 'shapes': outputs "
+                                               "4–9 stand for no class and learn to stay unlikely; set Softmax's "
+                                               "units to 4 to match")
+    five = lenet.copy()
+    five.layers[-1].units = 5
+    assert "output 4 stands for no class" in dataset_fit_note(five, shapes)
+    exact = lenet.copy()
+    exact.layers[-1].units = 4
+    assert dataset_fit_note(exact, shapes) is None
+    net = Network.from_spec(lenet, seed=0)
+    small = Dataset("shapes", shapes.x_train[:2000], shapes.y_train[:2000], shapes.x_test[:400],
+                    shapes.y_test[:400], shapes.class_names)
+    Trainer(net, Adam(1e-3), batch_size=64, seed=0).fit(small, epochs=4)
+    proba = net.predict_proba(small.x_test)
+    assert proba.shape == (400, 10)
+    assert proba[:, 4:].sum(axis=1).mean() < 0.1          # the extra outputs learned to stay unlikely
+    assert net.evaluate(small.x_test, small.y_test)[1] > 0.4   # chance is 0.25
