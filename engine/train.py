@@ -15,9 +15,10 @@ from typing import Callable, Optional
 import numpy as np
 
 from .augment import Augmentation
-from .data import Dataset, DatasetError
+from .data import BUILTIN_DATASETS, BUILTIN_FACTS, Dataset, DatasetError
 from .data.pixels import images_to_float
 from .kinds import class_count_field, num_classes_of
+from .kinds.checks import SpecError
 from .network import Network
 from .optim import make_optimizer
 from .schedule import epoch_rates, schedule_problem
@@ -91,6 +92,30 @@ def dataset_shape_problem(net_or_spec, dataset: Dataset, saved_weights: bool = F
             f"set the input to {got}")
 
 
+def classes_fit(outputs: int, classes: int) -> bool:
+    """A design with `outputs` class scores can learn a dataset of `classes` classes. More outputs than
+    classes trains (the extra outputs are never a label and learn to stay unlikely: `dataset_fit_note`
+    says so); fewer can't give every class a score."""
+    return classes <= outputs
+
+
+def builtin_dataset_for(spec) -> str | None:
+    """The first built-in dataset ("digits", "shapes") the design can train on as it is — its images
+    have the design's input shape and its classes fit the output — without reading it; None when none
+    does (a design without a class output yet counts its input shape only)."""
+    for name in BUILTIN_DATASETS:
+        shape, classes = BUILTIN_FACTS[name]
+        if tuple(spec.input.shape) != shape:
+            continue
+        try:
+            outputs = num_classes_of(spec)
+        except SpecError:
+            return name
+        if classes_fit(outputs, classes):
+            return name
+    return None
+
+
 def dataset_fit_problem(net_or_spec, dataset: Dataset, saved_weights: bool = False) -> str | None:
     """Why the design can't be trained or evaluated on `dataset` (image shape, class count, label
     range — the first that fails), saying what to change; None when it fits. ``saved_weights`` as
@@ -104,9 +129,7 @@ def dataset_fit_problem(net_or_spec, dataset: Dataset, saved_weights: bool = Fal
                 "sigmoid output unit)")
     spec = getattr(net_or_spec, "spec", net_or_spec)
     classes = num_classes_of(spec)
-    # More outputs than classes trains (the extra outputs are never a label and learn to stay unlikely:
-    # `dataset_fit_note` says so); fewer can't give every class a score.
-    if dataset.num_classes > classes:
+    if not classes_fit(classes, dataset.num_classes):
         last = spec.layer_names()[-1]
         count_field = class_count_field(spec)
         fix = (f"set {last}'s {count_field} to {dataset.num_classes}" if count_field and not saved_weights else

@@ -18,7 +18,7 @@ own; ``Dataset.split_validation`` already returns fresh arrays. Datasets read fr
 ``make_shapes`` are not cached and their arrays are ordinary writable arrays. Pillow is used for image
 files only.
 """
-from .builtin import BUILTIN_DATASETS, SHAPE_CLASSES, make_shapes
+from .builtin import BUILTIN_DATASETS, BUILTIN_FACTS, SHAPE_CLASSES, make_shapes
 from .dataset import Dataset
 from .detect import FORMATS_HELP, load_dataset
 from .errors import DatasetError
@@ -28,6 +28,7 @@ from .pixels import images_to_float
 
 __all__ = [
     "BUILTIN_DATASETS",
+    "BUILTIN_FACTS",
     "Dataset",
     "DatasetError",
     "FORMATS_HELP",

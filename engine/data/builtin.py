@@ -18,6 +18,8 @@ from .errors import DatasetError
 from .npz import read_npz_dataset
 
 BUILTIN_DATASETS = ("digits", "shapes")
+# What each built-in holds, known without reading or generating it: (image shape, class count).
+BUILTIN_FACTS = {"digits": ((8, 8, 1), 10), "shapes": ((32, 32, 3), 4)}
 
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross")
 DEFAULT_SHAPES_SEED = 0

@@ -6,7 +6,7 @@ import pytest
 
 from engine import SGD, Adam, DatasetError, Network, Trainer, load_dataset, load_spec
 from engine.data import Dataset
-from engine.train import check_dataset_fits, dataset_fit_note, dataset_fit_problem, dataset_shape_problem
+from engine.train import builtin_dataset_for, check_dataset_fits, dataset_fit_note, dataset_fit_problem, dataset_shape_problem
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 
@@ -173,3 +173,22 @@ def test_more_outputs_than_classes_trains_with_a_note():
     assert proba.shape == (400, 10)
     assert proba[:, 4:].sum(axis=1).mean() < 0.1          # the extra outputs learned to stay unlikely
     assert net.evaluate(small.x_test, small.y_test)[1] > 0.4   # chance is 0.25
+
+
+def test_the_builtin_facts_are_what_the_builtins_hold():
+    from engine.data import BUILTIN_DATASETS, BUILTIN_FACTS
+    for name in BUILTIN_DATASETS:
+        dataset = load_dataset(name)
+        assert BUILTIN_FACTS[name] == (tuple(dataset.image_shape), dataset.num_classes)
+
+
+def test_the_builtin_dataset_a_design_trains_on():
+    from engine.spec import NetworkSpec
+    assert builtin_dataset_for(load_spec(PRESETS / "lenet5.json")) == "shapes"
+    assert builtin_dataset_for(load_spec(PRESETS / "digits_net.json")) == "digits"
+    blank = NetworkSpec.from_dict({"format": "cnn-designer/1", "input": {"shape": [32, 32, 3]}, "layers": []})
+    assert builtin_dataset_for(blank) == "shapes"             # no output yet: the input decides
+    three = load_spec(PRESETS / "lenet5.json")
+    three.layers[-1].units = 3
+    assert builtin_dataset_for(three) is None                  # 3 outputs can't score the 4 shapes
+    assert builtin_dataset_for(load_spec(PRESETS / "example_convnet.json")) is None   # 39×39×3
