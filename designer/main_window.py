@@ -153,8 +153,12 @@ class MainWindow(QMainWindow):
         return started
 
     def _show_feature_maps(self, layer: str) -> None:
+        """A double-clicked table row: its feature maps on the Inside tab, or why there are none."""
         if self.inside_tab.show_feature_maps(layer):
             self.show_tab(self.inside_tab)
+        else:
+            self.statusBar().showMessage(f"No feature maps to show: {self.inside_tab.feature_maps_problem(layer)}",
+                                         2 * STATUS_MS)
 
     def _say_what_changed(self, index: int) -> None:
         """The status bar follows the edits (not "Loaded …" from long ago): "Change CONV1 stride",

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScroll
                                QStyle, QToolButton, QVBoxLayout, QWidget)
 
 from engine.export.table import to_tsv
+from engine.kinds import feature_map_caption
 
 from ..actions import make_action
 from ..document import DesignDocument
@@ -364,9 +365,17 @@ class DesignTab(QWidget):
             self.layerFollowed.emit(name)
 
     def _jump_to_row(self, index) -> None:
+        """A double-clicked row: ask for its feature maps, or say why a layer of its kind has none."""
         name = self._layer_name_at(index)
-        if name:
-            self.featureMapsRequested.emit(name)
+        if not name:
+            return
+        layer = self.shape_model.layer_for_row(index.row())
+        if layer >= 0 and feature_map_caption(self.document.spec.layers[layer]) is None:
+            self.statusMessage.emit(f"No feature maps to show: {name} has no feature maps; only the input and "
+                                    "the conv and pool layers make n_H × n_W × n_C volumes (double-click one "
+                                    "of those rows)", 2 * STATUS_MS)
+            return
+        self.featureMapsRequested.emit(name)
 
     # ===== editing the layers =======================================================================
     def add_layer(self, kind: str) -> int:

@@ -2,6 +2,9 @@
 n_H × n_W × n_C activation volume, the same shapes the course table lists."""
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -136,6 +139,20 @@ class FeatureMapsView(InsideView):
         self.layer_combo.setCurrentIndex(index)
         return True
 
+    def why_not_shown(self, name: str) -> str:
+        """Why layer ``name``'s maps can't be shown, as a plain sentence ("" when they can): a layer kind
+        without maps, no network yet, or the engine's fit problem with the dataset."""
+        self._ensure_fresh()
+        if self.layer_combo.findData(name) >= 0:
+            return ""
+        if self._net is not None and name != INPUT and name not in dict(network_volume_layers(self._net)):
+            return (f"{name} has no feature maps: only the input and the conv and pool layers make "
+                    "n_H × n_W × n_C volumes to show")
+        problem = self._problem()
+        if problem:
+            return html.unescape(re.sub(r"<[^>]+>", " ", problem)).replace("  ", " ").strip()
+        return f"{name} is not in the network the Inside views show"
+
     def set_same_scale(self, same: bool) -> None:
         self.same_scale.setChecked(bool(same))
 
@@ -200,7 +217,7 @@ class FeatureMapsView(InsideView):
         pred = int(np.argmax(proba))
         names_ = list(ds.class_names)
         true_name = names_[true] if true < len(names_) else str(true)
-        pred_name = names_[pred] if pred < len(names_) else str(pred)
+        pred_name = names_[pred] if pred < len(names_) else f"output {pred}"
         image = maps[INPUT]
         if image.shape[2] == 3:
             self.image_item.setLookupTable(None)

@@ -16,6 +16,8 @@ from engine.kinds import feature_map_caption, learns_filters
 from engine.memory import MemoryGuardError, check_memory
 from engine.train import dataset_shape_problem
 
+from ..dataset_advice import advice
+
 
 class PlaceholderStack(QStackedWidget):
     """Either a centred explanatory text (no network yet, no conv layer, wrong dataset ...) or the content."""
@@ -242,17 +244,20 @@ class InsideView(ThrottledRefresh, QWidget):
         self._show_event_refresh()
 
 
-def fit_problem_text(problem: str | None) -> str:
+def fit_problem_text(problem: str | None, net=None, dataset=None) -> str:
     """The placeholder for an engine fit problem (`engine.train.dataset_fit_problem` and friends):
-    "" for None, else a bold headline over the engine's message, shown as it is."""
+    "" for None, else a bold headline over the engine's message, shown as it is, then the Train tab's other
+    ways out for `net`'s design and `dataset` (a built-in dataset that fits, a preset made for the images)."""
     if not problem:
         return ""
-    return f"<b>The dataset doesn't fit this network.</b><br>{html.escape(problem)}."
+    others = advice(net.spec, dataset) if net is not None else []
+    more = "".join(f"<br>{html.escape(text)}" for text in others)
+    return f"<b>The dataset doesn't fit this network.</b><br>{html.escape(problem)}.{more}"
 
 
 def input_mismatch(net, dataset) -> str:
     """"" when ``dataset``'s images have ``net``'s input shape, else the placeholder saying what to change."""
-    return fit_problem_text(dataset_shape_problem(net, dataset))
+    return fit_problem_text(dataset_shape_problem(net, dataset), net, dataset)
 
 
 def snapshot(net):

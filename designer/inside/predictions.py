@@ -21,6 +21,12 @@ from .network_view import InsideView, fit_problem_text, snapshot
 DEFAULT_SHOWN = 48
 
 
+def class_labels(class_names, k: int) -> list[str]:
+    """The names of k predicted classes: the dataset's, then "output 4", ... for outputs beyond its classes."""
+    names = [str(c) for c in class_names][:k]
+    return names + [f"output {c}" for c in range(len(names), k)]
+
+
 class ConfusionMatrixPlot(pg.PlotWidget):
     """k×k counts: rows = true class, columns = predicted class; the diagonal (right) in blue, the
     mistakes in red — each on its own scale, so a handful of errors still stands out next to hundreds of
@@ -83,7 +89,7 @@ class ConfusionMatrixPlot(pg.PlotWidget):
                 item.setZValue(10)
                 self.view.addItem(item, ignoreBounds=True)
                 self._texts.append(item)
-        names = [str(c) for c in class_names][:k] + [str(c) for c in range(len(class_names), k)]
+        names = class_labels(class_names, k)
         ticks = [[(c + 0.5, names[c]) for c in range(k)], []]
         self.plot.getAxis("left").setTicks(ticks)
         self.plot.getAxis("bottom").setTicks(ticks)
@@ -240,7 +246,7 @@ class PredictionsView(InsideView):
                     "images, the mistakes first, and the confusion matrix.")
         if ds is None:
             return "<b>No dataset.</b><br>Choose a dataset: the predictions are made on its test images."
-        mismatch = fit_problem_text(dataset_fit_problem(net, ds))
+        mismatch = fit_problem_text(dataset_fit_problem(net, ds), net, ds)
         if mismatch:
             return mismatch
         if len(ds.x_test) == 0:
@@ -259,7 +265,7 @@ class PredictionsView(InsideView):
         net, ds = snapshot(self._net), self._dataset
         proba = net.predict_proba(ds.x_test)
         pred = np.argmax(proba, axis=1)
-        k = ds.num_classes
+        k = max(ds.num_classes, proba.shape[1])   # outputs beyond the classes stand for no class
         self._proba, self._pred = proba, pred
         self._cm = confusion_matrix(ds.y_test, pred, k)
         self._order = misclassified_first(ds.y_test, pred, proba[np.arange(len(pred)), pred])
@@ -286,7 +292,7 @@ class PredictionsView(InsideView):
             order = order[keep]
         shown = order[:self.count_spin.value()]
         self._shown = np.asarray(shown, dtype=np.int64)
-        names = [str(c) for c in ds.class_names]
+        names = class_labels(ds.class_names, max(ds.num_classes, self._proba.shape[1]))
         x = images_to_float(ds.x_test[shown], np.float64)   # uint8 datasets: 0..255 → 0..1
         if len(shown) == 0:
             self.grid.clear_tiles()

@@ -57,11 +57,16 @@ class InsideTab(QTabWidget):
         return self.feature_maps.select_layer(name)
 
     def show_feature_maps(self, name: str) -> bool:
-        """Show layer ``name``'s feature maps (a conv or pool layer); False when it has none."""
+        """Show layer ``name``'s feature maps (a conv or pool layer); False when it has none
+        (`feature_maps_problem` says why)."""
         if not self.select_layer(name):
             return False
         self.setCurrentWidget(self.feature_maps)
         return True
+
+    def feature_maps_problem(self, name: str) -> str:
+        """Why layer ``name``'s feature maps can't be shown, as a sentence ("" when they can)."""
+        return self.feature_maps.why_not_shown(name)
 
     def show_test_image(self, index: int) -> None:
         self.feature_maps.set_image_index(index)

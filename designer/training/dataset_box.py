@@ -13,7 +13,8 @@ from engine.data import Dataset
 from .datasets import dataset_title, is_builtin
 from .design_check import DesignCheck
 from .sample_strip import SampleStrip
-from .text import ERROR_STYLE, OK_STYLE
+from ..dataset_advice import builtin_sentence, use_builtin_text
+from .text import ERROR_STYLE, OK_STYLE, sentence
 
 
 def _selectable_label(name: str) -> QLabel:
@@ -28,7 +29,7 @@ class DatasetBox(QGroupBox):
     """Shows the choice and the verdict; the panel decides what a click does (its signals:
     `dataset_combo.activated`, `open_dataset_button.clicked`, `open_folder_button.clicked`,
     `use_shape_button.clicked`, `use_classes_button.clicked`, `use_output_button.clicked`,
-    `open_preset_button.clicked`)."""
+    `open_preset_button.clicked`, `use_builtin_button.clicked`)."""
 
     def __init__(self, parent=None):
         super().__init__("Dataset", parent)
@@ -74,6 +75,9 @@ class DatasetBox(QGroupBox):
         self.use_output_button = _fix_button(
             layout, "Make it the softmax output", "useSoftmaxOutputButton",
             "Make the design end in a softmax layer with one unit per class (one undoable edit)")
+        self.use_builtin_button = _fix_button(
+            layout, "Use Shapes", "useBuiltinDatasetButton",
+            "Train on the built-in dataset that fits the design as it is (the design is not changed)")
         self.open_preset_button = _fix_button(
             layout, "Open a preset made for these images", "openShapePresetButton",
             "Start from a preset made for the dataset's images")
@@ -146,9 +150,12 @@ class DatasetBox(QGroupBox):
             self.fit_label.setText("\n".join(f"• {m}" for m in check.messages))
             self.fit_label.setStyleSheet(ERROR_STYLE)
         elif dataset is not None:
+            note = f"\nNote: {sentence(check.note)}" if check.note else ""
             self.fit_label.setText(f"✓ The design fits: {'×'.join(map(str, dataset.image_shape))} images, "
-                                   f"{dataset.num_classes} classes.")
+                                   f"{dataset.num_classes} classes.{note}")
             self.fit_label.setStyleSheet(OK_STYLE)
+        else:
+            self.fit_label.setText("")
         self.use_shape_button.setVisible(check.shape_differs and check.shape_breaks is None)
         if check.shape_differs and dataset is not None:
             self.use_shape_button.setText(f"Use dataset's shape ({'×'.join(map(str, dataset.image_shape))})")
@@ -161,6 +168,10 @@ class DatasetBox(QGroupBox):
             self.use_output_button.setText(fix.text)
             self.use_output_button.setToolTip(f"{fix.text}: one edit, Ctrl+Z takes it back. Training needs a "
                                               "softmax layer with one unit per class at the end.")
+        self.use_builtin_button.setVisible(check.builtin is not None)
+        if check.builtin is not None:
+            self.use_builtin_button.setText(use_builtin_text(check.builtin))
+            self.use_builtin_button.setToolTip(f"{builtin_sentence(check.builtin)} The design is not changed.")
         preset = check.preset_for_shape if check.shape_breaks else None
         self.open_preset_button.setVisible(preset is not None)
         if preset is not None:
@@ -171,7 +182,8 @@ class DatasetBox(QGroupBox):
     def set_choosable(self, choosable: bool, has_dataset: bool) -> None:
         """Idle: everything; while a run goes on or a dataset is being read: nothing."""
         for button in (self.dataset_combo, self.open_dataset_button, self.open_folder_button,
-                       self.use_classes_button, self.use_output_button, self.open_preset_button):
+                       self.use_classes_button, self.use_output_button, self.open_preset_button,
+                       self.use_builtin_button):
             button.setEnabled(choosable)
         self.use_shape_button.setEnabled(choosable and has_dataset)
 

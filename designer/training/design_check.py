@@ -9,7 +9,6 @@ dataset's classes, and a softmax output layer (`engine.kinds.softmax_output_fix`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Optional
 
 import numpy as np
@@ -20,9 +19,9 @@ from engine.memory import MemoryGuardError, check_memory
 from engine.network import Network
 from engine.shapes import summarize
 from engine.spec import InputSpec, NetworkSpec, SpecError
-from engine.train import check_dataset_fits
+from engine.train import check_dataset_fits, dataset_fit_note
 
-from designer.presets import PRESETS, load_preset
+from ..dataset_advice import builtin_instead, preset_for_shape, preset_sentence
 
 from .text import sentence
 
@@ -37,6 +36,8 @@ class DesignCheck:
     shape_breaks: Optional[str] = None          # why the design can't take the dataset's image shape
     preset_for_shape: Optional[tuple[str, str]] = None   # (key, title) of a preset made for that shape
     memory_problem: Optional[str] = None        # the memory guard's message: training would not fit
+    builtin: Optional[str] = None               # a built-in dataset the design trains on as it is ("Use Shapes")
+    note: Optional[str] = None                  # fits, but worth knowing (more outputs than classes)
 
 
 #: What the training run computes in (Network.from_spec's default dtype, the worker's network).
@@ -96,8 +97,9 @@ def check_design(spec: NetworkSpec, dataset: Optional[Dataset], batch_size: Opti
             text = sentence(str(exc))
             if text not in messages:
                 messages.append(text)
+    note = dataset_fit_note(spec, dataset) if design_ok and fits else None
     return DesignCheck(design_ok and fits, messages, shape_differs, softmax_units_to_set(spec, dataset),
-                       output_fix, shape_breaks, preset, memory_problem)
+                       output_fix, shape_breaks, preset, memory_problem, builtin_instead(spec, dataset, fits), note)
 
 
 def _with_input(spec: NetworkSpec, shape) -> NetworkSpec:
@@ -120,22 +122,8 @@ def shape_problem(spec: NetworkSpec, dataset: Dataset) -> tuple[Optional[str], O
             f"can't take {shape} images: with that input, {sentence(probe.error)}")
     preset = preset_for_shape(tuple(dataset.image_shape))
     if preset is not None:
-        text += f" The {preset[1]} preset is made for {shape} images."
+        text += " " + preset_sentence(tuple(dataset.image_shape))
     return text, preset
-
-
-@lru_cache(maxsize=None)
-def preset_for_shape(shape: tuple[int, int, int]) -> Optional[tuple[str, str]]:
-    """(key, title) of the first preset whose input is `shape`, e.g. ("digits_net", "Digits net (8×8×1)")."""
-    for preset in PRESETS:
-        if preset.file is None:
-            continue
-        try:
-            if tuple(load_preset(preset.key).input.shape) == shape:
-                return preset.key, preset.title
-        except SpecError:
-            continue
-    return None
 
 
 def softmax_units_to_set(spec: NetworkSpec, dataset: Optional[Dataset]) -> Optional[int]:

@@ -7,6 +7,7 @@ apply_output_fix), offered only when design_check.check_design says it helps for
     make_softmax_output()    the last layer becomes (or is followed by) a softmax output with k units
     open_suggested_preset()  the design can't take the dataset's images: ask for a preset made for them
                              (presetRequested(key); the window loads it)
+    use_builtin_dataset()    not an edit: train on the built-in dataset that fits the design as it is
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.kinds import class_count_field
 from engine.spec import SpecError
 
+from ..dataset_advice import builtin_instead
 from ..document import DesignDocument
 from .dataset_box import DatasetBox
 from .dataset_choice import DatasetChoice
@@ -40,6 +42,7 @@ class DesignFixes(QObject):
         box.use_classes_button.clicked.connect(self.use_dataset_classes)
         box.use_output_button.clicked.connect(self.make_softmax_output)
         box.open_preset_button.clicked.connect(self.open_suggested_preset)
+        box.use_builtin_button.clicked.connect(self.use_builtin_dataset)
 
     def _edit(self, edit):
         """Run one document edit; a SpecError is reported instead. (ok, what edit returned)."""
@@ -81,3 +84,8 @@ class DesignFixes(QObject):
             return False
         self.presetRequested.emit(check.preset_for_shape[0])
         return True
+
+    def use_builtin_dataset(self) -> bool:
+        """Choose the built-in dataset the design trains on as it is ("Use Shapes"); the design stays."""
+        name = builtin_instead(self._document.spec, self._datasets.dataset, fits=False)
+        return name is not None and self._datasets.set_dataset(name)

@@ -26,7 +26,7 @@ from engine.network import Network
 from engine.optim import DEFAULT_LR
 from engine.shapes import summarize
 from engine.spec import SpecError
-from engine.train import check_dataset_fits
+from engine.train import builtin_dataset_for, check_dataset_fits
 
 from ..column_scroll import vertical_scroll
 from ..document import DesignDocument
@@ -108,7 +108,8 @@ class TrainTab(QWidget):
         self._can_train = False
         self._design_edited_during_run = False
         self._connect()
-        self.datasets.set_dataset("digits")
+        # The built-in dataset the design trains on as it is (Shapes for the course's LeNet-5), else digits.
+        self.datasets.set_dataset(builtin_dataset_for(document.spec) or "digits")
         self._refresh()
 
     # ================================================================================ construction

@@ -387,10 +387,22 @@ def test_predictions_placeholder_when_classes_do_not_fit(qtbot, lenet, shapes, d
     w = PredictionsView()
     qtbot.addWidget(w)
     assert "No network" in w.placeholder_text()
-    w.set_network(lenet)
-    w.set_dataset(shapes)                        # 4 classes, LeNet-5 predicts 10
-    assert "4 classes" in w.placeholder_text() and "10" in w.placeholder_text()
+    spec = load_spec(PRESETS / "lenet5.json")
+    spec.layers[-1].units = 3
+    w.set_network(Network.from_spec(spec, seed=0))
+    w.set_dataset(shapes)                        # 4 classes, this LeNet-5 predicts 3
+    assert "4 classes" in w.placeholder_text() and "gives 3" in w.placeholder_text()
     assert w.confusion_matrix().size == 0 and np.isnan(w.accuracy())
+
+
+def test_predictions_with_more_outputs_than_classes(qtbot, lenet, shapes):
+    w = PredictionsView()
+    qtbot.addWidget(w)
+    w.set_network(lenet)                         # 10 outputs for the 4 shapes: it fits
+    w.set_dataset(shapes)
+    assert w.placeholder_text() == ""
+    cm = w.confusion_matrix()
+    assert cm.shape == (10, 10) and cm.sum() == len(shapes.y_test) and cm[4:].sum() == 0   # no true class ≥ 4
 
 
 # ----- rendering and export -------------------------------------------------------------------------
@@ -492,8 +504,16 @@ def test_views_show_the_engine_fit_message(qtbot, lenet, shapes, digits):
     qtbot.addWidget(feature_maps)
     for view in (predictions, feature_maps):
         view.set_network(lenet)
+    three = load_spec(PRESETS / "lenet5.json")
+    three.layers[-1].units = 3
+    predictions.set_network(Network.from_spec(three, seed=0))
     predictions.set_dataset(shapes)              # the shape fits, the classes don't
-    assert html.escape(dataset_fit_problem(lenet, shapes)) in predictions.placeholder_text()
+    assert html.escape(dataset_fit_problem(three, shapes)) in predictions.placeholder_text()
+    predictions.set_network(lenet)
     for view in (predictions, feature_maps):
         view.set_dataset(digits)                 # 8×8×1 images for a 32×32×3 input
-        assert html.escape(dataset_shape_problem(lenet, digits)) in view.placeholder_text()
+        text = view.placeholder_text()
+        assert html.escape(dataset_shape_problem(lenet, digits)) in text
+        # The Train tab's other ways out, said the same way.
+        assert "The built-in Shapes dataset fits this design as it is (Use Shapes on the Train tab)." in text
+        assert "The Digits net (8×8×1) preset is made for 8×8×1 images." in text

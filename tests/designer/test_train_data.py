@@ -146,7 +146,8 @@ def test_a_damaged_archive_is_one_line_in_the_dataset_box_and_the_choice_stays(q
     assert not ok and "broken-cifar.tar.gz" in message
     text = panel.dataset_box.dataset_info.text()
     assert text == f"Could not open the dataset: {message}" and "\n" not in text
-    assert panel.datasets.dataset.name == "digits" and panel.dataset_box.dataset_combo.currentData() == "digits"
+    # LeNet-5's panel starts on the built-in it trains on (shapes), and keeps it.
+    assert panel.datasets.dataset.name == "shapes" and panel.dataset_box.dataset_combo.currentData() == "shapes"
     assert panel.run_controls.train_button.isEnabled() is panel.can_train
 
 
@@ -200,7 +201,7 @@ def test_opened_datasets_are_listed_by_a_new_panel_and_gone_ones_are_dropped(qtb
 
     _, again = make_panel(qtbot)                                # as at the next start
     assert again.datasets.remembered() == keys                  # most recent first
-    assert again.datasets.dataset.name == "digits"              # listed, not read
+    assert again.datasets.dataset.name == "shapes"              # listed, not read: LeNet-5's built-in
     index = again.dataset_box.dataset_combo.findData(keys[1])
     assert again.dataset_box.dataset_combo.itemText(index) == "my_shapes (folder)"
     with qtbot.waitSignal(again.dataset_load_finished, timeout=LOAD_TIMEOUT):
@@ -242,7 +243,7 @@ def test_a_design_dropped_on_the_window_still_opens_as_the_design(window, qtbot,
     assert drop(window, path).isAccepted()
     assert window.document.file_path == path
     assert window.document.spec.to_dict() == design.to_dict()
-    assert window.train_tab.datasets.dataset.name == "digits"      # not taken for a dataset
+    assert window.train_tab.datasets.dataset.name == "shapes"      # not taken for a dataset
 
 
 def test_text_drags_are_left_alone(window):

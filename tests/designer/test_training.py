@@ -355,15 +355,24 @@ def test_an_exception_in_the_worker_becomes_a_message(qtbot, monkeypatch):
 # ------------------------------------------------------------------------------- design and dataset
 
 def test_class_mismatch_disables_train_with_a_message(qtbot):
-    _, panel = make_panel(qtbot, preset="lenet5.json", dataset="shapes")
+    document, panel = make_panel(qtbot, preset="lenet5.json", dataset="shapes")
+    document.set_field(len(document.spec.layers) - 1, "units", 3)   # 3 outputs for 4 classes
     assert panel.datasets.dataset.num_classes == 4
     assert not panel.run_controls.train_button.isEnabled()
     assert not panel.can_train
     message = panel.dataset_box.fit_label.text()
-    assert "4 classes" in message and "10" in message and "Softmax" in message
+    assert "4 classes" in message and "gives 3" in message and "Softmax" in message
     assert not panel.dataset_box.use_shape_button.isVisible()  # 32×32×3 already
     assert not panel.start_training()
     assert panel.run_controls.train_button.toolTip().startswith("Can't train")
+
+
+def test_more_outputs_than_classes_trains_with_a_note(qtbot):
+    _, panel = make_panel(qtbot, preset="lenet5.json", dataset="shapes")
+    assert panel.can_train and panel.run_controls.train_button.isEnabled()
+    message = panel.dataset_box.fit_label.text()
+    assert message.startswith("✓ The design fits") and "Softmax gives 10 outputs for the 4 classes" in message
+    assert panel.dataset_box.use_classes_button.isVisible()    # to match exactly, if wanted
 
 
 def test_use_dataset_classes_sets_the_softmax_units_and_is_undoable(qtbot):
@@ -375,9 +384,10 @@ def test_use_dataset_classes_sets_the_softmax_units_and_is_undoable(qtbot):
     assert document.spec.layers[-1].units == 4
     assert panel.run_controls.train_button.isEnabled() and not button.isVisible()
     assert "The design fits" in panel.dataset_box.fit_label.text()
+    assert "Note" not in panel.dataset_box.fit_label.text()
     document.undo_stack.undo()
     assert document.spec.layers[-1].units == 10
-    assert button.isVisible() and not panel.run_controls.train_button.isEnabled()
+    assert button.isVisible() and panel.run_controls.train_button.isEnabled()
 
 
 def test_use_dataset_shape_sets_the_input_and_is_undoable(qtbot):
@@ -480,6 +490,8 @@ def test_closing_the_main_window_mid_run_is_clean(qtbot, qtlog, window):
     # `window`: the real MainWindow (tests/designer/conftest.py); its closeEvent is the one shutdown path.
     window.document.load(load_spec(PRESETS / "digits_net.json"))
     panel = window.train_tab
+    click(qtbot, panel.dataset_box.use_builtin_button)     # "Use Digits": the built-in this design trains on
+    assert panel.datasets.dataset.name == "digits"
     panel.hyper_box.epochs_spin.setValue(500)
     click(qtbot, panel.run_controls.train_button)
     qtbot.waitUntil(lambda: panel.run_controls.progress.value() >= 10, timeout=FINISH_TIMEOUT)
