@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self._connect_parts()
 
         if cfg.restore_window_state(self, self.design_tab.splitters):
-            self.design_tab.fitter.keep_user_sizes()
+            self.design_tab.fitter.keep_restored_sizes()   # preferences, re-fitted to this window
         self._update_title()
         self.untrained_feed.update_now()   # before any training: the design's initial weights, marked untrained
 

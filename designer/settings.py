@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QSize
+from PySide6.QtGui import QGuiApplication
 
 ORGANIZATION = "CNN Designer"
 APPLICATION = "CNN Designer"
@@ -52,13 +53,29 @@ def remember_directory(folder) -> None:
 DEFAULT_SIZE = (1280, 800)
 
 
+def available_screen_size(window) -> QSize:
+    """The room `window`'s screen gives windows (without task bars): the seam the tests replace to fake
+    a small screen."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry().size()
+
+
+def fit_to_screen(window) -> None:
+    """Shrink `window` to its screen's available size when it is larger (never grows it)."""
+    size = window.size().boundedTo(available_screen_size(window))
+    if size != window.size():
+        window.resize(size)
+
+
 def restore_window_state(window, splitters) -> bool:
-    """Give `window` the size and docks it had when last closed, and `splitters` their positions; True
-    when a splitter position was restored (the Design tab then stops fitting its splitters itself)."""
+    """Give `window` the size and docks it had when last closed (no larger than the screen now), and
+    `splitters` their positions; True when a splitter position was restored (the Design tab then fits
+    its splitters starting from them)."""
     settings = app_settings()
     geometry = settings.value(KEY_GEOMETRY)
     if geometry is None or not window.restoreGeometry(geometry):
         window.resize(*DEFAULT_SIZE)
+    fit_to_screen(window)
     state = settings.value(KEY_STATE)
     if state is not None:
         window.restoreState(state)

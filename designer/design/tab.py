@@ -94,7 +94,7 @@ class DesignTab(QWidget):
         self.check_mode.activeChanged.connect(self.checkModeChanged)
         self.actions["checkYourself"].toggled.connect(self.check_mode.set_active)
         self.fitter = DesignLayout(self, document, self.splitters, self.table_view, self.actions["diagram"],
-                                   self.actions["editor"])
+                                   self.actions["editor"], self.layer_view)
         self._set_tab_order()
         self._connect()
         self.set_why_column_shown(False)

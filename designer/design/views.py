@@ -242,10 +242,17 @@ class ShapeTableView(QTableView):
                 header.resizeSection(column, width)
         # The formula takes the rest of the width, but never less than enough to read a typical
         # formula: below that the table scrolls sideways instead of squeezing it to a stub.
-        widest = max((plain.horizontalAdvance(texts[COL_FORMULA]) for texts in rows), default=0)
-        readable = min(widest + self.CELL_PADDING, self.MIN_FORMULA_WIDTH)
+        readable = self.readable_formula_width()
         others = sum(header.sectionSize(column) for column in range(COL_FORMULA) if not header.isSectionHidden(column))
         self._fit_formula(max(self.viewport().width() - others, readable))
+
+    def readable_formula_width(self) -> int:
+        """The Formula column's least width: its widest text, but no more than MIN_FORMULA_WIDTH."""
+        model = self.model()
+        plain = QFontMetrics(self.font())
+        rows = model.display_rows() if model is not None else []
+        widest = max((plain.horizontalAdvance(texts[COL_FORMULA]) for texts in rows), default=0)
+        return min(widest + self.CELL_PADDING, self.MIN_FORMULA_WIDTH)
 
     def _fit_formula(self, width: int) -> None:
         header = self.horizontalHeader()

@@ -34,6 +34,24 @@ def isolated_settings(tmp_path, monkeypatch):
     yield folder
 
 
+SCREEN = (1920, 1080)   # the available screen the window sees in tests (offscreen's own is 800×800)
+
+
+@pytest.fixture(autouse=True)
+def screen_size(monkeypatch):
+    """The window's screen, faked through designer.settings.available_screen_size: a desktop screen unless a
+    test sets `screen_size.size` (a (width, height) tuple) to a smaller one."""
+    from PySide6.QtCore import QSize
+
+    import designer.settings as settings
+
+    class Screen:
+        size = SCREEN
+
+    monkeypatch.setattr(settings, "available_screen_size", lambda window: QSize(*Screen.size))
+    return Screen
+
+
 class Dialogs:
     """Stands in for every dialog the window shows (WindowDialogs), and records what was asked."""
 

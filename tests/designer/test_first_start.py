@@ -3,6 +3,7 @@ dataset that doesn't fit gets a "Use Shapes" offer beside the preset, and a doub
 why it can't show feature maps."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -72,3 +73,88 @@ def test_double_clicking_a_conv_row_says_why_when_the_dataset_does_not_fit(windo
     message = window.statusBar().currentMessage()
     assert message.startswith("No feature maps to show: The dataset doesn't fit this network.")
     assert "8×8×1 images but the design's input is 32×32×3" in message and "Use Shapes" in message
+
+
+# ----- the table stays whole, first start and second -------------------------------------------------
+SIZES = [(1024, 640), (1280, 720), (1280, 800), (1366, 768)]
+
+
+def settle(qtbot):
+    QApplication.processEvents()
+    qtbot.wait(30)                # the splitters are fitted on the next turn of the event loop
+    QApplication.processEvents()
+
+
+def table_is_whole(window) -> bool:
+    """Every row of the table, Input … Total, wholly in view, and no vertical scrolling."""
+    view = window.design_tab.table_view
+    model, viewport = view.model(), view.viewport().rect()
+    rows = [view.visualRect(model.index(row, 0)) for row in range(model.rowCount())]
+    return (model.rowCount() == 9 and all(viewport.contains(rect) for rect in rows)
+            and not view.verticalScrollBar().isVisible())
+
+
+def start(qtbot, screen_size, size):
+    """A window as designer.app opens it on a screen of `size`, then maximised to it; LeNet-5 open."""
+    from designer.main_window import MainWindow
+    screen_size.size = size
+    window = MainWindow()
+    qtbot.addWidget(window)
+    first = (window.width(), window.height())
+    assert first[0] <= size[0] and first[1] <= size[1], (first, size)   # never larger than the screen
+    first_start(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
+    settle(qtbot)
+    return window
+
+
+def close(window):
+    window.document.undo_stack.setClean()
+    assert window.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_whole_table_on_the_first_and_second_start(qtbot, screen_size, size):
+    window = start(qtbot, screen_size, size)
+    assert table_is_whole(window), "first start"
+    diagram = window.design_tab.diagram_pane
+    assert not diagram.isVisible() or diagram.height() >= 150   # never open at unreadable labels
+    close(window)
+    # Settings written by a first start in a bigger and in a smaller window, then a second start here.
+    for other in ((1920, 1080), (800, 600)):
+        earlier = start(qtbot, screen_size, other)
+        close(earlier)
+        window = start(qtbot, screen_size, size)
+        assert table_is_whole(window), f"second start after {other}"
+        assert not diagram.isVisible() or diagram.height() >= 150
+        editor = window.design_tab.editor_scroll
+        assert editor.isVisible() and editor.height() >= 100     # the form is still there
+        close(window)
+
+
+def test_a_saved_window_larger_than_the_screen_is_shrunk_to_it(qtbot, screen_size):
+    big = start(qtbot, screen_size, (1920, 1080))
+    close(big)
+    screen_size.size = (1024, 640)
+    from designer.main_window import MainWindow
+    window = MainWindow()
+    qtbot.addWidget(window)
+    assert window.width() <= 1024 and window.height() <= 640
+    close(window)
+
+
+def test_a_diagram_the_user_asks_for_shows_even_when_short(qtbot, screen_size):
+    window = start(qtbot, screen_size, (1024, 640))
+    action = window.design_tab.actions["diagram"]
+    assert not action.isChecked()                               # no room at 1024×640
+    action.trigger()
+    settle(qtbot)
+    assert action.isChecked() and window.design_tab.diagram_pane.height() >= 150
+    action.trigger()                                            # and away again, for good
+    window.resize(1366, 900)
+    settle(qtbot)
+    assert not action.isChecked()
+    close(window)

@@ -174,10 +174,12 @@ def test_the_last_fc_layer_can_be_made_the_softmax_output_in_one_click(window, q
     hint = window.design_tab.output_hint
     assert hint.isVisible() and "softmax" in hint.label.text()
     last_name = window.document.layer_names()[-1]
-    assert hint.button.text() == f"Make {last_name} the softmax output (10 classes)"
+    # One unit per class of the dataset in use: Shapes, the built-in a 32×32×3 design trains on.
+    assert window.train_tab.datasets.dataset.name == "shapes"
+    assert hint.button.text() == f"Make {last_name} the softmax output (4 classes)"
     qtbot.mouseClick(hint.button, Qt.MouseButton.LeftButton)
     last = window.document.spec.layers[-1]
-    assert (last.type, last.activation, last.units) == ("dense", "softmax", 10)
+    assert (last.type, last.activation, last.units) == ("dense", "softmax", 4)
     assert not hint.isVisible()
     window.document.undo_stack.undo()   # one edit: one undo
     assert window.document.spec.layers[-1].activation == "relu" and hint.isVisible()
@@ -188,7 +190,7 @@ def test_a_design_ending_in_pooling_gets_a_softmax_layer_appended(window, qtbot)
     window.design_tab.add_layer("conv")
     window.design_tab.add_layer("pool")
     hint = window.design_tab.output_hint
-    assert hint.button.text() == "Add a softmax output layer (10 classes)"
+    assert hint.button.text() == "Add a softmax output layer (4 classes)"     # the shapes' classes
     hint.apply_fix()
     assert len(window.document.spec.layers) == 3 and window.document.spec.layers[-1].activation == "softmax"
 
