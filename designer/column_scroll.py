@@ -18,4 +18,5 @@ def vertical_scroll(column: QWidget, name: str) -> QScrollArea:
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setMinimumHeight(MIN_HEIGHT)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # Tab goes to the controls in it, not to the area itself
     return scroll

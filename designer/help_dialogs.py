@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, QUrl, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMainWindow, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
+from .actions import COMMAND_NAME, keys_text
+
 TOUR_PICTURE_WIDTH = 560
 
 # (tab title, heading, what to do there) — the tab title finds the page whose picture is shown.
@@ -22,7 +24,11 @@ TOUR_SECTIONS = (
      "row; edit it in the form under the table. The layer table shows what the course computes for every "
      "layer — activation shape, activation size, parameters and the formula behind them — and updates as "
      "you type. A red row cannot work: its Formula cell says why. End with an FC layer with softmax and as "
-     "many units as your dataset has classes; <i>Presets</i> holds the course's LeNet-5 to start from."),
+     "many units as your dataset has classes; <i>Presets</i> holds the course's LeNet-5 to start from. "
+     "<b>View › Check yourself</b> (Ctrl+K) hides the shapes, sizes and parameters so you can work them out "
+     "and type your answers, each marked right or wrong; <b>Help › Course examples</b> opens every worked "
+     "example of the course (the 6×6 edge detection, pooling, the 39×39×3 network, LeNet-5, …) where it "
+     "belongs."),
     ("Train", "2 · Train: watch the loss fall",
      "Pick a dataset (digits, shapes or your own), the epochs, batch size and learning rate, then "
      "<b>Train</b>. The loss J falls live, accuracy is plotted per epoch, and the test accuracy is shown "
@@ -86,32 +92,20 @@ class QuickTourDialog(QDialog):
         self.resize(min(TOUR_PICTURE_WIDTH + 80, window.width()), min(620, max(window.height(), 400)))
 
 
-def _is_application_key(sequence: QKeySequence) -> bool:
-    """A keyboard's dedicated New / Open / Undo key (Qt's multimedia and application key range), which
-    Qt adds to some standard shortcuts: few keyboards have one, and listed as a word ("Ctrl+N or New")
-    it reads like the command's name, not a key."""
-    key = sequence[0].key().value
-    return sequence.count() == 1 and Qt.Key.Key_Back.value <= key < Qt.Key.Key_unknown.value
-
-
-def _keys_text(sequences) -> str:
-    return " or ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences
-                       if not s.isEmpty() and not _is_application_key(s))
-
-
 def shortcut_rows(window: QWidget) -> list[tuple[str, str, str]]:
     """(keys, command, what it does) for every QAction and QShortcut of `window` that has keys, sorted by
     command. Read from the objects themselves, so the list is always what the keys do."""
     rows = {}
     for action in window.findChildren(QAction):
-        keys = _keys_text(action.shortcuts())
+        keys = keys_text(action.shortcuts())
         if not keys:
             continue
-        name = action.text().replace("&", "").rstrip("…").strip() or action.iconText()
+        name = action.property(COMMAND_NAME) or action.text().replace("&", "").rstrip("…").strip() \
+            or action.iconText()
         tip = action.statusTip() or action.toolTip()
         rows[(keys, name)] = (keys, name, tip.split(" (")[0] if tip.endswith(")") else tip)
     for shortcut in window.findChildren(QShortcut):
-        keys = _keys_text([shortcut.key()])
+        keys = keys_text([shortcut.key()])
         if keys:
             what = shortcut.whatsThis() or shortcut.objectName()
             rows[(keys, what)] = (keys, what, shortcut.whatsThis())
@@ -173,7 +167,7 @@ class HelpDialogs(QObject):
                                        if k != QKeySequence("F1") and not k.isEmpty()]
         tour.setShortcuts(keys)
         tour.setStatusTip("A short illustrated tour of the Design, Train and Inside tabs")
-        tour.setToolTip(f"A short illustrated tour of the Design, Train and Inside tabs ({_keys_text(keys)})")
+        tour.setToolTip(f"A short illustrated tour of the Design, Train and Inside tabs ({keys_text(keys)})")
         tour.triggered.connect(self.show_tour)
         window.addAction(tour)   # F1 works wherever the focus is
         shortcuts = self.shortcuts_action = QAction("&Keyboard shortcuts", window)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from . import settings as cfg
@@ -36,6 +37,7 @@ def scrolling_page(content: QWidget) -> QScrollArea:
     page.setWidget(content)
     page.setWidgetResizable(True)
     page.setFrameShape(QFrame.Shape.NoFrame)
+    page.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # no invisible Tab stop: Tab goes to the controls in it
     return page
 
 
@@ -84,7 +86,7 @@ class MainWindow(QMainWindow):
 
         self.help = HelpDialogs(self, self.tabs)
         self.menus = WindowMenus(self, self.tabs, self.document, self.files, self.design_tab, self.exporter,
-                                 self.help)
+                                 self.help, self.train_tab.actions)
         self.totals = DesignTotals(self.document, self)
         self.memory_status = MemoryStatus(self.document)
         self._build_status_bar()
@@ -130,7 +132,8 @@ class MainWindow(QMainWindow):
         train.network_updated.connect(inside.set_network)
         train.network_updated.connect(self.untrained_feed.stop)
         train.settings_changed.connect(self.memory_status.set_settings)
-        train.preset_requested.connect(self.files.load_preset)   # "Open the Digits net preset" on the Train tab
+        train.preset_requested.connect(self.files.load_preset)
+        train.training_started.connect(lambda run_id: self.show_tab(self.train_tab))   # F5 from any tab   # "Open the Digits net preset" on the Train tab
         if train.datasets.dataset is not None:   # chosen while the tab was made, before these connections
             inside.set_dataset(train.datasets.dataset)
             design.set_dataset(train.datasets.dataset)

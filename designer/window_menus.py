@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStyle, QTabWidget, QToolButton, QUndoView
 
-from .actions import make_action
+from .actions import COMMAND_NAME, make_action
 from .course_examples import add_course_examples_menu
 from .design.export import DesignExporter
 from .design.kind_visuals import kind_types
@@ -31,13 +31,14 @@ class WindowMenus(QObject):
     """
 
     def __init__(self, window: QMainWindow, tabs: QTabWidget, document: DesignDocument, files: DesignFiles,
-                 design_tab: DesignTab, exporter: DesignExporter, help_dialogs: HelpDialogs):
+                 design_tab: DesignTab, exporter: DesignExporter, help_dialogs: HelpDialogs,
+                 run_actions: dict[str, QAction] | None = None):
         super().__init__(window)
         self._window, self._tabs, self._document = window, tabs, document
         self.actions: dict[str, QAction] = {}
         self.preset_actions: dict[str, QAction] = {}
         self._create_actions(files)
-        self._build_menus(files, design_tab, exporter, help_dialogs)
+        self._build_menus(files, design_tab, exporter, help_dialogs, run_actions or {})
         self._build_toolbar()
         self._build_history_dock()
         stack = document.undo_stack
@@ -73,9 +74,13 @@ class WindowMenus(QObject):
         redo.setObjectName("redoAction")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         redo.setIcon(icon(sp.SP_ArrowForward))
-        for key, action in (("undo", undo), ("redo", redo)):
-            # The toolbar keeps a short label; the tooltip names the edit ("Undo Change CONV1 size").
+        for key, action, what in (("undo", undo, "Undo the last edit of the design"),
+                                  ("redo", redo, "Redo the edit undone last")):
+            # The toolbar keeps a short label; the tooltip names the edit ("Undo Change CONV1 size"), the
+            # status tip (what the shortcuts list says) what the command does.
             action.setIconText(key.capitalize())
+            action.setStatusTip(what)
+            action.setProperty(COMMAND_NAME, key.capitalize())   # its text names the edit too
             self.actions[key] = action
             window.addAction(action)
 
@@ -98,7 +103,7 @@ class WindowMenus(QObject):
 
     # ----- the bars ------------------------------------------------------------------------------
     def _build_menus(self, files: DesignFiles, design_tab: DesignTab, exporter: DesignExporter,
-                     help_dialogs: HelpDialogs) -> None:
+                     help_dialogs: HelpDialogs, run_actions: dict[str, QAction]) -> None:
         window, own, tab = self._window, self.actions, design_tab.actions
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
@@ -133,6 +138,12 @@ class WindowMenus(QObject):
             if preset.file is None:
                 self.presets_menu.addSeparator()
             self.presets_menu.addAction(self.preset_actions[preset.key])
+
+        if run_actions:
+            run_menu = bar.addMenu("&Run")      # the Train tab's Train, Pause and Stop, from anywhere
+            run_menu.setObjectName("runMenu")
+            for key in ("train", "pause", "stop"):
+                run_menu.addAction(run_actions[key])
 
         self.view_menu = bar.addMenu("&View")
         for key in ("editor", "diagram", "whyColumn", "checkYourself"):

@@ -184,6 +184,14 @@ class PropertyEditor(QWidget):
     def current_index(self) -> int | None:
         return self._index
 
+    def focus_first_field(self) -> None:
+        """Put the keyboard in the form: the layer's name, or the input's height."""
+        field = self.input_height if self._index == INPUT else self.name_edit
+        if self._index is not None and field.isVisible():
+            field.setFocus()
+            if isinstance(field, QLineEdit):
+                field.selectAll()
+
     def set_current(self, index: int | None) -> None:
         """Show layer `index` (INPUT for the input, None for nothing)."""
         if index is not None and index != INPUT and not 0 <= index < self._document.layer_count:

@@ -224,6 +224,7 @@ class DesignTab(QWidget):
         self.editor_scroll.setWidget(self.editor)
         self.editor_scroll.setWidgetResizable(True)
         self.editor_scroll.setFrameShape(QFrame.Shape.StyledPanel)
+        self.editor_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # Tab goes to the form's fields
 
         # The volume diagram shares the table's place (a splitter between them; View › Volume diagram).
         self.diagram_pane = DiagramPane(self.document)
@@ -280,6 +281,7 @@ class DesignTab(QWidget):
         self.layer_view.selectionModel().selectionChanged.connect(self._on_list_selection)
         self.table_view.selectionModel().selectionChanged.connect(self._on_table_selection)
         self.layer_view.deleteRequested.connect(self.remove_selected)
+        self.layer_view.formRequested.connect(self.go_to_form)
         self.editor.problem.connect(lambda message: self.statusMessage.emit(message, 6000))
         self.diagram_pane.diagram.layerClicked.connect(self.select_layer)
         self.actions["diagram"].toggled.connect(self.diagram_pane.setVisible)
@@ -312,6 +314,12 @@ class DesignTab(QWidget):
             return
         selection.setCurrentIndex(model_index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.layer_view.scrollTo(model_index)
+
+    def go_to_form(self) -> None:
+        """Enter or F2 in the layer list: the selected layer's form gets the keyboard (shown if collapsed)."""
+        if not self.actions["editor"].isChecked():
+            self.actions["editor"].setChecked(True)
+        self.editor.focus_first_field()
 
     def _after_remove(self, index: int) -> None:
         count = self.document.layer_count

@@ -42,9 +42,11 @@ class StateColorDelegate(QStyledItemDelegate):
 
 
 class LayerListView(QListView):
-    """The layer list: single selection, drag-and-drop reordering, Delete removes a layer."""
+    """The layer list: single selection, drag-and-drop reordering, Delete removes a layer, Enter or F2
+    goes to the selected layer's form (formRequested)."""
 
     deleteRequested = Signal()
+    formRequested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -59,8 +61,8 @@ class LayerListView(QListView):
         self.setDragDropOverwriteMode(False)
         self.setUniformItemSizes(True)
         self.setSpacing(1)
-        self.setToolTip("The network, input first. Click a layer to edit it; drag to reorder; "
-                        "Delete removes it.")
+        self.setToolTip("The network, input first. Click a layer to edit it (Enter or F2 goes to its form); "
+                        "drag to reorder; Delete removes it.")
         self.setItemDelegate(StateColorDelegate(StateRole, self))
 
     def dropEvent(self, event):
@@ -109,6 +111,11 @@ class LayerListView(QListView):
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and event.modifiers() in (
                 Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
             self.deleteRequested.emit()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2) and \
+                not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.formRequested.emit()
             event.accept()
             return
         super().keyPressEvent(event)

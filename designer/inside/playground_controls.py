@@ -85,7 +85,9 @@ def build_controls(playground) -> QWidget:
     playground.filter_table = QTableView()
     playground.filter_table.setObjectName("filterTable")
     playground.filter_table.setModel(playground.filter_model)
-    playground.filter_table.setToolTip("Double-click a number to change it")
+    playground.filter_table.setToolTip("Double-click a number (or type over it) to change it; the arrow keys "
+                                       "move between the numbers, Tab leaves the grid")
+    playground.filter_table.setTabKeyNavigation(False)    # Tab goes on to Stride, Padding and Export
     playground.filter_table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                             | QAbstractItemView.EditTrigger.EditKeyPressed
                                       | QAbstractItemView.EditTrigger.AnyKeyPressed)

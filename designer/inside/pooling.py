@@ -33,6 +33,8 @@ def _grid_view(model: NumberGridModel, name: str) -> QTableView:
     view.setFont(font)
     if not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable:
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # the output is read, not edited: no Tab stop
+    view.setTabKeyNavigation(False)     # the arrow keys move between the numbers; Tab leaves the grid
     return view
 
 

@@ -28,6 +28,7 @@ from engine.shapes import summarize
 from engine.spec import SpecError
 from engine.train import builtin_dataset_for, check_dataset_fits
 
+from ..actions import make_action
 from ..column_scroll import vertical_scroll
 from ..document import DesignDocument
 from .controller import RunController, RunState
@@ -61,6 +62,7 @@ class TrainTab(QWidget):
 
     Parts, made here:
         dataset_box, hyper_box, run_controls, weights_box, result_box, plots_pane   the widgets
+        actions        {key: QAction}: train (F5), pause (F6: pause or resume), stop (Shift+F5)
         controller     RunController: the run's state and its thread
         datasets       DatasetChoice: the dataset in use (`datasets.dataset`) and how it is chosen
         fixes          DesignFixes: the one-click fixes of the design
@@ -107,6 +109,7 @@ class TrainTab(QWidget):
         self._run_settings = None   # (TrainSettings, optimizer title, classes) of the last run started
         self._can_train = False
         self._design_edited_during_run = False
+        self._create_actions()
         self._connect()
         # The built-in dataset the design trains on as it is (Shapes for the course's LeNet-5), else digits.
         self.datasets.set_dataset(builtin_dataset_for(document.spec) or "digits")
@@ -150,6 +153,20 @@ class TrainTab(QWidget):
         outer.setSpacing(8)
         outer.addWidget(left)
         outer.addWidget(self.plots_pane, 1)
+
+    def _create_actions(self) -> None:
+        """Train, Pause / Resume and Stop from the keyboard (the window's Run menu places them)."""
+        self.actions = {
+            "train": make_action(self, "train", "&Train", "Train a copy of the design on the dataset",
+                                 self.start_training, "F5"),
+            "pause": make_action(self, "pause", "&Pause", "Pause after the current batch, or resume",
+                                 self.toggle_pause, "F6"),
+            "stop": make_action(self, "stop", "&Stop", "End the run after the current batch; the weights so "
+                                "far are kept", self.stop, "Shift+F5"),
+        }
+        controls = self.run_controls
+        for key, button in (("pause", controls.pause_button), ("stop", controls.stop_button)):
+            button.setToolTip(self.actions[key].toolTip())
 
     def _connect(self) -> None:
         self.document.changed.connect(self._on_document_changed)
@@ -361,7 +378,7 @@ class TrainTab(QWidget):
         check = self.check_design()
         self._can_train = check.ok
         self.dataset_box.show_check(check, self.datasets.dataset)
-        self.run_controls.train_button.setToolTip("Train a copy of the design on the dataset" if check.ok
+        self.run_controls.train_button.setToolTip("Train a copy of the design on the dataset (F5)" if check.ok
                                                   else "Can't train yet:\n" + "\n".join(check.messages))
         self._show_memory_problem(check.memory_problem)
         self._update_controls()
@@ -385,6 +402,11 @@ class TrainTab(QWidget):
         network, dataset = self.weights.network, self.datasets.dataset
         self.run_controls.show_state(self.controller.state, self.controller.kind, self._can_train and not loading,
                                      self._design_edited_during_run)
+        controls = self.run_controls
+        for key, button in (("train", controls.train_button), ("pause", controls.pause_button),
+                            ("stop", controls.stop_button)):
+            self.actions[key].setEnabled(button.isEnabled())
+        self.actions["pause"].setText("&Resume" if controls.pause_button.text() == "Resume" else "&Pause")
         self.hyper_box.setEnabled(not running)
         self.dataset_box.set_choosable(not running and not loading, dataset is not None)
         matches = network is not None and same_design(network.spec, self.document.spec)
