@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 
 from .common import format_cell, parse_cell
 
 
+HIGHLIGHT = QColor("#ffe0b2")   # the cells of the window behind the chosen output cell (orange, as outlined)
+
+
 class NumberGridModel(QAbstractTableModel):
-    """A matrix of numbers shown in cells; editable when `editable`. ``edited`` fires after a user edit."""
+    """A matrix of numbers shown in cells, rows and columns numbered from 0 as the course's indices are;
+    editable when `editable`. ``edited`` fires after a user edit. `set_highlight(top, left, f)` tints an
+    f×f block of cells (None: none)."""
 
     edited = Signal()
 
@@ -16,6 +22,22 @@ class NumberGridModel(QAbstractTableModel):
         super().__init__(parent)
         self._values = np.array(values, dtype=np.float64)
         self._editable = editable
+        self._highlight: tuple[int, int, int] | None = None
+
+    def set_highlight(self, block: tuple[int, int, int] | None) -> None:
+        """Tint the cells rows top … top+f−1, columns left … left+f−1 of `block` = (top, left, f)."""
+        if block != self._highlight:
+            self._highlight = block
+            if self.rowCount() and self.columnCount():
+                self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+
+    def highlighted(self) -> tuple[int, int, int] | None:
+        return self._highlight
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section)
+        return None
 
     @property
     def values(self) -> np.ndarray:
@@ -49,6 +71,10 @@ class NumberGridModel(QAbstractTableModel):
             return self.cell_text(v).replace("−", "-")
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and self._highlight is not None:
+            top, left, f = self._highlight
+            if top <= index.row() < top + f and left <= index.column() < left + f:
+                return QBrush(HIGHLIGHT)
         return None
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole):  # noqa: N802 - Qt API

@@ -60,10 +60,6 @@ class FilterModel(NumberGridModel):
             return f"W[{index.row()}, {index.column()}] = {pixel_text(self._values[index.row(), index.column()])}"
         return super().data(index, role)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(section)
-        return None
 
 
 # --------------------------------------------------------------------------------------------------
