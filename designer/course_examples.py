@@ -10,7 +10,8 @@ from typing import Callable
 
 from PySide6.QtGui import QAction
 
-from engine.course_examples import quiz_280_spec, why_convolutions_spec
+from engine.course_examples import (RED_EDGE_FILTER, STRIDED_7X7, STRIDED_FILTER, VOLUME_6X6X3, quiz_280_spec,
+                                    why_convolutions_spec)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,24 @@ def _filter(window, image: str) -> bool:
     playground = window.inside_tab.playground
     playground.set_image_preset(image)
     playground.set_filter_preset("vertical")
+    playground.set_stride(1)
+    playground.set_padding("valid")
+    return _inside(window, playground)
+
+
+def _strided(window) -> bool:
+    playground = window.inside_tab.playground
+    playground.set_typed_input(STRIDED_7X7)
+    playground.set_custom_filter(STRIDED_FILTER)
+    playground.set_stride(2)
+    playground.set_padding("valid")
+    return _inside(window, playground)
+
+
+def _volume(window) -> bool:
+    playground = window.inside_tab.playground
+    playground.set_image(VOLUME_6X6X3, "6×6×3 image: red edge, green edge")
+    playground.set_custom_filter(RED_EDGE_FILTER)
     playground.set_stride(1)
     playground.set_padding("valid")
     return _inside(window, playground)
@@ -67,6 +86,12 @@ EXAMPLES = (
     CourseExample("bright_edge", "A bright vertical edge (10 10 10 0 0 0)",
                   "Left half 10, right half 0: the 4×4 map's middle columns are 30",
                   lambda w: _filter(w, "vertical_edge")),
+    CourseExample("strided_7x7", "Strided convolution: 7×7, f = 3, s = 2 → 3×3",
+                  "The course's 7×7 numbers and 3×3 filter with stride 2: ⌊(7 − 3)/2⌋ + 1 = 3, in the filter "
+                  "playground (Type numbers… to change them)", _strided),
+    CourseExample("volume_red_edge", "Convolution over volumes: a red-only edge detector (3×3×3)",
+                  "A 6×6×3 image with a red and a green vertical edge; the filter's R slice finds edges, its G and "
+                  "B slices are zero: only the red edge shows (one 4×4 map)", _volume),
     CourseExample("max_pool", "Max pooling, f = 2, s = 2",
                   "The course's 4×4 → [[9, 2], [6, 2]], in the pooling playground", lambda w: _pool(w, "max")),
     CourseExample("avg_pool", "Average pooling, f = 2, s = 2",

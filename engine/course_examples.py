@@ -30,6 +30,27 @@ POOL_4X4 = np.array([[1, 3, 2, 1],
                      [5, 6, 1, 2]], dtype=np.float64)
 
 
+# Strided convolution: the 7×7 image, a 3×3 filter, s = 2 → a 3×3 output, ⌊(7 + 0 − 3)/2⌋ + 1 = 3:
+# [[91, 100, 88], [69, 91, 117], [44, 72, 74]] (the lecture's slide prints 83 and 127 for two of the cells;
+# the sums of products of these numbers give 88 and 117, which PyTorch agrees with in the tests).
+STRIDED_7X7 = np.array([[2, 3, 7, 4, 6, 2, 9],
+                        [6, 6, 9, 8, 7, 4, 3],
+                        [3, 4, 8, 3, 8, 9, 7],
+                        [7, 8, 3, 6, 6, 3, 4],
+                        [4, 2, 1, 8, 3, 4, 6],
+                        [3, 2, 4, 1, 9, 8, 3],
+                        [0, 1, 3, 9, 2, 1, 4]], dtype=np.float64)
+STRIDED_FILTER = np.array([[3, 4, 4],
+                           [1, 0, 2],
+                           [-1, 0, 3]], dtype=np.float64)
+
+# Convolution over volumes: a 6×6×3 image (a bright vertical edge in red, the mirrored edge in green, blue
+# dark) and a 3×3×3 filter that looks at red only (the vertical-edge filter on R, zeros on G and B): the
+# 4×4 map finds the red edge alone (middle columns 30), the green one not at all.
+VOLUME_6X6X3 = np.stack([VERTICAL_EDGE_IMAGE, VERTICAL_EDGE_IMAGE[:, ::-1], np.zeros((6, 6))], axis=2)
+RED_EDGE_FILTER = np.stack([VERTICAL_FILTER, np.zeros((3, 3)), np.zeros((3, 3))], axis=2)
+
+
 def _one_conv(name: str, shape, filters: int, size: int) -> NetworkSpec:
     return NetworkSpec(InputSpec(tuple(shape)), [ConvSpec(filters=filters, size=size, name="CONV1")], name)
 

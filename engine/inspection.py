@@ -243,8 +243,9 @@ def window_at(image, i: int, j: int, f: int, s: int, p: int) -> tuple[np.ndarray
 
 
 def convolve_image(image, filt, stride: int = 1, p: int = 0) -> np.ndarray:
-    """One ``f × f`` filter slid over a grey ``(n_H, n_W)`` or colour ``(n_H, n_W, n_C)`` image with the
-    network's own ``conv2d`` (the filter repeated over the channels and their sums added, no bias).
+    """One filter slid over a grey ``(n_H, n_W)`` or colour ``(n_H, n_W, n_C)`` image with the network's own
+    ``conv2d``, no bias: an ``(f, f)`` filter is repeated over the channels, an ``(f, f, n_C)`` filter (the
+    course's convolution over volumes) has a slice per channel; the channels' sums are added.
 
     Returns ``(o_H, o_W)`` float64 with o = ⌊(n + 2p − f)/s⌋ + 1; ValueError (conv2d's message) when the
     settings can't work.
@@ -252,7 +253,13 @@ def convolve_image(image, filt, stride: int = 1, p: int = 0) -> np.ndarray:
     x = np.asarray(image, dtype=np.float64)
     A = x[np.newaxis] if x.ndim == 3 else x[np.newaxis, :, :, np.newaxis]      # a batch of one
     filt = np.asarray(filt, dtype=np.float64)
-    W = np.repeat(filt[:, :, np.newaxis, np.newaxis], A.shape[3], axis=2)      # (f, f, n_C, 1)
+    if filt.ndim == 3:
+        if filt.shape[2] != A.shape[3]:
+            raise ValueError(f"a {filt.shape[0]}×{filt.shape[1]}×{filt.shape[2]} filter needs an image with "
+                             f"{filt.shape[2]} channels, not {A.shape[3]}")
+        W = filt[:, :, :, np.newaxis]                                           # (f, f, n_C, 1)
+    else:
+        W = np.repeat(filt[:, :, np.newaxis, np.newaxis], A.shape[3], axis=2)  # (f, f, n_C, 1)
     return np.asarray(conv2d(A, W, np.zeros(1), stride=stride, pad=p)[0, :, :, 0], dtype=np.float64)
 
 

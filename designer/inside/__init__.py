@@ -12,7 +12,8 @@ UntrainedNetworkFeed (untrained_network.py) gives it the design's initial weight
 from .feature_maps import FeatureMapsView
 from .filters_view import LearnedFiltersView
 from .image_grid import ImageGrid
-from .playground import FILTER_PRESETS, IMAGE_PRESETS, FilterPlayground
+from .playground import FilterPlayground
+from .playground_sources import FILTER_PRESETS, IMAGE_PRESETS
 from .predictions import PredictionsView
 from .tab import InsideTab
 from .untrained_network import UntrainedNetworkFeed

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.course_examples import COURSE_6X6
 from engine.data import images_to_float, load_dataset
@@ -26,8 +26,9 @@ from engine.shapes import resolve_padding
 from .common import format_number, pixel_text
 from .playground_controls import build_controls
 from .playground_picture import ConvolutionPicture
-from .playground_sources import (BUILTIN_DATASETS, CUSTOM, FILTER_PRESETS, IMAGE_PRESETS, MAX_FILTER,
-                                 read_image_file)
+from .playground_filter import PlaygroundFilter, select_combo
+from .playground_input import TypedInputDialog
+from .playground_sources import BUILTIN_DATASETS, IMAGE_PRESETS, MAX_TYPED, read_image_file
 
 
 class FilterPlayground(QWidget):
@@ -41,8 +42,11 @@ class FilterPlayground(QWidget):
         set_dataset(ds)                  offer the app's current dataset as an image source too
         load_image_file(path)            PNG/JPEG; ValueError if unreadable
         set_keep_color(bool)             RGB images: keep colour (filter repeated over 3 channels) or grey
-        set_filter_preset(name)          name in FILTER_PRESETS: "vertical", "horizontal", "sobel", "scharr"
-        set_custom_filter(array)         any f×f array, 1 ≤ f ≤ 7
+        set_typed_input(array)           an n×n matrix typed in (n ≤ 16), numbers in the cells
+        set_filter_preset(name)          name in FILTER_PRESETS: "vertical", "horizontal", "sobel", "scharr",
+                                         "zeros" (in f×f×3 mode: the shown channel's slice)
+        set_custom_filter(array)         any f×f array, 1 ≤ f ≤ 7; or f×f×3 (a slice per channel, colour kept)
+        set_per_channel(bool), show_channel("R" | "G" | "B")   the f×f×3 filter of convolution over volumes
         set_stride(s), set_padding("valid" | "same" | p)
         output()                         the last output as a 2-D array (None when the settings can't work)
         input_image(), filter_array(), formula_text(), error_text(), cell_texts(which)
@@ -60,6 +64,7 @@ class FilterPlayground(QWidget):
         self._image_label = ""
         self._source: np.ndarray = COURSE_6X6        # as chosen: (h, w) or (h, w, 3)
         self._file_image: np.ndarray | None = None
+        self._typed: np.ndarray | None = None          # the matrix typed in (Type numbers…)
         self._file_note = ""                          # what the image-info line says of the file image
         self._datasets: dict[str, object] = {}
         self._output: np.ndarray | None = None
@@ -72,6 +77,7 @@ class FilterPlayground(QWidget):
         self._explanation = ""
         self._building = True
         side = build_controls(self)
+        self.filter = PlaygroundFilter(self)
         self._connect_controls()
         self.picture = ConvolutionPicture()
         self.picture.graphics.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -88,12 +94,11 @@ class FilterPlayground(QWidget):
 
     def _connect_controls(self) -> None:
         self.image_combo.currentIndexChanged.connect(self._image_choice_changed)
+        self.type_button.clicked.connect(self._ask_typed_input)
         self.index_spin.valueChanged.connect(self._image_choice_changed)
         self.open_button.clicked.connect(self._ask_image_file)
-        self.color_check.toggled.connect(self._recompute)
-        self.filter_combo.currentIndexChanged.connect(self._filter_choice_changed)
-        self.size_spin.valueChanged.connect(self._filter_size_changed)
-        self.filter_model.edited.connect(self._filter_edited)
+        self.color_check.toggled.connect(self._colour_toggled)
+        self.filter.changed.connect(self._filter_changed)
         self.stride_spin.valueChanged.connect(self._recompute)
         self.padding_combo.currentIndexChanged.connect(self._padding_choice_changed)
         self.padding_spin.valueChanged.connect(self._recompute)
@@ -103,7 +108,7 @@ class FilterPlayground(QWidget):
         """One of the course's small matrices (keys of IMAGE_PRESETS)."""
         if name not in IMAGE_PRESETS:
             raise ValueError(f"unknown image preset {name!r}; choose from {', '.join(IMAGE_PRESETS)}")
-        self._select_combo(self.image_combo, f"preset:{name}")
+        select_combo(self.image_combo, f"preset:{name}")
         self._image_choice_changed()
 
     def set_image(self, image, label: str = "your image") -> None:
@@ -122,10 +127,33 @@ class FilterPlayground(QWidget):
         self._file_image = rgb
         self._set_file_entry(Path(path).name, note)
 
+    def set_typed_input(self, values) -> None:
+        """An n×n matrix typed in (1 ≤ n ≤ MAX_TYPED), shown with its numbers in the cells."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 2 or values.shape[0] != values.shape[1] or not 1 <= values.shape[0] <= MAX_TYPED:
+            raise ValueError(f"a typed input must be n×n with 1 ≤ n ≤ {MAX_TYPED}, got shape {values.shape}")
+        if not np.all(np.isfinite(values)):
+            raise ValueError("the input's numbers must be finite")
+        self._typed = values
+        n = values.shape[0]
+        self._set_entry("typed:", f"Your numbers ({n}×{n})", f"{n}×{n} matrix you typed (Type numbers… to change it)")
+
+    def _ask_typed_input(self) -> None:
+        start = self._typed if self._typed is not None else (
+            self._source if self._source.ndim == 2 and max(self._source.shape) <= MAX_TYPED
+            and self._source.shape[0] == self._source.shape[1] else np.zeros((7, 7)))
+        self.typed_dialog = TypedInputDialog(start, self)
+        self.typed_dialog.accepted.connect(lambda: self.set_typed_input(self.typed_dialog.values()))
+        self.typed_dialog.open()
+
     def _set_file_entry(self, label: str, note: str) -> None:
-        data = f"file:{label}"
+        self._set_entry(f"file:{label}", label, note)
+
+    def _set_entry(self, data: str, label: str, note: str) -> None:
+        """Put the image-choice entry of kind `data` ("file:…", "typed:") in the list, chosen, as `label`."""
+        prefix = data.split(":", 1)[0] + ":"
         index = next((i for i in range(self.image_combo.count())
-                      if str(self.image_combo.itemData(i)).startswith("file:")), -1)
+                      if str(self.image_combo.itemData(i)).startswith(prefix)), -1)
         with QSignalBlocker(self.image_combo):
             if index < 0:
                 self.image_combo.addItem(label, data)
@@ -157,7 +185,7 @@ class FilterPlayground(QWidget):
             name = str(name.name)
         if name not in BUILTIN_DATASETS and name not in self._datasets:
             raise ValueError(f"unknown dataset {name!r}; use 'digits', 'shapes' or set_dataset(ds) first")
-        self._select_combo(self.image_combo, f"dataset:{name}")
+        select_combo(self.image_combo, f"dataset:{name}")
         self._update_index_range(name)
         with QSignalBlocker(self.index_spin):
             self.index_spin.setValue(int(index))
@@ -208,58 +236,48 @@ class FilterPlayground(QWidget):
             label = ds.class_names[int(ds.y_test[i])] if i < len(ds.y_test) else "?"
             self._image_label = f"{key} #{i}"
             info = f"test image {i} of {len(ds.x_test):,}: “{label}”, {x.shape[0]}×{x.shape[1]}×{x.shape[2]}"
+        elif kind == "typed":
+            self._source = self._typed
+            self._image_label = "your numbers"
+            info = self._file_note
         else:
             self._source = self._file_image
             self._image_label = key
             info = self._file_note or key
         colour = self._source.ndim == 3
         self.color_check.setEnabled(colour)
+        self.filter.set_colour(colour and self.color_check.isChecked())
         self.image_info.setText(info)
         self._highlight = (0, 0)
         self._recompute()
 
-    # ----- filter choice ----------------------------------------------------------------------------
+    # ----- filter choice (playground_filter.py) -----------------------------------------------------
     def set_filter_preset(self, name: str) -> None:
-        """One of the course's filters (keys of FILTER_PRESETS)."""
-        if name not in FILTER_PRESETS:
-            raise ValueError(f"unknown filter preset {name!r}; choose from {', '.join(FILTER_PRESETS)}")
-        self._select_combo(self.filter_combo, name)
-        self._filter_choice_changed()
+        """One of the course's filters (keys of FILTER_PRESETS); in f×f×3 mode, the shown channel's slice."""
+        self.filter.set_preset(name)
 
     def set_custom_filter(self, values) -> None:
-        """Any f×f filter, 1 ≤ f ≤ 7."""
-        values = np.asarray(values, dtype=np.float64)
-        if values.ndim != 2 or values.shape[0] != values.shape[1] or not 1 <= values.shape[0] <= MAX_FILTER:
-            raise ValueError(f"a filter must be f×f with 1 ≤ f ≤ {MAX_FILTER}, got shape {values.shape}")
-        if not np.all(np.isfinite(values)):
-            raise ValueError("a filter's numbers must be finite")
-        self._select_combo(self.filter_combo, CUSTOM)
-        self._set_filter_values(values)
+        """Any f×f filter, 1 ≤ f ≤ 7; or an f×f×3 one (a slice per channel: the colour is kept)."""
+        values = np.asarray(values)
+        if values.ndim == 3 and self._source.ndim == 3 and not self.color_check.isChecked():
+            self.color_check.setChecked(True)
+        self.filter.set_custom(values)
+
+    def set_per_channel(self, on: bool) -> None:
+        """Convolution over volumes: the f×f×3 filter, a slice per channel (colour images)."""
+        self.filter.set_per_channel(on)
+
+    def show_channel(self, channel: str) -> None:
+        """Show (and edit) the slice of channel "R", "G" or "B"."""
+        self.filter.show_channel(channel)
+
+    def _filter_changed(self, reset_cell: bool) -> None:
+        if reset_cell:
+            self._highlight = (0, 0)
         self._recompute()
 
-    def _set_filter_values(self, values: np.ndarray) -> None:
-        self.filter_model.set_values(values)
-        with QSignalBlocker(self.size_spin):
-            self.size_spin.setValue(values.shape[0])
-
-    def _filter_choice_changed(self, *_args) -> None:
-        key = self.filter_combo.currentData()
-        if key != CUSTOM:
-            self._set_filter_values(FILTER_PRESETS[key][1])
-        self._highlight = (0, 0)
-        self._recompute()
-
-    def _filter_size_changed(self, f: int) -> None:
-        old = self.filter_model.values
-        new = np.zeros((f, f))
-        k = min(f, old.shape[0])
-        new[:k, :k] = old[:k, :k]
-        self._select_combo(self.filter_combo, CUSTOM)
-        self.filter_model.set_values(new)
-        self._recompute()
-
-    def _filter_edited(self) -> None:
-        self._select_combo(self.filter_combo, CUSTOM)
+    def _colour_toggled(self, *_args) -> None:
+        self.filter.set_colour(self._source.ndim == 3 and self.color_check.isChecked())
         self._recompute()
 
     # ----- stride / padding -------------------------------------------------------------------------
@@ -271,12 +289,12 @@ class FilterPlayground(QWidget):
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"padding must be 'valid', 'same' or a whole number, got {padding!r}")
-            self._select_combo(self.padding_combo, padding)
+            select_combo(self.padding_combo, padding)
         else:
             self._custom_p = int(padding)
             with QSignalBlocker(self.padding_spin):
                 self.padding_spin.setValue(int(padding))
-            self._select_combo(self.padding_combo, "number")
+            select_combo(self.padding_combo, "number")
         self._padding_choice_changed()
 
     def _padding_choice_changed(self, *_args) -> None:
@@ -301,13 +319,6 @@ class FilterPlayground(QWidget):
         choice = self.padding_combo.currentData()
         return self.padding_spin.value() if choice == "number" else choice
 
-    @staticmethod
-    def _select_combo(combo: QComboBox, data) -> None:
-        index = combo.findData(data)
-        if index >= 0 and index != combo.currentIndex():
-            with QSignalBlocker(combo):
-                combo.setCurrentIndex(index)
-
     # ----- compute ----------------------------------------------------------------------------------
     def input_image(self) -> np.ndarray:
         """The input as used: (n_H, n_W) grey, or (n_H, n_W, 3) when colour is kept."""
@@ -317,8 +328,8 @@ class FilterPlayground(QWidget):
         return src
 
     def filter_array(self) -> np.ndarray:
-        """The current f×f filter."""
-        return self.filter_model.values
+        """The current filter: (f, f), or (f, f, 3) with a slice per channel."""
+        return self.filter.array()
 
     def output(self) -> np.ndarray | None:
         """The last output as a 2-D array (n_H, n_W), or None when the settings can't work."""
@@ -401,7 +412,11 @@ class FilterPlayground(QWidget):
         window, top, left = window_at(x, i, j, f, self.stride_spin.value(), self._p)
         self.picture.outline_window(top, left, f, i, j)
         value = self._output[i, j]
-        if x.ndim == 2 and f <= 3:
+        if filt.ndim == 3:
+            text = (f"output[{i},{j}] = sum over R, G and B of each channel's {f * f} products window × its "
+                    f"slice (rows {format_number(top)}…{top + f - 1}, columns {format_number(left)}…{left + f - 1}) "
+                    f"= {pixel_text(value)}")
+        elif x.ndim == 2 and f <= 3:
             terms = " + ".join(f"{format_number(a)}·{self._paren(w)}" for a, w in zip(window.ravel(), filt.ravel()))
             text = f"output[{i},{j}] = {terms} = {format_number(value)}"
         elif x.ndim == 2:

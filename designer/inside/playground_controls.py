@@ -1,11 +1,11 @@
 """The filter playground's settings panel: the image (course matrices, dataset test images, a picture
-file), the filter (the course's edge filters or an editable f×f grid), stride and padding, the
-                   cross-correlation note, and the Export button.
+file, numbers typed in), the filter (the course's edge filters or an editable f×f grid, f×f×3 with a slice
+per channel for colour), stride and padding, the cross-correlation note, and the Export button.
 
 `build_controls(playground)` makes the widgets as attributes of `playground` (a FilterPlayground:
-                                                                              image_combo, index_spin, open_button, color_check, image_info, filter_combo, size_spin, filter_model,
-filter_table, stride_spin, padding_combo, padding_spin, note_label, export_button) and returns the
-panel; the playground connects their signals to what they do.
+image_combo, index_spin, type_button, open_button, color_check, image_info, filter_combo, size_spin,
+per_channel_check, channel_combo, filter_model, filter_table, stride_spin, padding_combo, padding_spin,
+note_label, export_button) and returns the panel; the playground connects their signals to what they do.
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLay
 
 from ..column_scroll import vertical_scroll
 from ..image_export import make_export_button
-from .playground_sources import (BUILTIN_DATASETS, CUSTOM, FILTER_PRESETS, IMAGE_PRESETS, MAX_FILTER, MAX_SIDE,
-                                 FilterModel)
+from .playground_sources import (BUILTIN_DATASETS, CHANNELS, CUSTOM, FILTER_PRESETS, IMAGE_PRESETS, MAX_FILTER,
+                                 MAX_SIDE, MAX_TYPED, FilterModel)
 
 CROSS_CORRELATION_NOTE = (
-                          "The app computes cross-correlation (no filter flip), as deep learning does: each output number is "
+    "The app computes cross-correlation (no filter flip), as deep learning does: each output number is "
     "the sum of the window's pixels times the filter's numbers at the same places. The textbook "
     "convolution would flip the filter first.")
 
@@ -48,6 +48,11 @@ def build_controls(playground) -> QWidget:
     playground.index_spin.setToolTip("Which test image of the dataset")
     form.addRow("Test image #", playground.index_spin)
     row = QHBoxLayout()
+    playground.type_button = QPushButton("Type numbers…")
+    playground.type_button.setObjectName("typeInputButton")
+    playground.type_button.setToolTip(f"Type the input matrix yourself, any n×n up to {MAX_TYPED}×{MAX_TYPED} "
+                                      "(the course's 7×7 strided example, say)")
+    row.addWidget(playground.type_button)
     playground.open_button = QPushButton("Open…")
     playground.open_button.setObjectName("openImageButton")
     playground.open_button.setToolTip(f"Use a PNG or JPEG; pictures larger than {MAX_SIDE} px are scaled down")
@@ -81,6 +86,21 @@ def build_controls(playground) -> QWidget:
     playground.size_spin.setValue(3)
     playground.size_spin.setToolTip("Filter size f (the filter is f×f)")
     form.addRow("Size f", playground.size_spin)
+    row = QHBoxLayout()
+    playground.per_channel_check = QCheckBox("f×f×3: a slice per channel")
+    playground.per_channel_check.setObjectName("perChannelFilter")
+    playground.per_channel_check.setToolTip("Convolution over volumes: a colour image's filter is f×f×3, one 2-D "
+                                            "slice per channel (R, G, B), and the three results are added into one "
+                                            "map. Off: the same slice on every channel")
+    row.addWidget(playground.per_channel_check)
+    playground.channel_combo = QComboBox()
+    playground.channel_combo.setObjectName("filterChannel")
+    for channel in CHANNELS:
+        playground.channel_combo.addItem(channel, channel)
+    playground.channel_combo.setToolTip("Which channel's slice the grid below shows and edits")
+    row.addWidget(playground.channel_combo)
+    row.addStretch(1)
+    form.addRow(row)
     playground.filter_model = FilterModel(FILTER_PRESETS["vertical"][1], playground)
     playground.filter_table = QTableView()
     playground.filter_table.setObjectName("filterTable")

@@ -20,7 +20,7 @@ from ..image_export import export_png
 from .common import (BACKGROUND, DIVERGING, GREY, TEXT, ScaledText, colorize, format_cell, make_image_item,
                      make_image_view, outline, text_color_for)
 
-NUMBERS_MAX_INPUT = 8   # numbers are written in the cells for inputs up to 8×8 (as in the course)
+NUMBERS_MAX_INPUT = 16  # numbers are written in the cells for inputs up to 16×16 (typed ones included)
 
 
 class _Title(pg.LabelItem):
@@ -118,8 +118,9 @@ class ConvolutionPicture:
         padded_H, padded_W = xp.shape[:2]
         item = self.items["input"]
         if rgb:
-            item.setLookupTable(None)      # colour data: no colour map
-            item.setImage(np.clip(xp, 0, 1), levels=(0, 1), autoLevels=False)
+            item.setLookupTable(None)      # colour data: no colour map; numbers above 1 (the course's 10s) scaled
+            top = max(1.0, float(xp.max()))
+            item.setImage(np.clip(xp / top, 0, 1), levels=(0, 1), autoLevels=False)
             levels = (0.0, 1.0)
         else:
             lo, hi = float(xp.min()), float(xp.max())
@@ -146,17 +147,27 @@ class ConvolutionPicture:
         pad_txt = f", p = {p} → {padded_H}×{padded_W}" if p else ""
         self.titles["input"].setText(f"Input {shape_txt}{pad_txt}", color=TEXT)
 
-        # Filter: diverging, symmetric about zero; numbers always (f ≤ 7).
+        # Filter: diverging, symmetric about zero; numbers always (f ≤ 7). An f×f×3 filter (a slice per
+        # channel) is drawn as its R, G and B slices one above the other, a blank row between them.
         m = float(np.abs(filt).max()) or 1.0
+        shown, texts = filt, [[format_cell(v) for v in row] for row in filt] if filt.ndim == 2 else []
+        if filt.ndim == 3:
+            blank = np.zeros((1, f))
+            shown = np.concatenate([part for c in range(filt.shape[2])
+                                    for part in ((blank,) if c else ()) + (filt[:, :, c],)])
+            for c in range(filt.shape[2]):
+                texts += ([[""] * f] if c else []) + [[format_cell(v) for v in row] for row in filt[:, :, c]]
+        height = shown.shape[0]
         item = self.items["filter"]
-        item.setImage(filt, levels=(-m, m), autoLevels=False)
+        item.setImage(shown, levels=(-m, m), autoLevels=False)
         item.setColorMap(DIVERGING)
-        item.setRect(QRectF(0, 0, f, f))
-        self._fit(self.views["filter"], QRectF(0, 0, f, f))
-        texts = [[format_cell(v) for v in row] for row in filt]
-        self._write_cells("filter", texts, colorize(0.5 + 0.5 * filt / m, "diverging"))
+        item.setRect(QRectF(0, 0, f, height))
+        self._fit(self.views["filter"], QRectF(0, 0, f, height))
+        self._write_cells("filter", texts, colorize(0.5 + 0.5 * shown / m, "diverging"))
         cell_texts["filter"] = texts
-        self.titles["filter"].setText(f"Filter {f}×{f}" + ("×3" if rgb else ""), color=TEXT)
+        title = f"Filter {f}×{f}×3: R, G, B slices" if filt.ndim == 3 else f"Filter {f}×{f}" + (
+            " (on each channel)" if rgb else "")
+        self.titles["filter"].setText(title, color=TEXT)
 
         # Output.
         item = self.items["output"]
@@ -189,8 +200,8 @@ class ConvolutionPicture:
     def _set_formula_label(self, formula: str, rgb: bool) -> None:
         text = f"Output size: {formula}" if formula else ""
         if rgb:
-            text += ("<br><span style='font-size:10pt'>Colour input: W is f×f×3, the filter on each channel, "
-                     "results added → one output map</span>")
+            text += ("<br><span style='font-size:10pt'>Colour input: W is f×f×3, a slice on each channel, "
+                     "the three results added → one output map</span>")
         self.formula_item.setText(text, color=TEXT)
 
     def _set_column_widths(self, input_w: int, f: int, output_w: int) -> None:

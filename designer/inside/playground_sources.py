@@ -34,12 +34,15 @@ FILTER_PRESETS: dict[str, tuple[str, np.ndarray]] = {
     "horizontal": ("Horizontal edge", np.array([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], dtype=np.float64)),
     "sobel": ("Sobel (vertical)", np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64)),
     "scharr": ("Scharr (vertical)", np.array([[3, 0, -3], [10, 0, -10], [3, 0, -3]], dtype=np.float64)),
+    "zeros": ("Zeros (a channel the filter ignores)", np.zeros((3, 3))),
 }
+CHANNELS = ("R", "G", "B")
 CUSTOM = "custom"
 BUILTIN_DATASETS = ("digits", "shapes")
 
 MAX_SIDE = 128          # larger picture files are scaled down so the playground stays interactive
 MAX_FILTER = 7
+MAX_TYPED = 16          # the input typed number by number: up to 16×16
 
 
 # --------------------------------------------------------------------------------------------------
