@@ -4,16 +4,18 @@
 for every layer the learner hides (a checkbox in the Layer column; all layers at first), the Activation
 shape, Activation size and # parameters cells show the learner's answer instead of the engine's, are
 editable, and are marked right or wrong as soon as an answer is entered; a wrong answer's tooltip shows
-the formula with this design's numbers plugged in. The Formula, MACs and vs. FC cells of a hidden row stay
-hidden (they would give the answer away). Answers are checked against `engine.summarize` every time
-they are shown, so an edit of the design re-marks them.
+the formula with this design's numbers plugged in, and "Show answer" (the table's context menu) reveals a
+cell. The Formula, MACs and vs. FC cells of a hidden row stay hidden (they would give the answer away);
+the Total row's size and parameters are questions too. Answers are checked against `engine.summarize`
+every time they are shown, so an edit of the design re-marks them; they stay when the mode is turned off
+and on again, and go when another design is opened.
 """
 from __future__ import annotations
 
 import re
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QWidget
 
 from engine.shapes import SummaryRow, format_shape
@@ -21,6 +23,10 @@ from engine.shapes import SummaryRow, format_shape
 from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY, NOT_MINE
 
 ASKED = (COL_SHAPE, COL_SIZE, COL_PARAMS)
+TOTAL_ASKED = (COL_SIZE, COL_PARAMS)   # the Total row: the sums
+TOTAL = "total"                        # the Total row's key in the answers (layers are ints)
+SHOWN_BACKGROUND = QColor("#e8eaf6")
+ANSWER_SAMPLE = "(28, 28, 8)  ✓"       # an answer cell is at least this wide
 RIGHT_BACKGROUND = QColor("#dff3df")
 WRONG_BACKGROUND = QColor("#fde7e7")
 ASK_BACKGROUND = QColor("#fff8e1")
@@ -87,7 +93,8 @@ class CheckYourself(QObject):
     """The check-yourself state: which layers are hidden, the learner's answers, the score.
 
     hide_layers(indexes) / set_hidden(layer, bool), answer(layer, column, text) → True/False (right?),
-    score() → (right, answered, asked), verdict(layer, column) → None / True / False.
+    reveal(layer, column) ("Show answer"), score() → (right, answered, asked), verdict(layer, column) → None /
+    True / False. `layer` is a layer index, or TOTAL for the Total row.
     Signal `changed()` after any of them (the model repaints, the window updates the score)."""
 
     changed = Signal()
@@ -96,7 +103,8 @@ class CheckYourself(QObject):
         super().__init__(parent)
         self._document = document
         self._hidden: set[int] = set()
-        self._answers: dict[tuple[int, int], str] = {}
+        self._answers: dict[tuple, str] = {}
+        self._revealed: set[tuple] = set()
 
     # ----- state -----------------------------------------------------------------------------
     def _rows(self) -> list[SummaryRow]:
@@ -118,11 +126,16 @@ class CheckYourself(QObject):
 
     def clear_answers(self) -> None:
         self._answers.clear()
+        self._revealed.clear()
         self.changed.emit()
 
-    def answer(self, layer: int, column: int, text: str) -> bool | None:
+    def has_answers(self) -> bool:
+        return bool(self._answers or self._revealed)
+
+    def answer(self, layer, column: int, text: str) -> bool | None:
         """Record the learner's answer for a hidden cell; returns whether it is right (None if blank)."""
         text = str(text).strip()
+        self._revealed.discard((layer, column))
         if text:
             self._answers[(layer, column)] = text
         else:
@@ -130,29 +143,71 @@ class CheckYourself(QObject):
         self.changed.emit()
         return self.verdict(layer, column)
 
-    def verdict(self, layer: int, column: int) -> bool | None:
-        text = self._answers.get((layer, column))
+    def reveal(self, layer, column: int) -> str:
+        """"Show answer": the cell shows the engine's number (it counts as shown, not as right)."""
+        truth = self.truth(layer, column)
+        if truth is None:
+            return ""
+        self._answers.pop((layer, column), None)
+        self._revealed.add((layer, column))
+        self.changed.emit()
+        return truth
+
+    def is_asked(self, layer, column: int) -> bool:
+        """A question cell: a hidden layer's shape, size or parameters, or the Total row's sums."""
+        if layer == TOTAL:
+            return bool(self._hidden) and column in TOTAL_ASKED
         row = self._row(layer)
-        if text is None or row is None or not row.computable:
+        return layer in self._hidden and column in ASKED and row is not None and row.computable
+
+    def truth(self, layer, column: int) -> str | None:
+        """The engine's answer for a question cell, as the table writes it (None if it isn't one)."""
+        if not self.is_asked(layer, column):
             return None
+        if layer == TOTAL:
+            summary = self._document.summary
+            return f"{summary.total_activation_size if column == COL_SIZE else summary.total_params:,}"
+        row = self._row(layer)
+        if column == COL_SHAPE:
+            return format_shape(row.output_shape)
+        return f"{row.activation_size if column == COL_SIZE else row.params:,}"
+
+    def verdict(self, layer, column: int) -> bool | None:
+        text = self._answers.get((layer, column))
+        if text is None or not self.is_asked(layer, column):
+            return None
+        if layer == TOTAL:
+            summary = self._document.summary
+            return parse_count(text) == (summary.total_activation_size if column == COL_SIZE
+                                         else summary.total_params)
+        row = self._row(layer)
         if column == COL_SHAPE:
             return parse_shape(text) == tuple(row.output_shape)
         value = parse_count(text)
         return value == (row.activation_size if column == COL_SIZE else row.params)
 
+    def _asked(self) -> list[tuple]:
+        cells = [(layer, c) for layer in sorted(self._hidden) for c in ASKED if self.is_asked(layer, c)]
+        return cells + [(TOTAL, c) for c in TOTAL_ASKED if self.is_asked(TOTAL, c)]
+
     def score(self) -> tuple[int, int, int]:
-        """(right, answered, asked) over the hidden layers' cells."""
-        asked = [(layer, c) for layer in self._hidden if self._row(layer) is not None for c in ASKED]
+        """(right, answered, asked) over the question cells (the hidden layers' and the Total row's);
+        shown answers count as answered, not as right."""
+        asked = self._asked()
         verdicts = [self.verdict(layer, c) for layer, c in asked]
-        return sum(v is True for v in verdicts), sum(v is not None for v in verdicts), len(asked)
+        shown = sum(cell in self._revealed for cell in asked)
+        return sum(v is True for v in verdicts), sum(v is not None for v in verdicts) + shown, len(asked)
 
     def score_text(self) -> str:
         right, answered, asked = self.score()
         if not asked:
             return "Tick a layer's box to hide its numbers, then type your answers."
-        wrong = answered - right
-        return (f"Score: <b>{right}</b> right, <b>{wrong}</b> wrong, {asked - answered} to go "
-                f"(of {asked} cells). Double-click a '?' to answer; point at a red cell for the formula.")
+        shown = sum(cell in self._revealed for cell in self._asked())
+        wrong = answered - right - shown
+        shown_text = f", {shown} shown" if shown else ""
+        return (f"Score: <b>{right}</b> right, <b>{wrong}</b> wrong{shown_text}, {asked - answered} to go "
+                f"(of {asked} cells). Double-click a '?' to answer; point at a red cell for the formula, or "
+                "right-click it: Show answer.")
 
     def _row(self, layer: int) -> SummaryRow | None:
         rows = self._rows()
@@ -161,10 +216,12 @@ class CheckYourself(QObject):
     # ----- what the table shows ------------------------------------------------------------------
     def data(self, layer: int | None, column: int, role):
         """The overlay's value for a cell, or NOT_MINE."""
-        if layer is None:  # the totals row: its sums would give the hidden numbers away
-            if self._hidden and column in (COL_SIZE, COL_PARAMS, COL_MACS) and role == _DISPLAY:
-                return "?" if column in ASKED else ""
-            return NOT_MINE
+        if layer is None:  # the totals row: its sums would give the hidden numbers away, so they are asked
+            if self._hidden and column == COL_MACS and role == _DISPLAY:
+                return ""
+            if not self.is_asked(TOTAL, column):
+                return NOT_MINE
+            return self._question(TOTAL, column, role)
         if layer < 0:
             return NOT_MINE
         if column == COL_LAYER and role == _CHECK:
@@ -181,6 +238,19 @@ class CheckYourself(QObject):
             return NOT_MINE
         if column not in ASKED:
             return NOT_MINE
+        return self._question(layer, column, role)
+
+    def _question(self, layer, column: int, role):
+        """A question cell: "?", the learner's answer marked ✓ / ✗, or the answer shown."""
+        if (layer, column) in self._revealed:
+            truth = self.truth(layer, column)
+            if role in (_DISPLAY, _EDIT):
+                return truth if role == _EDIT else f"{truth}  (shown)"
+            if role == _BACKGROUND:
+                return QBrush(SHOWN_BACKGROUND)
+            if role == _TOOLTIP:
+                return "Shown (Show answer): type your own to try again."
+            return NOT_MINE
         text = self._answers.get((layer, column), "")
         verdict = self.verdict(layer, column)
         if role == _EDIT:
@@ -194,23 +264,38 @@ class CheckYourself(QObject):
             return QBrush(RIGHT_TEXT if verdict else WRONG_TEXT)
         if role == _TOOLTIP:
             if verdict is None:
-                return "Your answer: double-click (or start typing) and press Enter."
+                return ("Your answer: double-click (or start typing) and press Enter. Right-click: Show answer."
+                        + (" The Total row: the sum of the column." if layer == TOTAL else ""))
             if verdict:
                 return "Right."
+            if layer == TOTAL:
+                return f"Not {text}. The total is the sum of the column's numbers above."
             return f"Not {text}. {explain(self._row(layer), column)}"
         return NOT_MINE
 
+    @staticmethod
+    def answer_sample(column: int) -> str:
+        """An answer cell is wide enough for "(28, 28, 8)  ✓" and a number with its mark."""
+        return ANSWER_SAMPLE if column == COL_SHAPE else "1,234,567  ✓" if column in ASKED else ""
+
     def flags(self, layer: int | None, column: int, flags):
-        if layer is None or layer < 0:
+        if layer is None:
+            return flags | Qt.ItemFlag.ItemIsEditable if self.is_asked(TOTAL, column) else flags
+        if layer < 0:
             return flags
         if column == COL_LAYER:
             return flags | Qt.ItemFlag.ItemIsUserCheckable
-        if column in ASKED and layer in self._hidden and self._row(layer).computable:
+        if self.is_asked(layer, column):
             return flags | Qt.ItemFlag.ItemIsEditable
         return flags
 
     def set_data(self, layer: int | None, column: int, value, role) -> bool:
-        if layer is None or layer < 0:
+        if layer is None:
+            if role == _EDIT and self.is_asked(TOTAL, column):
+                self.answer(TOTAL, column, value)
+                return True
+            return False
+        if layer < 0:
             return False
         if column == COL_LAYER and role == _CHECK:
             self.set_hidden(layer, getattr(value, "value", value) == Qt.CheckState.Checked.value)
@@ -226,6 +311,9 @@ class CheckYourselfMode(QObject):
     it, and out of sight whatever gives the answers away (the diagram, the property editor with its
     output line, and — through `activeChanged` — the window's status bar totals). Leaving shows
     everything as it was.
+
+    `show_answer_action` ("Show answer", in the table's context menu while the mode is on) reveals the
+    current cell's answer.
 
     Signal activeChanged(bool): the mode went on (True) or off.
     """
@@ -247,6 +335,14 @@ class CheckYourselfMode(QObject):
         self.check.changed.connect(self._update_score)
         document.changed.connect(self._update_score)
         document.specReset.connect(self._new_design)
+        self.show_answer_action = QAction("Show &answer", view)
+        self.show_answer_action.setObjectName("showAnswerAction")
+        self.show_answer_action.setToolTip("Show the right answer in this cell (it counts as shown, not as right)")
+        self.show_answer_action.setStatusTip(self.show_answer_action.toolTip())
+        self.show_answer_action.triggered.connect(self.show_answer)
+        self.show_answer_action.setVisible(False)
+        view.addAction(self.show_answer_action)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._active = False
         self._restore: list = []
 
@@ -260,8 +356,8 @@ class CheckYourselfMode(QObject):
         self._active = on
         view = self._view
         if on:
-            self.check.clear_answers()
-            self.check.hide_all()
+            if not self.check.hidden_layers() and not self.check.has_answers():
+                self.check.hide_all()       # the first time: every layer; after that, as it was left
             self._restore = [(w, w.isVisible()) for w in self._revealing]
             for widget, _ in self._restore:
                 widget.hide()
@@ -270,6 +366,7 @@ class CheckYourselfMode(QObject):
                                  | QAbstractItemView.EditTrigger.EditKeyPressed
                                  | QAbstractItemView.EditTrigger.AnyKeyPressed)
             self.score_label.show()
+            self.show_answer_action.setVisible(True)
             self._update_score()
         else:
             self._model.set_overlay(None)
@@ -278,14 +375,25 @@ class CheckYourselfMode(QObject):
                 widget.setVisible(visible)
             self._restore = []
             self.score_label.hide()
+            self.show_answer_action.setVisible(False)
         view.fit_columns()
         self.activeChanged.emit(on)
 
+    def show_answer(self) -> str:
+        """Reveal the answer of the table's current cell (a question cell); "" when it is none."""
+        index = self._view.currentIndex()
+        if not self._active or not index.isValid():
+            return ""
+        layer = self._model.layer_for_row(index.row())
+        return self.check.reveal(TOTAL if layer is None else layer, index.column())
+
     def _new_design(self) -> None:
-        """Another design opened while checking: start over on it, every layer hidden."""
+        """Another design opened: its answers start over (every layer hidden when checking now)."""
+        self.check.clear_answers()
         if self.active:
-            self.check.clear_answers()
             self.check.hide_all()
+        else:
+            self.check.hide_layers(())
 
     def _update_score(self) -> None:
         self.score_label.setText(self.check.score_text())

@@ -244,6 +244,17 @@ class ShapeTableModel(LayerRowsMixin, QAbstractTableModel):
         """Every row's displayed texts (what a learner reads), totals last."""
         return [row.texts for row in self._rows]
 
+    def shown_rows(self) -> list[tuple]:
+        """Every row's texts as the view shows them now (a check-yourself overlay's answers included)."""
+        if self._overlay is None:
+            return self.display_rows()
+        return [tuple(str(self.data(self.index(r, c)) or "") for c in range(len(HEADERS)))
+                for r in range(len(self._rows))]
+
+    def answer_sample(self, column: int) -> str:
+        """What an answer cell of `column` must have room for while checking ("" otherwise)."""
+        return self._overlay.answer_sample(column) if self._overlay is not None else ""
+
     def set_overlay(self, overlay) -> None:
         """Let `overlay` (a CheckYourself, or None) answer for the cells it covers (see check_yourself.py)."""
         if self._overlay is not None:

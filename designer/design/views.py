@@ -231,7 +231,7 @@ class ShapeTableView(QTableView):
         bold_font = QFont(self.font())
         bold_font.setBold(True)
         bold = QFontMetrics(bold_font)
-        rows = model.display_rows()
+        rows = model.shown_rows()
         states = [model.row_state(r) for r in range(len(rows))]
         header_metrics = QFontMetrics(header.font())
         for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
@@ -241,6 +241,7 @@ class ShapeTableView(QTableView):
                 metrics = bold if state in ("error", "total") or (column == COL_LAYER and texts is rows[0]) \
                     else plain
                 width = max(width, metrics.horizontalAdvance(texts[column]))
+            width = max(width, plain.horizontalAdvance(model.answer_sample(column)))
             width += self.CELL_PADDING
             if column == COL_LAYER and model.rowCount() > 1 and \
                     model.flags(model.index(1, COL_LAYER)) & Qt.ItemFlag.ItemIsUserCheckable:

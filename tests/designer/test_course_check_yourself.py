@@ -96,3 +96,70 @@ def test_hidden_rows_hide_their_macs_too(window):
     assert model.data(model.index(total, COL_MACS)) == ""
     window.design_tab.check_mode.check.set_hidden(CONV2, False)
     assert model.data(model.index(row, COL_MACS)) == "320,000"
+
+
+# ----- issue 21, point 10 -------------------------------------------------------------------------------
+def test_answers_stay_when_the_mode_goes_off_and_on(window, qtbot):
+    window.files.load_preset("lenet5")
+    action = window.findChild(object, "checkYourselfAction")
+    action.setChecked(True)
+    check = window.design_tab.check_mode.check
+    check.set_hidden(0, False)                       # the learner's own choice of layers stays too
+    assert check.answer(CONV2, COL_SHAPE, "(10,10,16)") is True
+    assert check.answer(CONV2, COL_PARAMS, "3000") is False
+    action.setChecked(False)
+    action.setChecked(True)
+    assert check.verdict(CONV2, COL_SHAPE) is True and check.verdict(CONV2, COL_PARAMS) is False
+    assert 0 not in check.hidden_layers() and CONV2 in check.hidden_layers()
+    action.setChecked(False)
+    window.files.load_preset("example_convnet")      # another design: its answers start over
+    action.setChecked(True)
+    assert check.score()[1] == 0 and len(check.hidden_layers()) == len(window.document.spec.layers) == 5
+
+
+def test_answer_cells_have_room_for_a_shape_and_its_mark(window, qtbot):
+    window.files.load_preset("lenet5")
+    window.findChild(object, "checkYourselfAction").setChecked(True)
+    view = window.design_tab.table_view
+    model = window.design_tab.shape_model
+    check = window.design_tab.check_mode.check
+    check.answer(0, COL_SHAPE, "(28, 28, 8)")
+    view.fit_columns()
+    text = model.data(model.index(model.row_for_layer(0), COL_SHAPE))
+    assert text == "(28, 28, 8)  ✓"
+    width = view.horizontalHeader().sectionSize(COL_SHAPE)
+    assert width >= view.fontMetrics().horizontalAdvance(text) + 10
+
+
+def test_the_total_row_can_be_answered(window, qtbot):
+    window.files.load_preset("lenet5")
+    window.findChild(object, "checkYourselfAction").setChecked(True)
+    model = window.design_tab.shape_model
+    total = model.rowCount() - 1
+    assert model.data(model.index(total, COL_PARAMS)) == "?"
+    assert model.flags(model.index(total, COL_PARAMS)) & Qt.ItemFlag.ItemIsEditable
+    type_answer(window, qtbot, total, COL_PARAMS, "62,958")
+    type_answer(window, qtbot, total, COL_SIZE, "13,000")
+    assert model.data(model.index(total, COL_PARAMS)) == "62,958  ✓"
+    assert model.data(model.index(total, COL_SIZE)) == "13,000  ✗"
+    right, answered, asked = window.design_tab.check_mode.check.score()
+    assert (right, answered, asked) == (1, 2, 7 * 3 + 2)
+
+
+def test_show_answer_per_cell(window, qtbot):
+    window.files.load_preset("lenet5")
+    window.findChild(object, "checkYourselfAction").setChecked(True)
+    mode = window.design_tab.check_mode
+    view, model = window.design_tab.table_view, window.design_tab.shape_model
+    action = mode.show_answer_action
+    assert action.isVisible() and action in view.actions()
+    assert view.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    view.setCurrentIndex(model.index(model.row_for_layer(CONV2), COL_PARAMS))
+    action.trigger()
+    assert model.data(model.index(model.row_for_layer(CONV2), COL_PARAMS)) == "3,216  (shown)"
+    assert mode.check.score()[:2] == (0, 1)                    # shown: answered, not right
+    assert "1 shown" in mode.score_label.text()
+    view.setCurrentIndex(model.index(model.rowCount() - 1, COL_SIZE))
+    assert mode.show_answer() == "13,126"
+    window.findChild(object, "checkYourselfAction").setChecked(False)
+    assert not action.isVisible()
