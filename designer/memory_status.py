@@ -70,8 +70,8 @@ class MemoryStatus:
         text = short_estimate_text(estimate, available)
         parts = "".join(f"<br>{html.escape(name)}: {format_bytes(size)}"
                         for name, size in estimate.parts().items() if size)
-        tip = (f"{html.escape(sentence)}.<br>Memory a training run of this design needs (float32), by part:"
-               + parts
+        tip = (f"{html.escape(sentence)}.<br>It counts {html.escape(estimate.counted(), quote=False)}.<br>"
+               "By part:" + parts
                + ("" if self.fits else f"<br><b>Too much: {html.escape(estimate.advice)}.</b>")
                + (f"<br>{html.escape(limit_problem)}" if limit_problem else ""))
         shown = html.escape(text) if self.fits else f"⚠ {html.escape(text)}"

@@ -85,6 +85,24 @@ class MemoryEstimate:
                 "im2col scratch": self.scratch, "input batch": self.input_batch,
                 "best weights": self.best_weights}
 
+    def counted(self) -> str:
+        """What the estimate counts, in words: "float32 weights, their gradients, a copy of the weights,
+        Adam's two running averages per weight, and the activations of a batch of 64 (kept for the backward
+        pass), im2col scratch and the input batch"."""
+        dtype = {4: "float32", 8: "float64"}.get(self.itemsize, f"{8 * self.itemsize}-bit")
+        parts = [f"{dtype} weights"]
+        if self.purpose == "train":
+            state = {"sgd": "no optimizer state (plain SGD)", "momentum": "a velocity per weight (momentum)",
+                     "adam": "Adam's two running averages per weight"}.get(self.optimizer, "the optimizer's state")
+            parts += ["their gradients", "a copy of the weights (to fall back on if a run diverges)", state]
+            if self.best_weights:
+                parts.append("the best epoch's weights (early stopping)")
+            parts.append(f"the activations of a batch of {self.batch_size:,} (kept for the backward pass), "
+                         "im2col scratch and the input batch")
+        elif self.purpose == "infer":
+            parts.append(f"the activations of a batch of {self.batch_size:,}, im2col scratch and the input batch")
+        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
     def describe(self) -> str:
         """"needs about 24 GB to train with Adam at batch 4" (also for a status bar)."""
         need = f"needs about {format_bytes(self.total)}"

@@ -33,7 +33,8 @@ HEADER_TIPS = (
     "The activation volume this layer outputs: (n_H,n_W,n_C) for a volume, (units,1) for a vector.",
     "How many values the activation holds: n_H·n_W·n_C.",
     "Weights and biases the layer learns. Conv: (f·f·n_C_prev + 1)·n_C. FC: n_in·n_out + n_out.",
-    "Multiply-accumulate operations for one example: the cost of running the layer.",
+    "MACs: multiply-accumulate operations for one example — each multiplies two numbers and adds the product "
+    "to a running sum, so FLOPs ≈ 2 × MACs. The cost of running the layer once (forward pass).",
     "Why convolutions: how many times fewer parameters a conv layer has than a fully connected layer "
     "mapping the same input volume to the same output volume (in_size·out_size + out_size).",
     "How the shape and the parameter count come about, with this design's numbers.",
