@@ -110,9 +110,17 @@ EXAMPLES = (
 EXAMPLES_BY_KEY = {example.key: example for example in EXAMPLES}
 
 
+EXAMPLE_STATUS_MS = 8000
+
+
 def open_course_example(window, key: str) -> bool:
-    """Open example `key` in `window` (a MainWindow). False if the user cancelled (unsaved changes)."""
-    return EXAMPLES_BY_KEY[key].show(window)
+    """Open example `key` in `window` (a MainWindow) and say so in the status bar (not "Loaded …" of the
+    design before). False if the user cancelled (unsaved changes)."""
+    example = EXAMPLES_BY_KEY[key]
+    if not example.show(window):
+        return False
+    window.statusBar().showMessage(f"Course example: {example.title} — {example.tip}", EXAMPLE_STATUS_MS)
+    return True
 
 
 def add_course_examples_menu(window, parent_menu) -> None:

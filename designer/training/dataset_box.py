@@ -34,6 +34,7 @@ class DatasetBox(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("Dataset", parent)
         self.setObjectName("datasetBox")
+        self._failed = False       # the last open failed: the box shows no samples or verdict of its own
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         row = QHBoxLayout()
@@ -108,6 +109,7 @@ class DatasetBox(QGroupBox):
 
     # ----- what it shows --------------------------------------------------------------------------
     def show_dataset(self, dataset: Optional[Dataset]) -> None:
+        self._failed = False
         self.load_progress.setVisible(False)
         self.sample_strip.show_dataset(dataset)
         if dataset is None:
@@ -136,9 +138,11 @@ class DatasetBox(QGroupBox):
         self.load_progress.setFormat(f"%p% · {message}" if message else "%p%")
 
     def show_open_error(self, message: str, current: Optional[Dataset]) -> None:
-        """One line in red; the dataset still in use is named in the tooltip (and the chooser shows it)."""
+        """One line in red; the old samples and verdict go (they were not the file's), and the fit line says
+        which dataset is still in use (the chooser shows it too)."""
+        self._failed = True
         self.load_progress.setVisible(False)
-        self.sample_strip.show_dataset(current)
+        self.sample_strip.show_dataset(None)
         still = current.describe() if current is not None else "no dataset"
         self.dataset_info.setText(f"Could not open the dataset: {message}")
         self.dataset_info.setStyleSheet(ERROR_STYLE)
@@ -149,6 +153,9 @@ class DatasetBox(QGroupBox):
         if check.messages:
             self.fit_label.setText("\n".join(f"• {m}" for m in check.messages))
             self.fit_label.setStyleSheet(ERROR_STYLE)
+        elif dataset is not None and self._failed:
+            self.fit_label.setText(f"Still using '{dataset.name}' ({dataset.describe()}); the design fits it.")
+            self.fit_label.setStyleSheet("")
         elif dataset is not None:
             note = f"\nNote: {sentence(check.note)}" if check.note else ""
             self.fit_label.setText(f"✓ The design fits: {'×'.join(map(str, dataset.image_shape))} images, "

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 
 from engine.train import EpochInfo, TrainSettings
 
-from .text import number, percent
+from .text import count, number, percent
 from .worker import TrainingResult
 
 
@@ -31,7 +31,7 @@ class TrainingLog(QPlainTextEdit):
                       settings: TrainSettings, continuing: bool) -> None:
         self.log(f"── Run {run_id}: {design} ({total_params:,} parameters) on {dataset}")
         self.log(f"   {optimizer}, lr {settings.lr:g}, batch {settings.batch_size}, "
-                 f"{settings.epochs} epochs, validation {settings.validation_fraction:g}, "
+                 f"{count(settings.epochs, 'epoch')}, validation {settings.validation_fraction:g}, "
                  f"seed {settings.seed}" + (", continuing from the current weights" if continuing else ""))
 
     def log_epoch(self, info: EpochInfo) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from .controller import RunState
-from .text import ERROR_STYLE, MUTED_STYLE, OK_STYLE, WARN_STYLE, format_seconds, percent, sentence
+from .text import ERROR_STYLE, MUTED_STYLE, OK_STYLE, WARN_STYLE, count, format_seconds, percent, sentence
 from .worker import BatchProgress, TrainingResult
 
 COPY_NOTE_IDLE = "Train uses a copy of the design taken at Start; edits apply to the next run."
@@ -139,12 +139,12 @@ class RunControls(QGroupBox):
         epochs = result.history.epochs_completed
         if status == "completed":
             self.progress.setValue(self.progress.maximum())
-            self.progress.setFormat(f"Done: {epochs} epochs · %p% · {format_seconds(result.seconds)}"
+            self.progress.setFormat(f"Done: {count(epochs, 'epoch')} · %p% · {format_seconds(result.seconds)}"
                                     + (" · didn't learn" if warning else ""))
-            ended = f"Run {result.run_id} finished: {epochs} epochs in {format_seconds(result.seconds)}."
+            ended = f"Run {result.run_id} finished: {count(epochs, 'epoch')} in {format_seconds(result.seconds)}."
             self.set_status(f"⚠ {ended} {warning}" if warning else ended, WARN_STYLE if warning else OK_STYLE)
         elif status == "stopped":
-            self.progress.setFormat(f"Stopped after {epochs} full epochs · %p%")
+            self.progress.setFormat(f"Stopped after {count(epochs, 'full epoch')} · %p%")
             self.set_status(f"Run {result.run_id} stopped ({result.message}); the weights so far are kept."
                             + (f" {warning}" if warning else ""), WARN_STYLE)
         elif status == "diverged":

@@ -334,8 +334,9 @@ class TrainTab(QWidget):
             self.plots_pane.plots.end_run()
             if result.network is not None and result.status != "failed":
                 self.weights.set_network(result.network, f"end of run {result.run_id} ({result.status})")
-        self.result_box.show_result(result)
         dataset = self.datasets.dataset.name if self.datasets.dataset is not None else "the dataset"
+        whose = f"run {result.run_id}" if kind == "train" else (self.weights.source or "the weights")
+        self.result_box.show_result(result, f"{whose} on {dataset}")
         warning = self._run_warning(result) if kind == "train" else None
         self.run_controls.show_end(result, kind, f"{self.weights.source or 'the weights'} on {dataset}",
                                    warning or "")
