@@ -149,9 +149,11 @@ class MainWindow(QMainWindow):
         """Open a dataset file or folder on the Train tab (read in a thread) and show that tab. True when
         the read started (or the dataset was read before)."""
         self.show_tab(self.train_tab)
+        busy = self.train_tab.datasets.is_loading
         started = self.train_tab.datasets.open_dataset(path)
         self.statusBar().showMessage(f"Opening the dataset {Path(path).name}…" if started
-                                     else "A dataset is still being read; drop this one again when it is done",
+                                     else "A dataset is still being read; drop this one again when it is done"
+                                     if busy else f"{Path(path).name} was not opened: the Train tab says why",
                                      STATUS_MS)
         return started
 

@@ -7,6 +7,10 @@
     choice.open_dataset(path)       read in a thread: True when the read started (or the dataset was read
                                     before: then it is chosen at once); readFinished(ok, message) says how
                                     it ended, datasetChanged(ds) follows on success
+
+A reading that takes a choice (a colour or non-square CSV, class folders of mixed sizes: the command line's
+--image-shape, --image-size, --test-fraction) is asked in a dialog (files.ask_reading_options) before the
+data is read; a picture file opened with Open… is said to be a picture, with the way to a dataset of them.
 """
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 
 from engine.data import Dataset, DatasetError
+from engine.data.folders import IMAGE_SUFFIXES
+from engine.data.questions import ReadingQuestions
 
 from . import files
 from .dataset_box import DatasetBox
@@ -78,6 +84,11 @@ class DatasetChoice(QObject):
         key = dataset_key(key_or_path)
         if self.loader.is_busy:
             return False
+        if not is_builtin(key) and Path(key).is_file() and Path(key).suffix.lower() in IMAGE_SUFFIXES:
+            self._show_error(f"{Path(key).name} is a picture, not a dataset: put the pictures in one folder per "
+                             "class (<folder>/<class>/*.png) and open that folder with Folder…")
+            self.changed.emit()
+            return False
         if key not in self._cache and not is_builtin(key):
             self._box.show_loading(key)
             self.loader.load(key)
@@ -130,6 +141,9 @@ class DatasetChoice(QObject):
         self.logged.emit(f"dataset not opened: {message}")
 
     def _on_read(self, key: str, dataset, error: str) -> None:
+        if isinstance(dataset, ReadingQuestions):
+            self._ask(key, dataset)
+            return
         if dataset is None:
             self._show_error(error)
             self.changed.emit()
@@ -140,6 +154,19 @@ class DatasetChoice(QObject):
         self.logged.emit(f"dataset read: {dataset.describe()}")
         self._choose(key, dataset)
         self.readFinished.emit(True, "")
+
+    def _ask(self, key: str, questions: ReadingQuestions) -> None:
+        """The reading takes a choice: ask it, then read with the answers (or leave it, when cancelled)."""
+        self.logged.emit(f"asking how to read {Path(key).name}: {questions.reason}")
+        options = files.ask_reading_options(self._box, questions)
+        if options is None:
+            message = f"{Path(key).name}: not opened (how to read it was not chosen)"
+            self._show_error(message)
+            self.changed.emit()
+            self.readFinished.emit(False, message)
+            return
+        self.loader.load(key, options)
+        self.logged.emit(f"reading dataset {key} with {', '.join(f'{k} {v}' for k, v in options.items())}…")
 
     def _on_activated(self, index: int) -> None:
         combo = self._box.dataset_combo

@@ -6,8 +6,10 @@ worker thread, and the worker forwards it as a queued signal, at most once per p
 
     loader = DatasetLoader(parent)
     loader.progress.connect(...)     # (fraction 0..1, message), GUI thread
-    loader.finished.connect(...)     # (key, Dataset or None, error message ""), exactly once per load
+    loader.finished.connect(...)     # (key, Dataset or None, error message ""), exactly once per load; a
+                                     # ReadingQuestions instead of a Dataset when the reading takes a choice
     loader.load(key)                 # False while another load is going on
+    loader.load(key, options)        # with load_dataset's image_shape / image_size / test_fraction
 
 There is no cancel: a load runs to its end. `wait()` joins the thread (the panel's shutdown calls it), so
 no thread is left running when the window goes.
@@ -20,7 +22,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, S
 
 from engine.data import Dataset, DatasetError
 
-from .datasets import read_dataset
+from engine.data.questions import reading_questions
+
+from .datasets import is_builtin, read_dataset
 
 #: The smallest change of the fraction worth a progress signal.
 PROGRESS_STEP = 0.01
@@ -30,9 +34,9 @@ class _LoadWorker(QObject):
     progress = Signal(float, str)
     loaded = Signal(str, object, str)
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, options: Optional[dict]):
         super().__init__()
-        self.key = key
+        self.key, self.options = key, options
         self._last = (-1.0, None)
 
     def _report(self, fraction: float, message: str) -> None:
@@ -47,7 +51,9 @@ class _LoadWorker(QObject):
         dataset: Optional[Dataset] = None
         error = ""
         try:
-            dataset = read_dataset(self.key, progress=self._report)
+            # A reading that takes a choice is asked first (the window's --image-shape and friends).
+            questions = reading_questions(self.key) if self.options is None and not is_builtin(self.key) else None
+            dataset = questions or read_dataset(self.key, progress=self._report, options=self.options)
         except DatasetError as exc:
             error = str(exc)
         except MemoryError:
@@ -85,14 +91,15 @@ class DatasetLoader(QObject):
         """The key being read, or None."""
         return self._key
 
-    def load(self, key: str) -> bool:
-        """Start reading `key` (a dataset_key); False when a load is already going on."""
+    def load(self, key: str, options: Optional[dict] = None) -> bool:
+        """Start reading `key` (a dataset_key), with load_dataset's `options` when given (else its questions
+        come back first, if it has any); False when a load is already going on."""
         if self._thread is not None:
             return False
         self._key = key
         thread = QThread()
         thread.setObjectName("datasetLoader")
-        worker = _LoadWorker(key)
+        worker = _LoadWorker(key, options)
         worker.moveToThread(thread)
         worker.progress.connect(self.progress)
         worker.loaded.connect(self._on_loaded)

@@ -34,11 +34,12 @@ def dataset_title(key: str) -> str:
     return f"{path.name} ({'folder' if path.is_dir() else 'file'})"
 
 
-def read_dataset(key: str, progress=None) -> Dataset:
+def read_dataset(key: str, progress=None, options: dict | None = None) -> Dataset:
     """Read the dataset of a key (any thread): engine.load_dataset, with OSErrors as DatasetErrors.
-    `progress(fraction, message)` is called from the calling thread while a file is read."""
+    `progress(fraction, message)` is called from the calling thread while a file is read; `options` are
+    load_dataset's image_shape / image_size / test_fraction (the answers to engine.data.questions)."""
     try:
-        return load_dataset(key if key in BUILTIN_DATASETS else Path(key), progress=progress)
+        return load_dataset(key if key in BUILTIN_DATASETS else Path(key), progress=progress, **(options or {}))
     except OSError as exc:
         raise DatasetError(f"{key}: {exc}") from None
 

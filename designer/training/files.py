@@ -38,6 +38,14 @@ def ask_dataset_folder(parent: QWidget) -> Optional[str]:
     return path
 
 
+def ask_reading_options(parent: QWidget, questions) -> Optional[dict]:
+    """How to read a dataset that takes a choice (engine.data.questions): load_dataset's options, or None
+    when the user cancels."""
+    from .reading_options import ReadingOptionsDialog
+    dialog = ReadingOptionsDialog(questions, parent)
+    return dialog.options() if dialog.exec() == ReadingOptionsDialog.DialogCode.Accepted else None
+
+
 def ask_weights_save_path(parent: QWidget, design_name: str) -> Optional[str]:
     name = (design_name or "weights").split(" (")[0]
     name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_") or "weights"
