@@ -159,10 +159,10 @@ def test_loading_reports_progress_and_the_window_keeps_running(qtbot, monkeypatc
     ticks_seen = threading.Event()
     real_read = dataset_loading.read_dataset
 
-    def slow_read(key, progress=None):
+    def slow_read(key, progress=None, options=None):
         progress(0.0, "starting")
         assert ticks_seen.wait(LOAD_TIMEOUT / 1000), "the GUI thread's timer never ticked during the load"
-        return real_read(key, progress=progress)
+        return real_read(key, progress=progress, options=options)
 
     monkeypatch.setattr(dataset_loading, "read_dataset", slow_read)
     ticks, during = [], []
