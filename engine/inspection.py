@@ -1,4 +1,5 @@
-"""Looking inside a network: pure-NumPy helpers for the "inside" views (filters, feature maps, predictions).
+"""Looking inside a network: pure-NumPy helpers for the "inside" views (filters, feature maps, predictions,
+and why a prediction: `saliency` and `grad_cam`, which live in engine.explanation).
 
 Nothing here draws: these functions turn weights, activations and predictions into arrays that a view
 only has to colour. Shapes follow the engine: conv weights ``W`` ``(f, f, n_C_prev, n_C)``, a stack of
@@ -10,15 +11,24 @@ import math
 
 import numpy as np
 
+from .explanation import (Explanation, default_grad_cam_layer, explain, grad_cam, grad_cam_layers,
+                          saliency)
+
 __all__ = [
+    "Explanation",
     "accuracy_from_confusion",
     "choose_columns",
     "confusion_matrix",
+    "default_grad_cam_layer",
+    "explain",
     "filter_tiles",
     "filter_matrix_tiles",
+    "grad_cam",
+    "grad_cam_layers",
     "misclassified_first",
     "normalize_tiles",
     "rgb_filter_tiles",
+    "saliency",
     "to_grey",
 ]
 
