@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Explanation", "saliency", "grad_cam", "explain", "grad_cam_layers", "default_grad_cam_layer",
-           "explained_classes"]
+           "explained_classes", "check_grad_cam_layer"]
 
 DEFAULT_BATCH = 64   # images per probe pass: a probe keeps a training step's caches
 
@@ -72,8 +72,9 @@ def default_grad_cam_layer(net) -> str | None:
     return names[-1] if names else None
 
 
-def _check_layer(net, layer_name: str) -> str:
-    """The named layer's name if Grad-CAM can use it; ValueError naming the layer and the reason."""
+def check_grad_cam_layer(net, layer_name: str) -> str:
+    """`layer_name` if Grad-CAM can use it (any layer with a volume output, a 1×1 one too when named);
+    ValueError naming the layer and the reason otherwise."""
     rows = {row.name: row for row in net.summary.rows[1:]}
     if layer_name not in rows:
         usable = ", ".join(grad_cam_layers(net)) or "none in this design"
@@ -193,7 +194,7 @@ def grad_cam(net, images, layer_name: str | None = None, class_index=None,
 
 def _default_or_checked(net, layer_name):
     if layer_name is not None:
-        return _check_layer(net, layer_name)
+        return check_grad_cam_layer(net, layer_name)
     layer = default_grad_cam_layer(net)
     if layer is None:
         raise ValueError("Grad-CAM needs a layer whose output is a volume n_H × n_W × n_C; this design has none")
