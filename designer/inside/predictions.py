@@ -13,8 +13,8 @@ from engine.inspection import (accuracy_from_confusion, confusion_matrix, miscla
                             normalize_tiles)
 from engine.train import dataset_fit_problem
 
+from ..image_export import export_image, export_png, make_export_button, render_image, with_caption
 from .common import BACKGROUND, RIGHT, TEXT, WRONG, ScaledText, colorize, make_image_item, text_color_for
-from .export import export_image, export_png, make_export_button, render_image, with_caption
 from .image_grid import ImageGrid
 from .network_view import InsideView, fit_problem_text, snapshot
 
@@ -48,6 +48,7 @@ class ConfusionMatrixPlot(pg.PlotWidget):
             axis.setPen(TEXT)
         self._texts: list[ScaledText] = []
         self._selection = None
+        self._sel_item = None    # the outline of the selected cell
         self._cm = np.zeros((0, 0), np.int64)
         self.scene().sigMouseClicked.connect(self._clicked)
 
@@ -90,7 +91,7 @@ class ConfusionMatrixPlot(pg.PlotWidget):
         self.set_selection(self._selection if self._selection and max(self._selection) < k else None)
 
     def set_selection(self, cell) -> None:
-        if getattr(self, "_sel_item", None) is not None:
+        if self._sel_item is not None:
             self.view.removeItem(self._sel_item)
             self._sel_item = None
         self._selection = cell
@@ -129,9 +130,11 @@ class PredictionsView(InsideView):
         placeholder_text(), refresh(), export_png(path)
     Signals:
         testImageClicked(int): a test image was clicked (e.g. to open it in the feature maps view).
+        explainRequested(object): "Why?" was clicked: the chosen cell (true, predicted), or None.
     """
 
     testImageClicked = Signal(int)
+    explainRequested = Signal(object)
 
     INFERENCE_BATCH = 256   # predict_proba's batch (the memory guard checks it first)
 
@@ -165,6 +168,12 @@ class PredictionsView(InsideView):
         self.all_button.clicked.connect(lambda: self.select_cell(None))
         self.all_button.setEnabled(False)
         bar.addWidget(self.all_button)
+        self.why_button = QPushButton("Why? ›")
+        self.why_button.setObjectName("whyButton")
+        self.why_button.setToolTip("Open Inside › Why on these images: the saliency and Grad-CAM maps of each "
+                                   "(on the chosen cell's images one after another, or the first image shown)")
+        self.why_button.clicked.connect(lambda: self.explainRequested.emit(self._cell))
+        bar.addWidget(self.why_button)
         self.export_button = make_export_button(self, "predictions.png")
         bar.addWidget(self.export_button)
 

@@ -23,7 +23,7 @@ from engine.inspection import default_grad_cam_layer, explain, grad_cam_layers, 
 from engine.train import dataset_fit_problem
 
 from .common import BACKGROUND, RIGHT, TEXT, WRONG, make_image_item, make_image_view
-from .export import make_export_button
+from ..image_export import make_export_button
 from .network_view import InsideView, fit_problem_text, snapshot
 
 PREDICTED = -1          # the class combo's data for "the predicted class"
@@ -469,6 +469,8 @@ class WhyView(InsideView):
             cam_text = (f" Grad-CAM of {result.layer} ({h}×{w}): where in that layer's output the evidence for "
                         f"{html.escape(name(explained))} is — its maps weighted by their mean gradient, negatives "
                         "cut — enlarged to the image.")
+            if h * w <= 4 and len(self.layer_names()) > 1:
+                cam_text += f" A {h}×{w} map is coarse: an earlier layer gives a finer one."
         self.info.setText(f"Saliency: how much each pixel moves the score of {html.escape(name(explained))} "
                           "(|∂z/∂x|, the largest over the channels)." + cam_text +
                           " Red = most, dark blue = none; each map is scaled to its own peak.")

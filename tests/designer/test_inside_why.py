@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton, QSpinBox
 
 from engine import Adam, Network, NetworkSpec, Trainer, load_dataset, load_spec
 from engine.export.explanation_png import explanation_picture
@@ -181,3 +183,56 @@ def test_the_view_leaves_the_network_alone(view, trained, digits):
         view.set_image_index(i)
     for key, value in trained.params.items():
         np.testing.assert_array_equal(value, before[key])
+
+
+# ----- in the Inside tab and the window ---------------------------------------------------------------------
+
+def test_the_inside_tab_links_the_predictions_to_why(qtbot, trained, digits):
+    from designer.inside import InsideTab
+    inside = InsideTab()
+    qtbot.addWidget(inside)
+    inside.resize(1100, 600)
+    inside.show()
+    assert [inside.tabText(i) for i in range(inside.count())][-2:] == ["Predictions", "Why"]
+    inside.set_network(trained)
+    inside.set_dataset(digits)
+    inside.setCurrentWidget(inside.predictions)
+    # "Why?" without a cell: the first image the predictions show (the most confident mistake)
+    qtbot.mouseClick(inside.predictions.why_button, Qt.MouseButton.LeftButton)
+    assert inside.currentWidget() is inside.why and inside.why.cell() is None
+    assert inside.why.image_index() == inside.predictions.shown_indices()[0]
+    # a cell of the confusion matrix, then "Why?": its images one after another
+    cm = inside.predictions.confusion_matrix()
+    np.fill_diagonal(cm, 0)
+    t, p = (int(v) for v in np.unravel_index(int(np.argmax(cm)), cm.shape))
+    inside.setCurrentWidget(inside.predictions)
+    inside.predictions.select_cell((t, p))
+    qtbot.mouseClick(inside.predictions.why_button, Qt.MouseButton.LeftButton)
+    assert inside.currentWidget() is inside.why and inside.why.cell() == (t, p)
+    np.testing.assert_array_equal(inside.why.shown_indices(), inside.predictions.shown_indices())
+    assert inside.why.image_index() == inside.predictions.shown_indices()[0]
+    assert inside.why.predicted_class() == p and int(digits.y_test[inside.why.image_index()]) == t
+    # a layer followed from the Design table is the Grad-CAM layer too
+    inside.select_layer("CONV1")
+    assert inside.why.current_layer() == "CONV1"
+
+
+def test_the_window_explains_before_and_after_training(qtbot, window):
+    window.files.load_preset("digits_net")
+    window.train_tab.datasets.set_dataset("digits")
+    window.untrained_feed.update_now()
+    why = window.inside_tab.why
+    window.show_tab(window.inside_tab)
+    window.inside_tab.setCurrentWidget(why)
+    assert why.untrained and why.placeholder_text() == "" and why.saliency_map().shape == (8, 8)
+    assert "(untrained weights)" in why.prediction.text()
+    window.findChild(QSpinBox, "epochsSpin").setValue(3)
+    updates = []
+    window.train_tab.network_updated.connect(updates.append)
+    with qtbot.waitSignal(window.train_tab.training_finished, timeout=60_000):
+        qtbot.mouseClick(window.findChild(QPushButton, "trainButton"), Qt.MouseButton.LeftButton)
+    why.refresh()
+    assert not why.untrained and not why.untrained_banner.isVisible()
+    x = window.train_tab.datasets.dataset.x_test[why.image_index():why.image_index() + 1]
+    np.testing.assert_allclose(why.probabilities(), updates[-1].predict_proba(x)[0], rtol=1e-5)
+    np.testing.assert_allclose(why.grad_cam_map(), grad_cam(updates[-1], x)[0], rtol=1e-5, atol=1e-8)
