@@ -193,3 +193,10 @@ def outline(rect: QRectF, color, width: float = 2.0, style=Qt.PenStyle.SolidLine
     item.setPen(pen)
     item.setBrush(QBrush(Qt.BrushStyle.NoBrush))
     return item
+
+
+def class_labels(class_names, k: int) -> list[str]:
+    """The names of k predicted classes: the dataset's, then "output 4", ... for outputs beyond its classes
+    (a design may have more outputs than the dataset has classes)."""
+    names = [str(c) for c in class_names][:k]
+    return names + [f"output {c}" for c in range(len(names), k)]

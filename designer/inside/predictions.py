@@ -14,17 +14,12 @@ from engine.inspection import (accuracy_from_confusion, confusion_matrix, miscla
 from engine.train import dataset_fit_problem
 
 from ..image_export import export_image, export_png, make_export_button, render_image, with_caption
-from .common import BACKGROUND, RIGHT, TEXT, WRONG, ScaledText, colorize, make_image_item, text_color_for
+from .common import (BACKGROUND, RIGHT, TEXT, WRONG, ScaledText, class_labels, colorize, make_image_item,
+                     text_color_for)
 from .image_grid import ImageGrid
 from .network_view import InsideView, fit_problem_text, snapshot
 
 DEFAULT_SHOWN = 48
-
-
-def class_labels(class_names, k: int) -> list[str]:
-    """The names of k predicted classes: the dataset's, then "output 4", ... for outputs beyond its classes."""
-    names = [str(c) for c in class_names][:k]
-    return names + [f"output {c}" for c in range(len(names), k)]
 
 
 class ConfusionMatrixPlot(pg.PlotWidget):

@@ -22,7 +22,7 @@ from engine.inspection import default_grad_cam_layer, explain, grad_cam_layers, 
 from engine.train import dataset_fit_problem
 
 from ..image_export import make_export_button
-from .common import RIGHT, WRONG
+from .common import RIGHT, WRONG, class_labels
 from .network_view import InsideView, fit_problem_text, snapshot
 from .why_panels import EXPLAINED, ProbabilityBars, WhyPictures
 
@@ -304,7 +304,8 @@ class WhyView(InsideView):
         self._draw()
 
     def _fill_classes(self, net, ds) -> None:
-        names = [str(c) for c in ds.class_names]
+        # A design may have more outputs than the dataset has classes: those are named "output k".
+        names = class_labels(ds.class_names, net.num_classes)
         labels = ["the predicted class"] + [f"{k}: {names[k]}" if names[k] != str(k) else str(k)
                                             for k in range(net.num_classes)]
         if [self.class_combo.itemText(i) for i in range(self.class_combo.count())] != labels:
@@ -347,7 +348,7 @@ class WhyView(InsideView):
         i = self.index_spin.value()
         image = ds.x_test[i]
         names = [str(c) for c in ds.class_names]
-        name = lambda k: names[k] if k < len(names) else str(k)
+        name = lambda k: names[k] if k < len(names) else f"output {k}"
         true, predicted, explained = int(ds.y_test[i]), int(result.predicted[0]), int(result.classes[0])
         p = result.probabilities[0]
         blend = self.blend()
@@ -407,7 +408,7 @@ class WhyView(InsideView):
                                                     .replace("<b>", "").replace("</b>", "") or "no image"))
         i = self.index_spin.value()
         names = [str(c) for c in ds.class_names]
-        name = lambda k: names[k] if k < len(names) else str(k)
+        name = lambda k: names[k] if k < len(names) else f"output {k}"
         predicted, explained = int(result.predicted[0]), int(result.classes[0])
         p = result.probabilities[0]
         title = [f"{ds.name} test image {i}: label {name(int(ds.y_test[i]))}, predicted {name(predicted)} "

@@ -158,3 +158,15 @@ def test_a_diagram_the_user_asks_for_shows_even_when_short(qtbot, screen_size):
     settle(qtbot)
     assert not action.isChecked()
     close(window)
+
+
+def test_the_why_view_names_the_outputs_beyond_the_classes(window):
+    first_start(window)                                      # LeNet-5's 10 outputs, the 4 shapes
+    window.untrained_feed.update_now()
+    why = window.inside_tab.why
+    window.show_tab(window.inside_tab)
+    window.inside_tab.setCurrentWidget(why)
+    assert why.placeholder_text() == ""
+    combo = why.class_combo
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert labels[1:5] == ["0: circle", "1: square", "2: triangle", "3: cross"] and labels[5] == "4: output 4"
