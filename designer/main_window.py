@@ -47,8 +47,9 @@ class MainWindow(QMainWindow):
         document        DesignDocument: the open design, its undo stack and its file
         dialogs         WindowDialogs: the modal questions (tests replace its methods)
         files           DesignFiles: New, Open, Open Recent, Save, Save As, presets
-        exporter        DesignExporter: File › Export
         design_tab      DesignTab: layer list, course table, property editor, volume diagram
+        exporter        DesignExporter: File › Export (the tables, PyTorch code with or without the current
+                        weights, the volume diagram)
         train_tab       TrainTab: dataset, hyperparameters, the training run, weights
         inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions, why
         tabs            the QTabWidget holding the three tabs
@@ -68,8 +69,8 @@ class MainWindow(QMainWindow):
         self.document = DesignDocument(parent=self)
         self.dialogs = WindowDialogs(self)
         self.files = DesignFiles(self.document, self.dialogs, self)
-        self.exporter = DesignExporter(self.document, self.files, self.dialogs, self)
         self.design_tab = DesignTab(self.document)
+        self.exporter = DesignExporter(self.document, self.files, self.dialogs, self, self.design_tab.diagram_pane)
         self.train_tab = TrainTab(self.document)
         self.inside_tab = InsideTab()
 
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         train.dataset_changed.connect(design.set_dataset)
         train.network_updated.connect(inside.set_network)
         train.network_updated.connect(self.untrained_feed.stop)
+        train.network_updated.connect(self.exporter.set_network)     # File › Export › … with the current weights
         train.settings_changed.connect(self.memory_status.set_settings)
         train.preset_requested.connect(self.files.load_preset)
         train.training_started.connect(lambda run_id: self.show_tab(self.train_tab))   # F5 from any tab   # "Open the Digits net preset" on the Train tab

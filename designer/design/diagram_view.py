@@ -11,15 +11,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy,
-                               QToolTip, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 from engine.export.diagram import (BLOCKED, COLOURS, FONT_SIZE, SELECTED_EDGE, DiagramLayout, diagram_layout,
                                    faces, render_svg)
 from engine.fileio import atomic_write
 
 from ..document import DesignDocument
-from ..image_export import png_bytes, say_exported
+from ..image_export import png_bytes
 
 MAX_SCALE = 1.6     # a two-layer design shouldn't turn into a poster
 PNG_SCALE = 2       # exported PNGs at twice the layout's pixels: sharp on slides
@@ -31,7 +30,8 @@ class VolumeDiagram(QWidget):
     set_document(doc)        follow a DesignDocument (redraws on every edit)
     set_selected(index)      outline layer `index` (−1 = input, None = nothing)
     layout_data()            the DiagramLayout drawn now; box_count()
-    export_svg(path), export_png(path)   atomic writes; return the file size in bytes
+    export_svg(path), export_png(path, scale)   atomic writes of the design alone (never the on-screen
+                                                 selection); return the file size in bytes
     Signals: layerClicked(int)
     """
 
@@ -98,8 +98,8 @@ class VolumeDiagram(QWidget):
         return self._layout.box_at((pos.x() - dx) / scale, (pos.y() - dy) / scale)
 
     # ----- painting ----------------------------------------------------------------------------
-    def paint_layout(self, painter: QPainter) -> None:
-        """Draw the layout in layout pixels (the caller sets the transform)."""
+    def paint_layout(self, painter: QPainter, selected: int | None = None) -> None:
+        """Draw the layout in layout pixels (the caller sets the transform), layer `selected` outlined."""
         lay = self._layout
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(self.font())
@@ -120,7 +120,7 @@ class VolumeDiagram(QWidget):
         bold.setBold(True)
         for box in lay.boxes:
             fill, edge = COLOURS[box.kind]
-            chosen = box.layer_index == self._selected
+            chosen = selected is not None and box.layer_index == selected
             pen = QPen(QColor(SELECTED_EDGE if chosen else edge), 3 if chosen else 1.2)
             if box.kind == BLOCKED:
                 pen.setStyle(Qt.PenStyle.DashLine)
@@ -155,7 +155,7 @@ class VolumeDiagram(QWidget):
             scale, dx, dy = self._transform()
             painter.translate(dx, dy)
             painter.scale(scale, scale)
-            self.paint_layout(painter)
+            self.paint_layout(painter, self._selected)
         painter.end()
 
     def mousePressEvent(self, event):  # noqa: N802 - Qt API
@@ -176,29 +176,34 @@ class VolumeDiagram(QWidget):
         super().mouseMoveEvent(event)
 
     # ----- export ------------------------------------------------------------------------------
-    def render_image(self, scale: int = PNG_SCALE) -> QImage:
+    def render_image(self, scale: float = PNG_SCALE) -> QImage:
+        """The diagram at `scale` × the layout's pixels (2 for projectors), without the selection."""
         lay = self._layout
         image = QImage(int(lay.width * scale), int(lay.height * scale), QImage.Format.Format_ARGB32)
         image.fill(QColor("#ffffff"))
         painter = QPainter(image)
         painter.scale(scale, scale)
-        self.paint_layout(painter)
+        self.paint_layout(painter, None)
         painter.end()
         return image
 
-    def export_png(self, path) -> int:
-        data = png_bytes(self.render_image())
+    def export_png(self, path, scale: float = PNG_SCALE) -> int:
+        data = png_bytes(self.render_image(scale))
         atomic_write(Path(os.fspath(path)), lambda handle: handle.write(data), binary=True)
         return len(data)
 
     def export_svg(self, path) -> int:
-        text = render_svg(self._layout, self._selected)
+        text = render_svg(self._layout, None)
         atomic_write(Path(os.fspath(path)), lambda handle: handle.write(text))
         return len(text.encode("utf-8"))
 
 
+PNG_SCALES = ((1, "1×"), (2, "2× (projectors, slides)"), (3, "3× (print)"))
+
+
 class DiagramPane(QWidget):
-    """The diagram with its heading and the SVG / PNG export buttons (objectName ``diagramPane``)."""
+    """The diagram with its heading, the SVG / PNG export buttons and the PNG's scale (objectName
+    ``diagramPane``). The buttons are File › Export's (design/export.py asks where and writes)."""
 
     def __init__(self, document: DesignDocument, parent=None):
         super().__init__(parent)
@@ -215,33 +220,22 @@ class DiagramPane(QWidget):
         self.png_button = QPushButton("Export PNG…")
         self.png_button.setObjectName("exportDiagramPngButton")
         self.svg_button.setToolTip("Save the diagram as an SVG drawing (sharp at any size, for documents)")
-        self.png_button.setToolTip("Save the diagram as a PNG picture (for slides)")
-        self.svg_button.clicked.connect(lambda: self._ask("svg"))
-        self.png_button.clicked.connect(lambda: self._ask("png"))
+        self.png_button.setToolTip("Save the diagram as a PNG picture at the scale chosen beside (for slides)")
+        self.scale_combo = QComboBox()
+        self.scale_combo.setObjectName("diagramPngScale")
+        for scale, text in PNG_SCALES:
+            self.scale_combo.addItem(text, scale)
+        self.scale_combo.setCurrentIndex(1)
+        self.scale_combo.setToolTip("The PNG's size: 1× the diagram's layout, 2× for projectors and slides, 3× "
+                                    "for print")
         head.addWidget(self.svg_button)
         head.addWidget(self.png_button)
+        head.addWidget(self.scale_combo)
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 4, 0, 0)
         col.setSpacing(4)
         col.addLayout(head)
         col.addWidget(self.diagram, 1)
 
-    def ask_export_path(self, suffix: str) -> str | None:
-        """A file name from a dialog (tests replace this)."""
-        what = "SVG image (*.svg)" if suffix == "svg" else "PNG image (*.png)"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export the diagram as {suffix.upper()}",
-                                              f"diagram.{suffix}", what)
-        if path and not path.lower().endswith(f".{suffix}"):
-            path += f".{suffix}"
-        return path or None
-
-    def _ask(self, suffix: str) -> None:
-        path = self.ask_export_path(suffix)
-        if not path:
-            return
-        try:
-            (self.diagram.export_svg if suffix == "svg" else self.diagram.export_png)(path)
-        except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Export the diagram", f"Could not save {path}:\n{exc}")
-            return
-        say_exported(self, path)
+    def png_scale(self) -> int:
+        return int(self.scale_combo.currentData())

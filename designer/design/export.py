@@ -1,8 +1,11 @@
-"""File › Export: the design as Table as Markdown / CSV / LaTeX and PyTorch code.
+"""File › Export: the design as Table as Markdown / CSV / LaTeX, PyTorch code (with the current weights, as
+`main.py export --weights`), and the volume diagram as SVG or PNG (at the scale chosen beside the
+diagram's Export PNG button; the diagram pane's buttons come here too).
 
-The text comes from the engine's exporters (engine.export.table and engine.export.pytorch, the same
-functions as `main.py summary --format` and `main.py export`); this module only asks where to write,
-writes atomically and reports. (Edit › Copy of the table is the Design tab's: design/tab.py.)
+The text comes from the engine's exporters (engine.export.table, engine.export.pytorch and
+engine.export.diagram, the same functions as `main.py summary --format`, `main.py export` and `main.py
+diagram`); this module only asks where to write (the design's name in the last folder), writes atomically
+and reports. (Edit › Copy of the table is the Design tab's: design/tab.py.)
 """
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from engine.export.pytorch import pytorch_source
+from engine.export.pytorch import check_weights_fit, pytorch_source
 from engine.export.table import to_csv, to_latex, to_markdown
 from engine.spec import SpecError, write_text_atomic
 
-from ..settings import last_directory
+from ..settings import last_directory, remember_directory
 
 
 class Export:
@@ -42,31 +45,68 @@ EXPORTS = (
 
 class DesignExporter(QObject):
     """The File › Export menu (`menu`, objectName ``exportMenu``) and its actions (`actions`, by key) for
-    `document`. `files` (a DesignFiles) suggests the name; `dialogs` (a WindowDialogs)
-    shows what went wrong.
+    `document`. `files` (a DesignFiles) suggests the name; `dialogs` (a WindowDialogs) shows what went
+    wrong; `diagram_pane` (the Design tab's DiagramPane) is drawn for the diagram exports, and its Export
+    buttons come here. `set_network(net)` gives the weights "PyTorch code with the current weights" embeds.
 
     Signal statusMessage(str, int): "Exported the … to …", for the window's status bar.
     """
 
     statusMessage = Signal(str, int)
 
-    def __init__(self, document, files, dialogs, parent: QWidget):
+    def __init__(self, document, files, dialogs, parent: QWidget, diagram_pane=None):
         super().__init__(parent)
         self._document, self._files, self._dialogs = document, files, dialogs
+        self._pane = diagram_pane
+        self._network = None
         self.actions: dict[str, QAction] = {}
         self.menu = QMenu("&Export", parent)
         self.menu.setObjectName("exportMenu")
         for export in EXPORTS:
-            action = QAction(export.text, parent)
-            action.setObjectName(f"{export.key}Action")
-            action.setStatusTip(f"Write the design as a {export.what} file")
-            action.triggered.connect(lambda checked=False, e=export: self.export(e))
-            self.menu.addAction(action)
-            self.actions[export.key] = action
+            self._add_action(export.key, export.text, f"Write the design as a {export.what} file",
+                             lambda checked=False, e=export: self.export(e))
+        self._add_action("exportPytorchWeights", "PyTorch code with the current &weights…",
+                         "Write the PyTorch code and, beside it, the weights the Train tab holds now; the script's "
+                         "build_model() starts from them (as main.py export --weights)", self.export_pytorch_weights)
+        self.actions["exportPytorchWeights"].setEnabled(False)
+        self.menu.addSeparator()
+        self._add_action("exportDiagramSvg", "Volume diagram as S&VG…", "Write the volume diagram as an SVG drawing",
+                         lambda: self.export_diagram("svg"))
+        self._add_action("exportDiagramPng", "Volume diagram as PN&G…", "Write the volume diagram as a PNG picture "
+                         "at the scale chosen beside the diagram (2× for projectors)", lambda: self.export_diagram("png"))
+        if diagram_pane is not None:
+            diagram_pane.svg_button.clicked.connect(lambda: self.export_diagram("svg"))
+            diagram_pane.png_button.clicked.connect(lambda: self.export_diagram("png"))
+
+    def _add_action(self, key: str, text: str, tip: str, slot) -> None:
+        action = QAction(text, self.parent())
+        action.setObjectName(f"{key}Action")
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.menu.addAction(action)
+        self.actions[key] = action
+
+    def set_network(self, network) -> None:
+        """The network the Train tab holds (trained or loaded): its weights are what the script embeds."""
+        self._network = network
+        self.actions["exportPytorchWeights"].setEnabled(network is not None)
 
     def ask_path(self, caption: str, suggested: str, file_filter: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self.parent(), caption, suggested, file_filter)
         return path or None
+
+    def _chosen_path(self, what: str, suffix: str, file_filter: str) -> Path | None:
+        """Where to write: asked, starting from the design's name in the last folder; the folder is kept."""
+        suggested = str(Path(last_directory()) / f"{self._files.suggested_name()}{suffix}")
+        path = self.ask_path(f"Export {what}", suggested, file_filter)
+        if not path:
+            return None
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(suffix)
+        remember_directory(path.parent)
+        return path
 
     def export(self, export: Export) -> bool:
         """Ask for a file, then write `export`'s text there atomically. False if cancelled or failed."""
@@ -75,17 +115,59 @@ class DesignExporter(QObject):
         except SpecError as exc:
             self._dialogs.show_error(f"Cannot export {export.what}", str(exc))
             return False
-        suggested = str(Path(last_directory()) / f"{self._files.suggested_name()}{export.suffix}")
-        path = self.ask_path(f"Export {export.what}", suggested, export.file_filter)
-        if not path:
+        path = self._chosen_path(export.what, export.suffix, export.file_filter)
+        if path is None:
             return False
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(export.suffix)
         try:
             write_text_atomic(path, text)
         except OSError as exc:
             self._dialogs.show_error(f"Cannot export {export.what}", f"{path}: {exc.strerror or exc}")
             return False
         self.statusMessage.emit(f"Exported the {export.what} to {path}", 6000)
+        return True
+
+    def export_pytorch_weights(self) -> bool:
+        """model.py and its weights beside it (<name>_weights.npz): build_model() starts from them."""
+        what = "PyTorch code with the current weights"
+        network, spec = self._network, self._document.spec
+        try:
+            if network is None:
+                raise SpecError("there are no weights yet: train the design (or load weights) on the Train tab")
+            check_weights_fit(spec, {**network.params, **network.state}, "the current weights")
+            pytorch_source(spec)                 # a design that can't be exported says so before the dialog
+        except SpecError as exc:
+            self._dialogs.show_error(f"Cannot export the {what}", f"{exc}. Export PyTorch code works without "
+                                     "weights.")
+            return False
+        path = self._chosen_path(what, ".py", "Python (*.py)")
+        if path is None:
+            return False
+        weights = path.with_name(f"{path.stem}_weights.npz")
+        try:
+            network.save(weights)
+            write_text_atomic(path, pytorch_source(spec, weights_path=str(weights.resolve())))
+        except OSError as exc:
+            self._dialogs.show_error(f"Cannot export the {what}", f"{path}: {exc.strerror or exc}")
+            return False
+        self.statusMessage.emit(f"Exported the PyTorch code to {path}, its weights to {weights.name}", 8000)
+        return True
+
+    def export_diagram(self, suffix: str) -> bool:
+        """The volume diagram as "svg" or "png" (at the pane's scale), without the on-screen selection."""
+        diagram = self._pane.diagram
+        what = f"volume diagram ({suffix.upper()})"
+        file_filter = "SVG image (*.svg)" if suffix == "svg" else "PNG image (*.png)"
+        path = self._chosen_path(what, f".{suffix}", file_filter)
+        if path is None:
+            return False
+        try:
+            if suffix == "svg":
+                diagram.export_svg(path)
+            else:
+                diagram.export_png(path, self._pane.png_scale())
+        except (OSError, ValueError) as exc:
+            self._dialogs.show_error(f"Cannot export the {what}", f"{path}: {getattr(exc, 'strerror', None) or exc}")
+            return False
+        scale = f" at {self._pane.png_scale()}×" if suffix == "png" else ""
+        self.statusMessage.emit(f"Exported the volume diagram{scale} to {path}", 6000)
         return True

@@ -241,7 +241,7 @@ def train(args):
             loss = loss_fn(net(xb), yb)
             loss.backward()
             optimizer.step()
-            total, seen = total + float(loss) * len(xb), seen + len(xb)
+            total, seen = total + loss.item() * len(xb), seen + len(xb)   # .item(): no graph, no warning
         if rank == 0:
             print(f"epoch {epoch + 1}/{args.epochs}  loss {total / max(1, seen):.4f}", file=sys.stderr, flush=True)
     if rank == 0:

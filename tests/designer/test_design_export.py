@@ -110,3 +110,68 @@ def test_failed_export_shows_a_message_and_keeps_nothing(lenet, tmp_path, export
     export_path["path"] = str(tmp_path / "missing" / "t.md")
     lenet.exporter.actions["exportMarkdown"].trigger()
     assert dialogs.errors and "t.md" in dialogs.errors[-1][1]
+
+
+# ----- issue 21: the diagram for slides, and the PyTorch code with the current weights --------------------
+def test_the_diagram_is_under_file_export_with_the_designs_name_in_the_last_folder(lenet, tmp_path, export_path):
+    from designer.settings import remember_directory
+    remember_directory(tmp_path)
+    keys = [a.objectName() for a in lenet.exporter.menu.actions() if a.objectName()]
+    assert {"exportDiagramSvgAction", "exportDiagramPngAction", "exportPytorchWeightsAction"} <= set(keys)
+    export_path["path"] = str(tmp_path / "slides" / "lenet")
+    (tmp_path / "slides").mkdir()
+    lenet.exporter.actions["exportDiagramSvg"].trigger()
+    caption, suggested, _ = export_path["asked"][-1]
+    assert suggested == str(tmp_path / "LeNet-5.svg")
+    assert "<svg" in (tmp_path / "slides" / "lenet.svg").read_text(encoding="utf-8")
+    export_path["path"] = str(tmp_path / "slides" / "again")
+    lenet.exporter.actions["exportDiagramPng"].trigger()   # the last folder is now slides/
+    assert export_path["asked"][-1][1] == str(tmp_path / "slides" / "LeNet-5.png")
+
+
+def test_diagram_exports_never_carry_the_selection_and_png_scales(lenet, tmp_path, export_path):
+    from PIL import Image
+    design = lenet.design_tab
+    pane, diagram = design.diagram_pane, design.diagram_pane.diagram
+    design.select_layer(None)
+    export_path["path"] = str(tmp_path / "plain.svg")
+    lenet.exporter.export_diagram("svg")
+    design.select_layer(2)                                  # CONV2 outlined on screen
+    assert diagram.selected() == 2
+    export_path["path"] = str(tmp_path / "selected.svg")
+    lenet.exporter.export_diagram("svg")
+    assert (tmp_path / "plain.svg").read_bytes() == (tmp_path / "selected.svg").read_bytes()
+    for scale in (1, 2):
+        pane.scale_combo.setCurrentIndex(pane.scale_combo.findData(scale))
+        export_path["path"] = str(tmp_path / f"x{scale}.png")
+        lenet.exporter.export_diagram("png")
+    with Image.open(tmp_path / "x1.png") as one, Image.open(tmp_path / "x2.png") as two:
+        assert abs(two.size[0] - 2 * one.size[0]) <= 1 and abs(two.size[1] - 2 * one.size[1]) <= 1
+    assert diagram.render_image(1) == diagram.render_image(1)   # same pixels whatever is selected
+    design.select_layer(None)
+    unselected = diagram.render_image(1)
+    design.select_layer(2)
+    assert diagram.render_image(1) == unselected
+    assert "at 1×" in lenet.statusBar().currentMessage()
+
+
+def test_pytorch_code_with_the_current_weights(lenet, tmp_path, export_path, dialogs):
+    import numpy as np
+    from engine import Network
+    action = lenet.exporter.actions["exportPytorchWeights"]
+    assert not action.isEnabled()                           # no weights yet
+    net = Network.from_spec(lenet.document.spec, seed=3)
+    lenet.train_tab.network_updated.emit(net)               # as after an epoch or Load weights
+    assert action.isEnabled()
+    export_path["path"] = str(tmp_path / "model.py")
+    action.trigger()
+    weights = tmp_path / "model_weights.npz"
+    text = (tmp_path / "model.py").read_text(encoding="utf-8")
+    assert text == pytorch_source(lenet.document.spec, weights_path=str(weights.resolve()))
+    back = Network.load(weights)
+    assert all(np.array_equal(back.params[k], net.params[k]) for k in net.params)
+    lenet.document.set_field(0, "filters", 4)               # the weights no longer fit the design
+    export_path["path"] = str(tmp_path / "other.py")
+    assert lenet.exporter.export_pytorch_weights() is False
+    title, message = dialogs.errors[-1]
+    assert "weights" in title and "CONV1.W" in message and not (tmp_path / "other.py").exists()
