@@ -152,7 +152,7 @@ def test_diagram_exports_never_carry_the_selection_and_png_scales(lenet, tmp_pat
     unselected = diagram.render_image(1)
     design.select_layer(2)
     assert diagram.render_image(1) == unselected
-    assert "at 1×" in lenet.statusBar().currentMessage()
+    assert "at 2×" in lenet.statusBar().currentMessage()       # the last export: the 2× one
 
 
 def test_pytorch_code_with_the_current_weights(lenet, tmp_path, export_path, dialogs):
