@@ -432,6 +432,7 @@ class DesignTab(QWidget):
             return   # toggled comes back here
         self.table_view.setColumnHidden(COL_WHY, not shown)
         self.table_view.fit_columns()
+        self.fitter.schedule_fit()     # the table's width changed: the list may give way
 
     def set_dataset(self, dataset) -> None:
         """The dataset picked on the Train tab (a Dataset or None): the output hint's fix gives the design

@@ -27,7 +27,7 @@ NOT_MINE = object()  # an overlay's "no opinion on this cell" (designer.check_yo
 
 
 COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY, COL_FORMULA = range(7)
-HEADERS = ("Layer", "Activation shape", "Activation size", "# parameters", "MACs", "vs. FC", "Formula")
+HEADERS = ("Layer", "Activation shape", "Activation size", "# parameters", "MACs", "× fewer than FC", "Formula")
 HEADER_TIPS = (
     "The layer's name, numbered as in the course (CONV1, POOL1, FC3, ...).",
     "The activation volume this layer outputs: (n_H,n_W,n_C) for a volume, (units,1) for a vector.",
@@ -57,9 +57,10 @@ def _count(value) -> str:
 
 
 def fewer_text(params: int, dense: int) -> str:
-    """"31,700× fewer": how many times fewer parameters than the fully connected equivalent."""
+    """"31,700×": how many times fewer parameters than the fully connected equivalent (the column's header
+    says "× fewer than FC", so the cell stays narrow enough for the table to fit a 1024-px window)."""
     ratio = dense / params
-    return f"{ratio:,.0f}× fewer" if ratio >= 100 else f"{ratio:,.1f}× fewer"
+    return f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:,.1f}×"
 
 
 def why_tooltip(row, before) -> str:

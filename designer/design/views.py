@@ -168,7 +168,7 @@ class ShapeTableView(QTableView):
     the event loop) rather than with QHeaderView.ResizeToContents, which asks the model for every
     role of every cell on each layout pass."""
 
-    CELL_PADDING = 6 + 10 + 6  # the item padding in the style sheet, plus a little air
+    CELL_PADDING = 3 + 5 + 6   # the item padding in the style sheet, plus the delegate's text margins
     MIN_FORMULA_WIDTH = 360
     CHECKBOX_WIDTH = 26
 
@@ -191,7 +191,7 @@ class ShapeTableView(QTableView):
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setItemDelegate(StateColorDelegate(StateRole, self))
         # Room between a right-aligned number and the left-aligned text of the next column.
-        self.setStyleSheet("QTableView::item { padding-left: 6px; padding-right: 10px; }")
+        self.setStyleSheet("QTableView::item { padding-left: 3px; padding-right: 5px; }")
         self._fit_timer = QTimer(self)
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
@@ -269,4 +269,10 @@ class ShapeTableView(QTableView):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        # The formula follows the width at once (a wider formula than the new viewport would show a
+        # horizontal scroll bar until the next turn of the event loop); the other columns on that turn.
+        header = self.horizontalHeader()
+        if self.model() is not None and header.count() > COL_FORMULA:
+            others = sum(header.sectionSize(c) for c in range(COL_FORMULA) if not header.isSectionHidden(c))
+            self._fit_formula(max(self.viewport().width() - others, self.readable_formula_width()))
         self._schedule_fit()

@@ -43,7 +43,7 @@ def test_pooling_examples(window, key, expected):
 
 @pytest.mark.parametrize("key, cell, text", [("quiz_280", (1, COL_PARAMS), "280"),
                                              ("why_convolutions", (1, COL_PARAMS), "456"),
-                                             ("why_convolutions", (1, COL_WHY), "31,700× fewer")])
+                                             ("why_convolutions", (1, COL_WHY), "31,700×")])
 def test_design_examples(window, key, cell, text):
     trigger(window, key)
     assert window.tabs.currentIndex() == 0

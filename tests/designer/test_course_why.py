@@ -15,7 +15,7 @@ def test_column_hidden_until_toggled_and_shows_the_ratio(window):
     window.findChild(object, "whyColumnAction").setChecked(True)
     assert not window.design_tab.table_view.isColumnHidden(COL_WHY)
     model = window.design_tab.shape_model
-    assert model.data(model.index(1, COL_WHY)) == "31,700× fewer"      # 14,455,392 / 456
+    assert model.data(model.index(1, COL_WHY)) == "31,700×"      # 14,455,392 / 456: "× fewer than FC"
     tip = model.data(model.index(1, COL_WHY), Qt.ItemDataRole.ToolTipRole)
     assert "14,455,392" in tip and "456" in tip
     assert "Parameter sharing" in tip and "Sparsity of connections" in tip

@@ -170,3 +170,25 @@ def test_the_why_view_names_the_outputs_beyond_the_classes(window):
     combo = why.class_combo
     labels = [combo.itemText(i) for i in range(combo.count())]
     assert labels[1:5] == ["0: circle", "1: square", "2: triangle", "3: cross"] and labels[5] == "4: output 4"
+
+
+def test_the_why_column_fits_a_1024_window_without_cutting_a_number(qtbot, screen_size):
+    window = start(qtbot, screen_size, (1024, 640))
+    design = window.design_tab
+    design.set_why_column_shown(True)
+    settle(qtbot)
+    view, model = design.table_view, design.shape_model
+    header = view.horizontalHeader()
+    assert not view.horizontalScrollBar().isVisible()
+    assert sum(header.sectionSize(c) for c in range(header.count()) if not header.isSectionHidden(c)) \
+        <= view.viewport().width()
+    bold = view.font()
+    bold.setBold(True)
+    from PySide6.QtGui import QFontMetrics
+    plain, heavy = QFontMetrics(view.font()), QFontMetrics(bold)
+    for column in range(header.count()):
+        widest = max((heavy if model.row_state(row) in ("total", "error") or (row == 0 and column == 0) else plain)
+                     .horizontalAdvance(texts[column]) for row, texts in enumerate(model.display_rows()))
+        assert header.sectionSize(column) >= widest + 6, (column, header.sectionSize(column), widest)
+    assert table_is_whole(window)
+    close(window)
