@@ -26,6 +26,7 @@ from .memory_status import MemoryStatus
 from .status_bar import DesignTotals
 from .training.tab import TrainTab
 from .window_menus import WindowMenus
+from .zoom import ViewZoom
 
 STATUS_MS = 4000   # how long a status bar line about an edit stays
 
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions, why
         tabs            the QTabWidget holding the three tabs
         help            HelpDialogs: Help › Quick tour and Keyboard shortcuts
+        zoom            ViewZoom: View › Zoom in / out / reset, kept between runs
         menus           WindowMenus: the menu bar, toolbar, History dock, and the window's own actions
         totals          DesignTotals: the status bar's parameters and activations
         memory_status   MemoryStatus: the status bar's training estimate
@@ -86,8 +88,9 @@ class MainWindow(QMainWindow):
                       "Edge-detection playground, learned filters, feature maps and predictions")
 
         self.help = HelpDialogs(self, self.tabs)
+        self.zoom = ViewZoom(self)
         self.menus = WindowMenus(self, self.tabs, self.document, self.files, self.design_tab, self.exporter,
-                                 self.help, self.train_tab.actions)
+                                 self.help, self.train_tab.actions, self.zoom.actions)
         self.totals = DesignTotals(self.document, self)
         self.memory_status = MemoryStatus(self.document)
         self._build_status_bar()
@@ -99,6 +102,7 @@ class MainWindow(QMainWindow):
 
         if cfg.restore_window_state(self, self.design_tab.splitters):
             self.design_tab.fitter.keep_restored_sizes()   # preferences, re-fitted to this window
+        self.zoom.announce()    # the zoom kept from the last run
         self._update_title()
         self.untrained_feed.update_now()   # before any training: the design's initial weights, marked untrained
 
@@ -124,6 +128,8 @@ class MainWindow(QMainWindow):
         for part in (self.files, self.exporter, design, self.autosave):
             part.statusMessage.connect(self.statusBar().showMessage)
         design.checkModeChanged.connect(self.totals.set_hidden)
+        self.zoom.zoomChanged.connect(design.set_zoom)
+        self.zoom.zoomChanged.connect(inside.set_zoom)
         # A clicked row of the layer table: the Inside views follow; double-clicked: its feature maps.
         design.layerFollowed.connect(inside.select_layer)
         design.featureMapsRequested.connect(self._show_feature_maps)

@@ -32,13 +32,13 @@ class WindowMenus(QObject):
 
     def __init__(self, window: QMainWindow, tabs: QTabWidget, document: DesignDocument, files: DesignFiles,
                  design_tab: DesignTab, exporter: DesignExporter, help_dialogs: HelpDialogs,
-                 run_actions: dict[str, QAction] | None = None):
+                 run_actions: dict[str, QAction] | None = None, zoom_actions: dict[str, QAction] | None = None):
         super().__init__(window)
         self._window, self._tabs, self._document = window, tabs, document
         self.actions: dict[str, QAction] = {}
         self.preset_actions: dict[str, QAction] = {}
         self._create_actions(files)
-        self._build_menus(files, design_tab, exporter, help_dialogs, run_actions or {})
+        self._build_menus(files, design_tab, exporter, help_dialogs, run_actions or {}, zoom_actions or {})
         self._build_toolbar()
         self._build_history_dock()
         stack = document.undo_stack
@@ -103,7 +103,8 @@ class WindowMenus(QObject):
 
     # ----- the bars ------------------------------------------------------------------------------
     def _build_menus(self, files: DesignFiles, design_tab: DesignTab, exporter: DesignExporter,
-                     help_dialogs: HelpDialogs, run_actions: dict[str, QAction]) -> None:
+                     help_dialogs: HelpDialogs, run_actions: dict[str, QAction],
+                     zoom_actions: dict[str, QAction]) -> None:
         window, own, tab = self._window, self.actions, design_tab.actions
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
@@ -148,6 +149,10 @@ class WindowMenus(QObject):
         self.view_menu = bar.addMenu("&View")
         for key in ("editor", "diagram", "whyColumn", "checkYourself"):
             self.view_menu.addAction(tab[key])
+        self.view_menu.addSeparator()
+        for key in ("zoomIn", "zoomOut", "zoomReset"):
+            if key in zoom_actions:
+                self.view_menu.addAction(zoom_actions[key])
         self.view_menu.addSeparator()
         self.view_menu.addAction(own["nextTab"])
         self.view_menu.addAction(own["previousTab"])

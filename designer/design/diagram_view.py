@@ -46,6 +46,7 @@ class VolumeDiagram(QWidget):
         self._document: DesignDocument | None = None
         self._layout: DiagramLayout | None = None
         self._selected: int | None = None
+        self._max_scale = MAX_SCALE
         if document is not None:
             self.set_document(document)
 
@@ -70,6 +71,15 @@ class VolumeDiagram(QWidget):
     def selected(self) -> int | None:
         return self._selected
 
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the diagram may grow `factor` times larger where the pane has the room."""
+        self._max_scale = MAX_SCALE * factor
+        self.update()
+
+    def current_scale(self) -> float:
+        """Layout pixels → widget pixels now (0 without a layout)."""
+        return self._transform()[0] if self._layout is not None and self.width() > 0 else 0.0
+
     def layout_data(self) -> DiagramLayout | None:
         return self._layout
 
@@ -80,7 +90,7 @@ class VolumeDiagram(QWidget):
     def _transform(self) -> tuple[float, float, float]:
         """(scale, dx, dy) from layout pixels to widget pixels: fit, centred."""
         lay = self._layout
-        scale = min(self.width() / lay.width, self.height() / lay.height, MAX_SCALE)
+        scale = min(self.width() / lay.width, self.height() / lay.height, self._max_scale)
         dx = (self.width() - lay.width * scale) / 2
         dy = (self.height() - lay.height * scale) / 2
         return scale, dx, dy

@@ -434,6 +434,13 @@ class DesignTab(QWidget):
         self.table_view.fit_columns()
         self.fitter.schedule_fit()     # the table's width changed: the list may give way
 
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the table, the layer list and the diagram at `factor` times their usual size."""
+        self.table_view.set_zoom(factor)
+        self.layer_view.set_zoom(factor)
+        self.diagram_pane.diagram.set_zoom(factor)
+        self.fitter.schedule_fit()
+
     def set_dataset(self, dataset) -> None:
         """The dataset picked on the Train tab (a Dataset or None): the output hint's fix gives the design
         one output unit per class of it."""

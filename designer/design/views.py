@@ -1,11 +1,12 @@
 """The two views of the Design tab, configured once: the layer list and the shape table."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle, QStyledItemDelegate,
                                QStyleOptionHeader, QStyleOptionViewItem, QTableView)
 
+from ..zoom import scaled
 from . import layer_model
 from .roles import StateRole
 from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
@@ -64,6 +65,8 @@ class LayerListView(QListView):
         self.setToolTip("The network, input first. Click a layer to edit it (Enter or F2 goes to its form); "
                         "drag to reorder; Delete removes it.")
         self.setItemDelegate(StateColorDelegate(StateRole, self))
+        self._base_points: float | None = None     # the font size at zoom 1 (set_zoom)
+        self._base_icon = self.iconSize()
 
     def dropEvent(self, event):
         """Reorder: the dragged layer lands above or below the row under the cursor.
@@ -93,6 +96,18 @@ class LayerListView(QListView):
         event.accept()
         self.setState(QAbstractItemView.State.NoState)
         self.viewport().update()
+
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the entries' text and icons `factor` times their usual size."""
+        if self._base_points is None:
+            self._base_points = self.font().pointSizeF()
+            if not self._base_icon.isValid():        # the style's size, unless one was set
+                side = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+                self._base_icon = QSize(side, side)
+        font = self.font()
+        font.setPointSizeF(scaled(self._base_points, factor))
+        self.setFont(font)
+        self.setIconSize(self._base_icon * factor)
 
     def hint_text(self) -> str:
         """What the list says under the input row while the design has no layers ("" otherwise)."""
@@ -196,6 +211,7 @@ class ShapeTableView(QTableView):
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self.fit_columns)
+        self._base_points: float | None = None     # the font size at zoom 1 (set_zoom)
 
     def setModel(self, model):
         old = self.model()
@@ -220,6 +236,19 @@ class ShapeTableView(QTableView):
 
     def _schedule_fit(self, *args):
         self._fit_timer.start()
+
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the table's text (cells and header) `factor` times its usual size; rows follow."""
+        if self._base_points is None:
+            self._base_points = self.font().pointSizeF()
+        font = self.font()
+        font.setPointSizeF(scaled(self._base_points, factor))
+        self.setFont(font)
+        header = self.horizontalHeader()
+        header.setFont(font)
+        header.setMinimumHeight(2 * QFontMetrics(font).lineSpacing() + 8)
+        self.verticalHeader().setDefaultSectionSize(QFontMetrics(font).height() + 12)
+        self.fit_columns()
 
     def fit_columns(self):
         """Size every column but the formula to its widest text (header included)."""

@@ -23,6 +23,7 @@ from engine.data import images_to_float, load_dataset
 from engine.inspection import convolve_image, image_output_formula, to_grey, window_at
 from engine.shapes import resolve_padding
 
+from ..zoom import scaled
 from .common import format_number, pixel_text
 from .playground_controls import build_controls
 from .playground_picture import ConvolutionPicture
@@ -74,6 +75,7 @@ class FilterPlayground(QWidget):
         self._custom_p = 0   # the user's own p, kept while valid or same shows theirs
         self._cell_texts: dict[str, list[list[str]]] = {"input": [], "filter": [], "output": []}
         self._highlight: tuple[int, int] | None = (0, 0)
+        self._base_points: float | None = None     # the filter grid's font size at zoom 1
         self._explanation = ""
         self._building = True
         side = build_controls(self)
@@ -442,6 +444,17 @@ class FilterPlayground(QWidget):
         i, j = cell
         if (i, j) != self._highlight and 0 <= i < self._output.shape[0] and 0 <= j < self._output.shape[1]:
             self.explain_output_cell(i, j)
+
+    # ----- zoom -------------------------------------------------------------------------------------
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the filter's grid and the picture's titles `factor` times their usual size (the
+        numbers in the picture's cells fill their cells at any size)."""
+        if self._base_points is None:
+            self._base_points = self.filter_table.font().pointSizeF()
+        font = self.filter_table.font()
+        font.setPointSizeF(scaled(self._base_points, factor))
+        self.filter_table.setFont(font)
+        self.picture.set_zoom(factor)
 
     # ----- export -----------------------------------------------------------------------------------
     def export_png(self, path) -> tuple[int, int]:

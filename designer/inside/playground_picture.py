@@ -101,6 +101,12 @@ class ConvolutionPicture:
         self.error_label.hide()
 
 
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the titles and the formula `factor` times their usual size."""
+        for title in self.titles.values():          # LabelItem keeps the size for the next texts too
+            title.setText(title.text, color=TEXT, size=f"{round(11 * factor)}pt")
+        self.formula_item.setText(self.formula_item.text, color=TEXT, size=f"{round(12 * factor)}pt")
+
     # ----- drawing ----------------------------------------------------------------------------------
     def draw(self, x: np.ndarray, filt: np.ndarray, p: int, out: np.ndarray | None,
              formula: str) -> dict[str, list[list[str]]]:

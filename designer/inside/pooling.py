@@ -14,6 +14,7 @@ from engine.course_examples import POOL_4X4
 from engine.inspection import pool_image, pool_output_formula, window_at
 
 from ..image_export import export_png, make_export_button
+from ..zoom import scaled
 from .common import format_cell
 from .number_grid import NumberGridModel
 
@@ -101,6 +102,7 @@ class PoolingPlayground(QWidget):
         self.export_button = make_export_button(self, "pooling-playground.png")
 
         self.input_view = _grid_view(self.input_model, "poolingPlaygroundInput")
+        self._base_points = self.input_view.font().pointSizeF()
         self.output_view = _grid_view(self.output_model, "poolingPlaygroundOutput")
         self.output_view.setToolTip("Click a number to see the window it comes from")
         self.output_view.setMouseTracking(True)
@@ -162,6 +164,16 @@ class PoolingPlayground(QWidget):
         return spin
 
     # ----- settings ------------------------------------------------------------------------------
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the matrices' cells and numbers `factor` times their usual size."""
+        for view in (self.input_view, self.output_view):
+            font = view.font()
+            font.setPointSizeF(scaled(self._base_points, factor))
+            view.setFont(font)
+            for header in (view.horizontalHeader(), view.verticalHeader()):
+                header.setDefaultSectionSize(round(CELL * factor))
+            view.updateGeometry()
+
     def set_input(self, values) -> None:
         values = np.asarray(values, dtype=np.float64)
         if values.ndim != 2 or not (1 <= values.shape[0] <= MAX_SIDE and 1 <= values.shape[1] <= MAX_SIDE):

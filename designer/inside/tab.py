@@ -39,6 +39,11 @@ class InsideTab(QTabWidget):
         self.predictions.testImageClicked.connect(self.show_test_image)
         self.predictions.explainRequested.connect(self.show_why)
 
+    def set_zoom(self, factor: float) -> None:
+        """View › Zoom: the playgrounds' numbers `factor` times their usual size."""
+        self.playground.set_zoom(factor)
+        self.pooling.set_zoom(factor)
+
     def set_network(self, net, untrained: bool = False) -> None:
         """Give every view the network (after each epoch during training: they throttle themselves);
         ``untrained``: a design's initial weights, shown marked as such."""
