@@ -143,10 +143,11 @@ def dataset_fit_problem(net_or_spec, dataset: Dataset, saved_weights: bool = Fal
     return None
 
 
-def dataset_fit_note(net_or_spec, dataset: Dataset) -> str | None:
+def dataset_fit_note(net_or_spec, dataset: Dataset, brief: bool = False) -> str | None:
     """A note (not a problem) when the design fits `dataset` with more softmax outputs than it has classes:
     "Softmax gives 10 outputs for the 4 classes of 'shapes': outputs 4–9 stand for no class and learn to
-    stay unlikely; set Softmax's units to 4 to match". None otherwise (or when it doesn't fit)."""
+    stay unlikely; set Softmax's units to 4 to match" (`brief`: "Softmax's outputs 4–9 stand for no
+    class"). None otherwise (or when it doesn't fit)."""
     if dataset_fit_problem(net_or_spec, dataset) is not None:
         return None
     spec = getattr(net_or_spec, "spec", net_or_spec)
@@ -155,6 +156,8 @@ def dataset_fit_note(net_or_spec, dataset: Dataset) -> str | None:
         return None
     last = spec.layer_names()[-1]
     extra = f"output {k} stands" if classes == k + 1 else f"outputs {k}–{classes - 1} stand"
+    if brief:
+        return f"{last}'s {extra} for no class"
     field = class_count_field(spec)
     tidy = f"; set {last}'s {field} to {k} to match" if field else ""
     return (f"{last} gives {classes} outputs for the {k} classes of '{dataset.name}': {extra} for no class "

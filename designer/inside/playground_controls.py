@@ -46,7 +46,14 @@ def build_controls(playground) -> QWidget:
     playground.index_spin = QSpinBox()
     playground.index_spin.setObjectName("imageIndex")
     playground.index_spin.setToolTip("Which test image of the dataset")
-    form.addRow("Test image #", playground.index_spin)
+    playground.color_check = QCheckBox("Keep colour")
+    playground.color_check.setObjectName("keepColor")
+    playground.color_check.setToolTip("Colour images: keep the 3 channels R, G, B (the filter is f×f×3) or "
+                                      "turn the picture grey first")
+    row = QHBoxLayout()
+    row.addWidget(playground.index_spin, 1)
+    row.addWidget(playground.color_check)
+    form.addRow("Test image #", row)
     row = QHBoxLayout()
     playground.type_button = QPushButton("Type numbers…")
     playground.type_button.setObjectName("typeInputButton")
@@ -57,12 +64,6 @@ def build_controls(playground) -> QWidget:
     playground.open_button.setObjectName("openImageButton")
     playground.open_button.setToolTip(f"Use a PNG or JPEG; pictures larger than {MAX_SIDE} px are scaled down")
     row.addWidget(playground.open_button)
-    playground.color_check = QCheckBox("Keep colour (RGB)")
-    playground.color_check.setObjectName("keepColor")
-    playground.color_check.setToolTip("Colour images: keep the 3 channels (the filter is repeated over them) "
-                                      "or turn the picture grey first")
-    row.addWidget(playground.color_check)
-    row.addStretch(1)
     form.addRow(row)
     playground.image_info = QLabel()
     playground.image_info.setWordWrap(True)
@@ -70,8 +71,12 @@ def build_controls(playground) -> QWidget:
     form.addRow(playground.image_info)
     col.addWidget(box)
 
-    box = QGroupBox("Filter")
-    form = QFormLayout(box)
+    # The filter with its stride and padding first, the grid of its numbers last (it takes the height
+    # left): a 640-px-high window shows every setting without scrolling.
+    box = QGroupBox("Filter, stride and padding")
+    box_column = QVBoxLayout(box)
+    form = QFormLayout()
+    box_column.addLayout(form)
     playground.filter_combo = QComboBox()
     playground.filter_combo.setObjectName("filterCombo")
     playground.filter_combo.setToolTip("The filter's numbers: an edge detector (vertical, horizontal, Sobel, "
@@ -85,7 +90,31 @@ def build_controls(playground) -> QWidget:
     playground.size_spin.setRange(1, MAX_FILTER)
     playground.size_spin.setValue(3)
     playground.size_spin.setToolTip("Filter size f (the filter is f×f)")
-    form.addRow("Size f", playground.size_spin)
+    playground.stride_spin = QSpinBox()
+    playground.stride_spin.setObjectName("stride")
+    playground.stride_spin.setRange(1, 8)
+    playground.stride_spin.setToolTip("Stride s: how many pixels the filter moves each step")
+    row = QHBoxLayout()
+    row.addWidget(playground.size_spin, 1)
+    row.addWidget(QLabel("Stride s"))
+    row.addWidget(playground.stride_spin, 1)
+    form.addRow("Size f", row)
+    row = QHBoxLayout()
+    playground.padding_combo = QComboBox()
+    playground.padding_combo.setObjectName("padding")
+    playground.padding_combo.addItem("valid (p = 0)", "valid")
+    playground.padding_combo.addItem("same (p = (f − 1)/2)", "same")
+    playground.padding_combo.addItem("p =", "number")
+    playground.padding_combo.setToolTip("Zeros added around the input on each side")
+    row.addWidget(playground.padding_combo, 1)
+    playground.padding_spin = QSpinBox()
+    playground.padding_spin.setObjectName("paddingAmount")
+    playground.padding_spin.setRange(0, 10)
+    playground.padding_spin.setEnabled(False)
+    playground.padding_spin.setToolTip("p: rows and columns of zeros added on each side. Choose \"p =\" to type "
+                                       "your own; under valid and same it shows the p they give")
+    row.addWidget(playground.padding_spin)
+    form.addRow("Padding", row)
     row = QHBoxLayout()
     playground.per_channel_check = QCheckBox("f×f×3: a slice per channel")
     playground.per_channel_check.setObjectName("perChannelFilter")
@@ -107,41 +136,17 @@ def build_controls(playground) -> QWidget:
     playground.filter_table.setModel(playground.filter_model)
     playground.filter_table.setToolTip("Double-click a number (or type over it) to change it; the arrow keys "
                                        "move between the numbers, Tab leaves the grid")
-    playground.filter_table.setTabKeyNavigation(False)    # Tab goes on to Stride, Padding and Export
+    playground.filter_table.setTabKeyNavigation(False)    # Tab goes on to Export
     playground.filter_table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                             | QAbstractItemView.EditTrigger.EditKeyPressed
-                                      | QAbstractItemView.EditTrigger.AnyKeyPressed)
+                                            | QAbstractItemView.EditTrigger.AnyKeyPressed)
     for header in (playground.filter_table.horizontalHeader(), playground.filter_table.verticalHeader()):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(28)
-    playground.filter_table.setMinimumHeight(150)
-    form.addRow(playground.filter_table)
-    col.addWidget(box)
-
-    box = QGroupBox("Stride and padding")
-    form = QFormLayout(box)
-    playground.stride_spin = QSpinBox()
-    playground.stride_spin.setObjectName("stride")
-    playground.stride_spin.setRange(1, 8)
-    playground.stride_spin.setToolTip("Stride s: how many pixels the filter moves each step")
-    form.addRow("Stride s", playground.stride_spin)
-    row = QHBoxLayout()
-    playground.padding_combo = QComboBox()
-    playground.padding_combo.setObjectName("padding")
-    playground.padding_combo.addItem("valid (p = 0)", "valid")
-    playground.padding_combo.addItem("same (p = (f − 1)/2)", "same")
-    playground.padding_combo.addItem("p =", "number")
-    playground.padding_combo.setToolTip("Zeros added around the input on each side")
-    row.addWidget(playground.padding_combo, 1)
-    playground.padding_spin = QSpinBox()
-    playground.padding_spin.setObjectName("paddingAmount")
-    playground.padding_spin.setRange(0, 10)
-    playground.padding_spin.setEnabled(False)
-    playground.padding_spin.setToolTip("p: rows and columns of zeros added on each side. Choose \"p =\" to type "
-                                       "your own; under valid and same it shows the p they give")
-    row.addWidget(playground.padding_spin)
-    form.addRow("Padding", row)
-    col.addWidget(box)
+        header.setMinimumSectionSize(24)
+    playground.filter_table.setMinimumHeight(100)
+    playground.filter_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)   # the room left
+    box_column.addWidget(playground.filter_table, 1)
+    col.addWidget(box, 1)
 
     playground.note_label = QLabel("Cross-correlation: the filter slides without being flipped, "
                                    "as in deep learning.")
@@ -150,7 +155,6 @@ def build_controls(playground) -> QWidget:
     playground.note_label.setToolTip(CROSS_CORRELATION_NOTE)
     playground.note_label.setStyleSheet("color: #555555;")
     col.addWidget(playground.note_label)
-    col.addStretch(1)
     # The settings scroll on their own (a 640-px-high window can't show them all), so the tab never
     # needs an outer scrollbar and Export stays in sight below them.
     settings = vertical_scroll(controls, "playgroundSettings")

@@ -157,10 +157,11 @@ class DatasetBox(QGroupBox):
             self.fit_label.setText(f"Still using '{dataset.name}' ({dataset.describe()}); the design fits it.")
             self.fit_label.setStyleSheet("")
         elif dataset is not None:
-            note = f"\nNote: {sentence(check.note)}" if check.note else ""
+            note = f" ({check.brief_note})" if check.brief_note else ""
             self.fit_label.setText(f"✓ The design fits: {'×'.join(map(str, dataset.image_shape))} images, "
-                                   f"{dataset.num_classes} classes.{note}")
+                                   f"{dataset.num_classes} classes{note}.")
             self.fit_label.setStyleSheet(OK_STYLE)
+            self.fit_label.setToolTip(sentence(check.note) if check.note else "")
         else:
             self.fit_label.setText("")
         self.use_shape_button.setVisible(check.shape_differs and check.shape_breaks is None)

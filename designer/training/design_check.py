@@ -38,6 +38,7 @@ class DesignCheck:
     memory_problem: Optional[str] = None        # the memory guard's message: training would not fit
     builtin: Optional[str] = None               # a built-in dataset the design trains on as it is ("Use Shapes")
     note: Optional[str] = None                  # fits, but worth knowing (more outputs than classes)
+    brief_note: Optional[str] = None            # the note in a few words, for the fit line
 
 
 #: What the training run computes in (Network.from_spec's default dtype, the worker's network).
@@ -98,8 +99,10 @@ def check_design(spec: NetworkSpec, dataset: Optional[Dataset], batch_size: Opti
             if text not in messages:
                 messages.append(text)
     note = dataset_fit_note(spec, dataset) if design_ok and fits else None
+    brief = dataset_fit_note(spec, dataset, brief=True) if note else None
     return DesignCheck(design_ok and fits, messages, shape_differs, softmax_units_to_set(spec, dataset),
-                       output_fix, shape_breaks, preset, memory_problem, builtin_instead(spec, dataset, fits), note)
+                       output_fix, shape_breaks, preset, memory_problem, builtin_instead(spec, dataset, fits), note,
+                       brief)
 
 
 def _with_input(spec: NetworkSpec, shape) -> NetworkSpec:

@@ -7,7 +7,7 @@ import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox, QLabel, QSpinBox
 
 from engine.optim import DEFAULT_LR
 from engine.train import TrainSettings
@@ -94,17 +94,25 @@ class HyperparameterBox(QGroupBox):
         super().__init__("Hyperparameters", parent)
         defaults = TrainSettings()
         self.setObjectName("hyperparameterBox")
-        form = QFormLayout(self)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setVerticalSpacing(5)
+        # Two settings a row (the optimizer on its own): the whole box in sight under the Dataset box of a
+        # 640-px-high window.
+        grid = QGridLayout(self)
+        grid.setVerticalSpacing(5)
+        grid.setHorizontalSpacing(6)
+
+        def add(row: int, column: int, label: str, field, span: int = 1) -> None:
+            text = QLabel(label)
+            text.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            text.setBuddy(field)
+            grid.addWidget(text, row, 2 * column)
+            grid.addWidget(field, row, 2 * column + 1, 1, span)
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setObjectName("epochsSpin")
         self.epochs_spin.setRange(1, 10_000)
         self.epochs_spin.setValue(defaults.epochs)
         self.epochs_spin.setToolTip("Epochs: full passes over the training images. More epochs fit the "
                                     "training set better; watch the validation curves for overfitting.")
-        form.addRow("Epochs", self.epochs_spin)
+        add(0, 0, "Epochs", self.epochs_spin)
         self.batch_spin = QSpinBox()
         self.batch_spin.setObjectName("batchSizeSpin")
         self.batch_spin.setRange(1, 65_536)
@@ -112,23 +120,26 @@ class HyperparameterBox(QGroupBox):
         self.batch_spin.setGroupSeparatorShown(True)
         self.batch_spin.setToolTip("Mini-batch size m: images per gradient step. Smaller batches give more, "
                                    "noisier steps per epoch; larger ones fewer, smoother, and need more memory.")
-        form.addRow("Batch size", self.batch_spin)
+        add(0, 1, "Batch size", self.batch_spin)
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
+        # As wide as the column gives (its list shows the long names whole).
+        self.optimizer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.optimizer_combo.setMinimumContentsLength(8)
         for index, (key, title, tip) in enumerate(OPTIMIZER_CHOICES):
             self.optimizer_combo.addItem(title, key)
             self.optimizer_combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         self.optimizer_combo.setToolTip("How the gradients update the weights: SGD, SGD with momentum, or Adam. "
                                         "Changing it resets the learning rate to the optimizer's usual one, "
                                         "unless you typed a rate of your own.")
-        form.addRow("Optimizer", self.optimizer_combo)
+        add(1, 0, "Optimizer", self.optimizer_combo)
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRateSpin")
         self.lr_spin.setValue(defaults.lr)
         self.lr_spin.setToolTip("Learning rate α: the step size. Too small learns slowly; too large makes the "
                                 "loss jump around or diverge (NaN). Adam: ~0.001; SGD: ~0.01–0.1. "
                                 "The arrows step 1-2-5 per decade; type any value such as 3e-4.")
-        form.addRow("Learning rate", self.lr_spin)
+        add(2, 0, "Learning rate", self.lr_spin)
         self.validation_spin = QDoubleSpinBox()
         self.validation_spin.setObjectName("validationSpin")
         self.validation_spin.setRange(0.0, 0.9)
@@ -138,14 +149,18 @@ class HyperparameterBox(QGroupBox):
         self.validation_spin.setToolTip("Validation fraction: the share of the training images held out "
                                         "(never trained on) to measure the validation loss and accuracy "
                                         "after each epoch. 0 turns validation off.")
-        form.addRow("Validation", self.validation_spin)
+        add(2, 1, "Validation", self.validation_spin)
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("seedSpin")
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setValue(defaults.seed)
         self.seed_spin.setToolTip("Random seed for the initial weights, the validation split, the batch "
                                   "order and the dropout masks: the same seed and settings give the same run.")
-        form.addRow("Seed", self.seed_spin)
+        add(1, 1, "Seed", self.seed_spin)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        for spin in (self.seed_spin, self.batch_spin, self.epochs_spin):
+            spin.setMinimumWidth(60)        # not as wide as their largest numbers: the column is narrow
         # The rate is "on purpose" once the user changes it away from the optimizer's usual one; an
         # optimizer change resets only a rate that isn't.
         self.set_optimizer(defaults.optimizer)

@@ -11,8 +11,9 @@ from .controller import RunState
 from .text import ERROR_STYLE, MUTED_STYLE, OK_STYLE, WARN_STYLE, count, format_seconds, percent, sentence
 from .worker import BatchProgress, TrainingResult
 
-COPY_NOTE_IDLE = "Train uses a copy of the design taken at Start; edits apply to the next run."
-COPY_NOTE_RUNNING = "Training a copy of the design taken at Start; edits apply to the next run."
+# One line each, so the Run box leaves the settings above it room in a 640-px-high window.
+COPY_NOTE_IDLE = "Trains a copy of the design: edits apply to the next run."
+COPY_NOTE_RUNNING = "Training a copy of the design: edits apply to the next run."
 
 
 class RunControls(QGroupBox):

@@ -371,7 +371,8 @@ def test_more_outputs_than_classes_trains_with_a_note(qtbot):
     _, panel = make_panel(qtbot, preset="lenet5.json", dataset="shapes")
     assert panel.can_train and panel.run_controls.train_button.isEnabled()
     message = panel.dataset_box.fit_label.text()
-    assert message.startswith("✓ The design fits") and "Softmax gives 10 outputs for the 4 classes" in message
+    assert message == "✓ The design fits: 32×32×3 images, 4 classes (Softmax's outputs 4–9 stand for no class)."
+    assert "Softmax gives 10 outputs for the 4 classes" in panel.dataset_box.fit_label.toolTip()
     assert panel.dataset_box.use_classes_button.isVisible()    # to match exactly, if wanted
 
 

@@ -192,3 +192,8 @@ def test_the_builtin_dataset_a_design_trains_on():
     three.layers[-1].units = 3
     assert builtin_dataset_for(three) is None                  # 3 outputs can't score the 4 shapes
     assert builtin_dataset_for(load_spec(PRESETS / "example_convnet.json")) is None   # 39×39×3
+
+
+def test_the_brief_note():
+    lenet, shapes = load_spec(PRESETS / "lenet5.json"), load_dataset("shapes")
+    assert dataset_fit_note(lenet, shapes, brief=True) == "Softmax's outputs 4–9 stand for no class"
