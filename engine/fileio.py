@@ -7,8 +7,8 @@ since reading it could wait forever (a FIFO) or never end (/dev/zero).
 Writing: check an output path before the work that fills it (`check_writable`, `check_not_an_input`), then
 write it atomically (`atomic_write`: a whole file or nothing, so a failed save never destroys the old file).
 An output that is a link is written through (the link stays a link); one that is a device or other special
-file is refused, never replaced. If even that fails after a long run, `rescue_write` puts the data in
-another folder and says where.
+file is refused, never replaced. If a save fails after a long run, `rescue_save` puts the data in another
+folder so the caller can say where.
 """
 from __future__ import annotations
 
@@ -66,15 +66,15 @@ def special_file_reason(path: str | os.PathLike) -> str | None:
     return kind
 
 
-def refuse_special_file(path: str | os.PathLike, what: str = "file", error: type[Exception] = SpecialFileError) -> None:
+def refuse_special_file(path: str | os.PathLike, what: str = "a file", error: type[Exception] = SpecialFileError) -> None:
     """Raise `error` (a reader passes its own: DatasetError, SpecError) when `path` is a FIFO, socket or
     device, or a link to one; regular files, folders and missing paths pass (their readers say the rest).
 
-    The message: "PATH: is a FIFO (named pipe), not a dataset file; refused: reading it could wait forever
-    or never end"."""
+    `what` says what was expected ("a dataset file", "an architecture JSON file"). The message: "PATH: is a
+    FIFO (named pipe), not a dataset file; refused: reading it could wait forever or never end"."""
     reason = special_file_reason(path)
     if reason is not None:
-        raise error(f"{os.fspath(path)}: is {reason}, not a {what}; refused: reading it could wait forever "
+        raise error(f"{os.fspath(path)}: is {reason}, not {what}; refused: reading it could wait forever "
                     "or never end")
 
 
@@ -236,22 +236,23 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO], None], binary: b
             raise
 
 
-def rescue_write(path: str | os.PathLike, write: Callable[[IO], None], binary: bool = False) -> Path | None:
-    """After writing `path` failed (a full disk, a folder removed during a long run): write the same data
-    as "<stem>-rescued-<time><suffix>" in the first folder that takes it — the temporary folder, the home
-    folder, the current folder — and return where it went, or None when none did."""
+def rescue_save(path: str | os.PathLike, save: Callable[[Path], None]) -> Path | None:
+    """After saving to `path` failed (a full disk, a folder removed during a long run): call save(other) for
+    other = "<stem>-rescued-<time><suffix>" in the first folder that takes it — the temporary folder, the
+    home folder, the current folder (not `path`'s own) — and return where it went, or None when none did."""
     path = Path(path)
     name = f"{path.stem or 'file'}-rescued-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}"
+    own = write_target(path).parent
     folders = []
     for folder in (tempfile.gettempdir(), os.path.expanduser("~"), os.getcwd()):
         with contextlib.suppress(OSError, ValueError):
             resolved = Path(folder).resolve()
-            if resolved.is_dir() and resolved not in folders and resolved != write_target(path).parent.resolve():
+            if resolved.is_dir() and resolved not in folders and resolved != own.resolve():
                 folders.append(resolved)
     for folder in folders:
         candidate = folder / name
         try:
-            atomic_write(candidate, write, binary=binary)
+            save(candidate)
         except OSError:
             continue
         return candidate

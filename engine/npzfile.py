@@ -85,7 +85,7 @@ class NpzArchive:
     def header(self, key: str) -> MemberHeader:
         """The shape and dtype member `key` declares; nothing else is read."""
         with self._open(key) as handle:
-            return self._read_header(handle)
+            return self._read_header(handle, self._infos[key].file_size)
 
     def read(self, key: str, check: Optional[Callable[[MemberHeader], None]] = None,
              report: Optional[Callable[[float], None]] = None) -> np.ndarray:
@@ -94,11 +94,7 @@ class NpzArchive:
         info = self._infos[key]
         try:
             with self._open(key) as handle:
-                header = self._read_header(handle)
-                data_bytes = info.file_size - handle.tell()
-                if data_bytes < header.nbytes:
-                    raise NpzError(f"cut short: its header declares {header.describe()} but the member holds "
-                                   f"{max(data_bytes, 0):,} bytes of data")
+                header = self._read_header(handle, info.file_size)
                 if check is not None:
                     check(header)
                 out = np.empty(header.shape, dtype=header.dtype, order="F" if header.fortran_order else "C")
@@ -125,7 +121,9 @@ class NpzArchive:
             raise NpzError("unreadable, the file is damaged") from None
 
     @staticmethod
-    def _read_header(handle: BinaryIO) -> MemberHeader:
+    def _read_header(handle: BinaryIO, member_size: int) -> MemberHeader:
+        """The header at the start of a member of `member_size` bytes (as the zip entry records it); a
+        header declaring more data than the member holds is refused here, before anything is allocated."""
         try:
             magic = handle.read(8)
             if len(magic) < 8 or not magic.startswith(_MAGIC):
@@ -161,4 +159,9 @@ class NpzArchive:
             raise NpzError("its .npy header is damaged (not a shape and a dtype)") from None
         if dtype.hasobject:
             raise NpzError("stored as Python objects (pickled), which are never loaded", objects=True)
-        return MemberHeader(tuple(int(n) for n in shape), dtype, bool(fortran))
+        header = MemberHeader(tuple(int(n) for n in shape), dtype, bool(fortran))
+        data_bytes = member_size - (len(magic) + len(size_field) + length)
+        if data_bytes < header.nbytes:
+            raise NpzError(f"cut short: its header declares {header.describe()} but the member holds "
+                           f"{max(data_bytes, 0):,} bytes of data")
+        return header

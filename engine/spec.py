@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Union
 
-from .fileio import atomic_write
+from .fileio import atomic_write, refuse_special_file
 from .kinds import (ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, PoolSpec, is_registered, kind_for, kind_of,
                     type_names)
 from .kinds.checks import (ACTIVATIONS, HIDDEN_ACTIVATIONS, MAX_CHANNELS, MAX_FILTER_SIZE, MAX_FILTERS,
@@ -26,6 +26,7 @@ from .kinds.checks import (ACTIVATIONS, HIDDEN_ACTIVATIONS, MAX_CHANNELS, MAX_FI
 
 FORMAT = "cnn-designer/1"
 KNOWN_FORMATS = (FORMAT,)
+MAX_DESIGN_BYTES = 16 << 20    # a design of MAX_LAYERS layers is well under a megabyte of JSON
 
 # The kinds' spec classes and the shared checks are re-exported: `from engine.spec import ConvSpec`
 # has always worked and outside scripts rely on it.
@@ -279,9 +280,14 @@ def _json_problem(exc: json.JSONDecodeError, text: str) -> str:
 
 
 def load_spec(path: str | os.PathLike) -> NetworkSpec:
-    """Read an architecture JSON file; any problem → SpecError naming the file."""
+    """Read an architecture JSON file; any problem → SpecError naming the file (a FIFO or device, and a
+    file larger than MAX_DESIGN_BYTES, are refused before they are read)."""
     path = Path(path)
+    refuse_special_file(path, "an architecture JSON file", SpecError)   # a FIFO would wait, /dev/zero never end
     try:
+        if path.is_file() and path.stat().st_size > MAX_DESIGN_BYTES:
+            raise SpecError(f"{path}: {path.stat().st_size:,} bytes, far more than an architecture JSON file "
+                            f"holds (at most {MAX_DESIGN_BYTES // 2**20} MB); not a design")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None

@@ -57,7 +57,7 @@ class WeightsFile:
 
     def _open(self) -> NpzArchive:
         path = self.path
-        refuse_special_file(path, "weights file (.npz)", SpecError)
+        refuse_special_file(path, "a weights file (.npz)", SpecError)
         if path.is_dir():
             raise SpecError(f"{path}: is a folder, not a weights file (.npz)")
         if not path.is_file():

@@ -3,7 +3,11 @@
 Ctrl-C while training is a graceful stop: the loop ends before its next batch, the weights as they are
 (every finished epoch, and the batches of the current one) are evaluated on the test set and written to
 ``--save``, and the command exits with status 130 (128 + SIGINT, what shells report for a command ended by
-Ctrl-C) after one line on stderr saying it was interrupted. A second Ctrl-C aborts at once (exit 2).
+Ctrl-C) after one line on stderr saying it was interrupted. A second Ctrl-C — while training, evaluating or
+saving — aborts at once (exit 2; a save in progress leaves the old file as it was).
+
+A closed standard output (`train ... | head -1`) stops the progress lines, not the run. A save that fails
+after the run (a full disk, a folder removed meanwhile) writes the weights to another folder and says where.
 """
 from __future__ import annotations
 
@@ -13,14 +17,14 @@ import signal
 import sys
 import threading
 
-from ..fileio import check_writable
+from ..fileio import check_not_an_input, check_writable, rescue_save
 from ..memory import check_memory
 from ..network import Network
 from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from ..shapes import summarize
 from ..train import Trainer, check_dataset_fits
-from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
-                     add_dataset_options, design_help, finite_or_none, fraction, learning_rate,
+from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, EXIT_USAGE, Lines, UserError,
+                     add_dataset_options, design_help, finite_or_none, fraction, input_files, learning_rate,
                      load_dataset_arg, load_design, number, percent, positive_int, seed_arg, test_result_line)
 
 
@@ -51,8 +55,9 @@ def run(args) -> int:
     summary = summarize(spec)
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
-    if args.save:
+    if args.save is not None:
         check_writable(args.save)       # before training, so a run is never lost to a bad path
+        check_not_an_input(args.save, input_files(design=args.arch, dataset=args.dataset))
     check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch)
     net = Network.from_spec(spec, seed=args.seed)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
@@ -60,40 +65,62 @@ def run(args) -> int:
     optimizer = make_optimizer(args.optimizer, args.lr)
     trainer = Trainer(net, optimizer, batch_size=args.batch_size, seed=args.seed,
                       validation_fraction=args.validation)
-    progress = sys.stderr if args.json else sys.stdout
-    print(f"training {spec.name or args.arch} ({summary.total_params:,} parameters) on {dataset.describe()}",
-          file=progress, flush=True)
+    # Progress survives a closed pipe (`train ... | head -1`): the lines stop, the run and --save go on.
+    progress = Lines(sys.stderr if args.json else sys.stdout)
+    results = Lines(sys.stdout)
+    progress.print(f"training {spec.name or args.arch} ({summary.total_params:,} parameters) on "
+                   f"{dataset.describe()}")
 
     def on_epoch(info):
-        print(f"epoch {info.epoch}/{info.epochs}  loss {info.train_loss:.4f}  acc {percent(info.train_accuracy)}"
-              f"  val_loss {number(info.val_loss)}  val_acc {percent(info.val_accuracy)}  ({info.seconds:.1f} s)",
-              file=progress, flush=True)
+        progress.print(f"epoch {info.epoch}/{info.epochs}  loss {info.train_loss:.4f}  acc "
+                       f"{percent(info.train_accuracy)}  val_loss {number(info.val_loss)}  val_acc "
+                       f"{percent(info.val_accuracy)}  ({info.seconds:.1f} s)")
 
+    # The first Ctrl-C stops the loop before its next batch; a second one, at any point until the end
+    # (training, evaluating or saving), aborts at once with status 2.
+    save_problem = None
     try:
         with ctrl_c_requests_stop() as ctrl_c:
             history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=ctrl_c.is_set)
+            interrupted = ctrl_c.is_set()
+            if interrupted:
+                print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating "
+                      "and saving the weights as they are", file=sys.stderr, flush=True)
+            test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
+            if history.diverged:
+                print(history.message, file=sys.stderr)
+            progress.print(test_result_line(test_acc, test_loss, len(dataset.y_test)))
+            if args.save is not None:
+                save_problem = _save(net, args.save)
+                if save_problem is None:
+                    progress.print(f"saved weights and design to {args.save}")
     except KeyboardInterrupt:
-        raise UserError("interrupted twice: stopped at once, nothing evaluated or saved") from None
-    interrupted = ctrl_c.is_set()
-    if interrupted:
-        print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating and "
-              "saving the weights as they are", file=sys.stderr, flush=True)
-    test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
-    if history.diverged:
-        print(history.message, file=sys.stderr)
-    print(test_result_line(test_acc, test_loss, len(dataset.y_test)), file=progress, flush=True)
-    if args.save:
-        net.save(args.save)
-        print(f"saved weights and design to {args.save}", file=progress)
+        raise UserError("interrupted twice: stopped at once; nothing more was evaluated or saved") from None
     if args.json:
-        print(json.dumps({"name": spec.name, "dataset": dataset.name,
-                          "test_accuracy": finite_or_none(test_acc), "test_loss": finite_or_none(test_loss),
-                          "params": summary.total_params, "interrupted": interrupted,
-                          "history": history.to_dict()}, indent=2))
+        results.print(json.dumps({"name": spec.name, "dataset": dataset.name,
+                                  "test_accuracy": finite_or_none(test_acc), "test_loss": finite_or_none(test_loss),
+                                  "params": summary.total_params, "interrupted": interrupted,
+                                  "history": history.to_dict()}, indent=2))
+    if save_problem is not None:
+        print(f"error: {save_problem}", file=sys.stderr)
+        return EXIT_USAGE
     if interrupted:
         return EXIT_INTERRUPTED
     return 1 if history.diverged else 0
 
+
+def _save(net: Network, path: str) -> str | None:
+    """Save the trained weights to `path`; None when that worked, else the one-line problem — with where
+    the weights went instead (a save failing after a long run must not lose the run)."""
+    try:
+        net.save(path)
+        return None
+    except OSError as exc:
+        reason = f"could not save to {path} ({(exc.strerror or str(exc)).lower()})"
+    rescued = rescue_save(path, net.save)
+    if rescued is None:
+        return f"{reason}, nor in the temporary, home or current folder: the trained weights are lost"
+    return f"{reason}; the trained weights were saved to {rescued} instead"
 
 
 def add_parser(sub) -> None:

@@ -5,7 +5,7 @@ The batches (written by Python 2's cPickle) are dicts of bytes keys → a uint8 
 bytes and lists of bytes. An array is pickled as ``_reconstruct(ndarray, (0,), b"b")`` followed by a BUILD
 of its state (shape, ``dtype(...)``, Fortran order, raw bytes); at protocol 5 (Python 3.14's default) as
 ``_frombuffer(bytes, dtype(...), shape, order)``; a pickle written by Python 3 at protocol 2 also encodes
-bytes through ``_codecs.encode(text, "latin1")``. Those are the only globals a file may name, and none of
+bytes through ``_codecs.encode(text, "latin1")``, and empty bytes (an empty batch's pixels) as ``bytes()``. Those are the only globals a file may name, and none of
 them is NumPy's own: each is a stand-in that checks what it is given and builds nothing but a plain
 numeric array (booleans, integers or floats) from exactly the bytes its shape needs. Object dtypes,
 ``ndarray(shape, dtype, buffer)`` called directly, structured dtypes and every other global —
@@ -123,7 +123,7 @@ class _NdarrayType:
     ``ndarray(shape, dtype('O'), buffer)``, it would build an array over raw bytes: refused."""
 
     def __call__(self, *args, **kwargs):
-        raise _Refused("numpy.ndarray called directly (an array over raw memory)")
+        raise _Refused("an array over raw memory (ndarray called directly)")
 
 
 _NDARRAY = _NdarrayType()
@@ -131,7 +131,7 @@ _NDARRAY = _NdarrayType()
 
 def _reconstruct(subtype, shape, dtype_char) -> _PendingArray:
     if subtype is not _NDARRAY:
-        raise _Refused("_reconstruct of something that is not numpy.ndarray")
+        raise _Refused("_reconstruct of something other than an ndarray")
     return _PendingArray()
 
 
@@ -142,6 +142,14 @@ def _frombuffer(buffer, dtype, shape, order="C", axis_order=None) -> _PendingArr
         raise _Refused("an array in an order other than C or Fortran")
     return _PendingArray().fill(bytes(buffer) if isinstance(buffer, bytearray) else buffer, dtype, shape,
                                 order == "F")
+
+
+def _empty_bytes(*args) -> bytes:
+    """Python 3's protocol-2 spelling of b"" (an empty batch's pixel data): ``bytes()``, with no argument
+    only (``bytes(10**10)`` would allocate ten gigabytes)."""
+    if args:
+        raise _Refused("bytes() called with an argument")
+    return b""
 
 
 def _encode_latin1(text: str, encoding: str = "utf-8") -> bytes:
@@ -159,6 +167,8 @@ _ALLOWED = {
     ("numpy", "ndarray"): _NDARRAY,
     ("numpy", "dtype"): _PendingDtype,
     ("_codecs", "encode"): _encode_latin1,
+    ("__builtin__", "bytes"): _empty_bytes,
+    ("builtins", "bytes"): _empty_bytes,
 }
 
 

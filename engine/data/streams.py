@@ -19,7 +19,6 @@ Progress = Optional[Callable[[float, str], None]]
 # What a damaged gzip stream raises: BadGzipFile (an OSError), EOFError when cut short, zlib.error.
 GZIP_ERRORS = (OSError, EOFError, zlib.error)
 CHUNK = 8 << 20            # bytes read between two progress calls (the chance to cancel a load)
-REPORT_EVERY = 1 << 20     # a watched file reports after each MB it has read
 
 
 def no_progress(fraction: float, message: str) -> None:
@@ -28,13 +27,14 @@ def no_progress(fraction: float, message: str) -> None:
 
 def check_dataset_file(path: Path) -> None:
     """DatasetError when `path` is a FIFO, socket or device (or a link to one): refused before it is opened."""
-    refuse_special_file(path, "dataset file", DatasetError)
+    refuse_special_file(path, "a dataset file", DatasetError)
 
 
 class WatchedFile(io.RawIOBase):
-    """A binary file that calls ``report(fraction, message)`` after each megabyte read (the fraction is the
-    position in the file, scaled into ``span``), so that a library reading it in its own loop (tarfile,
-    gzip, zipfile) can be followed and cancelled: the callback may raise LoadCancelled."""
+    """A binary file that calls ``report(fraction, message)`` after every read (the fraction is the position
+    in the file, scaled into ``span``), so that a library reading it in its own loop (tarfile, gzip,
+    zipfile) can be followed and cancelled: the callback may raise LoadCancelled. Every read, not every
+    megabyte: a compressed stream may expand each of its small reads into megabytes."""
 
     def __init__(self, handle: BinaryIO, report: Progress, message: str, span: tuple[float, float] = (0.0, 1.0)):
         super().__init__()
@@ -46,14 +46,10 @@ class WatchedFile(io.RawIOBase):
             self._size = max(os.fstat(handle.fileno()).st_size, 1)
         except (OSError, AttributeError, io.UnsupportedOperation):
             self._size = 1
-        self._reported = 0
 
     def _tick(self) -> None:
-        position = self._handle.tell()
-        if position - self._reported >= REPORT_EVERY or position < self._reported:
-            self._reported = position
-            low, high = self._span
-            self._report(low + (high - low) * min(position / self._size, 1.0), self._message)
+        low, high = self._span
+        self._report(low + (high - low) * min(self._handle.tell() / self._size, 1.0), self._message)
 
     def readable(self) -> bool:
         return True
@@ -112,7 +108,7 @@ def read_into(handle: BinaryIO, out: np.ndarray, where: str, what: str, report: 
     """Fill the contiguous array ``out`` from ``handle`` a chunk at a time (``report`` is called after each
     chunk, and may cancel); a short file is a DatasetError. Never reads past ``out``'s size, so a
     decompressing stream stops at the size the file declared."""
-    view = memoryview(out).cast("B")
+    view = memoryview(out.reshape(-1).view(np.uint8))      # also for an empty array (0 images)
     report = report or no_progress
     filled = 0
     low, high = span
