@@ -7,7 +7,6 @@ this package with `add_parser(subparsers)` and `run(args)`; `COMMANDS` lists the
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Callable, Optional, Sequence
 

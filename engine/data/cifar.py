@@ -20,7 +20,7 @@ from .dataset import Dataset
 from .errors import DatasetError, check_fits, short
 from .labels import check_label_range
 from .safe_pickle import load_data_pickle
-from .streams import CHUNK, Progress, WatchedFile, check_dataset_file, no_progress, open_watched
+from .streams import CHUNK, Progress, check_dataset_file, no_progress, open_watched
 
 SIDE, CHANNELS = 32, 3
 PIXELS = SIDE * SIDE * CHANNELS           # 3,072 bytes per image

@@ -146,7 +146,6 @@ def test_a_utf_16_csv_without_a_label_column_says_so_without_nul_bytes(tmp_path)
     ["train", "digits_net", "--dataset", "digits", "--epochs", "1", "--save", ""],
     ["data", "digits", "--save", ""],
     ["export", "digits_net", "--to", "pytorch", "-o", ""],
-    ["diagram", "digits_net", "-o", ""],
 ])
 def test_an_empty_output_name_is_refused(capsys, monkeypatch, argv):
     monkeypatch.setattr("engine.cli.train.Trainer.fit", lambda *a, **k: pytest.fail("trained first"))

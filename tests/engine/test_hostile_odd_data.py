@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from dataset_files import cifar_files, idx_bytes, write_cifar_folder, write_idx_folder
+from dataset_files import cifar_files, write_cifar_folder, write_idx_folder
 from engine.data import Dataset, DatasetError, load_dataset
 
 RNG = np.random.default_rng(0)

@@ -20,7 +20,7 @@ import pytest
 from engine import Network
 from engine.cli import main
 from engine.fileio import NotRegularFileError, OutputPathError, atomic_write, check_writable
-from limited import ROOT, main_limited, python_limited
+from limited import ROOT, python_limited
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals, FIFOs and links as on POSIX")
 

@@ -77,11 +77,6 @@ def good_array() -> bytes:
     return pickle.dumps(GOOD_PIXELS, protocol=2)[2:-1]
 
 
-def test_the_assembler_makes_a_batch_that_loads(tmp_path):
-    folder = folder_with(tmp_path, "data_batch_1", batch(good_array(), int_list([0, 1, 0, 1])))
-    assert load_dataset_limited(folder).loaded.startswith("cifar-10-batches-py: 32×32×3 images, 4 train / 2 test")
-
-
 # ----- arrays of Python objects and arrays over raw memory -----------------------------------------------
 
 OBJECT_ARRAYS = {
@@ -154,6 +149,8 @@ def laughs(levels: int, fan: int) -> bytes:
 
 
 def test_the_billion_laughs_of_shared_lists_is_refused_small(tmp_path):
+    plain = folder_with(tmp_path / "plain", "data_batch_1", batch(good_array(), int_list([0, 1, 0, 1])))
+    assert load_dataset_limited(plain).loaded.startswith("cifar-10-batches-py: 32×32×3 images, 4 train / 2 test")
     labels = laughs(levels=9, fan=10)                      # 10¹⁰ labels, 5.6 GB and more as an array
     data = batch(good_array(), labels)
     assert len(data) < 20_000
@@ -186,12 +183,9 @@ def test_fractional_labels_are_refused_as_in_the_npz_and_csv_readers(tmp_path):
     labels = b"](" + b"G" + struct.pack(">d", 0.5) + small(1) + small(0) + small(1) + b"e"
     folder = folder_with(tmp_path, "data_batch_1", batch(good_array(), labels))
     assert_refused(load_dataset_limited(folder), "'labels' must be whole numbers (class indices), found 0.5")
-
-
-def test_whole_float_labels_load(tmp_path):
-    labels = b"](" + b"".join(b"G" + struct.pack(">d", v) for v in (0.0, 1.0, 0.0, 1.0)) + b"e"
-    folder = folder_with(tmp_path, "data_batch_1", batch(good_array(), labels))
-    assert load_dataset_limited(folder).loaded is not None
+    whole = b"](" + b"".join(b"G" + struct.pack(">d", v) for v in (0.0, 1.0, 0.0, 1.0)) + b"e"
+    folder = folder_with(tmp_path / "whole", "data_batch_1", batch(good_array(), whole))
+    assert load_dataset_limited(folder).loaded is not None          # whole numbers written as floats load
 
 
 def test_a_batch_pickled_at_protocol_5_loads_like_the_original(tmp_path):
@@ -204,15 +198,11 @@ def test_a_batch_pickled_at_protocol_5_loads_like_the_original(tmp_path):
 
     dataset = load_dataset(folder)
     np.testing.assert_array_equal(dataset.x_train, X[:4])
-
-
-def test_a_fortran_ordered_array_is_read_in_its_order(tmp_path):
-    fortran = np.asfortranarray(GOOD_PIXELS)
-    batch2 = {b"labels": [0, 1, 0, 1], b"data": fortran}
-    folder = folder_with(tmp_path, "data_batch_1", pickle.dumps(batch2, protocol=2))
-    from engine.data import load_dataset
-
-    np.testing.assert_array_equal(load_dataset(folder).x_train, X[:4])
+    # an array in Fortran order (its state says so) is read in that order, at either protocol
+    for protocol in (2, 5):
+        fortran = {b"labels": [0, 1, 0, 1], b"data": np.asfortranarray(GOOD_PIXELS)}
+        folder = folder_with(tmp_path / f"fortran{protocol}", "data_batch_1", pickle.dumps(fortran, protocol=protocol))
+        np.testing.assert_array_equal(load_dataset(folder).x_train, X[:4])
 
 
 def test_bytes_is_allowed_only_empty_as_python_3_writes_an_empty_batch(tmp_path):

@@ -9,16 +9,14 @@ die with a MemoryError traceback, or load hundreds of megabytes past CNN_DESIGNE
 """
 from __future__ import annotations
 
-import io
-import os
+import gzip
 import tarfile
 
 import numpy as np
-import pytest
 
 from bombs import gzip_file, npy_bytes, npy_header, zip_file
-from dataset_files import cifar_files, cifar_records, idx_bytes, write_cifar_folder, write_idx_folder, write_png_folders
-from limited import assert_refused, load_dataset_limited, load_weights_limited, python_limited
+from dataset_files import cifar_files, idx_bytes, write_cifar_folder, write_idx_folder, write_png_folders
+from limited import assert_refused, load_dataset_limited, load_weights_limited
 
 GB = 1 << 30
 RNG = np.random.default_rng(0)
@@ -48,13 +46,23 @@ def test_a_zip_compressed_member_that_expands_past_the_memory_is_refused_unread(
                    "would take 1.6 GB of memory, more than the", "refused before reading it")
 
 
-def test_cnn_designer_memory_limit_applies_to_datasets(tmp_path):
+def test_cnn_designer_memory_limit_applies_to_datasets_as_to_weights(tmp_path):
     path = tmp_path / "plain.npz"
     np.savez(path, x_train=np.zeros((2048, 32, 32, 1), np.uint8), y_train=np.arange(2048) % 2,
              x_test=np.zeros((2, 32, 32, 1), np.uint8), y_test=np.arange(2))
     assert load_dataset_limited(path).loaded is not None
     limited = load_dataset_limited(path, env={"CNN_DESIGNER_MEMORY_LIMIT": "1M"})
     assert_refused(limited, "would take 2.1 MB of memory, more than the 1.0 MB available")
+    # weights: the design's memory is checked before the arrays are read (Network.from_spec)
+    from engine import Network
+    from engine.spec import NetworkSpec
+
+    spec = NetworkSpec.from_dict({"format": "cnn-designer/1", "input": {"shape": [32, 32, 3]}, "layers": [
+        {"type": "dense", "units": 256}, {"type": "dense", "units": 3, "activation": "softmax"}]})
+    Network.from_spec(spec).save(tmp_path / "run.npz")                          # 3 MB of weights
+    assert load_weights_limited(tmp_path / "run.npz").loaded is not None
+    assert_refused(load_weights_limited(tmp_path / "run.npz", env={"CNN_DESIGNER_MEMORY_LIMIT": "1M"}),
+                   "is available")
 
 
 # ----- IDX, CIFAR-10, class folders, CSV ---------------------------------------------------------------------
@@ -65,7 +73,7 @@ def test_a_gzip_idx_file_that_expands_to_gigabytes_is_refused_before_decompressi
         (1024).to_bytes(4, "big") + (768).to_bytes(4, "big")
     gzip_file(folder / "train-images-idx3-ubyte.gz", header, 2048 * 1024 * 768)
     labels = idx_bytes(np.zeros(2048, np.uint8))
-    (folder / "train-labels-idx1-ubyte.gz").write_bytes(__import__("gzip").compress(labels))
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(labels))
     assert (folder / "train-images-idx3-ubyte.gz").stat().st_size < 4 << 20
     assert_refused(load_dataset_limited(folder), "the IDX files' 2,048 + 3 images would take 1.6 GB of memory")
 
@@ -143,18 +151,6 @@ def test_a_weights_array_declaring_another_shape_is_refused_before_its_data_is_r
     members["CONV1.W.npy"] = (npy_header((GB // 2,), "<f4"), 2 * GB)             # 2 GB of zeros, 2 MB on disk
     path = zip_file(tmp_path / "bomb.npz", members)
     assert_refused(load_weights_limited(path), "bomb.npz: CONV1.W has shape (536870912,), the design needs (3, 3, 1, 2)")
-
-
-def test_cnn_designer_memory_limit_applies_to_weights(tmp_path):
-    from engine import Network
-    from engine.spec import NetworkSpec
-
-    spec = NetworkSpec.from_dict({"format": "cnn-designer/1", "input": {"shape": [32, 32, 3]}, "layers": [
-        {"type": "dense", "units": 256}, {"type": "dense", "units": 3, "activation": "softmax"}]})
-    Network.from_spec(spec).save(tmp_path / "run.npz")                          # 3 MB of weights
-    assert load_weights_limited(tmp_path / "run.npz").loaded is not None
-    assert_refused(load_weights_limited(tmp_path / "run.npz", env={"CNN_DESIGNER_MEMORY_LIMIT": "1M"}),
-                   "is available")
 
 
 # ----- whatever is left: one line ----------------------------------------------------------------------------

@@ -8,8 +8,6 @@ The readers run in a child process with a timeout (limited.py): reading a FIFO u
 """
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import socket
 import tarfile
@@ -19,7 +17,7 @@ import pytest
 
 from bombs import gzip_file, npy_header, zip_file
 from dataset_files import cifar_files, idx_bytes, write_cifar_folder, write_csv, write_idx_folder, write_png_folders
-from engine.data import DatasetError, LoadCancelled, load_dataset
+from engine.data import LoadCancelled, load_dataset
 from engine.fileio import SpecialFileError, refuse_special_file, special_file_reason
 from limited import assert_refused, load_dataset_limited, load_weights_limited, main_limited
 
