@@ -37,12 +37,14 @@ from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, use_winograd
 from .shapes import Summary, SummaryRow
 from .spec import SpecError
 from .sysmem import MemoryLimitError, available_memory, format_bytes
+from .train_settings import TrainSettings
 
 PURPOSES = ("train", "infer", "weights")
 # Arrays of optimizer state per weight array (engine.optim): SGD none, momentum a velocity, Adam m and v.
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 INIT_DRAW_ITEMSIZE = 8  # initial weights are drawn as float64 and then cast (engine.layers.initial_weights)
+_DEFAULTS = TrainSettings()
 
 
 class MemoryGuardError(SpecError):
@@ -160,8 +162,8 @@ def _advice(summary: Summary, itemsize: int, m: int, param_copies: int, purpose:
 
 # ----- the estimate ---------------------------------------------------------------------------------
 
-def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 64, optimizer: str = "adam",
-                    dtype=np.float32) -> MemoryEstimate:
+def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
+                    optimizer: str = _DEFAULTS.optimizer, dtype=np.float32) -> MemoryEstimate:
     """Bytes `summary`'s design needs to train (a step of `batch_size` with `optimizer`), to run inference
     at `batch_size`, or for its weights alone ("weights"), in `dtype` (float32 or float64).
 
@@ -211,8 +213,9 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
                           **estimate)
 
 
-def check_memory(summary: Summary, purpose: str = "train", batch_size: int = 64, optimizer: str = "adam",
-                 dtype=np.float32, available: int | None = None, what: str = "the design") -> MemoryEstimate:
+def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
+                 optimizer: str = _DEFAULTS.optimizer, dtype=np.float32, available: int | None = None,
+                 what: str = "the design") -> MemoryEstimate:
     """The estimate, or MemoryGuardError if it is more than `available` bytes (default: what the machine
     and the process limits give, or CNN_DESIGNER_MEMORY_LIMIT; see engine.sysmem). When the available
     memory can't be found out, nothing is refused. `what` starts the message (e.g. the design's file).
