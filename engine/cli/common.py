@@ -11,7 +11,7 @@ from typing import Callable, TextIO
 
 from ..data import BUILTIN_DATASETS, load_dataset
 from ..resources import preset_names, resolve_design
-from ..spec import NetworkSpec, load_spec
+from ..spec import NetworkSpec, SpecError, load_spec
 from ..train_settings import TrainSettings
 
 EXIT_USAGE = 2
@@ -197,11 +197,19 @@ def load_design(text: str) -> NetworkSpec:
 
 
 def input_files(**named) -> dict[str, Path]:
-    """{label: path} of the files a command reads, for fileio.check_not_an_input: each value is a design
-    argument (a file, or a preset name that is no file here), a dataset argument or a path; built-in
-    names and presets are left out."""
+    """{label: path} of the files a command reads, for fileio.check_not_an_input: "design" is a design
+    argument (a file, or a preset name: its bundled file), any other label a dataset argument or a path
+    (built-in dataset names are left out)."""
     found = {}
     for label, value in named.items():
-        if value is not None and value not in BUILTIN_DATASETS and Path(value).exists():
-            found[label] = Path(value)
+        if value is None or value in BUILTIN_DATASETS:
+            continue
+        path = Path(value)
+        if label == "design":
+            try:
+                path = resolve_design(value)
+            except SpecError:       # no such design: its own reader says so
+                continue
+        if path.exists():
+            found[label] = path
     return found

@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 
 from ..data import save_dataset_npz
-from ..fileio import check_writable
-from .common import DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, seed_option
+from ..fileio import check_not_an_input, check_writable
+from .common import DATASET_HELP, DATASET_METAVAR, add_dataset_options, input_files, load_dataset_arg, seed_option
 
 
 def run(args) -> int:
     if args.save is not None:
         check_writable(args.save, example="dataset.npz")   # before reading a dataset that may take a while
+        check_not_an_input(args.save, input_files(dataset=args.path))
     dataset = load_dataset_arg(args.path, args.seed, args)
     info = dataset.info()
     if args.save is not None:

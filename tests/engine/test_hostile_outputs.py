@@ -205,10 +205,22 @@ def test_a_save_over_the_dataset_it_reads_is_refused(tmp_path, capsys, monkeypat
     from engine.data import load_dataset, save_dataset_npz
 
     save_dataset_npz(load_dataset("digits"), tmp_path / "digits.npz")
+    before = (tmp_path / "digits.npz").read_bytes()
     monkeypatch.setattr("engine.cli.train.Trainer.fit", lambda *a, **k: pytest.fail("trained first"))
-    err = one_error(capsys, "train", "digits_net", "--dataset", tmp_path / "digits.npz", "--save",
-                    tmp_path / "digits.npz")
-    assert "it is the dataset this command reads" in err
+    for argv in (["train", "digits_net", "--dataset", tmp_path / "digits.npz", "--save", tmp_path / "digits.npz"],
+                 ["data", tmp_path / "digits.npz", "--save", tmp_path / "digits.npz"]):
+        assert "it is the dataset this command reads" in one_error(capsys, *argv)
+    assert (tmp_path / "digits.npz").read_bytes() == before
+
+
+def test_a_save_over_the_bundled_preset_it_trains_is_refused(tmp_path, capsys, monkeypatch):
+    (tmp_path / "presets").mkdir()
+    preset = tmp_path / "presets" / "mynet.json"
+    preset.write_text((ROOT / "resources" / "presets" / "digits_net.json").read_text())
+    monkeypatch.setattr("engine.resources.resources_dir", lambda: tmp_path)     # the bundled files are here
+    monkeypatch.setattr("engine.cli.train.Trainer.fit", lambda *a, **k: pytest.fail("trained first"))
+    err = one_error(capsys, "train", "mynet", "--dataset", "digits", "--save", preset)
+    assert "it is the design this command reads" in err and preset.read_text().startswith("{")
 
 
 # ----- a full disk, a save that fails after the run ---------------------------------------------------------
