@@ -92,7 +92,11 @@ def open_watched(path: Path, report: Progress = None, message: str = "", span=(0
 def open_maybe_gzip(path: Path, report: Progress = None, span=(0.0, 1.0)) -> BinaryIO:
     """The file itself, or its decompressed stream when the name ends in .gz (the compressed file is watched)."""
     raw = open_watched(path, report, f"reading {path.name}", span)
-    return gzip.GzipFile(fileobj=raw, mode="rb") if path.name.endswith(".gz") else io.BufferedReader(raw)
+    if not path.name.endswith(".gz"):
+        return io.BufferedReader(raw)
+    stream = gzip.GzipFile(fileobj=raw, mode="rb")
+    stream.myfileobj = raw          # closed with the stream, as gzip.open does with the file it opens
+    return stream
 
 
 def read_exact(handle: BinaryIO, n: int, where: str, what: str) -> bytes:

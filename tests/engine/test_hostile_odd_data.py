@@ -69,7 +69,8 @@ def test_16_bit_pngs_are_scaled_to_8_bits(tmp_path):
         (tmp_path / "pictures" / label).mkdir(parents=True)
         for i in range(3):
             Image.fromarray(values).save(tmp_path / "pictures" / label / f"{i}.png")
-    assert Image.open(tmp_path / "pictures" / "dark" / "0.png").mode.startswith("I;16")
+    with Image.open(tmp_path / "pictures" / "dark" / "0.png") as image:
+        assert image.mode.startswith("I;16")
     dataset = load_dataset(tmp_path / "pictures")
     expected = np.round(values.astype(np.float64) * 255 / 65535).astype(np.uint8)
     np.testing.assert_array_equal(dataset.x_train[0, ..., 0], expected)

@@ -40,12 +40,12 @@ def one_error(capsys, *argv) -> str:
 
 def test_train_piped_into_head_keeps_training_and_writes_its_save(tmp_path):
     weights = tmp_path / "run.npz"
-    child = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "digits_net", "--dataset", "digits",
-                              "--epochs", "4", "--save", weights], cwd=tmp_path, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    first = child.stdout.readline()          # `| head -1`: one line, then the pipe is closed
-    child.stdout.close()
-    _, err = child.communicate(timeout=120)
+    with subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "digits_net", "--dataset", "digits",
+                           "--epochs", "4", "--save", weights], cwd=tmp_path, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as child:
+        first = child.stdout.readline()          # `| head -1`: one line, then the pipe is closed
+        child.stdout.close()
+        _, err = child.communicate(timeout=120)
     assert first.startswith("training ")
     assert child.returncode == 0, err
     assert "Traceback" not in err and err == ""
@@ -61,7 +61,8 @@ from engine.fileio import atomic_write
 def write(handle):
     handle.write("new, half written")
     print("writing", flush=True)
-    time.sleep(60)
+    for _ in range(3000):      # a minute of short waits, as a long write runs Python between its calls
+        time.sleep(0.02)
 
 atomic_write(sys.argv[1], write)
 """
@@ -72,12 +73,12 @@ def test_a_signal_during_a_save_leaves_no_temporary_file_and_the_old_file(tmp_pa
     target = tmp_path / "design.json"
     target.write_text("old")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", "import sys\n" + _SLOW_SAVE, target], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env)
-    assert child.stdout.readline() == "writing\n"
-    assert leftovers(tmp_path)               # the temporary file is there while the save runs
-    child.send_signal(signum)
-    child.communicate(timeout=30)
+    with subprocess.Popen([sys.executable, "-c", "import sys\n" + _SLOW_SAVE, target], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env) as child:
+        assert child.stdout.readline() == "writing\n"
+        assert leftovers(tmp_path)               # the temporary file is there while the save runs
+        child.send_signal(signum)
+        child.communicate(timeout=30)
     assert child.returncode == 128 + signum
     assert leftovers(tmp_path) == [] and target.read_text() == "old"
 
@@ -85,30 +86,24 @@ def test_a_signal_during_a_save_leaves_no_temporary_file_and_the_old_file(tmp_pa
 def test_a_signal_during_a_command_s_save_is_one_line(tmp_path):
     target = tmp_path / "lenet5.svg"
     code = ("import time, runpy\n"
-            "import engine.export.diagram as diagram\n"
-            "slow = diagram.render_svg\n"
-            "def render(layout):\n"
-            "    print('drawing', flush=True)\n"
-            "    return slow(layout)\n"
-            "diagram.render_svg = render\n"
             "import engine.fileio as fileio\n"
             "real = fileio.atomic_write\n"
             "def slow_write(path, write, binary=False):\n"
             "    def stall(handle):\n"
             "        write(handle)\n"
             "        print('writing', flush=True)\n"
-            "        time.sleep(60)\n"
+            "        for _ in range(3000):\n"
+            "            time.sleep(0.02)\n"
             "    real(path, stall, binary)\n"
             "import engine.cli.diagram as cli_diagram\n"
             "cli_diagram.atomic_write = slow_write\n"
             f"sys.argv = ['main.py', 'diagram', 'lenet5', '-o', {str(target)!r}]\n"
             f"runpy.run_path({str(ROOT / 'main.py')!r}, run_name='__main__')\n")
-    child = subprocess.Popen([sys.executable, "-c", "import sys\n" + code], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    while child.stdout.readline() != "writing\n":
-        pass
-    child.send_signal(signal.SIGTERM)
-    _, err = child.communicate(timeout=30)
+    with subprocess.Popen([sys.executable, "-c", "import sys\n" + code], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}) as child:
+        assert child.stdout.readline() == "writing\n"
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=30)
     assert child.returncode == 128 + signal.SIGTERM
     assert err == f"error: terminated (SIGTERM) while writing {target}; it was left as it was\n"
     assert leftovers(tmp_path) == [] and not target.exists()

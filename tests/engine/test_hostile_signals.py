@@ -66,17 +66,18 @@ def test_a_second_ctrl_c_while_the_first_is_honoured_aborts_at_once_with_status_
     child = subprocess.Popen([sys.executable, "-c", code, "train", "digits_net", "--dataset", "digits", "--epochs",
                               "1000", "--save", tmp_path / "run.npz"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    try:
-        _wait_for(child.stdout, "epoch 1/1000")
-        child.send_signal(signal.SIGINT)                       # the first: stop, evaluate, save
-        _wait_for(child.stderr, "interrupted (Ctrl-C) after")
-        _wait_for(child.stderr, "evaluating" if where == "evaluate" else "saving")
-        child.send_signal(signal.SIGINT)                       # the second: at once
-        rest = child.stderr.read()
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    with child:
+        try:
+            _wait_for(child.stdout, "epoch 1/1000")
+            child.send_signal(signal.SIGINT)                       # the first: stop, evaluate, save
+            _wait_for(child.stderr, "interrupted (Ctrl-C) after")
+            _wait_for(child.stderr, "evaluating" if where == "evaluate" else "saving")
+            child.send_signal(signal.SIGINT)                       # the second: at once
+            rest = child.stderr.read()
+            child.wait(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
     assert child.returncode == 2, rest
     assert rest.splitlines()[-1] == "error: interrupted twice: stopped at once; nothing more was evaluated or saved"
     assert "Traceback" not in rest
