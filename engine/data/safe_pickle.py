@@ -211,12 +211,12 @@ def _finish(obj, budget: int):
         elif isinstance(value, (bytes, bytearray, str)):
             result, size = value, (1, len(value))
         elif value is None or isinstance(value, (bool, int, float, complex)):
-            result, size = value, (1, 8)
+            result, size = value, (1, 1)      # at least one byte of the file each, as every element is
         elif isinstance(value, (list, tuple, set, frozenset, dict)):
             if key in active:
                 raise _TooBig("it refers to itself")
             active.add(key)
-            elements, nbytes = 1, 8
+            elements, nbytes = 1, 1
             items = list(value.items()) if isinstance(value, dict) else list(value)
             out = []
             for item in items:
