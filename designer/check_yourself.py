@@ -100,7 +100,7 @@ class CheckYourself(QObject):
 
     # ----- state -----------------------------------------------------------------------------
     def _rows(self) -> list[SummaryRow]:
-        return self._document.summary.rows
+        return self._document.summary.top_level_rows
 
     def hide_all(self) -> None:
         self.hide_layers(range(len(self._rows()) - 1))

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine.shapes import Summary, summarize
-from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names,
+from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names, copy_layer,
                          normalize_layer, validate_layer)
 
 from . import commands
@@ -74,8 +74,8 @@ class DesignDocument(QObject):
         return self._spec.layers[index]
 
     def layer_names(self) -> list[str]:
-        """Display names, one per layer (summary rows 1..n carry the same names)."""
-        return [row.name for row in self._summary.rows[1:]]
+        """Display names, one per top-level layer (the summary's top-level rows 1..n carry the same names)."""
+        return [row.name for row in self._summary.top_level_rows[1:]]
 
     @property
     def file_path(self) -> Path | None:
@@ -117,7 +117,7 @@ class DesignDocument(QObject):
 
     def duplicate_layer(self, index: int) -> int:
         """Insert a copy of layer `index` right after it (an explicit name is not copied)."""
-        layer = replace(self._spec.layers[index], name=None)
+        layer = replace(copy_layer(self._spec.layers[index]), name=None)
         name = self.layer_names()[index]
         return self.insert_layer(index + 1, layer, f"Duplicate {name}")
 

@@ -41,7 +41,7 @@ def build_rows(document: DesignDocument) -> list[ListRow]:
     rows = [ListRow(f"Input — {describe_input(spec.input.shape)}", "input", "ok",
                     f"The input volume n_H×n_W×n_C = {format_shape(input_row.output_shape)}: "
                     f"{input_row.activation_size:,} values. Select it to change its size.")]
-    for layer, row in zip(spec.layers, summary.rows[1:]):
+    for layer, row in zip(spec.layers, summary.top_level_rows[1:]):
         text = f"{row.name} — {describe(layer)}"
         title = kind_title(layer.type)
         if row_status(row):

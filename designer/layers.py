@@ -7,6 +7,7 @@ describes its settings and makes new layers. A new kind only adds its colour and
 from __future__ import annotations
 
 from engine.kinds import kind_for, kind_of, type_names
+from engine.shapes import shape_before
 
 INPUT_TITLE = "Input volume"
 DEFAULT_COLOR = "#757575"
@@ -83,9 +84,9 @@ def add_shortcut(kind: str) -> str | None:
 
 def default_layer(kind: str, spec, index: int):
     """A new layer of `kind` that makes sense at position `index` of `spec.layers` (the kind
-    decides, e.g. a conv doubles the filters of the conv before it). Its name stays None, so it
-    is numbered automatically."""
-    return kind_for(kind).new_layer(list(spec.layers[:index]))
+    decides, e.g. a conv doubles the filters of the conv before it; a block fits the shape there).
+    Its name stays None, so it is numbered automatically."""
+    return kind_for(kind).new_layer(list(spec.layers[:index]), shape_before(spec, index))
 
 
 def describe(layer) -> str:

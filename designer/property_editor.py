@@ -190,7 +190,7 @@ class PropertyEditor(QWidget):
             self.info.setText("")
             self.hint.setText("")
             return
-        summary_row = self._document.summary.rows[index + 1]
+        summary_row = self._document.summary.top_level_rows[index + 1]
         if index == INPUT:
             self._show_page("input", "input")
             self._title.setText("Input")

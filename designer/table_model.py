@@ -140,7 +140,9 @@ def _with_cells(row: TableRow, why_tip: str = "") -> TableRow:
 
 def build_rows(summary: Summary) -> list[TableRow]:
     rows: list[TableRow] = []
-    for before, row in zip([None] + summary.rows, summary.rows):
+    # One row per top-level layer (a block's inner rows are not listed here yet).
+    top = summary.top_level_rows
+    for before, row in zip([None] + top, top):
         status = row_status(row)
         why, why_tip = "", ""
         if status:

@@ -157,7 +157,9 @@ class Trainer:
         rng = np.random.default_rng(self.seed)
         history = History()
         params = self.net.params
-        last_good = {key: value.copy() for key, value in params.items()}
+        # The weights and the running statistics (Network.state) of the last step that gave a finite loss.
+        tracked = {**params, **self.net.state}
+        last_good = {key: value.copy() for key, value in tracked.items()}
         iteration = 0
         for epoch in range(1, epochs + 1):
             started = time.perf_counter()
@@ -176,13 +178,13 @@ class Trainer:
                 iteration += 1
                 if not math.isfinite(loss):
                     for key, value in last_good.items():
-                        params[key][...] = value
+                        tracked[key][...] = value
                     history.diverged = True
                     history.message = (f"the loss became {loss} at epoch {epoch}, batch {batch}: training "
                                        "diverged. Try a learning rate 10× lower; the weights are the last "
                                        "good ones.")
                     return history
-                for key, value in params.items():
+                for key, value in tracked.items():
                     np.copyto(last_good[key], value)
                 self.optimizer.step(params, grads)
                 history.batch_loss.append(loss)

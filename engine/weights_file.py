@@ -129,11 +129,11 @@ class WeightsFile:
             raise SpecError(f"{self.label}: the stored design is invalid: {exc}") from None
         return spec, dtype
 
-    def read(self, key: str, shape: tuple) -> np.ndarray:
-        """The stored array `key`, refused before its data is read unless it has `shape` and holds numbers;
-        then refused if any value is NaN or infinite."""
+    def read(self, key: str, shape: tuple, what: str = "weights") -> np.ndarray:
+        """The stored array `key` (`what` it is: "weights", "running statistics"), refused before its data
+        is read unless it has `shape` and holds numbers; then refused if any value is NaN or infinite."""
         if key not in self._archive.files:
-            raise SpecError(f"{self.label}: weights for {key} are missing")
+            raise SpecError(f"{self.label}: {what} for {key} are missing")
         header = self._header(key)
         if header.shape != tuple(shape):
             raise SpecError(f"{self.label}: {key} has shape {header.shape}, the design needs {tuple(shape)}")
@@ -148,7 +148,7 @@ class WeightsFile:
         return stored
 
     def check_no_extra(self, keys) -> None:
-        """SpecError naming the stored arrays that are not in `keys` (the design's weights)."""
+        """SpecError naming the stored arrays that are not in `keys` (the design's weights and state)."""
         extra = sorted(set(self._archive.files) - set(keys) - {SPEC_KEY, META_KEY})
         if extra:
             raise SpecError(f"{self.label}: holds weights the design has no layer for: {', '.join(extra)}")
