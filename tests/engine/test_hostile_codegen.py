@@ -39,6 +39,19 @@ HOSTILE = NetworkSpec.from_dict({"format": "cnn-designer/1", "name": "hostile", 
         {"type": "dense", "name": "a b", "units": 3, "activation": "softmax"}]})
 
 
+# The same kinds of names inside blocks (a residual path, a concat branch) and on layers with running statistics.
+BLOCKS = NetworkSpec.from_dict({"format": "cnn-designer/1", "name": "blocks", "input": {"shape": [8, 8, 2]},
+    "layers": [
+        {"type": "conv", "name": "ﬁ", "filters": 2, "size": 3, "padding": "same"},
+        {"type": "residual", "name": "compile", "layers": [
+            {"type": "conv", "name": "fi", "filters": 2, "size": 3, "padding": "same"},
+            {"type": "batchnorm", "name": "__bn"}], "shortcut": []},
+        {"type": "concat", "name": "x²", "branches": [
+            [{"type": "conv", "name": "named_modules", "filters": 1, "size": 1}], []]},
+        {"type": "globalpool", "name": "training"},
+        {"type": "dense", "name": "register_forward_hook", "units": 3, "activation": "softmax"}]})
+
+
 def test_module_names_are_distinct_identifiers_that_nn_module_does_not_use():
     names = attribute_names(HOSTILE_NAMES)
     assert names == ["fi", "fi_2", "x2", "x2_2", "layer_compile", "layer_named_modules", "layer_register_forward_hook",
@@ -55,9 +68,9 @@ def test_the_list_of_module_attributes_covers_the_installed_torch():
     assert public - MODULE_ATTRIBUTES == set(), "a new nn.Module method: add it to MODULE_ATTRIBUTES"
 
 
-def _write_model(tmp_path, weights=None):
+def _write_model(tmp_path, weights=None, spec=HOSTILE):
     path = tmp_path / "model.py"
-    path.write_text(pytorch_source(HOSTILE, weights), encoding="utf-8")
+    path.write_text(pytorch_source(spec, weights), encoding="utf-8")
     return path
 
 
@@ -86,6 +99,18 @@ def test_the_model_builds_counts_the_parameters_and_loads_the_engine_weights(tmp
     np.testing.assert_allclose(logits, net.forward(x), rtol=1e-5, atol=1e-6)
     module.save_weights(model.float(), str(tmp_path / "back.npz"))   # and back, the design's names as keys
     assert Network.load(tmp_path / "back.npz").params.keys() == net.params.keys()
+
+
+def test_names_inside_blocks_build_and_compute_the_engine_logits(tmp_path):
+    torch = pytest.importorskip("torch")
+    net = Network.from_spec(BLOCKS, seed=1, dtype=np.float64)
+    net.save(tmp_path / "run.npz")
+    module = _import(_write_model(tmp_path, str(tmp_path / "run.npz"), BLOCKS))
+    model = module.build_model().double().eval()
+    x = np.random.default_rng(0).random((3, 8, 8, 2))
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy())).numpy()
+    np.testing.assert_allclose(logits, net.forward(x), rtol=1e-6, atol=1e-7)
 
 
 def _run(model, *args, cwd):
