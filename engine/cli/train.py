@@ -3,11 +3,15 @@
 Ctrl-C while training is a graceful stop: the loop ends before its next batch, the weights as they are
 (every finished epoch, and the batches of the current one) are evaluated on the test set and written to
 ``--save``, and the command exits with status 130 (128 + SIGINT, what shells report for a command ended by
-Ctrl-C) after one line on stderr saying it was interrupted. A second Ctrl-C — while training, evaluating or
-saving — aborts at once (exit 2; a save in progress leaves the old file as it was).
+Ctrl-C) after one line on stderr saying it was interrupted. A second Ctrl-C — while training, evaluating,
+saving or recording the run — aborts at once (exit 2; a save in progress leaves the old file as it was).
+With --early-stopping the weights evaluated and saved are the best epoch's, however the run ended.
 
 A closed standard output (`train ... | head -1`) stops the progress lines, not the run. A save that fails
 after the run (a full disk, a folder removed meanwhile) writes the weights to another folder and says where.
+
+Every run is kept in the run history (engine.runs; `runs list` shows them) unless --no-record is given; the
+runs folder is checked before training, and a run that can't be written there is a warning, not an error.
 """
 from __future__ import annotations
 
@@ -16,13 +20,17 @@ import json
 import signal
 import sys
 import threading
+import time
+from pathlib import Path
 
 from ..fileio import check_not_an_input, check_writable, rescue_save
 from ..memory import check_memory
 from ..network import Network
-from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from ..optim import DEFAULT_LR, OPTIMIZERS
+from ..runs import RunError, prepare_runs_folder, record_run, runs_folder
 from ..shapes import summarize
 from ..train import Trainer, TrainSettings, check_dataset_fits
+from . import training_aids
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, EXIT_USAGE, Lines, UserError,
                      add_dataset_options, design_help, finite_or_none, fraction, input_files, learning_rate,
                      load_dataset_arg, load_design, number, percent, positive_int, seed_arg, test_result_line)
@@ -58,13 +66,20 @@ def run(args) -> int:
     if args.save is not None:
         check_writable(args.save)       # before training, so a run is never lost to a bad path
         check_not_an_input(args.save, input_files(design=args.arch, dataset=args.dataset))
-    check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch)
+    check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch,
+                 early_stopping=bool(args.early_stopping))
+    try:
+        runs = None if args.no_record else prepare_runs_folder(runs_folder(args.runs_dir))
+    except RunError as exc:
+        raise UserError(f"{exc}; keep runs elsewhere with --runs-dir DIR, or skip it with --no-record") from None
     net = Network.from_spec(spec, seed=args.seed)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
-    optimizer = make_optimizer(args.optimizer, args.lr)
-    trainer = Trainer(net, optimizer, batch_size=args.batch_size, seed=args.seed,
-                      validation_fraction=args.validation)
+    training_aids.check_aids(args, dataset)
+    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                             learning_rate=args.lr, validation_fraction=args.validation, seed=args.seed,
+                             **training_aids.aid_settings(args))
+    trainer = Trainer.from_settings(net, settings)
     # Progress survives a closed pipe (`train ... | head -1`): the lines stop, the run and --save go on.
     progress = Lines(sys.stderr if args.json else sys.stdout)
     results = Lines(sys.stdout)
@@ -74,11 +89,12 @@ def run(args) -> int:
     def on_epoch(info):
         progress.print(f"epoch {info.epoch}/{info.epochs}  loss {info.train_loss:.4f}  acc "
                        f"{percent(info.train_accuracy)}  val_loss {number(info.val_loss)}  val_acc "
-                       f"{percent(info.val_accuracy)}  ({info.seconds:.1f} s)")
+                       f"{percent(info.val_accuracy)}  lr {info.lr:.3g}  ({info.seconds:.1f} s)")
 
     # The first Ctrl-C stops the loop before its next batch; a second one, at any point until the end
-    # (training, evaluating or saving), aborts at once with status 2.
-    save_problem = None
+    # (training, evaluating, saving, recording), aborts at once with status 2.
+    started = time.perf_counter()
+    save_problem, run_id = None, None
     try:
         with ctrl_c_requests_stop() as ctrl_c:
             history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=ctrl_c.is_set)
@@ -86,20 +102,28 @@ def run(args) -> int:
             if interrupted:
                 print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating "
                       "and saving the weights as they are", file=sys.stderr, flush=True)
+            seconds = time.perf_counter() - started
             test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
             if history.diverged:
                 print(history.message, file=sys.stderr)
+            elif history.restored_best:
+                progress.print(history.message)
             progress.print(test_result_line(test_acc, test_loss, len(dataset.y_test)))
             if args.save is not None:
                 save_problem = _save(net, args.save)
                 if save_problem is None:
                     progress.print(f"saved weights and design to {args.save}")
+            if runs is not None:
+                run_id = _record(runs, progress, net=net, dataset=dataset, settings=settings, history=history,
+                                 test_loss=test_loss, test_accuracy=test_acc, seconds=seconds,
+                                 dataset_argument=_dataset_argument(args.dataset),
+                                 last_weights=trainer.last_weights, interrupted=interrupted)
     except KeyboardInterrupt:
         raise UserError("interrupted twice: stopped at once; nothing more was evaluated or saved") from None
     if args.json:
         results.print(json.dumps({"name": spec.name, "dataset": dataset.name,
                                   "test_accuracy": finite_or_none(test_acc), "test_loss": finite_or_none(test_loss),
-                                  "params": summary.total_params, "interrupted": interrupted,
+                                  "params": summary.total_params, "interrupted": interrupted, "run_id": run_id,
                                   "history": history.to_dict()}, indent=2))
     if save_problem is not None:
         print(f"error: {save_problem}", file=sys.stderr)
@@ -107,6 +131,7 @@ def run(args) -> int:
     if interrupted:
         return EXIT_INTERRUPTED
     return 1 if history.diverged else 0
+
 
 
 def _save(net: Network, path: str) -> str | None:
@@ -121,6 +146,25 @@ def _save(net: Network, path: str) -> str | None:
     if rescued is None:
         return f"{reason}, nor in the temporary, home or current folder: the trained weights are lost"
     return f"{reason}; the trained weights were saved to {rescued} instead"
+
+
+def _record(runs, progress: Lines, **details) -> str | None:
+    """Keep the run in the run history; its id, or None with a warning when it can't be written (the result
+    is printed and saved; only the history lacks it)."""
+    try:
+        run = record_run(runs, **details)
+    except (RunError, OSError) as exc:
+        print(f"warning: the run was not recorded: {exc}", file=sys.stderr, flush=True)
+        return None
+    note = run.data["weights"].get("note")
+    progress.print(f"recorded run {run.id} in {runs}" + (f" ({note})" if note else ""))
+    return run.id
+
+
+def _dataset_argument(value: str) -> str:
+    """--dataset as the run history keeps it: a built-in's name, else the absolute path."""
+    path = Path(value)
+    return str(path.resolve()) if path.exists() else value
 
 
 def add_parser(sub) -> None:
@@ -143,4 +187,5 @@ def add_parser(sub) -> None:
                    help="seeds the shuffling, the initial weights and the shapes dataset (default: %(default)s)")
     p.add_argument("--save", metavar="RUN.npz", help="write the trained weights (with the design) here")
     p.add_argument("--json", action="store_true", help="print one JSON document at the end (progress on stderr)")
+    training_aids.add_options(p)
     p.set_defaults(run=run)
