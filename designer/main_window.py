@@ -198,5 +198,5 @@ class MainWindow(QMainWindow):
             return
         cfg.save_window_state(self, self.design_tab.splitters)
         self.train_tab.shutdown()
-        self.autosave.discard()  # a clean close: nothing to restore at the next start
+        self.autosave.close_cleanly()  # nothing to restore at the next start, and its lock released
         event.accept()
