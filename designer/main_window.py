@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QTabWidget, QWidget
 
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
 
         if cfg.restore_window_state(self, self.design_tab.splitters):
             self.design_tab.fitter.keep_restored_sizes()   # preferences, re-fitted to this window
+        # pyqtgraph's views (plots, pictures) take the keyboard focus without showing it: Tab skips them.
+        for view in self.findChildren(pg.GraphicsView):
+            view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.zoom.announce()    # the zoom kept from the last run
         self._update_title()
         self.untrained_feed.update_now()   # before any training: the design's initial weights, marked untrained

@@ -20,7 +20,7 @@ def test_the_first_start_can_train(window):
     assert train.datasets.dataset.name == "shapes"
     assert train.can_train and train.run_controls.train_button.isEnabled()
     assert window.document.summary.total_params == 62_958     # the course's table, untouched
-    assert train.dataset_box.fit_label.text().startswith("✓ The design fits: 32×32×3 images, 4 classes.")
+    assert train.dataset_box.fit_label.text().startswith("✓ The design fits: 32×32×3 images, 4 classes")
 
 
 def test_a_dataset_that_does_not_fit_offers_the_builtin_that_does(window, qtbot):

@@ -86,7 +86,7 @@ def test_the_dataset_box_refuses_a_special_file_without_starting_a_read(qtbot, t
         assert not panel.datasets.is_loading
         shown = panel.dataset_box.dataset_info.text()
         assert shown.startswith("Could not open the dataset: ") and "refused" in shown
-    assert panel.datasets.dataset.name == "digits"          # still the dataset it had
+    assert panel.datasets.dataset.name == "shapes"          # still the dataset it had (LeNet-5's built-in)
 
 
 def test_the_playground_refuses_a_special_picture(window, tmp_path, watchdog):
@@ -135,7 +135,7 @@ def test_the_window_refuses_a_dataset_with_no_classes(qtbot, tmp_path):
         assert panel.datasets.open_dataset(folder)
     ok, message = ended.args
     assert not ok and "holds 0 images" in message
-    assert panel.datasets.dataset.name == "digits" and panel.datasets.dataset.num_classes == 10
+    assert panel.datasets.dataset.name == "shapes" and panel.datasets.dataset.num_classes == 4   # as before
 
 
 @pytest.mark.qt_no_exception_capture

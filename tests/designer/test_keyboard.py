@@ -3,6 +3,7 @@ stops, Enter / F2 goes from the layer list to the form, Train / Pause / Stop hav
 names keys as they are printed on the keyboard, and the F1 tour mentions Check yourself and Course examples."""
 from __future__ import annotations
 
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QScrollArea
@@ -58,6 +59,7 @@ def test_no_tab_stop_is_an_invisible_scroll_area(window, qtbot):
         window.tabs.currentWidget().setFocus()
         stops += focus_after(qtbot, window, Qt.Key.Key_Tab, 40)
     assert stops and not [w.objectName() for w in stops if type(w) is QScrollArea]
+    assert not [w.objectName() for w in stops if isinstance(w, pg.GraphicsView)]   # plots and pictures
 
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_F2])
