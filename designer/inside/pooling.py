@@ -121,7 +121,7 @@ class PoolingPlayground(QWidget):
         # What Export PNG saves: the two matrices, the formula and the explanation, on white.
         self.picture = QWidget()
         self.picture.setObjectName("poolingPicture")
-        self.picture.setAutoFillBackground(True)
+        self.picture.setStyleSheet("#poolingPicture { background: white; }")   # as the PNG is seen
         grids = QHBoxLayout()
         for title, view in (("Input", self.input_view), ("Output", self.output_view)):
             col = QVBoxLayout()

@@ -54,22 +54,26 @@ class ConfusionMatrixPlot(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def set_matrix(self, cm: np.ndarray, class_names) -> None:
+        """Show the k×k counts `cm`; with more outputs than the dataset's classes (k > len(class_names)), only
+        the classes' rows (no test image is of the classes beyond) and every output's column."""
         cm = np.asarray(cm, dtype=np.int64)
-        k = cm.shape[0]
+        k = cm.shape[1] if cm.ndim == 2 else 0
+        rows = min(k, len(class_names)) if len(class_names) else k
+        cm = cm[:rows]
         self._cm = cm
-        diag = np.eye(k, dtype=bool)
-        right_max = max(1, int(cm[diag].max())) if k else 1
-        wrong_max = max(1, int(cm[~diag].max())) if k > 1 else 1
+        diag = np.eye(rows, k, dtype=bool)
+        right_max = max(1, int(cm[diag].max())) if diag.any() else 1
+        wrong_max = max(1, int(cm[~diag].max())) if (~diag).any() else 1
         blue = colorize(cm / right_max * 0.85 + 0.15, "counts")
         reds = np.stack(np.broadcast_arrays(255, 235 - 200 * cm / wrong_max, 235 - 200 * cm / wrong_max, 255),
                         axis=-1).astype(np.uint8)
         rgba = np.where(diag[..., None], blue, reds)
         rgba[(cm == 0) & ~diag] = (255, 255, 255, 255)
         self.image.setImage(rgba, levels=(0, 255), autoLevels=False)
-        self.image.setRect(QRectF(0, 0, k, k))
-        while len(self._texts) > k * k:
+        self.image.setRect(QRectF(0, 0, k, rows))
+        while len(self._texts) > rows * k:
             self.view.removeItem(self._texts.pop())
-        for n, (i, j) in enumerate((i, j) for i in range(k) for j in range(k)):
+        for n, (i, j) in enumerate((i, j) for i in range(rows) for j in range(k)):
             colour = text_color_for(rgba[i, j])
             if cm[i, j] == 0:
                 colour = "#b0b0b0"
@@ -85,11 +89,13 @@ class ConfusionMatrixPlot(pg.PlotWidget):
                 self.view.addItem(item, ignoreBounds=True)
                 self._texts.append(item)
         names = class_labels(class_names, k)
-        ticks = [[(c + 0.5, names[c]) for c in range(k)], []]
-        self.plot.getAxis("left").setTicks(ticks)
-        self.plot.getAxis("bottom").setTicks(ticks)
-        self.view.setRange(QRectF(0, 0, k, k), padding=0.0)
-        self.set_selection(self._selection if self._selection and max(self._selection) < k else None)
+        # Outputs beyond the classes are numbered only along the bottom (their names would run together).
+        columns = [names[c] if c < rows else str(c) for c in range(k)]
+        self.plot.getAxis("left").setTicks([[(r + 0.5, names[r]) for r in range(rows)], []])
+        self.plot.getAxis("bottom").setTicks([[(c + 0.5, columns[c]) for c in range(k)], []])
+        self.view.setRange(QRectF(0, 0, k, rows), padding=0.0)
+        self.set_selection(self._selection if self._selection and self._selection[0] < rows
+                           and self._selection[1] < k else None)
 
     def set_selection(self, cell) -> None:
         if self._sel_item is not None:
@@ -105,16 +111,16 @@ class ConfusionMatrixPlot(pg.PlotWidget):
             self.view.addItem(self._sel_item, ignoreBounds=True)
 
     def cell_texts(self) -> list[list[str]]:
-        k = self._cm.shape[0]
-        return [[self._texts[i * k + j].text() for j in range(k)] for i in range(k)]
+        rows, k = self._cm.shape if self._cm.ndim == 2 else (0, 0)
+        return [[self._texts[i * k + j].text() for j in range(k)] for i in range(rows)]
 
     def _clicked(self, event) -> None:
-        k = self._cm.shape[0]
+        rows, k = self._cm.shape if self._cm.ndim == 2 else (0, 0)
         if not k or not self.view.sceneBoundingRect().contains(event.scenePos()):
             return
         p = self.view.mapSceneToView(event.scenePos())
         i, j = int(np.floor(p.y())), int(np.floor(p.x()))
-        if 0 <= i < k and 0 <= j < k:
+        if 0 <= i < rows and 0 <= j < k:
             self.cellClicked.emit(i, j)
 
 

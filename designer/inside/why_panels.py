@@ -80,7 +80,11 @@ class ProbabilityBars(pg.PlotWidget):
         brushes = [EXPLAINED if c == explained else PREDICTED_COLOUR if c == predicted else OTHER for c in range(k)]
         self.bars.setOpts(x=np.arange(k), height=np.asarray(probabilities, dtype=float), width=0.7, brushes=brushes,
                           pens=[pg.mkPen(None)] * k)
-        self.plot.getAxis("bottom").setTicks([[(c, str(names[c]) if c < len(names) else str(c)) for c in range(k)]])
+        # Names under the bars while they fit (about 8 characters a bar in this panel), else class numbers.
+        labels = [str(names[c]) if c < len(names) else str(c) for c in range(k)]
+        if k * max(map(len, labels), default=0) > 64:
+            labels = [str(c) for c in range(k)]
+        self.plot.getAxis("bottom").setTicks([list(enumerate(labels))])
         self.plot.setXRange(-0.6, k - 0.4, padding=0)
 
     def _clicked(self, event) -> None:

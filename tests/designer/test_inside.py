@@ -403,6 +403,8 @@ def test_predictions_with_more_outputs_than_classes(qtbot, lenet, shapes):
     assert w.placeholder_text() == ""
     cm = w.confusion_matrix()
     assert cm.shape == (10, 10) and cm.sum() == len(shapes.y_test) and cm[4:].sum() == 0   # no true class ≥ 4
+    texts = w.matrix.cell_texts()                 # drawn: the 4 classes' rows, all 10 outputs' columns
+    assert len(texts) == 4 and len(texts[0]) == 10 and texts[0][9] == str(cm[0, 9])
 
 
 # ----- rendering and export -------------------------------------------------------------------------
