@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter,
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSplitter,
                                QStyle, QToolButton, QVBoxLayout, QWidget)
 
-from engine.export.table import to_tsv
 from engine.kinds import feature_map_caption
 
 from ..actions import make_action
@@ -26,27 +25,9 @@ from .layout import DesignLayout
 from .output_hint import OutputHint
 from .property_editor import INPUT, PropertyEditor
 from .table_model import COL_WHY, ShapeTableModel
-from .views import LayerListView, ShapeTableView
+from .views import LayerListView, ShapeTableView, heading, tool_button
 
 STATUS_MS = 4000   # how long the tab's status bar lines stay
-
-
-def tool_button(action: QAction, name: str) -> QToolButton:
-    button = QToolButton()
-    button.setObjectName(name)
-    button.setDefaultAction(action)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    button.setAutoRaise(False)
-    return button
-
-
-def heading(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
 
 
 class DesignTab(QWidget):
@@ -449,15 +430,8 @@ class DesignTab(QWidget):
     # ===== Edit › Copy ==============================================================================
     def table_text(self) -> str:
         """The selected rows of the shape table (all if none is selected) as tab-separated text with a
-        header; the model's rows are the summary's top-level rows, the last one the totals."""
-        selection = self.table_view.selectionModel()
-        rows = sorted({index.row() for index in selection.selectedIndexes()}) if selection else []
-        summary = self.document.summary
-        # The table shows the top-level rows; to_tsv counts every row (blocks' inner rows too).
-        position = {id(row): i for i, row in enumerate(summary.rows)}
-        top = summary.top_level_rows
-        rows = [position[id(top[r])] if r < len(top) else len(summary.rows) for r in rows]
-        return to_tsv(summary, rows or None)
+        header (ShapeTableView.selected_tsv)."""
+        return self.table_view.selected_tsv(self.document.summary)
 
     def copy_table(self) -> None:
         QGuiApplication.clipboard().setText(self.table_text())

@@ -1,10 +1,13 @@
-"""The two views of the Design tab, configured once: the layer list and the shape table."""
+"""The two views of the Design tab, configured once: the layer list and the shape table (and the tab's
+small widget makers: its tool buttons and headings)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle, QStyledItemDelegate,
-                               QStyleOptionHeader, QStyleOptionViewItem, QTableView)
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListView, QSizePolicy, QStyle,
+                               QStyledItemDelegate, QStyleOptionHeader, QStyleOptionViewItem, QTableView, QToolButton)
+
+from engine.export.table import to_tsv
 
 from ..zoom import scaled
 from . import layer_model
@@ -16,6 +19,24 @@ EMPTY_DESIGN_HINT = ("No layers yet. Click Conv, Pool or FC above (or press Ctrl
                      "after the selected row, or pick a design from the Presets menu. Help › Quick tour (F1) "
                      "shows the way.")
 ERROR_SELECTION = QColor("#f5c2c2")
+
+
+def tool_button(action: QAction, name: str) -> QToolButton:
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    button.setAutoRaise(False)
+    return button
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
 
 
 class StateColorDelegate(QStyledItemDelegate):
@@ -282,6 +303,17 @@ class ShapeTableView(QTableView):
         readable = self.readable_formula_width()
         others = sum(header.sectionSize(column) for column in range(COL_FORMULA) if not header.isSectionHidden(column))
         self._fit_formula(max(self.viewport().width() - others, readable))
+
+    def selected_tsv(self, summary) -> str:
+        """The selected rows (all if none is selected) as tab-separated text with a header; the model's
+        rows are the summary's top-level rows, the last one the totals."""
+        selection = self.selectionModel()
+        rows = sorted({index.row() for index in selection.selectedIndexes()}) if selection else []
+        # The table shows the top-level rows; to_tsv counts every row (blocks' inner rows too).
+        position = {id(row): i for i, row in enumerate(summary.rows)}
+        top = summary.top_level_rows
+        rows = [position[id(top[r])] if r < len(top) else len(summary.rows) for r in rows]
+        return to_tsv(summary, rows or None)
 
     def readable_formula_width(self) -> int:
         """The Formula column's least width: its widest text, but no more than MIN_FORMULA_WIDTH."""

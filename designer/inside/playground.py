@@ -24,9 +24,8 @@ from engine.inspection import convolve_image, image_output_formula, to_grey, win
 from engine.shapes import resolve_padding
 
 from ..zoom import scaled
-from .common import format_number, pixel_text
 from .playground_controls import build_controls
-from .playground_picture import ConvolutionPicture
+from .playground_picture import ConvolutionPicture, sum_text
 from .playground_filter import PlaygroundFilter, select_combo
 from .playground_input import TypedInputDialog
 from .playground_sources import BUILTIN_DATASETS, IMAGE_PRESETS, MAX_TYPED, read_image_file
@@ -413,27 +412,9 @@ class FilterPlayground(QWidget):
         f = filt.shape[0]
         window, top, left = window_at(x, i, j, f, self.stride_spin.value(), self._p)
         self.picture.outline_window(top, left, f, i, j)
-        value = self._output[i, j]
-        if filt.ndim == 3:
-            text = (f"output[{i},{j}] = sum over R, G and B of each channel's {f * f} products window × its "
-                    f"slice (rows {format_number(top)}…{top + f - 1}, columns {format_number(left)}…{left + f - 1}) "
-                    f"= {pixel_text(value)}")
-        elif x.ndim == 2 and f <= 3:
-            terms = " + ".join(f"{format_number(a)}·{self._paren(w)}" for a, w in zip(window.ravel(), filt.ravel()))
-            text = f"output[{i},{j}] = {terms} = {format_number(value)}"
-        elif x.ndim == 2:
-            text = (f"output[{i},{j}] = sum of the {f * f} products window × filter (rows {format_number(top)}…{top + f - 1}, "
-                    f"columns {format_number(left)}…{left + f - 1} of the input) = {pixel_text(value)}")
-        else:
-            text = (f"output[{i},{j}] = sum over the 3 colour channels of the {f * f} products window × filter "
-                    f"(rows {format_number(top)}…{top + f - 1}, columns {format_number(left)}…{left + f - 1}) = {pixel_text(value)}")
+        text = sum_text(window, filt, x.ndim == 3, i, j, top, left, self._output[i, j])
         self._explanation = text
         self.picture.explain_label.setText(text + "   (point at an output cell to see another)")
-
-    @staticmethod
-    def _paren(v: float) -> str:
-        text = format_number(v)
-        return f"({text})" if text.startswith("−") else text
 
     def _mouse_moved(self, pos) -> None:
         if self._output is None:

@@ -17,10 +17,33 @@ from PySide6.QtWidgets import QLabel
 from engine.inspection import pad_image
 
 from ..image_export import export_png
-from .common import (BACKGROUND, DIVERGING, GREY, TEXT, ScaledText, colorize, format_cell, make_image_item,
-                     make_image_view, outline, text_color_for)
+from .common import (BACKGROUND, DIVERGING, GREY, TEXT, ScaledText, colorize, format_cell, format_number,
+                     make_image_item, make_image_view, outline, pixel_text, text_color_for)
 
 NUMBERS_MAX_INPUT = 16  # numbers are written in the cells for inputs up to 16×16 (typed ones included)
+
+
+def _paren(v: float) -> str:
+    text = format_number(v)
+    return f"({text})" if text.startswith("−") else text
+
+
+def sum_text(window: np.ndarray, filt: np.ndarray, colour: bool, i: int, j: int, top: int, left: int,
+             value: float) -> str:
+    """What output[i, j] is made of: every product written out for a grey input and f ≤ 3, else in words;
+    `window` the f×f (×3) input window whose corner is (top, left), `filt` (f, f) or (f, f, 3)."""
+    f = filt.shape[0]
+    rows = f"rows {format_number(top)}…{top + f - 1}, columns {format_number(left)}…{left + f - 1}"
+    if filt.ndim == 3:
+        return (f"output[{i},{j}] = sum over R, G and B of each channel's {f * f} products window × its slice "
+                f"({rows}) = {pixel_text(value)}")
+    if not colour and f <= 3:
+        terms = " + ".join(f"{format_number(a)}·{_paren(w)}" for a, w in zip(window.ravel(), filt.ravel()))
+        return f"output[{i},{j}] = {terms} = {format_number(value)}"
+    if not colour:
+        return f"output[{i},{j}] = sum of the {f * f} products window × filter ({rows} of the input) = {pixel_text(value)}"
+    return (f"output[{i},{j}] = sum over the 3 colour channels of the {f * f} products window × filter ({rows}) "
+            f"= {pixel_text(value)}")
 
 
 class _Title(pg.LabelItem):
