@@ -14,18 +14,36 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from engine.overfitting_lesson import TRAIN_IMAGES
+from engine.runs import Run
+from engine.runs_compare import percent
 
 from .lesson import LessonRunner
 from .runs_view import RunsView
 
 PROGRESS_STEPS = 1000
 LESSON_TITLE = "Over-fitting lesson"
-LESSON_READING = (f"{TRAIN_IMAGES} training digits, trained without aids and then with each aid. In the run "
-                  "without aids the training accuracy (solid) keeps rising while the validation loss (dashed) "
-                  "turns back up: the network memorises its training images instead of learning digits. "
-                  "Augmentation, weight decay and early stopping each hold that back in their own way: compare "
-                  "their dashed curves and the Val acc and Test acc columns (a ring marks the epoch early "
-                  "stopping kept).")
+
+
+def lesson_reading(runs: list[Run]) -> str:
+    """What the lesson's recorded runs show, in their own numbers: the plain run's gap between training
+    and test accuracy (the over-fitting), and which run did best on the test images. `runs`: the lesson's
+    runs in order, the plain one first."""
+    if not runs:
+        return "no run was recorded."
+    plain = runs[0]
+    text = (f"without aids the network gets {percent(plain.epoch_value('train_accuracy'))} of its "
+            f"{TRAIN_IMAGES} training digits right but {percent(plain.test_accuracy)} of the test digits: the "
+            "gap is over-fitting, the network memorised its training images. ")
+    tested = [run for run in runs if isinstance(run.test_accuracy, (int, float))]
+    if len(tested) > 1:
+        best = max(tested, key=lambda run: run.test_accuracy)
+        if best is plain:
+            text += "Here no aid beat the run without them on the test digits. "
+        else:
+            text += (f"Here the best on the test digits is {best.name.split(': ', 1)[-1]} "
+                     f"({percent(best.test_accuracy)}). ")
+    return text + ("Compare the dashed validation curves and the Val acc and Test acc columns (a ring marks "
+                   "the epoch early stopping kept).")
 
 
 class RunsTab(QWidget):
@@ -111,12 +129,18 @@ class RunsTab(QWidget):
         self.lesson_button.setToolTip("Hide this note (the lesson's runs stay in the table)")
         self.view.filter_edit.clear()
         self.view.refresh()
-        self.view.select_runs(self.lesson_run_ids)
         if problem:
             self.lesson_label.setText(f"<b>{LESSON_TITLE}</b> ended early: {problem}")
             self.message.emit(f"The over-fitting lesson ended early: {problem}")
+        else:
+            by_id = {run.id: run for run in self.view.model.runs}
+            runs = [by_id[run_id] for run_id in self.lesson_run_ids if run_id in by_id]
+            self.lesson_label.setText(f"<b>{LESSON_TITLE}</b>: {lesson_reading(runs)}")
+        for layout in (self.lesson_bar.layout(), self.layout(), self.view.layout()):
+            layout.activate()        # the table's height with the longer note, before scrolling to the runs
+        self.view.select_runs(self.lesson_run_ids)
+        if problem:
             return
-        self.lesson_label.setText(f"<b>{LESSON_TITLE}</b>: {LESSON_READING}")
         count = len(self.lesson_run_ids)
         self.message.emit(f"The over-fitting lesson recorded {count} run{'s' if count != 1 else ''}; "
                           "they are selected and compared below")

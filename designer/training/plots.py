@@ -105,10 +105,10 @@ class RunCurves:
                                        symbolBrush=pg.mkBrush(*ORANGE), symbolPen=None, name="validation")
         # A step curve: each epoch's rate holds from the epoch's start (e − ½) to its end (e + ½).
         self.rate = pg.PlotDataItem(pen=_pen(RATE, 220, 1.5, Qt.PenStyle.DashLine), stepMode="center",
-                                    name="learning rate (right axis)")
+                                    name="learning rate")
         # The best epoch's marks, placed when a run ends with its weights (mark_best).
         self.best_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(BEST, 200, 1.5, Qt.PenStyle.DotLine),
-                                         label="", labelOpts=dict(position=0.35, color=BEST,
+                                         label="", labelOpts=dict(position=0.6, color=BEST,
                                                                   fill=(255, 255, 255, 210)))
         self.best_ring = pg.ScatterPlotItem(symbol="o", size=15, pen=_pen(BEST, 255, 2.5), brush=None)
         self.best_line.setVisible(False)
@@ -185,9 +185,14 @@ class RunCurves:
             return False
         self.redraw()
         self.best_epoch = epoch
+        self.best_line.setVisible(True)      # first: a hidden label doesn't take a new text
         self.best_line.setValue(epoch)
-        self.best_line.label.setFormat(f"best epoch {epoch}: weights kept")
-        self.best_line.setVisible(True)
+        self.best_line.label.setFormat(f"best epoch {epoch}")
+        self.best_line.setToolTip(f"Early stopping kept the weights of epoch {epoch}, the lowest validation loss")
+        # The label on the side of the line with more room: left of it in the second half of the run.
+        side = 1.0 if epoch > max(self.total_epochs, len(self.epochs)) / 2 else 0.0
+        self.best_line.label.anchors = [(side, 0.5), (side, 0.5)]
+        self.best_line.label.updatePosition()
         iteration = self.epoch_iterations.view()[epoch - 1]
         at = np.flatnonzero(self.val_iterations.view() == iteration)
         if len(at):
@@ -365,7 +370,8 @@ class TrainingPlots(QObject):
         plot.scene().addItem(view)
         axis = plot.getAxis("right")
         axis.linkToView(view)
-        axis.setLabel("learning rate", color=plot.getAxis("left").labelStyle.get("color"))
+        # The rate's dashes say which curve this axis is for; the legend stays two lines in a narrow plot.
+        axis.setLabel("learning rate (dashed)", color=plot.getAxis("left").labelStyle.get("color"))
         axis.setPen(plot.getAxis("left").pen())
         axis.setTextPen(plot.getAxis("left").textPen())
         axis.enableAutoSIPrefix(False)
@@ -399,7 +405,6 @@ class TrainingPlots(QObject):
             self.loss_legend.addItem(current.val_loss, current.val_loss.name())
             self.accuracy_legend.addItem(current.train_acc, current.train_acc.name())
             self.accuracy_legend.addItem(current.val_acc, current.val_acc.name())
-            self.accuracy_legend.addItem(current.rate, current.rate.name())
         earlier = self.earlier_runs
         if earlier:
             label = "earlier run" if len(earlier) == 1 else f"earlier runs ({len(earlier)})"
