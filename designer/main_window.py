@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         exporter        DesignExporter: File › Export
         design_tab      DesignTab: layer list, course table, property editor, volume diagram
         train_tab       TrainTab: dataset, hyperparameters, the training run, weights
-        inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions
+        inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions, why
         runs_tab        RunsTab: every recorded run (window, command line, lesson) compared; the
                         over-fitting lesson's thread
         tabs            the QTabWidget holding the four tabs
