@@ -116,7 +116,7 @@ def test_the_memory_estimate_counts_the_best_weights_that_early_stopping_keeps(w
     assert after.total == before.total + before.weights
     assert "best weights" not in label.toolTip()
     window.train_tab.aids_box.early_stopping_spin.setValue(3)
-    assert f"best weights: " in label.toolTip() and after.describe() in label.toolTip()
+    assert "best weights: " in label.toolTip() and after.describe() in label.toolTip()
 
 
 def test_the_essentials_stay_on_screen_at_1024_by_640_with_the_aids_open(window, qtbot):
@@ -185,6 +185,14 @@ def test_a_window_run_is_kept_plotted_with_its_rates_and_best_epoch_and_shown_in
     qtbot.waitUntil(lambda: view.proxy.rowCount() == 1)
     assert view.folder == isolated_runs_folder and view.run_id_at(0) == run.id
     assert view.proxy.index(0, COLUMN["test_accuracy"]).data() == f"{100 * run.test_accuracy:.1f}%"
+    # A restart: the next window's Runs tab shows it too.
+    from designer.main_window import MainWindow
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    again.show_tab(again.runs_tab)
+    qtbot.waitUntil(lambda: again.runs_tab.view.proxy.rowCount() == 1)
+    assert again.runs_tab.view.run_id_at(0) == run.id
 
 
 def test_a_run_without_early_stopping_has_no_best_epoch_marker(qtbot):
@@ -194,6 +202,24 @@ def test_a_run_without_early_stopping_has_no_best_epoch_marker(qtbot):
     curves = panel.plots_pane.plots.current
     assert not result.history.restored_best and not curves.best_line.isVisible() and not curves.best_ring.isVisible()
     assert list(curves.rate.getData()[1]) == result.history.lr == [result.history.lr[0]] * 2
+
+
+def test_a_runs_folder_that_cannot_take_the_run_is_a_line_in_the_log_not_a_failed_run(qtbot, tmp_path):
+    from designer.document import DesignDocument
+    from designer.training import TrainTab
+    from engine import load_spec
+    from engine.resources import preset_path
+    from training_panels import OPEN_PANELS
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    panel = TrainTab(DesignDocument(load_spec(preset_path("digits_net"))), runs_folder=blocked)
+    OPEN_PANELS.append(panel)
+    qtbot.addWidget(panel)
+    panel.hyper_box.epochs_spin.setValue(1)
+    result = train(qtbot, panel)
+    assert result.status == "completed" and result.has_test_result and result.run is None
+    assert "cannot keep runs in" in result.record_problem
+    assert "not kept in the Runs tab: cannot keep runs in" in panel.plots_pane.log_view.toPlainText()
 
 
 # ----- a kept run comes back -------------------------------------------------------------------------------
