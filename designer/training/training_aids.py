@@ -154,6 +154,11 @@ class TrainingAidsBox(QGroupBox):
                                          "Needs a validation fraction above 0, and keeps one more copy of "
                                          "the weights in memory.")
         form.addRow("Early stopping", self.early_stopping_spin)
+        augmentation = QLabel("Augmentation (training images only)")
+        augmentation.setObjectName("augmentationHeading")
+        augmentation.setWordWrap(True)
+        augmentation.setStyleSheet(MUTED_STYLE)
+        form.addRow(augmentation)
         self.flip_check = QCheckBox("Mirror left-right")
         self.flip_check.setObjectName("augmentFlipCheck")
         self.flip_check.setToolTip("Augmentation: mirror each training image left-right with probability ½. "
