@@ -56,6 +56,7 @@ class DatasetChoice(QObject):
         self.loader = DatasetLoader(self)
         self._dataset: Optional[Dataset] = None
         self._key: Optional[str] = None
+        self.chosen_by_user = False     # False while the dataset is one the tab picked for the design
         for key in (*self._cache.builtin_keys(), *remembered_datasets()):
             box.add_choice(key)
         box.dataset_combo.activated.connect(self._on_activated)
@@ -81,8 +82,9 @@ class DatasetChoice(QObject):
         """The dataset files and folders the chooser lists (opened before, still there)."""
         return [key for key in self._box.choices() if not is_builtin(key)]
 
-    def set_dataset(self, key_or_path) -> bool:
-        """Choose a built-in dataset ("digits", "shapes") or a dataset file or folder.
+    def set_dataset(self, key_or_path, automatic: bool = False) -> bool:
+        """Choose a built-in dataset ("digits", "shapes") or a dataset file or folder (`automatic`: the tab
+        picks it for the design, not the user — it may follow the next design).
 
         A built-in or already read dataset is chosen at once: True, or False and a message. A file or
         folder not read yet is read in a thread (see the module docstring): True when the read started,
@@ -90,6 +92,8 @@ class DatasetChoice(QObject):
         key = dataset_key(key_or_path)
         if self.loader.is_busy:
             return False
+        if not automatic:
+            self.chosen_by_user = True
         if not is_builtin(key):
             try:   # a FIFO or device: refused at once, before a thread would wait on it
                 refuse_special_file(key_or_path, "a dataset file or folder", DatasetError)

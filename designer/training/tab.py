@@ -121,7 +121,7 @@ class TrainTab(QWidget):
         self._create_actions()
         self._connect()
         # The built-in dataset the design trains on as it is (Shapes for the course's LeNet-5), else digits.
-        self.datasets.set_dataset(builtin_dataset_for(document.spec) or "digits")
+        self.datasets.set_dataset(builtin_dataset_for(document.spec) or "digits", automatic=True)
         self._refresh()
 
     # ================================================================================ construction
@@ -180,6 +180,7 @@ class TrainTab(QWidget):
 
     def _connect(self) -> None:
         self.document.changed.connect(self._on_document_changed)
+        self.document.specReset.connect(self._follow_design)
         log_line = self.plots_pane.log_view.log
         self.datasets.changed.connect(self._refresh)
         self.datasets.datasetChanged.connect(self.dataset_changed)
@@ -216,6 +217,16 @@ class TrainTab(QWidget):
         if self.controller.is_active and self.controller.kind == "train":
             self._design_edited_during_run = True
         self._refresh()
+
+    def _follow_design(self) -> None:
+        """Another design was opened: until the user chooses a dataset, the tab's own choice follows the
+        design to the built-in dataset it trains on as it is (digits for the Digits net, shapes for LeNet-5)."""
+        if self.datasets.chosen_by_user or self.controller.is_active or self.datasets.is_loading:
+            return
+        name = builtin_dataset_for(self.document.spec)
+        current = self.datasets.dataset
+        if name is not None and (current is None or current.name != name):
+            self.datasets.set_dataset(name, automatic=True)
 
     def check_design(self) -> DesignCheck:
         """The engine's verdict for the current design on the dataset in use, at the chosen batch size,

@@ -39,6 +39,18 @@ def test_a_dataset_that_does_not_fit_offers_the_builtin_that_does(window, qtbot)
     assert not box.use_builtin_button.isVisible()
 
 
+def test_the_tabs_own_choice_follows_the_design_until_the_user_chooses(window):
+    first_start(window)
+    train = window.train_tab
+    window.files.load_preset("digits_net")                     # 8×8×1: the tab picks digits for it
+    assert train.datasets.dataset.name == "digits" and train.can_train
+    window.files.load_preset("lenet5")
+    assert train.datasets.dataset.name == "shapes"
+    train.datasets.set_dataset("digits")                       # the user's choice stays
+    window.files.load_preset("lenet5")
+    assert train.datasets.dataset.name == "digits" and train.dataset_box.use_builtin_button.text() == "Use Shapes"
+
+
 def test_no_builtin_offer_when_none_fits(window):
     window.files.load_preset("example_convnet")                 # 39×39×3: neither built-in
     window.show_tab(window.train_tab)

@@ -491,8 +491,7 @@ def test_closing_the_main_window_mid_run_is_clean(qtbot, qtlog, window):
     # `window`: the real MainWindow (tests/designer/conftest.py); its closeEvent is the one shutdown path.
     window.document.load(load_spec(PRESETS / "digits_net.json"))
     panel = window.train_tab
-    click(qtbot, panel.dataset_box.use_builtin_button)     # "Use Digits": the built-in this design trains on
-    assert panel.datasets.dataset.name == "digits"
+    assert panel.datasets.dataset.name == "digits"          # the tab's own choice followed the design
     panel.hyper_box.epochs_spin.setValue(500)
     click(qtbot, panel.run_controls.train_button)
     qtbot.waitUntil(lambda: panel.run_controls.progress.value() >= 10, timeout=FINISH_TIMEOUT)
