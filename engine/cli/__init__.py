@@ -1,4 +1,4 @@
-"""The command line: `python main.py summary|train|evaluate|data|export|diagram ...`.
+"""The command line: `python main.py summary|train|evaluate|data|export|import|diagram ...`.
 
 It calls the same engine functions as the window. Every error a user can cause is one line on
 stderr naming what is wrong, and exit status 2 — never a traceback. Each command is one module of
@@ -15,11 +15,11 @@ from ..data import DatasetError
 from ..fileio import OutputPathError
 from ..spec import SpecError
 from ..version import version_line
-from . import data, diagram, evaluate, export, summary, train
+from . import data, diagram, evaluate, export, import_model, summary, train
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
 from .summary import format_summary
 
-COMMANDS = (summary, train, evaluate, data, export, diagram)
+COMMANDS = (summary, train, evaluate, data, export, import_model, diagram)
 
 __all__ = ["main", "build_parser", "format_summary", "UserError", "EXIT_USAGE"]
 

@@ -5,6 +5,7 @@ import json
 
 from ..memory import check_memory
 from ..network import Network
+from ..onnx_import import is_onnx_path, load_onnx_network
 from ..train import check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, finite_or_none, load_dataset_arg,
                      seed_option, test_result_line)
@@ -13,7 +14,8 @@ EVALUATE_BATCH = 256   # examples per forward pass
 
 
 def run(args) -> int:
-    net = Network.load(args.weights)     # refuses weights that can't fit (Network.from_spec)
+    # Saved weights, or an ONNX model with its weights; both refuse files that can't fit.
+    net = load_onnx_network(args.weights) if is_onnx_path(args.weights) else Network.load(args.weights)
     check_memory(net.summary, purpose="infer", batch_size=EVALUATE_BATCH, dtype=net.dtype, what=args.weights)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset, saved_weights=True)
@@ -29,7 +31,8 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("evaluate", help="report the test accuracy of saved weights")
-    p.add_argument("weights", metavar="RUN.npz", help="weights saved by the window or by train --save")
+    p.add_argument("weights", metavar="RUN.npz|MODEL.onnx",
+                   help="weights saved by the window or by train --save, or an ONNX model with its weights")
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
     seed_option(p)

@@ -21,7 +21,7 @@ from ..shapes import summarize
 from ..train import Trainer, check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
                      add_dataset_options, design_help, finite_or_none, fraction, learning_rate,
-                     load_dataset_arg, load_design, number, percent, positive_int, seed_arg, test_result_line)
+                     load_dataset_arg, load_design_and_weights, number, percent, positive_int, seed_arg, test_result_line)
 
 
 @contextlib.contextmanager
@@ -47,21 +47,22 @@ def ctrl_c_requests_stop():
 
 
 def run(args) -> int:
-    spec = load_design(args.arch)
+    spec, imported = load_design_and_weights(args.arch)    # an .onnx model brings its weights to start from
     summary = summarize(spec)
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
     if args.save:
         check_writable(args.save)       # before training, so a run is never lost to a bad path
     check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch)
-    net = Network.from_spec(spec, seed=args.seed)
+    net = imported if imported is not None else Network.from_spec(spec, seed=args.seed)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
     optimizer = make_optimizer(args.optimizer, args.lr)
     trainer = Trainer(net, optimizer, batch_size=args.batch_size, seed=args.seed,
                       validation_fraction=args.validation)
     progress = sys.stderr if args.json else sys.stdout
-    print(f"training {spec.name or args.arch} ({summary.total_params:,} parameters) on {dataset.describe()}",
+    start = f", starting from the weights in {args.arch}" if imported is not None else ""
+    print(f"training {spec.name or args.arch} ({summary.total_params:,} parameters) on {dataset.describe()}{start}",
           file=progress, flush=True)
 
     def on_epoch(info):

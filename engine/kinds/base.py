@@ -254,3 +254,8 @@ class LayerKind:
         """What this layer adds to an exported PyTorch script (engine.export.pytorch_layers.LayerCode for
         the LayerContext `ctx`). A kind without it can't be exported: SpecError naming the layer."""
         raise SpecError(f"{ctx.row.name}: a {self.type_name} layer can't be exported to PyTorch yet")
+
+    def onnx_export(self, ctx) -> str:
+        """Add this layer's ONNX nodes and weights through `ctx` (engine.export.onnx_layers.OnnxContext) and
+        return the name of its output tensor. A kind without it can't be exported: SpecError naming the layer."""
+        raise SpecError(f"{ctx.name}: a {self.type_name} layer can't be exported to ONNX yet")

@@ -15,6 +15,7 @@ from .base import BuildContext, LayerKind, LayerShape, ShapeError
 from .blocks import BlockLayer, check_layer_list, shape_words
 from .checks import SpecError
 from .registry import kind_for
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext
 
 MAX_BRANCHES = 64
@@ -148,6 +149,11 @@ class ConcatKind(LayerKind):
             lines.append(f"{outputs}.append(x)")
         lines.append(f"x = torch.cat({outputs}, dim=1)  # {ctx.row.name}: {ctx.row.formula.split(';')[0]}")
         return LayerCode(None, lines)
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        # Channels are axis 1 of NCHW (and the units of a vector).
+        outputs = [ctx.inner(position, ctx.input) for position in range(len(ctx.layer.branches))]
+        return ctx.node("Concat", outputs, axis=1)
 
 
 def _kind_words(shape) -> str:
