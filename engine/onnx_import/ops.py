@@ -223,7 +223,7 @@ def batchnorm(node, chain, walker):
             walker.refuse(node, f"has {part.replace('_', ' ')} for other than its {n:,} channels")
         target = weights.state if part.startswith("running") else weights.params
         target[part] = Pending(tensor, node, convert)
-    momentum = 1.0 - float(attrs.get("momentum", 0.9))
+    momentum = 1.0 - _number(attrs.get("momentum", 0.9))       # ONNX weighs the old value: 1 − PyTorch's
     layer = BatchNormSpec(momentum=min(max(_number(momentum), 0.0), 1.0), epsilon=_number(attrs.get("epsilon", 1e-5)),
                           activation="linear")
     walker.add_layer(chain, layer, node, weights, keeps_order=True, weight_name=node.inputs[1])
