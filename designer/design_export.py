@@ -79,7 +79,12 @@ class DesignExporter(QObject):
         header; the model's row r is the summary's row r, the last one the totals."""
         selection = self.window.table_view.selectionModel()
         rows = sorted({index.row() for index in selection.selectedIndexes()}) if selection else []
-        return to_tsv(self.window.document.summary, rows or None)
+        summary = self.window.document.summary
+        # The table shows the top-level rows; to_tsv counts every row (blocks' inner rows too).
+        position = {id(row): i for i, row in enumerate(summary.rows)}
+        top = summary.top_level_rows
+        rows = [position[id(top[r])] if r < len(top) else len(summary.rows) for r in rows]
+        return to_tsv(summary, rows or None)
 
     def copy_table(self) -> None:
         QGuiApplication.clipboard().setText(self.table_text())

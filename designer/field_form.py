@@ -2,7 +2,7 @@
 
 Each field gets the widget its description asks for — "int" a spin box, "float" a decimal spin
 box, "choice" a combo box, "padding" the valid / same / custom combo with a p spin box, "text" a line
-edit, "bool" a check box — named `<type><Field>` (convFilters, poolMode, dropoutRate, ...; the padding's p box adds
+edit, "bool" a check box (on the row of the field before it) — named `<type><Field>` (convFilters, poolMode, dropoutRate, ...; the padding's p box adds
 "Value"). Edits go to `set_field(name, value, merge)`; spin boxes merge digit-by-digit typing into
 one undo step and call `end_burst()` when editing finishes.
 """
@@ -140,11 +140,27 @@ class KindForm:
             self.page.setWordWrap(True)
             return
         self.page, form = make_form()
+        rows: list[list] = []          # [label, [widgets]] per form row
         for info in infos:
             widget = getattr(self, f"_add_{info.widget}", None)
             if widget is None:
                 raise ValueError(f"{kind.type_name}.{info.name}: unknown widget {info.widget!r}")
-            form.addRow(info.label, widget(info))
+            made = widget(info)
+            if info.widget == "bool" and rows:
+                made.setText(info.label)      # a check box shares the row of the field before it
+                rows[-1][1].append(made)
+            else:
+                rows.append([info.label, [made]])
+        for label, widgets in rows:
+            if len(widgets) == 1:
+                form.addRow(label, widgets[0])
+                continue
+            row_widget = QWidget()
+            row_layout = QHBoxLayout(row_widget)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            for made in widgets:
+                row_layout.addWidget(made)
+            form.addRow(label, row_widget)
 
     def show(self, layer, summary_row) -> None:
         for show in self._show:

@@ -34,7 +34,7 @@ def check_output_path(path: Path, example: str = "model.py") -> None:
 
 def _weights_file(args, spec):
     net = Network.load(args.weights)   # a file that isn't CNN Designer weights → SpecError
-    check_weights_fit(spec, net.params, Path(args.weights).name)
+    check_weights_fit(spec, {**net.params, **net.state}, Path(args.weights).name)
     return net
 
 

@@ -5,10 +5,22 @@ engine/export/pytorch.py writes the design-specific part above it — the consta
 and appends SCRIPT_BODY unchanged. The body relies on these names from the generated part:
     Net, INPUT_SHAPE, OUTPUT, NUM_PARAMETERS, WEIGHTED_LAYERS, DESIGN_JSON, WEIGHTS_FORMAT, DEFAULT_WEIGHTS
 It is kept as text because the engine never imports torch; the text is Python that imports only torch,
-numpy and the standard library.
+numpy and the standard library. Its training defaults are the app's (engine.train.TrainSettings, with
+Adam, the optimizer the script uses).
+'''
+from ..train_settings import TrainSettings
+
+_DEFAULTS = TrainSettings(optimizer="adam")
+
+_DEFAULTS_TEXT = f'''
+# CNN Designer's training defaults (its command line and window start from the same ones).
+DEFAULT_EPOCHS = {_DEFAULTS.epochs}
+DEFAULT_BATCH_SIZE = {_DEFAULTS.batch_size}
+DEFAULT_LR = {_DEFAULTS.lr!r}
+DEFAULT_SEED = {_DEFAULTS.seed}
 '''
 
-SCRIPT_BODY = r'''
+SCRIPT_BODY = _DEFAULTS_TEXT + r'''
 
 def build_model(weights=DEFAULT_WEIGHTS):
     """The design as an nn.Module: (N, C, H, W) float32 → logits (N, k) (k = 1 for a sigmoid output).
@@ -25,27 +37,51 @@ def build_model(weights=DEFAULT_WEIGHTS):
 
 
 # ----- weights in CNN Designer's format ------------------------------------------------------------
-# The engine stores a conv filter bank as (f, f, n_C_prev, n_C) and a dense matrix as (n_in, units);
-# PyTorch as (out, in, kh, kw) and (units, n_in). A dense layer right after a volume also needs its
-# inputs reordered: the engine flattens a volume in (H, W, C) order, PyTorch in (C, H, W) order.
+# The engine stores a conv filter bank as (f, f, n_C_prev, n_C), a depthwise one as (f, f, n_C, multiplier)
+# and a dense matrix as (n_in, units); PyTorch as (out, in, kh, kw), (n_C·multiplier, 1, kh, kw) and
+# (units, n_in). A dense layer right after a volume also needs its inputs reordered: the engine flattens a
+# volume in (H, W, C) order, PyTorch in (C, H, W) order. Batch norm: gamma/beta are the module's
+# weight/bias, and the running statistics its buffers.
 
 def _to_torch(layout, W, volume):
     if layout == "filters":
         return W.transpose(3, 2, 0, 1)
+    if layout == "depthwise":
+        f_h, f_w, n_C, k = W.shape
+        return W.transpose(2, 3, 0, 1).reshape(n_C * k, 1, f_h, f_w)
     if volume is not None:
         n_H, n_W, n_C = volume
         W = W.reshape(n_H, n_W, n_C, -1).transpose(2, 0, 1, 3).reshape(n_H * n_W * n_C, -1)
     return W.T
 
 
-def _to_engine(layout, W, volume):
+def _to_engine(layout, W, volume, shape):
     if layout == "filters":
         return W.transpose(2, 3, 1, 0)
+    if layout == "depthwise":
+        f_h, f_w, n_C, k = shape
+        return W.reshape(n_C, k, f_h, f_w).transpose(2, 3, 0, 1)
     W = W.T
     if volume is not None:
         n_H, n_W, n_C = volume
         W = W.reshape(n_C, n_H, n_W, -1).transpose(1, 2, 0, 3).reshape(n_H * n_W * n_C, -1)
     return W
+
+
+def _entries(model, layer):
+    """[(key in the .npz, tensor of the model, engine shape, weight layout or None)] of one WEIGHTED_LAYERS
+    entry."""
+    attribute, name, layout, shape, volume, bias = layer
+    module = getattr(model, attribute)
+    if layout == "batchnorm":
+        return [(f"{name}.gamma", module.weight, shape, None), (f"{name}.beta", module.bias, shape, None),
+                (f"{name}.running_mean", module.running_mean, shape, None),
+                (f"{name}.running_var", module.running_var, shape, None)]
+    out = [(f"{name}.W", module.weight, shape, layout)]
+    if bias:
+        n_out = shape[2] * shape[3] if layout == "depthwise" else shape[-1]
+        out.append((f"{name}.b", module.bias, (n_out,), None))
+    return out
 
 
 def load_weights(model, path):
@@ -57,15 +93,15 @@ def load_weights(model, path):
         arrays = {key: data[key] for key in data.files if not key.startswith("__")}
     used = set()
     with torch.no_grad():
-        for attribute, name, layout, shape, volume in WEIGHTED_LAYERS:
-            module = getattr(model, attribute)
-            for key, param, want in ((f"{name}.W", module.weight, shape), (f"{name}.b", module.bias, shape[-1:])):
+        for layer in WEIGHTED_LAYERS:
+            volume = layer[4]
+            for key, param, want, layout in _entries(model, layer):
                 if key not in arrays:
                     raise ValueError(f"{path}: weights for {key} are missing")
                 value = arrays[key]
                 if tuple(value.shape) != tuple(want):
                     raise ValueError(f"{path}: {key} has shape {tuple(value.shape)}, the design needs {tuple(want)}")
-                if key.endswith(".W"):
+                if layout is not None:
                     value = _to_torch(layout, value, volume)
                 param.copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)))
                 used.add(key)
@@ -80,10 +116,13 @@ def save_weights(model, path):
     atomically: a temporary file beside `path`, then a rename."""
     model = getattr(model, "module", model)
     arrays = {}
-    for attribute, name, layout, shape, volume in WEIGHTED_LAYERS:
-        module = getattr(model, attribute)
-        arrays[f"{name}.W"] = _to_engine(layout, module.weight.detach().cpu().numpy(), volume).astype(np.float32)
-        arrays[f"{name}.b"] = module.bias.detach().cpu().numpy().astype(np.float32)
+    for layer in WEIGHTED_LAYERS:
+        volume = layer[4]
+        for key, tensor, shape, layout in _entries(model, layer):
+            value = tensor.detach().cpu().numpy()
+            if layout is not None:
+                value = _to_engine(layout, value, volume, shape)
+            arrays[key] = np.ascontiguousarray(value, dtype=np.float32)
     arrays["__spec__"] = np.array(DESIGN_JSON)
     arrays["__meta__"] = np.array(json.dumps({"format": WEIGHTS_FORMAT, "dtype": "float32"}))
     folder = os.path.dirname(os.path.abspath(path))
@@ -231,10 +270,12 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train on DATA.npz (x_train, y_train, x_test, y_test); works under torchrun")
     t.add_argument("data", metavar="DATA.npz")
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--batch-size", type=int, default=64, help="images per step, over all processes (64)")
-    t.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (0.001)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="passes over the data (%(default)s)")
+    t.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                   help="images per step, over all processes (%(default)s)")
+    t.add_argument("--lr", type=float, default=DEFAULT_LR, help="Adam's learning rate (%(default)s)")
+    t.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help="seeds the initial weights and the shuffling (%(default)s)")
     t.add_argument("--weights", metavar="RUN.npz", default=DEFAULT_WEIGHTS, help="start from these weights")
     t.add_argument("--save", metavar="OUT.npz", help="write the trained weights in CNN Designer's format")
     e = sub.add_parser("evaluate", help="test accuracy of weights on DATA.npz")

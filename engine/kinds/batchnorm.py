@@ -77,7 +77,7 @@ class BatchNorm(ActivatedLayer):
 class BatchNormKind(LayerKind):
     type_name = "batchnorm"
     spec_class = BatchNormSpec
-    label = "BatchNorm"
+    label = "BN"
     title = "Batch normalisation"
     hint = ("Normalises each channel to mean 0 and variance 1 over the batch, then scales by γ and "
             "shifts by β (2·n_C parameters). Inference uses running averages of the statistics.")
@@ -118,7 +118,7 @@ class BatchNormKind(LayerKind):
         n = in_shape[-1]
         what = "channel" if len(in_shape) == 3 else "unit"
         params = 2 * n
-        formula = (f"per {what}: γ·x̂ + β; 2·{format_count(n)} = {format_count(params)} "
+        formula = (f"per {what}: γ·(x − μ)/σ + β; 2·{format_count(n)} = {format_count(params)} "
                    f"(+{format_count(params)} running statistics)")
         values = int(np.prod(in_shape))
         return LayerShape(tuple(in_shape), params, values, formula, {"gamma": (n,), "beta": (n,)},

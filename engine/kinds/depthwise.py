@@ -62,7 +62,7 @@ class Depthwise(WeightedLayer):
 class DepthwiseKind(LayerKind):
     type_name = "depthwise"
     spec_class = DepthwiseSpec
-    label = "Depthwise"
+    label = "DW conv"
     title = "Depthwise convolution"
     hint = ("One f×f filter per input channel (× multiplier): channels are filtered separately, never "
             "mixed. Follow it with a 1×1 conv for a depthwise-separable convolution (MobileNet).")

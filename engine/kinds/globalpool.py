@@ -44,7 +44,7 @@ class GlobalPool(Layer):
 class GlobalPoolKind(LayerKind):
     type_name = "globalpool"
     spec_class = GlobalPoolSpec
-    label = "Global pool"
+    label = "GAP"
     title = "Global pooling"
     hint = ("The average (or maximum) of each channel over the whole map: n_H×n_W×n_C → 1×1×n_C. "
             "Nothing to learn; the usual last step before a modern CNN's FC layer.")

@@ -49,6 +49,8 @@ def _shortcut_advice(main, shortcut) -> str:
             if conv_output_size(h2, 1, 0, s) == h1 and conv_output_size(w2, 1, 0, s) == w1:
                 stride = f" with stride {s} and" if s > 1 else " with"
                 return f"add a 1×1 conv{stride} {c1} filters to the shortcut"
+        return (f"no 1×1 conv in the shortcut turns {h2}×{w2} into {h1}×{w1}; use \"same\" padding in the main "
+                f"path (its output side is then ⌈n/s⌉) or make both paths give the same shape")
     return "make both paths give the same shape"
 
 
