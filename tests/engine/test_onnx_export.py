@@ -188,15 +188,14 @@ def test_every_preset_exports_with_its_parameter_count(name, tmp_path):
     small = summary.total_params < SMALL
     if small:
         net, path = _exported(spec, tmp_path)
-    else:   # big presets: zeros are enough for the checker and the count; no huge inference
+        model = onnx.load(str(path))
+        onnx.checker.check_model(model, full_check=True)
+    else:   # big presets: zeros are enough for the checker (onnx_model runs its full check) and the count
         params = {f"{row.name}.{part}": np.zeros(shape, np.float32) for row in summary.rows[1:]
                   for part, shape in row.param_shapes.items()}
         state = {f"{row.name}.{part}": np.ones(shape, np.float32) for row in summary.rows[1:]
                  for part, shape in row.state_shapes.items()}
-        path = tmp_path / "model.onnx"
-        write_onnx(spec, params, state, path)
-    model = onnx.load(str(path))
-    onnx.checker.check_model(model, full_check=True)
+        model = onnx_model(spec, params, state)
     assert _parameter_values(model) == summary.total_params
     assert [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [
         "N", spec.input.shape[2], spec.input.shape[0], spec.input.shape[1]]
@@ -206,6 +205,25 @@ def test_every_preset_exports_with_its_parameter_count(name, tmp_path):
         x = np.random.default_rng(2).integers(0, 256, (3, *spec.input.shape), dtype=np.uint8)
         # uint8 pixels: the engine divides them by 255; the ONNX model takes the values it sees
         assert relative_error(run_onnx(path, x.astype(np.float32) / 255), net.forward(x)) <= 1e-4
+    if summary.total_params < 30_000_000:     # the graph alone (no metadata) comes back with the same table
+        del model.metadata_props[:]
+        (tmp_path / "graph.onnx").write_bytes(model.SerializeToString())
+        back = summarize(import_onnx(tmp_path / "graph.onnx", weights=False).spec)
+        assert back.total_params == summary.total_params and back.total_macs == summary.total_macs
+        assert [row.output_shape for row in back.top_level_rows if row.kind != "flatten"] == [
+            row.output_shape for row in summary.top_level_rows if row.kind not in ("flatten", "dropout")]
+
+
+def test_the_exporter_runs_the_full_checker(monkeypatch):
+    """onnx_model refuses to hand out a model the checker rejects (here: a checker that always rejects)."""
+    def reject(model, full_check=False):
+        assert full_check
+        raise onnx.checker.ValidationError("rejected")
+    monkeypatch.setattr(onnx.checker, "check_model", reject)
+    spec = load_spec(preset_path("lenet5"))
+    net = Network.from_spec(spec)
+    with pytest.raises(onnx.checker.ValidationError):
+        onnx_model(spec, net.params, net.state)
 
 
 def test_layer_names_are_node_names_and_the_metadata_holds_the_design_and_version(tmp_path):
