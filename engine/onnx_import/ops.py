@@ -1,5 +1,5 @@
 """ONNX operators → the designer's layers: one function per operator that takes one tensor on the image's
-path, and `join` for the nodes where paths meet (Add → residual block, Concat → concatenation block).
+path (the nodes where paths meet are engine.onnx_import.structure's).
 
 Each function reads its node's attributes and constant inputs, refuses in one line what the engine can't
 express (naming the node and the feature), and adds a layer spec to the chain through the walker
@@ -8,12 +8,12 @@ become the `activation` of the layer before them; a final Softmax becomes the ou
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..kinds import (BatchNormSpec, ConcatSpec, ConvSpec, DenseSpec, DepthwiseSpec, DropoutSpec, FlattenSpec,
-                     GlobalPoolSpec, PathShape, PoolSpec, ResidualSpec, ShapeError, kind_of)
+from ..kinds import (BatchNormSpec, ConvSpec, DenseSpec, DepthwiseSpec, DropoutSpec, FlattenSpec, GlobalPoolSpec,
+                     PoolSpec)
 from ..activations import LEAKY_RELU_SLOPE, RELU6_CAP
 from .graph import BATCH, Symbolic
 from .weights import LayerWeights, Pending, as_vector, flatten_order, from_grouped, from_oihw, reorder_rows
@@ -424,56 +424,3 @@ def apply(node, chain: Chain, walker) -> str:
         walker.refuse(node, "has no output")
     handler(node, chain, walker)
     return node.outputs[0]
-
-
-def join(node, chain: Chain, branches: list, walker) -> None:
-    """The block where paths from one tensor meet: Add/Sum of two → residual, Concat → concatenation."""
-    if chain.nhwc or chain.order is not None or any(b.nhwc or b.order is not None for b in branches):
-        walker.refuse(node, "joins paths of flattened or channels-last tensors; CNN Designer joins volumes, or "
-                            "vectors made by its own FC layers")
-    if node.op == "Concat":
-        rank = 4 if len(chain.shape) == 3 else 2
-        axis = int(walker.graph.attributes(node).get("axis", 1))
-        if axis % rank != 1:
-            walker.refuse(node, f"concatenates along axis {axis}; CNN Designer stacks along the channels (axis 1)")
-        block = ConcatSpec(branches=[branch.layers for branch in branches])
-        shapes = [branch.shape for branch in branches]
-    else:
-        if len(branches) != 2:
-            walker.refuse(node, f"adds {len(branches)} tensors; a residual block adds two")
-        main, shortcut = branches
-        if not main.layers and shortcut.layers:
-            main, shortcut = shortcut, main
-        block = ResidualSpec(activation="linear", layers=main.layers, shortcut=shortcut.layers)
-        shapes = [main.shape, shortcut.shape]
-    kind = kind_of(block)
-    paths = [PathShape(label, tuple(shape), 0, 0, len(inner))
-             for (label, inner), shape in zip(kind.child_lists(block), shapes)]
-    try:
-        out = kind.join(block, tuple(chain.shape), paths, False)
-    except ShapeError as exc:
-        walker.refuse(node, f"can't join its paths: {exc}")
-    walker.add_block(chain, block, node, tuple(out.output_shape))
-
-
-def finish(chain: Chain, walker) -> None:
-    """The last layer gives the class scores: an FC layer, linear (→ softmax over k ≥ 2, or one sigmoid unit)
-    or with one sigmoid unit; a final Softmax makes it softmax."""
-    if chain.nhwc or chain.order is not None or not chain.layers or len(chain.shape) != 1:
-        walker.refuse_graph("ends in something other than an FC layer giving the class scores; CNN Designer's "
-                            "networks end in one (Gemm or MatMul, optionally with a Softmax)")
-    last = chain.layers[-1]
-    units = chain.shape[0]
-    act = getattr(last, "activation", None)
-    if act == "linear" and units >= 2:
-        fixed = kind_of(last).as_softmax_output(last, units)
-    elif chain.ended is None and units == 1 and act in ("linear", "sigmoid"):
-        fixed = kind_of(last).as_softmax_output(last, 2)
-        fixed = None if fixed is None else replace(last, activation="sigmoid")
-    else:
-        fixed = None
-    if fixed is None:
-        what = f"{act} over {units:,} units" if act else kind_of(last).title.lower()
-        walker.refuse_graph(f"ends in {what}; CNN Designer's networks end in an FC layer giving the class scores "
-                            "(logits, a softmax over k ≥ 2 classes, or one sigmoid unit)")
-    walker.replace_layer(chain, last, fixed)

@@ -10,7 +10,9 @@ tensor used after the join) is "not a chain of blocks".
 """
 from __future__ import annotations
 
-from ..kinds import ShapeError, kind_of
+from dataclasses import replace
+
+from ..kinds import ConcatSpec, PathShape, ResidualSpec, ShapeError, kind_of
 from ..spec import InputSpec, NetworkSpec, SpecError, check_input_shape
 from . import ops
 from .graph import BATCH
@@ -47,7 +49,7 @@ class Walker:
         chain = ops.Chain([], in_shape)
         self._record(start, chain)
         self.walk(start, self.graph.output, chain)
-        ops.finish(chain, self)
+        finish(chain, self)
         missed = [node for node in self.graph.core if not self.visited & self.graph.bit(node)]
         if missed:
             self.refuse(missed[0], "is not on the chain of blocks from the input to the output (a path that "
@@ -124,7 +126,7 @@ class Walker:
             branch = ops.Chain([], chain.shape)
             self.walk(tensor, name, branch)
             branches.append(branch)
-        ops.join(join, chain, branches, self)
+        join_paths(join, chain, branches, self)
         return join.outputs[0]
 
     def _visit(self, node) -> None:
@@ -202,3 +204,56 @@ def _give(layer, activation: str) -> None:
         return
     for _, inner in kind_of(layer).child_lists(layer):
         _give(inner[-1], activation)
+
+
+def join_paths(node, chain: ops.Chain, branches: list, walker) -> None:
+    """The block where paths from one tensor meet: Add/Sum of two → residual, Concat → concatenation."""
+    if chain.nhwc or chain.order is not None or any(b.nhwc or b.order is not None for b in branches):
+        walker.refuse(node, "joins paths of flattened or channels-last tensors; CNN Designer joins volumes, or "
+                            "vectors made by its own FC layers")
+    if node.op == "Concat":
+        rank = 4 if len(chain.shape) == 3 else 2
+        axis = int(walker.graph.attributes(node).get("axis", 1))
+        if axis % rank != 1:
+            walker.refuse(node, f"concatenates along axis {axis}; CNN Designer stacks along the channels (axis 1)")
+        block = ConcatSpec(branches=[branch.layers for branch in branches])
+        shapes = [branch.shape for branch in branches]
+    else:
+        if len(branches) != 2:
+            walker.refuse(node, f"adds {len(branches)} tensors; a residual block adds two")
+        main, shortcut = branches
+        if not main.layers and shortcut.layers:
+            main, shortcut = shortcut, main
+        block = ResidualSpec(activation="linear", layers=main.layers, shortcut=shortcut.layers)
+        shapes = [main.shape, shortcut.shape]
+    kind = kind_of(block)
+    paths = [PathShape(label, tuple(shape), 0, 0, len(inner))
+             for (label, inner), shape in zip(kind.child_lists(block), shapes)]
+    try:
+        out = kind.join(block, tuple(chain.shape), paths, False)
+    except ShapeError as exc:
+        walker.refuse(node, f"can't join its paths: {exc}")
+    walker.add_block(chain, block, node, tuple(out.output_shape))
+
+
+def finish(chain: ops.Chain, walker) -> None:
+    """The last layer gives the class scores: an FC layer, linear (→ softmax over k ≥ 2, or one sigmoid unit)
+    or with one sigmoid unit; a final Softmax makes it softmax."""
+    if chain.nhwc or chain.order is not None or not chain.layers or len(chain.shape) != 1:
+        walker.refuse_graph("ends in something other than an FC layer giving the class scores; CNN Designer's "
+                            "networks end in one (Gemm or MatMul, optionally with a Softmax)")
+    last = chain.layers[-1]
+    units = chain.shape[0]
+    act = getattr(last, "activation", None)
+    if act == "linear" and units >= 2:
+        fixed = kind_of(last).as_softmax_output(last, units)
+    elif chain.ended is None and units == 1 and act in ("linear", "sigmoid"):
+        fixed = kind_of(last).as_softmax_output(last, 2)
+        fixed = None if fixed is None else replace(last, activation="sigmoid")
+    else:
+        fixed = None
+    if fixed is None:
+        what = f"{act} over {units:,} units" if act else kind_of(last).title.lower()
+        walker.refuse_graph(f"ends in {what}; CNN Designer's networks end in an FC layer giving the class scores "
+                            "(logits, a softmax over k ≥ 2 classes, or one sigmoid unit)")
+    walker.replace_layer(chain, last, fixed)
