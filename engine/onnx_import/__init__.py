@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from ..spec import NetworkSpec, SpecError
 from .reading import OnnxImportError
 
 ONNX_SUFFIX = ".onnx"
+READ_SHARE, MAP_SHARE = 0.3, 0.4   # of the progress bar: parsing the file, then mapping the graph; weights after
 
 __all__ = ["ImportedModel", "OnnxImportError", "import_onnx", "is_onnx_path", "load_onnx_network"]
 
@@ -45,8 +47,16 @@ def is_onnx_path(path: str | os.PathLike) -> bool:
     return str(path).lower().endswith(ONNX_SUFFIX)
 
 
-def import_onnx(path: str | os.PathLike, *, weights: bool = True) -> ImportedModel:
+def _no_progress(fraction: float, message: str) -> None:
+    pass
+
+
+def import_onnx(path: str | os.PathLike, *, weights: bool = True,
+                progress: Callable[[float, str], None] | None = None) -> ImportedModel:
     """The design (and with `weights`, the params and state) of the ONNX model at `path`.
+
+    progress(fraction 0..1, message) is called as the work goes (from the calling thread): reading the
+    file, mapping its graph, then the weights by bytes read.
 
     OnnxImportError (a SpecError) for a file that is not ONNX, is damaged, points outside its folder for
     external data, or holds something the designer can't express; OnnxMissingError without the onnx package;
@@ -57,9 +67,12 @@ def import_onnx(path: str | os.PathLike, *, weights: bool = True) -> ImportedMod
     from .structure import Walker
     from .weights import check_fit, resolve
 
+    report = progress or _no_progress
     path = Path(path)
     label = path.name
+    report(0.0, f"Reading {label}")
     model = read_model(path)
+    report(READ_SHARE, f"Mapping the graph of {label}")
     graph = Graph(model, path.parent, label)
     own = design_in_metadata(model, graph)
     if own is not None:
@@ -78,12 +91,18 @@ def import_onnx(path: str | os.PathLike, *, weights: bool = True) -> ImportedMod
         raise OnnxImportError(f"{label}: {summary.error}")
     if weights:
         check_memory(summary, purpose="weights", what=label)
+        report(MAP_SHARE, f"Reading the weights of {label}")
+
+        def weight_progress(fraction: float) -> None:
+            report(MAP_SHARE + (1 - MAP_SHARE) * fraction, f"Reading the weights of {label}")
+
         if own is not None:
-            params, state = weights_from_plan(plan, graph)
+            params, state = weights_from_plan(plan, graph, weight_progress)
         else:
-            params, state = resolve(built.walk(), walker.pending, graph, label)
+            params, state = resolve(built.walk(), walker.pending, graph, label, weight_progress)
         check_fit(summary, params, state, label)
         imported.params, imported.state = params, state
+    report(1.0, f"Read {label}")
     return imported
 
 

@@ -63,7 +63,7 @@ def _same_graph(plan: GraphPlan, spec: NetworkSpec, onnx_graph, graph) -> bool:
     return graph.input.name == INPUT_NAME and dims[1:] == [n_C, n_H, n_W] and graph.output == OUTPUT_NAME
 
 
-def weights_from_plan(plan: GraphPlan, graph) -> tuple[dict, dict]:
+def weights_from_plan(plan: GraphPlan, graph, progress=None) -> tuple[dict, dict]:
     """Params and state ("<layer>.<part>" → float32 array) read back through each initializer's layout."""
     items, is_state = [], {}
     for init in plan.initializers:
@@ -75,7 +75,7 @@ def weights_from_plan(plan: GraphPlan, graph) -> tuple[dict, dict]:
         items.append((init.key, init.name, graph.producer.get(init.name) or _Initializer(init.name),
                       lambda array, layout=layout, shape=shape: layout.from_onnx(np.asarray(array), shape)))
         is_state[init.key] = init.is_state
-    arrays = read_in_size_order(items, graph, graph.label)
+    arrays = read_in_size_order(items, graph, graph.label, progress)
     params = {key: array for key, array in arrays.items() if not is_state[key]}
     state = {key: array for key, array in arrays.items() if is_state[key]}
     return params, state

@@ -74,18 +74,22 @@ def engine_array(array, label: str, what: str) -> np.ndarray:
     return engine
 
 
-def read_in_size_order(items: list, graph, label: str) -> dict:
+def read_in_size_order(items: list, graph, label: str, progress=None) -> dict:
     """{key: float32 array} for items (key, tensor, node, convert), largest first: each array's read and
     rearranged copies are then made while few weights are held, so the peak stays near the parsed file
-    plus the engine's weights."""
-    sized = sorted(items, key=lambda item: -int(np.prod(graph.constant_shape(item[1], item[2]))))
+    plus the engine's weights. progress(fraction of the values read), when given."""
+    sizes = {key: int(np.prod(graph.constant_shape(tensor, node))) for key, tensor, node, _ in items}
+    total, done = max(sum(sizes.values()), 1), 0
     out = {}
-    for key, tensor, node, convert in sized:
+    for key, tensor, node, convert in sorted(items, key=lambda item: -sizes[item[0]]):
         out[key] = engine_array(convert(graph.constant(tensor, node)), label, f"{key} ({node.label}, {tensor!r})")
+        done += sizes[key]
+        if progress is not None:
+            progress(done / total)
     return {key: out[key] for key, *_ in items}
 
 
-def resolve(entries, pending: dict, graph, label: str) -> tuple[dict, dict]:
+def resolve(entries, pending: dict, graph, label: str, progress=None) -> tuple[dict, dict]:
     """The params and state dicts ("<layer name>.<part>" → float32 array) of the design whose walk is
     `entries` (engine.spec.LayerEntry), from the noted weights `pending` (id(layer) → LayerWeights)."""
     params, state = [], []
@@ -96,7 +100,7 @@ def resolve(entries, pending: dict, graph, label: str) -> tuple[dict, dict]:
         for target, parts in ((params, noted.params), (state, noted.state)):
             for part, weight in parts.items():
                 target.append((f"{entry.name}.{part}", weight.tensor, weight.node, weight.convert))
-    arrays = read_in_size_order(params + state, graph, label)
+    arrays = read_in_size_order(params + state, graph, label, progress)
     return {key: arrays[key] for key, *_ in params}, {key: arrays[key] for key, *_ in state}
 
 

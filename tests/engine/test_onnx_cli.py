@@ -80,3 +80,20 @@ def test_export_names_both_targets(capsys, tmp_path):
     assert status == 2 and err.strip().endswith("(known: pytorch, onnx)")
     status, _, err = run(capsys, "export", "lenet5", "--to", "onnx", "-o", tmp_path)
     assert status == 2 and "is a folder" in err and "model.onnx" in err
+
+
+def test_import_reports_its_progress_from_start_to_end(digits_onnx):
+    from engine.onnx_import import import_onnx
+    _, path = digits_onnx
+    for strip_metadata in (False, True):
+        if strip_metadata:
+            import onnx
+            model = onnx.load(str(path))
+            del model.metadata_props[:]
+            path.write_bytes(model.SerializeToString())
+        calls = []
+        import_onnx(path, progress=lambda fraction, message: calls.append((fraction, message)))
+        fractions = [fraction for fraction, _ in calls]
+        assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+        assert calls[0][1] == "Reading digits.onnx" and calls[-1][1] == "Read digits.onnx"
+        assert sum(message == "Reading the weights of digits.onnx" for _, message in calls) >= 8   # one per array
