@@ -61,11 +61,7 @@ def import_onnx(path: str | os.PathLike, *, weights: bool = True,
     OnnxImportError (a SpecError) for a file that is not ONNX, is damaged, points outside its folder for
     external data, or holds something the designer can't express; OnnxMissingError without the onnx package;
     MemoryGuardError when the weights can't fit."""
-    from .graph import Graph
-    from .own_files import design_in_metadata, weights_from_plan
     from .reading import read_model
-    from .structure import Walker
-    from .weights import check_fit, resolve
 
     report = progress or _no_progress
     path = Path(path)
@@ -73,6 +69,21 @@ def import_onnx(path: str | os.PathLike, *, weights: bool = True,
     report(0.0, f"Reading {label}")
     model = read_model(path)
     report(READ_SHARE, f"Mapping the graph of {label}")
+    try:
+        return _import(model, path, label, weights, report)
+    except RecursionError:
+        raise OnnxImportError(f"{label}: its graph nests constants too deeply to read") from None
+    except (TypeError, IndexError, KeyError, AttributeError, OverflowError):
+        # a value of the wrong kind where the format allows only one (nodes name theirs; this is the rest)
+        raise OnnxImportError(f"{label}: the model is damaged: it holds values CNN Designer can't read") from None
+
+
+def _import(model, path: Path, label: str, weights: bool, report) -> ImportedModel:
+    from .graph import Graph
+    from .own_files import design_in_metadata, weights_from_plan
+    from .structure import Walker
+    from .weights import check_fit, resolve
+
     graph = Graph(model, path.parent, label)
     own = design_in_metadata(model, graph)
     if own is not None:

@@ -15,7 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .reading import OnnxImportError, tensor_array, tensor_dims
+from .reading import OnnxImportError, tensor_array, tensor_dims, text
+
+
+# AttributeProto.AttributeType → how its value is read
+_ATTRIBUTE_READERS = {
+    1: lambda attr, graph: float(attr.f),
+    2: lambda attr, graph: int(attr.i),
+    3: lambda attr, graph: text(attr.s),
+    4: lambda attr, graph: tensor_array(attr.t, graph.folder, graph.label),
+    6: lambda attr, graph: [float(v) for v in attr.floats],
+    7: lambda attr, graph: [int(v) for v in attr.ints],
+    8: lambda attr, graph: [text(v) for v in attr.strings],
+}
 
 
 class _Batch:
@@ -61,28 +73,28 @@ class Graph:
     """The graph of an onnx.ModelProto, checked for one image input and one output, in topological order."""
 
     def __init__(self, model, folder: Path, label: str):
-        from onnx import helper
-        self._helper = helper
         self.label, self.folder = label, folder
         graph = model.graph
-        self.opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+        self.opset = next((o.version for o in model.opset_import if text(o.domain) in ("", "ai.onnx")), None)
         if self.opset is None:
             raise OnnxImportError(f"{label}: the model names no version of ONNX's standard operators")
-        self.initializers = {t.name: t for t in graph.initializer}
-        inputs = [value for value in graph.input if value.name not in self.initializers]
+        self.initializers = {text(t.name): t for t in graph.initializer}
+        inputs = [value for value in graph.input if text(value.name) not in self.initializers]
         if len(inputs) != 1:
             raise OnnxImportError(f"{label}: the model has {len(inputs)} inputs; CNN Designer imports networks "
                                   "that take one batch of images")
         self.input = inputs[0]
+        self.input_name = text(self.input.name)
         if len(graph.output) != 1:
             raise OnnxImportError(f"{label}: the model has {len(graph.output)} outputs; CNN Designer imports "
                                   "networks with one output (the class scores)")
-        self.output = graph.output[0].name
+        self.output = text(graph.output[0].name)
         self.nodes: list[Node] = []
         self.producer: dict[str, Node] = {}
-        known = set(self.initializers) | {self.input.name}
+        known = set(self.initializers) | {self.input_name}
         for index, proto in enumerate(graph.node):
-            node = Node(index, proto.op_type, proto.name, proto.domain, list(proto.input), list(proto.output), proto)
+            node = Node(index, text(proto.op_type), text(proto.name), text(proto.domain),
+                        [text(name) for name in proto.input], [text(name) for name in proto.output], proto)
             for name in node.inputs:
                 if name and name not in known:
                     raise OnnxImportError(f"{label}: {node.label} uses {name!r}, which nothing before it makes "
@@ -100,7 +112,7 @@ class Graph:
 
     # ----- which nodes carry the image --------------------------------------------------------------
     def _find_core(self) -> None:
-        dynamic = {self.input.name}
+        dynamic = {self.input_name}
         for node in self.nodes:
             if node.op not in SHAPE_OPS and any(name in dynamic for name in node.inputs):
                 dynamic.update(name for name in node.outputs if name)
@@ -150,14 +162,12 @@ class Graph:
 
     # ----- attributes -------------------------------------------------------------------------------
     def attributes(self, node: Node) -> dict:
+        """The node's attributes as plain values by their declared type (None for a type the importer
+        never needs: subgraphs, sparse tensors, type protos)."""
         out = {}
         for attr in node.proto.attribute:
-            if attr.HasField("t"):
-                out[attr.name] = tensor_array(attr.t, self.folder, self.label)
-            elif attr.HasField("g") or len(attr.graphs):
-                out[attr.name] = None       # subgraphs (If, Loop) are refused with their op
-            else:
-                out[attr.name] = self._helper.get_attribute_value(attr)
+            read = _ATTRIBUTE_READERS.get(attr.type)
+            out[text(attr.name)] = None if read is None else read(attr, self)
         return out
 
     # ----- constants --------------------------------------------------------------------------------

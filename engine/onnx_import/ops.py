@@ -8,6 +8,7 @@ become the `activation` of the layer before them; a final Softmax becomes the ou
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from ..kinds import (BatchNormSpec, ConvSpec, DenseSpec, DepthwiseSpec, DropoutSpec, FlattenSpec, GlobalPoolSpec,
                      PoolSpec)
 from ..activations import LEAKY_RELU_SLOPE, RELU6_CAP
+from ..kinds.checks import SpecError
 from .graph import BATCH, Symbolic
 from .weights import LayerWeights, Pending, as_vector, flatten_order, from_grouped, from_oihw, reorder_rows
 
@@ -398,7 +400,9 @@ def is_join(node, graph) -> bool:
 
 
 def _op(node) -> str:
-    return node.op if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op}"
+    """The operator's name for messages ("Conv", "com.microsoft.FusedConv"); quoted if it isn't plain text."""
+    op = node.op if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op}"
+    return op if op.isprintable() and op else repr(op)
 
 
 def check_known(node, walker) -> None:
@@ -422,5 +426,18 @@ def apply(node, chain: Chain, walker) -> str:
         walker.refuse(node, "follows a channels-last Transpose; CNN Designer allows only a flatten there")
     if len(node.outputs) < 1 or not node.outputs[0]:
         walker.refuse(node, "has no output")
-    handler(node, chain, walker)
+    with unreadable_as_refusal(node, walker):
+        handler(node, chain, walker)
     return node.outputs[0]
+
+
+@contextmanager
+def unreadable_as_refusal(node, walker):
+    """An attribute of the wrong type or length, a constant of the wrong kind (a damaged or foreign node)
+    becomes a refusal naming the node."""
+    try:
+        yield
+    except SpecError:
+        raise
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
+        walker.refuse(node, f"({_op(node)}) has attributes or inputs CNN Designer can't read (damaged?)")

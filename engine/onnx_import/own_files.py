@@ -14,25 +14,21 @@ from ..export.onnx_layers import INPUT_NAME, LAYOUTS, OUTPUT_NAME, GraphPlan
 from ..onnx_support import DESIGN_KEY
 from ..shapes import summarize
 from ..spec import NetworkSpec, SpecError
-from .reading import OnnxImportError, tensor_dims
+from .reading import OnnxImportError, tensor_dims, text
 from .weights import read_in_size_order
 
 
 def design_in_metadata(model, graph) -> tuple[NetworkSpec, GraphPlan] | None:
     """The design stored in the file and its graph plan, when the file's graph is exactly that plan."""
-    text = next((prop.value for prop in model.metadata_props if prop.key == DESIGN_KEY), None)
-    if not text:
+    stored = next((text(prop.value) for prop in model.metadata_props if text(prop.key) == DESIGN_KEY), None)
+    if not stored:
         return None
     try:
-        spec = NetworkSpec.from_dict(json.loads(text))
+        spec = NetworkSpec.from_dict(json.loads(stored))
         plan = graph_plan(spec, summarize(spec))
     except (SpecError, ValueError, RecursionError):
         return None
     return (spec, plan) if _same_graph(plan, spec, model.graph, graph) else None
-
-
-def _attribute_values(node, helper) -> dict:
-    return {attr.name: helper.get_attribute_value(attr) for attr in node.attribute}
 
 
 def _same_value(planned, stored) -> bool:
@@ -44,23 +40,23 @@ def _same_value(planned, stored) -> bool:
 
 
 def _same_graph(plan: GraphPlan, spec: NetworkSpec, onnx_graph, graph) -> bool:
-    from onnx import helper
-    if len(plan.nodes) != len(onnx_graph.node):
+    if len(plan.nodes) != len(graph.nodes):
         return False
-    for planned, stored in zip(plan.nodes, onnx_graph.node):
-        if (planned.op, planned.name, planned.inputs, planned.outputs) != (
-                stored.op_type, stored.name, list(stored.input), list(stored.output)) or stored.domain:
+    for planned, stored in zip(plan.nodes, graph.nodes):
+        if (planned.op, planned.name, planned.inputs, planned.outputs, "") != (
+                stored.op, stored.name, stored.inputs, stored.outputs, stored.domain):
             return False
-        values = _attribute_values(stored, helper)
+        values = graph.attributes(stored)
         if set(values) != set(planned.attributes) or not all(
                 _same_value(value, values[key]) for key, value in planned.attributes.items()):
             return False
-    stored_inits = {t.name: tensor_dims(t, graph.label) for t in onnx_graph.initializer}
-    if stored_inits != {init.name: tuple(init.onnx_shape) for init in plan.initializers}:
+    stored_inits = {name: tensor_dims(t, graph.label) for name, t in graph.initializers.items()}
+    if len(onnx_graph.initializer) != len(stored_inits) or stored_inits != {
+            init.name: tuple(init.onnx_shape) for init in plan.initializers}:
         return False
     n_H, n_W, n_C = spec.input.shape
     dims = [d.dim_value if d.HasField("dim_value") else None for d in graph.input.type.tensor_type.shape.dim]
-    return graph.input.name == INPUT_NAME and dims[1:] == [n_C, n_H, n_W] and graph.output == OUTPUT_NAME
+    return graph.input_name == INPUT_NAME and dims[1:] == [n_C, n_H, n_W] and graph.output == OUTPUT_NAME
 
 
 def weights_from_plan(plan: GraphPlan, graph, progress=None) -> tuple[dict, dict]:

@@ -112,8 +112,17 @@ def _all_tensors(graph):
                 stack.extend(attr.graphs)
 
 
+def text(value) -> str:
+    """A protobuf string field as text (bytes that are not UTF-8 come back from the parser as bytes)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def tensor_name(tensor) -> str:
+    return text(tensor.name) or "(unnamed)"
+
+
 def external_info(tensor) -> dict:
-    return {entry.key: entry.value for entry in tensor.external_data}
+    return {text(entry.key): text(entry.value) for entry in tensor.external_data}
 
 
 def _inside_folder(location: str, folder: Path) -> Path | None:
@@ -149,7 +158,7 @@ def check_external_references(model, folder: Path, label: str) -> None:
         if tensor.data_location != EXTERNAL:
             continue
         info = external_info(tensor)
-        name = tensor.name or "(unnamed)"
+        name = tensor_name(tensor)
         location = info.get("location", "")
         target = _inside_folder(location, folder)
         if target is None:
@@ -176,7 +185,7 @@ def _dtype(tensor, label: str) -> np.dtype:
     code = tensor.data_type
     if code not in NUMERIC_TYPES:
         what = TYPE_NAMES.get(code, f"data of type {code}")
-        raise OnnxImportError(f"{label}: tensor {tensor.name or '(unnamed)'!r} holds {what}, not numbers CNN "
+        raise OnnxImportError(f"{label}: tensor {tensor_name(tensor)!r} holds {what}, not numbers CNN "
                               "Designer reads")
     return np.dtype(NUMERIC_TYPES[code])
 
@@ -184,7 +193,7 @@ def _dtype(tensor, label: str) -> np.dtype:
 def tensor_dims(tensor, label: str) -> tuple[int, ...]:
     dims = tuple(int(d) for d in tensor.dims)
     if any(d < 0 for d in dims):
-        raise OnnxImportError(f"{label}: tensor {tensor.name or '(unnamed)'!r} declares a negative size {dims}")
+        raise OnnxImportError(f"{label}: tensor {tensor_name(tensor)!r} declares a negative size {dims}")
     return dims
 
 
@@ -204,7 +213,7 @@ def tensor_array(tensor, folder: Path, label: str) -> np.ndarray:
     dtype = _dtype(tensor, label)
     count = prod(dims)
     nbytes = count * dtype.itemsize
-    name = tensor.name or "(unnamed)"
+    name = tensor_name(tensor)
     available = _available()
     if available is not None and nbytes > available:
         raise OnnxImportError(f"{label}: tensor {name!r} declares {format_bytes(nbytes)}; "

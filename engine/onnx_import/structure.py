@@ -16,8 +16,8 @@ from ..kinds import ConcatSpec, PathShape, ResidualSpec, ShapeError, kind_of
 from ..spec import InputSpec, NetworkSpec, SpecError, check_input_shape
 from . import ops
 from .graph import BATCH
+from .reading import OnnxImportError, text
 from .names import NameBook
-from .reading import OnnxImportError
 from .weights import LayerWeights
 
 FLOAT_INPUTS = (1, 10, 11)   # float32, float16, float64
@@ -57,23 +57,23 @@ class Walker:
         return NetworkSpec(InputSpec(in_shape), chain.layers, self.design_name)
 
     def _input(self) -> tuple[str, tuple]:
-        value = self.graph.input
+        value, name = self.graph.input, self.graph.input_name
         kind = value.type.tensor_type
         if not value.type.HasField("tensor_type") or kind.elem_type not in FLOAT_INPUTS:
-            self.refuse_graph(f"takes {value.name!r} as something other than float numbers; CNN Designer's networks "
+            self.refuse_graph(f"takes {name!r} as something other than float numbers; CNN Designer's networks "
                               "take images as floats")
         dims = list(kind.shape.dim)
         if len(dims) != 4:
-            self.refuse_graph(f"takes a {len(dims)}-D input {value.name!r}; CNN Designer's networks take images "
+            self.refuse_graph(f"takes a {len(dims)}-D input {name!r}; CNN Designer's networks take images "
                               "(N, C, H, W)")
-        users = self.graph.consumers.get(value.name, [])
+        users = self.graph.consumers.get(name, [])
         channels_last = (len(users) == 1 and users[0].op == "Transpose"
                          and list(self.graph.attributes(users[0]).get("perm", [])) == [0, 3, 1, 2])
         axes = ("height", "width", "channels") if channels_last else ("channels", "height", "width")
         sizes = {}
         for axis, dim in zip(axes, dims[1:]):
             if not dim.HasField("dim_value") or dim.dim_value <= 0:
-                symbol = dim.dim_param or "unknown"
+                symbol = text(dim.dim_param) or "unknown"
                 self.refuse_graph(f"takes images whose {axis} is not fixed ({symbol!r}); CNN Designer's designs "
                                   "take images of one size")
             sizes[axis] = int(dim.dim_value)
@@ -84,9 +84,9 @@ class Walker:
         n_H, n_W, n_C = in_shape
         if channels_last:          # Keras-style: NHWC in, transposed to NCHW first (the engine's own layout)
             self._visit(users[0])
-            self.shapes[value.name] = [BATCH, n_H, n_W, n_C]
+            self.shapes[name] = [BATCH, n_H, n_W, n_C]
             return users[0].outputs[0], in_shape
-        return value.name, in_shape
+        return name, in_shape
 
     def walk(self, tensor: str, target: str, chain: ops.Chain) -> None:
         """Add to `chain` the layers from `tensor` up to `target` (a tensor the walk must reach)."""
@@ -126,7 +126,8 @@ class Walker:
             branch = ops.Chain([], chain.shape)
             self.walk(tensor, name, branch)
             branches.append(branch)
-        join_paths(join, chain, branches, self)
+        with ops.unreadable_as_refusal(join, self):
+            join_paths(join, chain, branches, self)
         return join.outputs[0]
 
     def _visit(self, node) -> None:
