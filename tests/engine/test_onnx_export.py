@@ -259,3 +259,15 @@ def test_the_cli_exports_with_saved_weights_and_round_trips(tmp_path, capsys):
     assert "freshly initialised" in capsys.readouterr().out
     assert main(["export", str(tmp_path / "m.onnx"), "--to", "onnx", "-o", str(tmp_path / "again.onnx")]) == 0
     np.testing.assert_array_equal(load_onnx_network(tmp_path / "again.onnx").forward(x), net.forward(x))
+
+
+def test_a_kind_without_an_onnx_export_is_refused_in_one_line(monkeypatch, tmp_path, capsys):
+    from engine.kinds import LayerKind, kind_for
+    monkeypatch.setattr(type(kind_for("globalpool")), "onnx_export", LayerKind.onnx_export)
+    spec = NetworkSpec.from_dict({"format": "cnn-designer/1", "input": {"shape": [4, 4, 2]},
+                                  "layers": [{"type": "globalpool", "name": "pool_all"},
+                                             {"type": "dense", "units": 2, "activation": "softmax"}]})
+    (tmp_path / "d.json").write_text(spec.to_json())
+    assert main(["export", str(tmp_path / "d.json"), "--to", "onnx", "-o", str(tmp_path / "m.onnx")]) == 2
+    assert capsys.readouterr().err == "error: pool_all: a globalpool layer can't be exported to ONNX yet\n"
+    assert not (tmp_path / "m.onnx").exists()
