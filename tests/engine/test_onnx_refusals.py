@@ -53,17 +53,13 @@ def child(*commands, cwd):
     return json.loads(result.stdout)
 
 
-def refused_in_one_line(path, *words):
-    """`summary` and `import` both exit 2 with one line "error: <file>: ..." holding `words`."""
-    outputs = path.parent / "design.json", path.parent / "weights.npz"
-    results = child(["summary", path], ["import", path, "-o", outputs[0], "--weights", outputs[1]], cwd=path.parent)
-    for status, err in results:
-        lines = err.strip().splitlines()
-        assert status == 2 and len(lines) == 1, err
-        assert lines[0].startswith(f"error: {path.name}: ") and "Traceback" not in err, lines[0]
-        for word in words:
-            assert word in lines[0], lines[0]
-    assert not outputs[0].exists() and not outputs[1].exists()
+def one_line(status, err, name, *words) -> str:
+    """Exit status 2 and one line "error: <name>: ..." holding `words`."""
+    lines = err.strip().splitlines()
+    assert status == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"error: {name}"), lines[0]
+    for word in words:
+        assert word in lines[0], lines[0]
     return lines[0]
 
 
@@ -104,29 +100,93 @@ def write(tmp_path, model, name="model.onnx") -> Path:
 
 # ----- hostile files, through the command line in a child process -------------------------------------------
 
-def test_random_bytes_and_other_files_are_not_onnx(tmp_path):
-    assert "not an ONNX model" in refused_in_one_line(write(tmp_path, np.random.default_rng(1).bytes(4096)))
+def _external(folder, name, location, length=None, offset=None):
+    """A conv net whose conv weights live in external data at `location` (with its offset and length)."""
+    nodes, _ = conv_net(kernel_shape=[3, 3])
+    tensor = TensorProto()
+    tensor.name, tensor.data_type = "W", TensorProto.FLOAT
+    tensor.dims.extend([4, 1, 3, 3])
+    tensor.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", location), ("length", length), ("offset", offset)):
+        if value is not None:
+            entry = tensor.external_data.add()
+            entry.key, entry.value = key, str(value)
+    return write(folder, graph(nodes, [tensor, weight("D", 3, 144)]), name)
+
+
+def _bomb(rows, columns=144):
+    """An FC matrix of `rows` units × `columns` inputs declared, holding four bytes."""
+    bomb = TensorProto()
+    bomb.name, bomb.data_type, bomb.raw_data = "D", TensorProto.FLOAT, b"\0\0\0\0"
+    bomb.dims.extend([rows, columns])
+    nodes, weights = conv_net(kernel_shape=[3, 3])
+    return graph(nodes, weights + [bomb])
+
+
+CUTS = [5, 300, 2000, 40_000, -9]
+EXTERNAL = {"dotdot.onnx": "../secret.bin", "absolute.onnx": "/etc/hostname", "climbing.onnx": "sub/../../secret.bin",
+            "link.onnx": "link.bin"}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """Every hostile file, and what `summary` and `import` said of each: {file name: [(status, stderr)]}.
+    One child process runs all the commands (each through main(), as main.py would)."""
+    root = tmp_path_factory.mktemp("hostile")
+    models = root / "models"
+    models.mkdir()
+    (root / "secret.bin").write_bytes(np.ones(36, np.float32).tobytes())
+    (models / "link.bin").symlink_to(root / "secret.bin")
+    (models / "w.bin").write_bytes(b"\0" * 8 + np.arange(36, dtype=np.float32).tobytes())
+    data = lenet_bytes()
+    files = [write(models, np.random.default_rng(1).bytes(4096), "random.onnx"),
+             write(models, data[: len(data) // 2], "truncated.onnx")]
+    files += [write(models, data[:cut], f"cut{cut}.onnx") for cut in CUTS]
+    lstm = [helper.make_node("LSTM", ["input", "W", "R"], ["out"], name="lstm_1", hidden_size=4)]
+    files.append(write(models, graph(lstm, [weight("W", 1, 16, 8), weight("R", 1, 16, 4)], input_shape=("N", 5, 8)),
+                       "lstm.onnx"))
+    nodes, weights = conv_net(kernel_shape=[3, 3], dilations=[2, 2])
+    files.append(write(models, graph(nodes, weights + [weight("D", 3, 16)]), "dilated.onnx"))
+    files += [_external(models, name, location) for name, location in EXTERNAL.items()]
+    files += [_external(models, "past_the_end.onnx", "w.bin", offset=100),
+              _external(models, "wrong_length.onnx", "w.bin", length=12)]
+    files += [write(models, _bomb(100_000, 256), "bomb_shape.onnx"), write(models, _bomb(1_000_000), "bomb.onnx")]
+    commands = []
+    for path in files:
+        commands += [["summary", path.name],
+                     ["import", path.name, "-o", f"{path.stem}.json", "--weights", f"{path.stem}.npz"]]
+    results = child(*commands, cwd=models)
+    said = {path.name: results[2 * i: 2 * i + 2] for i, path in enumerate(files)}
+    said["written"] = sorted(p.name for p in models.glob("*.json")) + sorted(p.name for p in models.glob("*.npz"))
+    return said
+
+
+def refused_by_both(hostile, name, *words) -> str:
+    """`summary` and `import` both refuse `name` in one line holding `words` (and nothing was written)."""
+    lines = [one_line(status, err, f"{name}: ", *words) for status, err in hostile[name]]
+    assert f"{name[:-5]}.json" not in hostile["written"]
+    return lines[0]
+
+
+def test_random_bytes_and_other_files_are_not_onnx(hostile, tmp_path):
+    assert "not an ONNX model" in refused_by_both(hostile, "random.onnx")
     with pytest.raises(OnnxImportError, match=r"^design.onnx: not an ONNX model: it is a JSON text"):
         import_onnx(write(tmp_path, load_spec(preset_path("lenet5")).to_json().encode(), "design.onnx"))
     with pytest.raises(OnnxImportError, match=r"^empty.onnx: the file is empty"):
         import_onnx(write(tmp_path, b"", "empty.onnx"))
 
 
-def test_a_truncated_model_is_refused(tmp_path):
-    data = lenet_bytes()
-    refused_in_one_line(write(tmp_path, data[: len(data) // 2]), "not an ONNX model")
+def test_a_truncated_model_is_refused(hostile):
+    refused_by_both(hostile, "truncated.onnx", "not an ONNX model")
 
 
-def test_every_cut_is_a_model_or_one_line(tmp_path):
+def test_every_cut_is_a_model_or_one_line(hostile):
     """Cut anywhere (a protobuf cut at a field boundary still parses, minus what followed): the file is a
     design or one line, never a traceback."""
-    data = lenet_bytes()
-    cuts = [5, 300, 2000, 40_000, len(data) - 9]
-    for cut in cuts:
-        write(tmp_path, data[:cut], f"cut{cut}.onnx")
-    for (status, err), cut in zip(child(*(["summary", f"cut{cut}.onnx"] for cut in cuts), cwd=tmp_path), cuts):
-        assert status in (0, 2) and "Traceback" not in err, (cut, err)
-        assert status == 0 or len(err.strip().splitlines()) == 1, (cut, err)
+    for cut in CUTS:
+        for status, err in hostile[f"cut{cut}.onnx"]:
+            assert status in (0, 2) and "Traceback" not in err, (cut, err)
+            assert status == 0 or len(err.strip().splitlines()) == 1, (cut, err)
 
 
 def test_main_py_itself_refuses_in_one_line(tmp_path):
@@ -138,70 +198,39 @@ def test_main_py_itself_refuses_in_one_line(tmp_path):
     assert result.stderr.startswith("error: model.onnx: not an ONNX model")
 
 
-def test_an_lstm_is_named_and_refused(tmp_path):
-    nodes = [helper.make_node("LSTM", ["input", "W", "R"], ["out"], name="lstm_1", hidden_size=4)]
-    model = graph(nodes, [weight("W", 1, 16, 8), weight("R", 1, 16, 4)], input_shape=("N", 5, 8))
-    line = refused_in_one_line(write(tmp_path, model), "node 'lstm_1' is an LSTM")
+def test_an_lstm_is_named_and_refused(hostile):
+    line = refused_by_both(hostile, "lstm.onnx", "node 'lstm_1' is an LSTM")
     assert line.endswith("CNN Designer imports convolutional networks only")
 
 
-def test_a_dilated_conv_is_named_and_refused(tmp_path):
-    nodes, weights = conv_net(kernel_shape=[3, 3], dilations=[2, 2])
-    refused_in_one_line(write(tmp_path, graph(nodes, weights + [weight("D", 3, 16)])),
-                        "node 'conv_1' is a dilated convolution", "dilations (2, 2)")
+def test_a_dilated_conv_is_named_and_refused(hostile):
+    refused_by_both(hostile, "dilated.onnx", "node 'conv_1' is a dilated convolution", "dilations (2, 2)")
 
 
-def _external(tmp_path, location, length=None, offset=None):
-    nodes, _ = conv_net(kernel_shape=[3, 3])
-    tensor = TensorProto()
-    tensor.name, tensor.data_type = "W", TensorProto.FLOAT
-    tensor.dims.extend([4, 1, 3, 3])
-    tensor.data_location = TensorProto.EXTERNAL
-    for key, value in (("location", location), ("length", length), ("offset", offset)):
-        if value is not None:
-            entry = tensor.external_data.add()
-            entry.key, entry.value = key, str(value)
-    return write(tmp_path / "models", graph(nodes, [tensor, weight("D", 3, 144)]))
+@pytest.mark.parametrize("name", EXTERNAL)
+def test_external_data_outside_the_model_s_folder_is_never_read(hostile, name):
+    refused_by_both(hostile, name, "tensor 'W'", "outside the model's folder")
 
 
-@pytest.mark.parametrize("location", ["../secret.bin", "/etc/hostname", "sub/../../secret.bin", "link.bin"])
-def test_external_data_outside_the_model_s_folder_is_never_read(tmp_path, location):
-    (tmp_path / "models").mkdir()
-    (tmp_path / "secret.bin").write_bytes(np.ones(36, np.float32).tobytes())
-    (tmp_path / "models" / "link.bin").symlink_to(tmp_path / "secret.bin")
-    path = _external(tmp_path, location)
-    refused_in_one_line(path, "tensor 'W'", "outside the model's folder")
+def test_external_data_that_runs_past_its_file_or_disagrees_with_its_tensor(hostile):
+    refused_by_both(hostile, "past_the_end.onnx", "runs past the end")
+    refused_by_both(hostile, "wrong_length.onnx", "declares 144 bytes")
+
+
+def test_sizes_declared_far_beyond_the_data_are_refused_before_allocating(hostile):
+    """Matrices declared far larger than the four bytes of data they hold: refused before anything that size
+    is allocated (a million rows of 144 values is more than the child may allocate: the memory guard)."""
+    refused_by_both(hostile, "bomb_shape.onnx", "expects 256 inputs but gets 144")
+    status, err = hostile["bomb.onnx"][1]
+    one_line(status, err, "bomb.onnx needs about", "GB")
 
 
 def test_external_data_inside_the_folder_is_read_after_its_size_is_checked(tmp_path):
-    (tmp_path / "models").mkdir()
     values = np.arange(36, dtype=np.float32)
-    (tmp_path / "models" / "w.bin").write_bytes(b"\0" * 8 + values.tobytes())
-    D = np.random.default_rng(0).normal(size=(3, 144)).astype(np.float32)
-    path = _external(tmp_path, "w.bin", offset=8)
-    model = onnx.load(str(path), load_external_data=False)
-    model.graph.initializer[1].CopyFrom(numpy_helper.from_array(D, "D"))
-    path.write_bytes(model.SerializeToString())
+    (tmp_path / "w.bin").write_bytes(b"\0" * 8 + values.tobytes())
+    path = _external(tmp_path, "model.onnx", "w.bin", offset=8)
     imported = import_onnx(path)
     np.testing.assert_array_equal(imported.params["conv_1.W"], values.reshape(4, 1, 3, 3).transpose(2, 3, 1, 0))
-    # a side file shorter than declared, or a length that disagrees with the tensor's shape
-    refused_in_one_line(_external(tmp_path, "w.bin", offset=100), "runs past the end")
-    refused_in_one_line(_external(tmp_path, "w.bin", length=12), "declares 144 bytes")
-
-
-def test_sizes_declared_far_beyond_the_data_are_refused_before_allocating(tmp_path):
-    """Matrices declared far larger than the four bytes of data they hold: refused before anything that size
-    is allocated (a million rows of 144 values is more than the child may allocate: the memory guard)."""
-    bomb = TensorProto()
-    bomb.name, bomb.data_type, bomb.raw_data = "D", TensorProto.FLOAT, b"\0\0\0\0"
-    bomb.dims.extend([100_000, 256])
-    nodes, weights = conv_net(kernel_shape=[3, 3])
-    refused_in_one_line(write(tmp_path, graph(nodes, weights + [bomb])), "expects 256 inputs but gets 144")
-    bomb.dims[:] = [1_000_000, 144]
-    path = write(tmp_path, graph(nodes, weights + [bomb]))
-    [(status, err)] = child(["import", path, "-o", tmp_path / "d.json", "--weights", tmp_path / "w.npz"], cwd=tmp_path)
-    assert status == 2 and len(err.strip().splitlines()) == 1, err
-    assert err.startswith("error: model.onnx needs about") and "GB" in err
 
 
 # ----- single features, in this process ---------------------------------------------------------------------
