@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine.shapes import Summary, summarize
-from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names,
+from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names, copy_layer,
                          normalize_layer, validate_layer)
 
 from . import commands
@@ -117,7 +117,7 @@ class DesignDocument(QObject):
 
     def duplicate_layer(self, index: int) -> int:
         """Insert a copy of layer `index` right after it (an explicit name is not copied)."""
-        layer = replace(self._spec.layers[index], name=None)
+        layer = replace(copy_layer(self._spec.layers[index]), name=None)
         name = self.layer_names()[index]
         return self.insert_layer(index + 1, layer, f"Duplicate {name}")
 

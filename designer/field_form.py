@@ -2,8 +2,8 @@
 
 Each field gets the widget its description asks for — "int" a spin box, "float" a decimal spin
 box, "choice" a combo box, "padding" the valid / same / custom combo with a p spin box, "text" a line
-edit, "bool" a check box (on the row of the field before it) — named `<type><Field>` (convFilters, poolMode, dropoutRate, ...; the padding's p box adds
-"Value"). Edits go to `set_field(name, value, merge)`; spin boxes merge digit-by-digit typing into
+edit, "bool" a check box (on the row of the field before it) — named `<type><Field>` (convFilters,
+poolMode, dropoutRate, ...; the padding's p box adds "Value"). Edits go to `set_field(name, value, merge)`; spin boxes merge digit-by-digit typing into
 one undo step and call `end_burst()` when editing finishes.
 """
 from __future__ import annotations

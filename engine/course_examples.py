@@ -78,7 +78,8 @@ def bottleneck_spec() -> NetworkSpec:
 
 def normal_conv_spec() -> NetworkSpec:
     """6×6×3 → 4×4×5 with five 3×3×3 filters: 3·3·3 · 4·4·5 = 2,160 multiplications."""
-    return NetworkSpec(InputSpec((6, 6, 3)), [ConvSpec(filters=5, size=3, name="CONV")], "Normal conv 6×6×3 → 4×4×5")
+    return NetworkSpec(InputSpec((6, 6, 3)), [ConvSpec(filters=5, size=3, name="CONV")],
+                       "Normal conv 6×6×3 → 4×4×5")
 
 
 def depthwise_separable_spec() -> NetworkSpec:

@@ -3,15 +3,16 @@
 `estimate_memory(summary, ...)` is arithmetic on the course table (engine.shapes.summarize): it reads each
 row's `param_shapes`, `state_shapes`, `output_shape` and `activation_size`, and asks the row's kind
 (`LayerKind.memory_terms`) what it allocates beyond its output (batch norm keeps x̂; a filter bank builds
-im2col patches), so a new layer kind is estimated as soon as its rows carry those. Nothing is allocated, so the window can show the estimate while
-the design changes. `check_memory(...)` compares the estimate with what the machine can give
-(engine.sysmem.available_memory) and raises MemoryGuardError, one line that says what to change.
+im2col patches), so a new layer kind is estimated as soon as its rows carry those. Nothing is allocated,
+so the window can show the estimate while the design changes. `check_memory(...)` compares the estimate
+with what the machine can give (engine.sysmem.available_memory) and raises MemoryGuardError, one line that
+says what to change.
 
 What is counted follows what the engine allocates (engine/layers.py, engine/functional.py, engine/train.py):
 
-* weights: every W and b (and batch norm's γ, β and running statistics); gradients: one array per weight; the trainer's copy of the last good weights
-  (restored when the loss diverges); optimizer state: none for SGD, a velocity for momentum, two moments
-  for Adam.
+* weights: every W and b (and batch norm's γ, β and running statistics); gradients: one array per weight;
+  the trainer's copy of the last good weights (restored when the loss diverges); optimizer state: none for
+  SGD, a velocity for momentum, two moments for Adam.
 * training activations: the float batch of input plus every layer's output of the batch (a block's joined
   output and its inner layers' outputs), all kept until the backward pass, what the kinds keep besides
   (batch norm's x̂), and two more of the largest (the gradient flowing back and the one being made).

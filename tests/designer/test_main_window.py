@@ -345,7 +345,9 @@ def test_presets_menu(window, key, rows, total):
 
 def test_preset_titles_in_the_menu(window):
     titles = [action.text() for action in window.presets_menu.actions() if not action.isSeparator()]
-    assert titles == ["LeNet-5 (course)", "Example ConvNet (39×39×3)", "Digits net (8×8×1)", "Blank"]
+    assert titles == ["LeNet-5 (course)", "Example ConvNet (39×39×3)", "Digits net (8×8×1)", "AlexNet (course)",
+                      "VGG-16", "ResNet-18", "ResNet-50", "MobileNetV2", "Inception module (course)",
+                      "Small ResNet (32×32×3)", "Small MobileNet (28×28×1)", "Blank"]
 
 
 # ----- files --------------------------------------------------------------------------------------------
