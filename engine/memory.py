@@ -71,6 +71,7 @@ class MemoryEstimate:
     activations: int = 0
     scratch: int = 0
     input_batch: int = 0
+    best_weights: int = 0   # early stopping keeps the best epoch's weights aside
     advice: str = ""        # e.g. "reduce FC3's 1.5 billion weights (120,000×12,500) or the input size"
 
     @property
@@ -81,7 +82,8 @@ class MemoryEstimate:
         """{part: bytes}, in a fixed order, for a tooltip or a table."""
         return {"weights": self.weights, "gradients": self.gradients, "weights copy": self.weights_copy,
                 "optimizer state": self.optimizer_state, "activations": self.activations,
-                "im2col scratch": self.scratch, "input batch": self.input_batch}
+                "im2col scratch": self.scratch, "input batch": self.input_batch,
+                "best weights": self.best_weights}
 
     def describe(self) -> str:
         """"needs about 24 GB to train with Adam at batch 4" (also for a status bar)."""
@@ -192,9 +194,11 @@ def _advice(summary: Summary, itemsize: int, m: int, param_copies: int, purpose:
 # ----- the estimate ---------------------------------------------------------------------------------
 
 def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
-                    optimizer: str = _DEFAULTS.optimizer, dtype=np.float32) -> MemoryEstimate:
+                    optimizer: str = _DEFAULTS.optimizer, dtype=np.float32,
+                    early_stopping: bool = False) -> MemoryEstimate:
     """Bytes `summary`'s design needs to train (a step of `batch_size` with `optimizer`), to run inference
     at `batch_size`, or for its weights alone ("weights"), in `dtype` (float32 or float64).
+    Training with `early_stopping` keeps one more copy of the weights: the best epoch's.
 
     Rows that cannot be computed (a broken design) count nothing.
     """
@@ -230,8 +234,8 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
         kept = sum(sizes[1:]) + kept_extra + 2 * max(sizes[1:], default=0)
         estimate = dict(weights=weights, gradients=weights, weights_copy=weights, optimizer_state=state * weights,
                         input_batch=m * sizes[0] * itemsize, activations=m * kept * itemsize,
-                        scratch=2 * chunk)
-        per_param_copies = 3 + state
+                        scratch=2 * chunk, best_weights=weights if early_stopping else 0)
+        per_param_copies = 3 + state + bool(early_stopping)
 
     # The advice mentions the batch size only where the batch's arrays are at least a tenth of the need:
     # for a design whose weights are the problem, a smaller batch would not help.
@@ -245,7 +249,7 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
 
 def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
                  optimizer: str = _DEFAULTS.optimizer, dtype=np.float32, available: int | None = None,
-                 what: str = "the design") -> MemoryEstimate:
+                 what: str = "the design", early_stopping: bool = False) -> MemoryEstimate:
     """The estimate, or MemoryGuardError if it is more than `available` bytes (default: what the machine
     and the process limits give, or CNN_DESIGNER_MEMORY_LIMIT; see engine.sysmem). When the available
     memory can't be found out, nothing is refused. `what` starts the message (e.g. the design's file).
@@ -253,7 +257,7 @@ def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DE
     The message is one line: "needs about 24 GB to train with Adam at batch 4; 15 GB is available;
     reduce FC3's 1.5 billion weights (120,000×12,500), the input size or the batch size".
     """
-    estimate = estimate_memory(summary, purpose, batch_size, optimizer, dtype)
+    estimate = estimate_memory(summary, purpose, batch_size, optimizer, dtype, early_stopping)
     if available is None:
         try:
             available = available_memory()

@@ -164,3 +164,23 @@ def load_design_and_weights(text: str):
         network = load_onnx_network(path)
         return network.spec, network
     return load_spec(path), None
+
+
+def non_negative_int(name: str, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = _convert(text, int, name, "a whole number")
+        if value < 0:
+            _refuse(f"{name} must be 0 or more, got {value}")
+        if value > high:
+            _refuse(f"{name} {value:,} is too large (at most {high:,})")
+        return value
+    return parse
+
+
+def non_negative_number(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = _convert(text, float, name, "a number")
+        if not math.isfinite(value) or value < 0:
+            _refuse(f"{name} must be 0 or a positive number, got {text}")
+        return value
+    return parse

@@ -34,6 +34,13 @@ def test_training_estimate_counts_every_part_in_bytes():
     assert e.total == sum(e.parts().values())
 
 
+def test_early_stopping_counts_one_more_copy_of_the_weights_for_the_best_epoch():
+    plain = estimate_memory(_summary(*SMALL), "train", 4, "adam")
+    keeping = estimate_memory(_summary(*SMALL), "train", 4, "adam", early_stopping=True)
+    assert plain.best_weights == 0 and keeping.best_weights == plain.weights
+    assert keeping.total == plain.total + plain.weights
+
+
 @pytest.mark.parametrize("optimizer, copies", [("sgd", 0), ("momentum", 1), ("adam", 2)])
 def test_optimizer_state_is_zero_one_or_two_copies_of_the_weights(optimizer, copies):
     e = estimate_memory(_summary(*SMALL), "train", 4, optimizer)
