@@ -128,3 +128,33 @@ def test_resnet50_comes_in_with_25557032_parameters_in_seconds(tmp_path, capsys)
     assert seconds < 60, f"importing took {seconds:.1f} s"     # a guard against a hang, not a speed goal
     x = np.random.default_rng(3).random((1, 224, 224, 3), dtype=np.float32)
     assert relative_error(net.forward(x), torch_logits(model, x)) <= 1e-4
+
+
+class WithSoftmax(torch.nn.Module):
+    """A model whose export ends in a Softmax (as many exported classifiers do)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.input_shape = model, model.input_shape
+
+    def forward(self, x):
+        return torch.softmax(self.model(x), dim=1)
+
+
+@pytest.mark.parametrize("opset", [11, 18])
+def test_other_opsets_and_a_final_softmax(opset, tmp_path):
+    """Opset 11 (Clip's bounds as inputs, Dropout's ratio as an attribute) and 18 (ReduceMean's axes as an
+    input); the final Softmax becomes the output layer's softmax, and the engine's logits are the model's."""
+    from engine.onnx_import import load_onnx_network
+    torch.manual_seed(0)
+    model = tm.with_trained_statistics(tm.MobileNetV2Block())
+    path = tmp_path / "model.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(WithSoftmax(model).eval(), torch.zeros(2, *model.input_shape), str(path), dynamo=False,
+                          opset_version=opset, input_names=["input"], output_names=["probabilities"],
+                          dynamic_axes={"input": {0: "N"}})
+    net = load_onnx_network(path)
+    assert net.spec.layers[-1].activation == "softmax"
+    x = np.random.default_rng(5).random((3, 16, 16, 1), dtype=np.float32)
+    assert relative_error(net.forward(x), torch_logits(model, x)) <= 1e-4
