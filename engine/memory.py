@@ -193,6 +193,12 @@ def _advice(summary: Summary, itemsize: int, m: int, param_copies: int, purpose:
 
 # ----- the estimate ---------------------------------------------------------------------------------
 
+def activation_bytes(summary: Summary, dtype=np.float32) -> int:
+    """Bytes that one example's activations take in `dtype`, the input included: the course table's total
+    activation size times the item size. Training keeps them for every example of a batch."""
+    return summary.total_activation_size * np.dtype(dtype).itemsize
+
+
 def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
                     optimizer: str = _DEFAULTS.optimizer, dtype=np.float32,
                     early_stopping: bool = False) -> MemoryEstimate:

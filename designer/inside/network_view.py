@@ -155,6 +155,7 @@ class InsideView(ThrottledRefresh, QWidget):
         self.setObjectName(object_name)
         self._init_refresh()
         self._net = None
+        self._dataset = None     # the views that take a dataset (set_dataset) keep it here
         self._untrained = False
         self._network_problem = ""
 
@@ -203,7 +204,7 @@ class InsideView(ThrottledRefresh, QWidget):
         if self._net is None or self.INFERENCE_BATCH is None:
             return ""
         batch = self.INFERENCE_BATCH
-        dataset = getattr(self, "_dataset", None)
+        dataset = self._dataset
         if dataset is not None:
             batch = max(1, min(batch, len(dataset.x_test)))
         try:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from designer.property_editor import INPUT
+from designer.design.property_editor import INPUT
 from engine.kinds import type_names
 from engine.spec import FORMAT, NetworkSpec
 
@@ -68,11 +68,11 @@ steps = st.tuples(st.integers(-1, len(BASE.layers) - 1), st.integers(0, 20),
 
 def field_widgets(window) -> list:
     """The editor's live field widgets on the shown page, and the name field."""
-    page = window.editor.pages.currentWidget()
+    page = window.design_tab.editor.pages.currentWidget()
     found = [w for w in page.findChildren(QWidget) if isinstance(w, (QAbstractSpinBox, QComboBox, QLineEdit))
              and w.isEnabled() and not isinstance(w.parent(), (QAbstractSpinBox, QComboBox))]
-    if window.editor.name_edit.isVisible():
-        found.append(window.editor.name_edit)
+    if window.design_tab.editor.name_edit.isVisible():
+        found.append(window.design_tab.editor.name_edit)
     return found
 
 
@@ -108,14 +108,14 @@ def test_random_values_in_every_field_then_undo(window, actions):
     stack = window.document.undo_stack
     with escaped_exceptions() as caught:
         for row, which, action, value in actions:
-            window.select_layer(INPUT if row < 0 else row)
+            window.design_tab.select_layer(INPUT if row < 0 else row)
             widgets = field_widgets(window)
             if widgets:
                 poke(widgets[which % len(widgets)], action, value)
             message = window.statusBar().currentMessage()
             assert "\n" not in message and "Traceback" not in message
             summary = window.document.summary                 # the table is always computable
-            assert len(summary.top_level_rows) == len(window.spec.layers) + 1
+            assert len(summary.top_level_rows) == len(window.document.spec.layers) + 1
         while stack.canUndo():
             stack.undo()
     assert caught == []
@@ -168,13 +168,13 @@ def mutated_design_texts(draw) -> str:
 @FUZZ
 @given(text=mutated_design_texts())
 def test_file_open_with_mutated_design_files(window, dialogs, text):
-    window.load_preset("lenet5")
-    before = window.spec.to_dict()
+    window.files.load_preset("lenet5")
+    before = window.document.spec.to_dict()
     dialogs.errors.clear()
     with tempfile.TemporaryDirectory() as folder, escaped_exceptions() as caught:
         path = Path(folder) / "design.json"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
-        opened = window.open_file(path)
+        opened = window.files.open_file(path)
     assert caught == []
     if opened:
         assert dialogs.errors == [] and window.document.file_path == path
@@ -182,4 +182,4 @@ def test_file_open_with_mutated_design_files(window, dialogs, text):
         assert len(dialogs.errors) == 1
         title, message = dialogs.errors[0]
         assert title == "Could not open the file" and message and "\n" not in message
-        assert window.spec.to_dict() == before               # the open design is kept
+        assert window.document.spec.to_dict() == before               # the open design is kept

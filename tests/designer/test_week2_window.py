@@ -11,21 +11,21 @@ from engine.resources import preset_names
 
 
 def test_every_bundled_preset_is_in_the_presets_menu(window):
-    keys = {action.objectName() for action in window.presets_menu.actions() if action.objectName()}
+    keys = {action.objectName() for action in window.menus.presets_menu.actions() if action.objectName()}
     assert {f"preset_{name}" for name in preset_names()} | {"preset_blank"} == keys
 
 
 def test_resnet18_opens_with_every_inner_row_in_the_summary(window, qtbot):
-    assert window.load_preset("resnet18")
+    assert window.files.load_preset("resnet18")
     summary = window.document.summary
     assert summary.ok and summary.total_params == 11_689_512
     assert len(summary.rows) == 1 + len(window.document.spec.walk())
-    assert window.shape_model.rowCount() == len(window.document.spec.layers) + 2    # input, layers, total
-    assert window.layer_model.rowCount() == len(window.document.spec.layers) + 1
+    assert window.design_tab.shape_model.rowCount() == len(window.document.spec.layers) + 2    # input, layers, total
+    assert window.design_tab.layer_model.rowCount() == len(window.document.spec.layers) + 1
 
 
 def test_blocks_added_anywhere_in_lenet5_keep_it_valid_and_undo_takes_them_out(window, tmp_path):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     document = window.document
     before = document.spec.to_dict()
     for kind in ("residual", "concat"):
@@ -44,8 +44,8 @@ def test_blocks_added_anywhere_in_lenet5_keep_it_valid_and_undo_takes_them_out(w
 
 
 def test_the_bias_check_box_edits_a_conv_layer(window):
-    window.load_preset("lenet5")
-    window.select_layer(0)
+    window.files.load_preset("lenet5")
+    window.design_tab.select_layer(0)
     box = window.findChild(QCheckBox, "convBias")
     assert box is not None and box.isChecked()
     box.setChecked(False)

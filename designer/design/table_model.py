@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from engine.shapes import Summary, format_shape, row_status
 
-from .document import DesignDocument
+from ..document import DesignDocument
 from .roles import KindRole, LayerIndexRole, RawValueRole, StateRole
 from .row_sync import LayerRowsMixin
 

@@ -3,16 +3,16 @@
 Each field gets the widget its description asks for — "int" a spin box, "float" a decimal spin
 box, "choice" a combo box, "padding" the valid / same / custom combo with a p spin box, "text" a line
 edit, "bool" a check box (on the row of the field before it) — named `<type><Field>` (convFilters,
-poolMode, dropoutRate, ...; the padding's p box adds "Value"). Edits go to `set_field(name, value, merge)`; spin boxes merge digit-by-digit typing into
-one undo step and call `end_burst()` when editing finishes.
+poolMode, dropoutRate, ...; the padding's p box adds "Value"). Edits go to `set_field(name, value, merge)`;
+spin boxes merge digit-by-digit typing into one undo step and call `end_burst()` when editing finishes.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QSpinBox, QWidget)
 
 from engine.kinds import FieldInfo, LayerKind
 from engine.kinds.checks import MAX_PADDING, PADDING_WORDS
@@ -115,7 +115,7 @@ def watch_range(spin, label: str, report: ReportRange) -> None:
 
     # The line edit's textEdited: what the user types (the spin box's own textChanged stays quiet for
     # out-of-range, "intermediate", text).
-    spin.findChild(QLineEdit).textEdited.connect(check)
+    spin.lineEdit().textEdited.connect(check)
     spin.editingFinished.connect(finished)
 
 
@@ -134,6 +134,7 @@ class KindForm:
         self._end_burst = end_burst
         self._report_range = report_range
         self._show: list[Callable] = []   # show(layer, summary_row) per field
+        self.spin_boxes: list[QAbstractSpinBox] = []   # every number box of the form
         infos = kind.editable_fields()
         if not infos:
             self.page = QLabel(f"A {kind.type_name} layer has no settings.")
@@ -173,6 +174,7 @@ class KindForm:
     def _add_int(self, info: FieldInfo) -> QWidget:
         low = 0 if info.low is None else info.low
         spin = make_spin(self._name(info), low, INT_LIMIT if info.high is None else info.high, info.tooltip)
+        self.spin_boxes.append(spin)
         spin.valueChanged.connect(lambda value, f=info.name: self._set_field(f, value, merge=True))
         spin.editingFinished.connect(self._end_burst)
         self._watch(spin, info.label)
@@ -186,6 +188,7 @@ class KindForm:
     def _add_float(self, info: FieldInfo) -> QWidget:
         spin = QDoubleSpinBox()
         spin.setObjectName(self._name(info))
+        self.spin_boxes.append(spin)
         decimals = 2 if info.decimals is None else info.decimals
         spin.setDecimals(decimals)
         spin.setRange(0.0 if info.low is None else info.low, 1e9 if info.high is None else info.high)
@@ -236,6 +239,7 @@ class KindForm:
         combo = make_combo(self._name(info), PADDING_CHOICES, info.tooltip)
         value = make_spin(self._name(info) + "Value", 0, MAX_PADDING, PADDING_VALUE_TIP)
         value.setMinimumWidth(70)
+        self.spin_boxes.append(value)
 
         def on_choice(choice: str) -> None:
             value.setEnabled(choice == "custom")

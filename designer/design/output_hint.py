@@ -2,26 +2,26 @@
 
 A learner building a net by clicking ends with "FC5 — 64 units, relu"; training needs a softmax layer
 with one unit per class. The engine decides whether the design needs it and what the one-click fix is
-(`engine.kinds.softmax_output_fix`, which asks `output_kind`); this bar only shows its words and applies
-the fix as one undoable edit.
+(`engine.kinds.softmax_output_fix`, which asks `output_kind`); this bar only shows its words and has the
+document apply the fix as one undoable edit.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from engine.kinds import DEFAULT_CLASSES, output_kind, softmax_output_fix
 from engine.spec import SpecError
 
-from .document import DesignDocument
+from ..document import DesignDocument
 
 
 class OutputHint(QFrame):
     """objectName ``outputHint``; its label ``outputHintText`` and button ``outputFixButton``.
 
-    set_class_source(f): f() gives the class count k of the dataset the Train tab has picked (or None);
-    without one the fix uses DEFAULT_CLASSES.
+    set_class_count(k): the class count of the dataset the Train tab has picked (None: none picked); without
+    one the fix uses DEFAULT_CLASSES.
     """
 
     def __init__(self, document: DesignDocument, parent=None):
@@ -29,7 +29,7 @@ class OutputHint(QFrame):
         self.setObjectName("outputHint")
         self.setStyleSheet("QFrame#outputHint { background: #fff4d6; border: 1px solid #e8c66a; border-radius: 4px; }")
         self._document = document
-        self._classes: Callable[[], Optional[int]] = lambda: None
+        self._classes: Optional[int] = None
         self.label = QLabel()
         self.label.setObjectName("outputHintText")
         self.label.setWordWrap(True)
@@ -44,12 +44,12 @@ class OutputHint(QFrame):
         document.changed.connect(self.refresh)
         self.refresh()
 
-    def set_class_source(self, source: Callable[[], Optional[int]]) -> None:
-        self._classes = source
+    def set_class_count(self, classes: Optional[int]) -> None:
+        self._classes = classes
         self.refresh()
 
     def class_count(self) -> int:
-        k = self._classes()
+        k = self._classes
         return k if isinstance(k, int) and k >= 2 else DEFAULT_CLASSES
 
     def fix(self):
@@ -81,15 +81,6 @@ class OutputHint(QFrame):
         fix = self.fix()
         if fix is None:
             return False
-        apply_output_fix(self._document, fix)
+        self._document.apply_output_fix(fix)
         return True
 
-
-def apply_output_fix(document: DesignDocument, fix) -> None:
-    """Make the engine's OutputFix one undoable edit of `document` (also the Train tab's button)."""
-    if fix.replace:
-        spec = document.spec.copy()
-        spec.layers[fix.index] = fix.layer
-        document.replace_spec(spec, fix.text)
-    else:
-        document.insert_layer(fix.index, fix.layer, fix.text)

@@ -1,7 +1,8 @@
-"""InsideTabs: the four inside views in one QTabWidget, for a main window that wants a single widget.
+"""The Inside tab: the filter and pooling playgrounds and the views of a network (learned filters, feature
+maps, predictions) in one QTabWidget.
 
-The views work on their own too; this only forwards set_network / set_dataset / select_layer to all of
-them and links them (a clicked test image opens in the feature maps).
+The views work on their own too; the tab hands its inputs (set_network, set_dataset, select_layer) to the
+views that take them and links them (a clicked test image opens in the feature maps).
 """
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from .pooling import PoolingPlayground
 from .predictions import PredictionsView
 
 
-class InsideTabs(QTabWidget):
+class InsideTab(QTabWidget):
     """Tabs: Filter playground · Pooling · Learned filters · Feature maps · Predictions (objectName
-    ``insideTabs``)."""
+    ``insideTabs``): `playground`, `pooling`, `filters`, `feature_maps`, `predictions`."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -40,6 +41,11 @@ class InsideTabs(QTabWidget):
         self.feature_maps.set_network(net, untrained)
         self.predictions.set_network(net, untrained)
 
+    def set_network_problem(self, text: str) -> None:
+        """Why there is no network to show (e.g. the memory guard's message), in every view fed one."""
+        for view in (self.filters, self.feature_maps, self.predictions):
+            view.set_network_problem(text)
+
     def set_dataset(self, dataset) -> None:
         self.playground.set_dataset(dataset)
         self.feature_maps.set_dataset(dataset)
@@ -49,6 +55,13 @@ class InsideTabs(QTabWidget):
         """Jump to layer ``name`` in the feature maps (conv/pool) and, for conv layers, the filters."""
         self.filters.select_layer(name)
         return self.feature_maps.select_layer(name)
+
+    def show_feature_maps(self, name: str) -> bool:
+        """Show layer ``name``'s feature maps (a conv or pool layer); False when it has none."""
+        if not self.select_layer(name):
+            return False
+        self.setCurrentWidget(self.feature_maps)
+        return True
 
     def show_test_image(self, index: int) -> None:
         self.feature_maps.set_image_index(index)

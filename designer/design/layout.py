@@ -10,7 +10,8 @@ splitter down) to give the table the whole height.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QSplitter, QTableView, QWidget
 
 EDITOR_MIN = 160     # a layer's name and three fields, the rest scrolls
 DIAGRAM_MIN = 150    # below this the boxes are too small to read
@@ -18,54 +19,42 @@ DIAGRAM_MAX = 300
 
 
 class DesignLayout(QObject):
-    """Fits `window`'s splitters (a MainWindow: table_splitter, right_splitter, table_view, diagram_pane)."""
+    """Fits the Design tab's splitters to `tab`'s size: `right_splitter` holds the table and diagram's
+    `table_splitter` above the property editor; `table_view` is the table in `table_splitter`'s first
+    panel. `diagram_action` and `editor_action` are View › Volume diagram and View › Layer properties."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, tab: QWidget, document, splitters: tuple[QSplitter, QSplitter, QSplitter],
+                 table_view: QTableView, diagram_action: QAction, editor_action: QAction):
+        super().__init__(tab)
+        self._tab = tab
+        self._design_splitter, self._right_splitter, self._table_splitter = splitters
+        self._table_view = table_view
+        self._diagram_action, self._editor_action = diagram_action, editor_action
         self._user_sized = False
         self._fitting = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.fit)
-        for splitter in (window.design_splitter, window.right_splitter, window.table_splitter):
+        for splitter in splitters:
             splitter.splitterMoved.connect(self.keep_user_sizes)
-        window.right_splitter.setCollapsible(1, True)   # the editor may be dragged away entirely
-        window.actions["diagram"].triggered.connect(self.keep_user_sizes)
-        window.document.changed.connect(self.schedule_fit)
-        window.installEventFilter(self)
-        self.editor_action = self._editor_action()
-
-    def _editor_action(self) -> QAction:
-        window = self.window
-        action = QAction("Layer &properties", window)
-        action.setObjectName("editorAction")
-        action.setCheckable(True)
-        action.setChecked(True)
-        action.setShortcut(QKeySequence("Ctrl+E"))
-        action.setStatusTip("Show or hide the form under the table that edits the selected layer")
-        action.setToolTip("Show or hide the form under the table that edits the selected layer (Ctrl+E)")
-        action.toggled.connect(self.set_editor_shown)
-        window.actions["editor"] = action
-        window.view_menu.insertAction(window.actions["diagram"], action)
-        window.addAction(action)
-        return action
+        self._right_splitter.setCollapsible(1, True)   # the editor may be dragged away entirely
+        diagram_action.triggered.connect(self.keep_user_sizes)
+        editor_action.toggled.connect(self.set_editor_shown)
+        document.changed.connect(self.schedule_fit)
+        tab.installEventFilter(self)
 
     # ----- public ---------------------------------------------------------------------------------
     def keep_user_sizes(self, *args) -> None:
         """The user arranged the splitters (or a saved arrangement was restored): stop fitting."""
         self._user_sized = True
 
-    def is_fitting(self) -> bool:
-        return not self._user_sized
-
     def set_editor_shown(self, shown: bool) -> None:
         """Collapse the property editor (the table takes its height) or bring it back."""
-        editor = self.window.right_splitter.widget(1)
+        editor = self._right_splitter.widget(1)
         editor.setVisible(shown)
-        if self.editor_action.isChecked() != shown:
-            self.editor_action.setChecked(shown)
+        if self._editor_action.isChecked() != shown:
+            self._editor_action.setChecked(shown)
         self.schedule_fit()
 
     def schedule_fit(self, *args) -> None:
@@ -75,9 +64,8 @@ class DesignLayout(QObject):
     def table_height_needed(self) -> int:
         """The table panel's height with every row of the table in view (heading, banners and legend
         included)."""
-        window = self.window
-        view = window.table_view
-        panel = window.table_splitter.widget(0)
+        view = self._table_view
+        panel = self._table_splitter.widget(0)
         rows = view.model().rowCount()
         header = view.horizontalHeader()
         header_height = max(header.height(), header.sizeHint().height())
@@ -101,8 +89,7 @@ class DesignLayout(QObject):
     def fit(self) -> None:
         if self._user_sized or self._fitting:
             return
-        window = self.window
-        right, split = window.right_splitter, window.table_splitter
+        right, split = self._right_splitter, self._table_splitter
         height = right.height()
         if height <= 0:
             return
@@ -110,11 +97,11 @@ class DesignLayout(QObject):
         try:
             need = self.table_height_needed()
             handle = right.handleWidth()
-            editor_shown = self.editor_action.isChecked()
+            editor_shown = self._editor_action.isChecked()
             editor = EDITOR_MIN if editor_shown else 0
             room = height - need - editor - 2 * handle
             diagram_fits = room >= DIAGRAM_MIN
-            diagram_action = window.actions["diagram"]
+            diagram_action = self._diagram_action
             if diagram_action.isChecked() != diagram_fits:
                 diagram_action.setChecked(diagram_fits)   # toggled → the pane shows or hides
             diagram = min(room, DIAGRAM_MAX) if diagram_fits else 0
@@ -130,6 +117,6 @@ class DesignLayout(QObject):
 
     # ----- events -------------------------------------------------------------------------------
     def eventFilter(self, watched, event):
-        if watched is self.window and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+        if watched is self._tab and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self.schedule_fit()
         return False

@@ -18,8 +18,8 @@ from engine.export.diagram import (BLOCKED, COLOURS, FONT_SIZE, SELECTED_EDGE, D
                                    faces, render_svg)
 from engine.fileio import atomic_write
 
-from .document import DesignDocument
-from .inside.export import png_bytes, say_exported
+from ..document import DesignDocument
+from ..image_export import png_bytes, say_exported
 
 MAX_SCALE = 1.6     # a two-layer design shouldn't turn into a poster
 PNG_SCALE = 2       # exported PNGs at twice the layout's pixels: sharp on slides

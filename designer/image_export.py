@@ -1,5 +1,5 @@
-"""PNG export for the inside views: render → PNG bytes → atomic write (a temp file beside the target, then
-os.replace), so a failed export never leaves a half-written file under the chosen name."""
+"""PNG export for the Inside views and the volume diagram: render → PNG bytes → atomic write (a temp file
+beside the target, then os.replace), so a failed export never leaves a half-written file under the chosen name."""
 from __future__ import annotations
 
 import os

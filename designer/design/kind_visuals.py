@@ -1,13 +1,18 @@
-"""The designer's visuals per layer kind (colour, letter, add-button tooltip) with a default for a
-kind that has none, and the designer's words for layers, taken from the engine's kinds.
+"""How a layer kind looks in the designer: its colour, its letter, the tile icon drawn from them, and
+the designer's words for a layer, taken from the engine's kinds.
 
-Nothing here computes shapes or knows a kind's fields: the kind (engine/kinds/) names itself,
-describes its settings and makes new layers. A new kind only adds its colour and letter here.
+Nothing here computes shapes or describes a kind's fields: the kind (engine/kinds/) names itself
+(`label`, `title`), says what it computes (`hint`, also the add button's tooltip) and describes its
+settings. A new kind only adds its colour and letter here (without them: grey, first letter).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
+
 from engine.kinds import kind_for, kind_of, type_names
-from engine.shapes import shape_before
 
 INPUT_TITLE = "Input volume"
 DEFAULT_COLOR = "#757575"
@@ -22,18 +27,6 @@ COLORS = {
     "dropout": "#8e24aa",
 }
 LETTERS = {"input": "I", "conv": "C", "pool": "P", "dense": "F", "flatten": "⇲", "dropout": "D"}
-ADD_TOOLTIPS = {
-    "conv": "Add a convolution layer after the selected layer: n_C filters of f×f×n_C_prev, "
-            "stride s, padding p, then an activation.",
-    "pool": "Add a pooling layer after the selected layer: max or average over f×f windows with "
-            "stride s. Channels stay the same; no parameters.",
-    "dense": "Add a fully connected (FC) layer after the selected layer. A volume before it is "
-             "flattened. Use softmax on the last layer for the class scores.",
-    "flatten": "Add an explicit flatten after the selected layer: n_H×n_W×n_C → a vector of "
-               "n_H·n_W·n_C values (FC layers also flatten implicitly).",
-    "dropout": "Add dropout after the selected layer: while training, zero a fraction of the values "
-               "at random. Shape unchanged; no parameters.",
-}
 
 
 def kind_types() -> tuple[str, ...]:
@@ -66,8 +59,7 @@ def button_label(kind: str) -> str:
 
 
 def add_tooltip(kind: str) -> str:
-    if kind in ADD_TOOLTIPS:
-        return ADD_TOOLTIPS[kind]
+    """The add button's tooltip: where the layer goes, then the kind's own `hint`."""
     return f"Add a {title(kind).lower()} after the selected layer. {kind_for(kind).hint}".strip()
 
 
@@ -82,13 +74,6 @@ def add_shortcut(kind: str) -> str | None:
     return f"Ctrl+{position}" if position <= 9 else None
 
 
-def default_layer(kind: str, spec, index: int):
-    """A new layer of `kind` that makes sense at position `index` of `spec.layers` (the kind
-    decides, e.g. a conv doubles the filters of the conv before it; a block fits the shape there).
-    Its name stays None, so it is numbered automatically."""
-    return kind_for(kind).new_layer(list(spec.layers[:index]), shape_before(spec, index))
-
-
 def describe(layer) -> str:
     """The layer's own settings in a few words: "8 × 5×5, s1, valid, relu"."""
     return kind_of(layer).describe(layer)
@@ -97,3 +82,34 @@ def describe(layer) -> str:
 def describe_input(shape) -> str:
     n_H, n_W, n_C = shape
     return f"{n_H}×{n_W}×{n_C}"
+
+
+# ----- the tile: a coloured square with the kind's letter, on the add buttons and in the layer list -----
+def _tile(kind: str, size: int) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    fill = QColor(color(kind))
+    painter.setPen(QPen(fill.darker(125), max(1.0, size / 16)))
+    painter.setBrush(fill)
+    inset = max(1.0, size / 16)
+    rect = QRectF(inset, inset, size - 2 * inset, size - 2 * inset)
+    painter.drawRoundedRect(rect, size / 5, size / 5)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(7, int(size * 0.62)))
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, letter(kind))
+    painter.end()
+    return pixmap
+
+
+@lru_cache(maxsize=None)
+def kind_icon(kind: str) -> QIcon:
+    """The tile icon for a layer kind ("input", "conv", ...). Needs a QGuiApplication."""
+    icon = QIcon()
+    for size in (16, 20, 24, 32, 48):
+        icon.addPixmap(_tile(kind, size))
+    return icon

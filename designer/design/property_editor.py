@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QStackedWidget, QVBoxLayout,
                                QWidget)
 
@@ -17,14 +18,26 @@ from engine.shapes import format_shape
 from engine.kinds.checks import MAX_CHANNELS, MAX_IMAGE_SIDE
 from engine.spec import SpecError
 
-from .document import DesignDocument
+from ..document import DesignDocument
 from .field_form import KindForm, make_form, make_spin, put_text, put_value, watch_range
-from .icons import kind_icon
-from .layers import title
+from .kind_visuals import kind_icon, title
 
 INPUT = -1  # the index the editor uses for the input volume
 
 INPUT_HINT = "The image the network sees: n_H × n_W pixels with n_C channels (3 for RGB)."
+
+
+class UndoPassThrough(QObject):
+    """Lets Ctrl+Z / Ctrl+Y reach the window's undo stack while a spin box or the name field has
+    focus: their built-in text undo would swallow the keys and undo nothing of the design."""
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.ShortcutOverride:
+            if event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo) \
+                    or (event.key() == Qt.Key.Key_Y and event.modifiers() == Qt.KeyboardModifier.ControlModifier):
+                event.ignore()
+                return True
+        return False
 
 
 class PropertyEditor(QWidget):
@@ -41,7 +54,10 @@ class PropertyEditor(QWidget):
         self._name_refused = False          # the name field holds a name another layer has
         self._name_before: str | None = None  # the layer's name when the current typing began
         self._typing_name = False
+        self._undo_pass_through = UndoPassThrough(self)
         self._build()
+        for box in (self.name_edit, self.input_height, self.input_width, self.input_channels):
+            box.installEventFilter(self._undo_pass_through)
         document.changed.connect(self.refresh)
         self.set_current(None)
 
@@ -159,6 +175,8 @@ class PropertyEditor(QWidget):
         if form is None:
             form = self._forms[type_name] = KindForm(kind_for(type_name), self._set, self._document.end_burst,
                                                      self._report_range)
+            for box in form.spin_boxes:
+                box.installEventFilter(self._undo_pass_through)
             self._page_index[type_name] = self.pages.addWidget(form.page)
         return form
 

@@ -113,9 +113,6 @@ class CheckYourself(QObject):
         (self._hidden.add if hidden else self._hidden.discard)(layer)
         self.changed.emit()
 
-    def is_hidden(self, layer: int | None) -> bool:
-        return layer is not None and layer in self._hidden
-
     def hidden_layers(self) -> set[int]:
         return set(self._hidden)
 
@@ -225,14 +222,22 @@ class CheckYourself(QObject):
 
 
 class CheckYourselfMode(QObject):
-    """Turns the mode on and off in a MainWindow: the overlay on its shape table, the score line above
-    it, and out of sight whatever gives the answers away (the diagram's labels, the property editor's
-    output line, the status bar totals). Leaving shows the table as it was."""
+    """Turns the mode on and off on the Design tab: the overlay on its shape table, the score line above
+    it, and out of sight whatever gives the answers away (the diagram, the property editor with its
+    output line, and — through `activeChanged` — the window's status bar totals). Leaving shows
+    everything as it was.
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.check = CheckYourself(window.document, self)
+    Signal activeChanged(bool): the mode went on (True) or off.
+    """
+
+    activeChanged = Signal(bool)
+
+    def __init__(self, document, model, view, revealing: list[QWidget], parent=None):
+        """`model` the ShapeTableModel shown in `view` (a ShapeTableView); `revealing`: widgets hidden
+        while the mode is on."""
+        super().__init__(parent)
+        self._model, self._view, self._revealing = model, view, revealing
+        self.check = CheckYourself(document, self)
         self.score_label = QLabel()
         self.score_label.setObjectName("checkYourselfScore")
         self.score_label.setWordWrap(True)
@@ -240,40 +245,41 @@ class CheckYourselfMode(QObject):
                                        "border-radius: 4px; padding: 6px 8px; }")
         self.score_label.hide()
         self.check.changed.connect(self._update_score)
-        window.document.changed.connect(self._update_score)
-        window.document.specReset.connect(self._new_design)
+        document.changed.connect(self._update_score)
+        document.specReset.connect(self._new_design)
+        self._active = False
         self._restore: list = []
 
     @property
     def active(self) -> bool:
-        return self.window.shape_model._overlay is self.check
+        return self._active
 
     def set_active(self, on: bool) -> None:
-        if on == self.active:
+        if on == self._active:
             return
-        window, view = self.window, self.window.table_view
+        self._active = on
+        view = self._view
         if on:
             self.check.clear_answers()
             self.check.hide_all()
-            hide = [window.diagram_pane, window.findChild(QWidget, "editorScroll"), window.params_label,
-                    window.memory_label]
-            self._restore = [(w, w.isVisible()) for w in hide if w is not None]
+            self._restore = [(w, w.isVisible()) for w in self._revealing]
             for widget, _ in self._restore:
                 widget.hide()
-            window.shape_model.set_overlay(self.check)
+            self._model.set_overlay(self.check)
             view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                  | QAbstractItemView.EditTrigger.EditKeyPressed
                                  | QAbstractItemView.EditTrigger.AnyKeyPressed)
             self.score_label.show()
             self._update_score()
         else:
-            window.shape_model.set_overlay(None)
+            self._model.set_overlay(None)
             view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             for widget, visible in self._restore:
                 widget.setVisible(visible)
             self._restore = []
             self.score_label.hide()
         view.fit_columns()
+        self.activeChanged.emit(on)
 
     def _new_design(self) -> None:
         """Another design opened while checking: start over on it, every layer hidden."""

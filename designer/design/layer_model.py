@@ -14,11 +14,10 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from engine.shapes import format_shape, row_status
 
-from .document import DesignDocument
+from ..document import DesignDocument
+from .kind_visuals import describe, describe_input, kind_icon, title as kind_title
 from .roles import KindRole, LayerIndexRole, StateRole
 from .row_sync import LayerRowsMixin
-from .icons import kind_icon
-from .layers import describe, describe_input, title as kind_title
 
 MIME_TYPE = "application/x-cnn-designer-layer-row"
 

@@ -10,19 +10,18 @@ from engine.memory import MemoryGuardError
 from engine.network import Network
 from engine.spec import SpecError
 
-from .inside.network_view import InsideView
-
 MAX_PARAMS = 20_000_000   # beyond this, building a throw-away network on every edit costs too much memory
 DELAY_MS = 250            # a burst of edits (typing a number) builds one network, not one per keystroke
 
 
 class UntrainedNetworkFeed(QObject):
-    """Feeds `inside.set_network(Network.from_spec(design, seed=0), untrained=True)` after each edit while
-    `panel.network` is None; stops as soon as the training panel has a network of its own."""
+    """Feeds `inside.set_network(Network.from_spec(design, seed=0), untrained=True)` after each edit of
+    `document` until `stop()`: the window stops it when the Train tab has a network of its own."""
 
-    def __init__(self, document, panel, inside, parent=None):
+    def __init__(self, document, inside, parent=None):
         super().__init__(parent)
-        self._document, self._panel, self._inside = document, panel, inside
+        self._document, self._inside = document, inside
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DELAY_MS)
@@ -30,10 +29,15 @@ class UntrainedNetworkFeed(QObject):
         document.changed.connect(self._timer.start)
         self.network = None
 
+    def stop(self, *args) -> None:
+        """A trained (or loaded) network is shown from now on: no more untrained ones."""
+        self._stopped = True
+        self._timer.stop()
+        self.network = None
+
     def update_now(self) -> None:
         self._timer.stop()
-        if self._panel.network is not None:
-            self.network = None
+        if self._stopped:
             return
         summary = self._document.summary
         self.network = None
@@ -48,5 +52,4 @@ class UntrainedNetworkFeed(QObject):
                 self.network = None
         self._inside.set_network(self.network, untrained=self.network is not None)
         if too_big:
-            for view in self._inside.findChildren(InsideView):
-                view.set_network_problem(too_big)
+            self._inside.set_network_problem(too_big)
