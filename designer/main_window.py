@@ -131,6 +131,10 @@ class MainWindow(QMainWindow):
         train.network_updated.connect(self.untrained_feed.stop)
         train.settings_changed.connect(self.memory_status.set_settings)
         train.preset_requested.connect(self.files.load_preset)   # "Open the Digits net preset" on the Train tab
+        # An .onnx model opened as the design brings its weights: the Train tab holds them (and File › Export
+        # › ONNX… writes them back), as after Load weights.
+        self.files.networkOpened.connect(train.weights.use_imported)
+        train.network_updated.connect(self.exporter.set_network)
         if train.datasets.dataset is not None:   # chosen while the tab was made, before these connections
             inside.set_dataset(train.datasets.dataset)
             design.set_dataset(train.datasets.dataset)
@@ -180,6 +184,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         cfg.save_window_state(self, self.design_tab.splitters)
+        self.files.shutdown()         # an ONNX model being read: its thread is joined
         self.train_tab.shutdown()
         self.autosave.discard()  # a clean close: nothing to restore at the next start
         event.accept()

@@ -48,10 +48,10 @@ def _parse(parser: Parser, argv: list):
 
 def main(argv: Optional[Sequence[str]] = None,
          launch_gui: Optional[Callable[[list], int]] = None) -> int:
-    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`), open
-    the window instead — launch_gui(files) — when one is given."""
+    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`) or an ONNX
+    model (`main.py model.onnx`), open the window instead — launch_gui(files) — when one is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    opens_file = len(argv) == 1 and argv[0].lower().endswith(".json")
+    opens_file = len(argv) == 1 and argv[0].lower().endswith((".json", ".onnx"))
     if launch_gui is not None and (not argv or opens_file):
         return launch_gui(argv)
     parser = build_parser()
