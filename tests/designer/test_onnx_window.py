@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -161,7 +161,7 @@ def test_export_onnx_writes_the_current_weights_or_fresh_ones(window, qtbot, tmp
     assert import_onnx(tmp_path / "lenet.onnx").spec.to_dict() == window.document.spec.to_dict()
 
 
-def test_main_py_with_a_model_opens_the_window_with_it(qtbot, resnet_onnx):
+def test_main_py_with_a_model_opens_the_window_with_it(qtbot, resnet_onnx, monkeypatch):
     """`main.py model.onnx` (and `cnn-designer-gui model.onnx`) opens the window, which reads the model."""
     import designer.app
     from designer.main_window import MainWindow
@@ -169,17 +169,17 @@ def test_main_py_with_a_model_opens_the_window_with_it(qtbot, resnet_onnx):
     net, path = resnet_onnx
     assert main([str(path)], launch_gui=lambda files: files) == [str(path)]
     app = QApplication.instance()
+    before = {id(widget) for widget in app.topLevelWidgets()}
     seen = {}
 
-    def when_opened():
-        windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
-        if windows and windows[0].train_tab.weights.network is not None:
-            seen["design"] = windows[0].document.spec.to_dict()
-            windows[0].close()
-            app.exit(0)
-        else:
-            QTimer.singleShot(50, when_opened)
+    def event_loop(*args):
+        """Stands in for app.exec(): waits for the new window to read the model, then closes it."""
+        window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and id(w) not in before)
+        qtbot.waitUntil(lambda: window.train_tab.weights.network is not None, timeout=TIMEOUT)
+        seen["design"] = window.document.spec.to_dict()
+        window.close()
+        return 0
 
-    QTimer.singleShot(0, when_opened)
+    monkeypatch.setattr(QApplication, "exec", event_loop)
     assert designer.app.run(["cnn-designer", str(path)]) == 0
     assert seen["design"] == net.spec.to_dict()
