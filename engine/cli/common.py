@@ -156,6 +156,13 @@ def load_design(text: str) -> NetworkSpec:
     return load_spec(path)
 
 
+def load_network(path: str):
+    """The network a command's RUN argument names: weights saved by CNN Designer (.npz), or an ONNX model
+    with its weights. Both refuse a file that can't be used with one SpecError line."""
+    from ..network import Network
+    return load_onnx_network(path) if is_onnx_path(path) else Network.load(path)
+
+
 def load_design_and_weights(text: str):
     """(design, Network with the file's weights or None): an ONNX model brings its weights; a JSON file or
     a preset has none."""

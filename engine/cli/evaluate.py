@@ -4,18 +4,15 @@ from __future__ import annotations
 import json
 
 from ..memory import check_memory
-from ..network import Network
-from ..onnx_import import is_onnx_path, load_onnx_network
 from ..train import check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, finite_or_none, load_dataset_arg,
-                     seed_option, test_result_line)
+                     load_network, seed_option, test_result_line)
 
 EVALUATE_BATCH = 256   # examples per forward pass
 
 
 def run(args) -> int:
-    # Saved weights, or an ONNX model with its weights; both refuse files that can't fit.
-    net = load_onnx_network(args.weights) if is_onnx_path(args.weights) else Network.load(args.weights)
+    net = load_network(args.weights)     # saved weights or an ONNX model; refuses what can't fit
     check_memory(net.summary, purpose="infer", batch_size=EVALUATE_BATCH, dtype=net.dtype, what=args.weights)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset, saved_weights=True)

@@ -97,3 +97,12 @@ def test_import_reports_its_progress_from_start_to_end(digits_onnx):
         assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
         assert calls[0][1] == "Reading digits.onnx" and calls[-1][1] == "Read digits.onnx"
         assert sum(message == "Reading the weights of digits.onnx" for _, message in calls) >= 8   # one per array
+
+
+def test_explain_takes_an_onnx_model_in_place_of_saved_weights(digits_onnx, capsys, tmp_path):
+    net, path = digits_onnx
+    net.save(tmp_path / "same.npz")
+    status, from_onnx, err = run(capsys, "explain", path, "--dataset", "digits", "--index", "3", "--json")
+    assert status == 0, err
+    status, from_npz, _ = run(capsys, "explain", tmp_path / "same.npz", "--dataset", "digits", "--index", "3", "--json")
+    assert json.loads(from_onnx) == json.loads(from_npz)
