@@ -164,22 +164,26 @@ def test_export_onnx_writes_the_current_weights_or_fresh_ones(window, qtbot, tmp
 def test_main_py_with_a_model_opens_the_window_with_it(qtbot, resnet_onnx, monkeypatch):
     """`main.py model.onnx` (and `cnn-designer-gui model.onnx`) opens the window, which reads the model."""
     import designer.app
-    from designer.main_window import MainWindow
+    import designer.main_window
     from engine.cli import main
     net, path = resnet_onnx
     assert main([str(path)], launch_gui=lambda files: files) == [str(path)]
-    app = QApplication.instance()
-    before = {id(widget) for widget in app.topLevelWidgets()}
-    seen = {}
+    made, seen = [], {}
+
+    class Recorded(designer.main_window.MainWindow):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
 
     def event_loop(*args):
-        """Stands in for app.exec(): waits for the new window to read the model, then closes it."""
-        window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and id(w) not in before)
+        """Stands in for app.exec(): waits for the window run() made to read the model, then closes it."""
+        window = made[-1]
         qtbot.waitUntil(lambda: window.train_tab.weights.network is not None, timeout=TIMEOUT)
         seen["design"] = window.document.spec.to_dict()
         window.close()
         return 0
 
+    monkeypatch.setattr(designer.main_window, "MainWindow", Recorded)
     monkeypatch.setattr(QApplication, "exec", event_loop)
     assert designer.app.run(["cnn-designer", str(path)]) == 0
-    assert seen["design"] == net.spec.to_dict()
+    assert len(made) == 1 and seen["design"] == net.spec.to_dict()
