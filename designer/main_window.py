@@ -186,5 +186,5 @@ class MainWindow(QMainWindow):
         cfg.save_window_state(self, self.design_tab.splitters)
         self.files.shutdown()         # an ONNX model being read: its thread is joined
         self.train_tab.shutdown()
-        self.autosave.discard()  # a clean close: nothing to restore at the next start
+        self.autosave.close_cleanly()  # nothing to restore at the next start, and its lock released
         event.accept()

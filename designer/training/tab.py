@@ -269,11 +269,13 @@ class TrainTab(QWidget):
         return True
 
     def shutdown(self, timeout_ms: int = -1) -> bool:
-        """Join a dataset read in progress, stop any run and join its thread (MainWindow.closeEvent calls
-        this). Safe any time and repeatedly; True when no thread is left running. After a timeout the tab
-        shows the run as stopping, and the run ends normally when its thread does."""
-        if self.datasets.is_loading:   # a read can't be cancelled: the window waits for it
-            self.run_controls.set_status("Waiting for the dataset being read…", WARN_STYLE)
+        """Cancel and join a dataset read in progress, stop any run and join its thread
+        (MainWindow.closeEvent calls this). Safe any time and repeatedly; True when no thread is left
+        running. After a timeout the tab shows the run as stopping, and the run ends normally when its
+        thread does."""
+        if self.datasets.is_loading:   # the read stops at its next chunk: a moment, not the whole file
+            self.run_controls.set_status("Cancelling the dataset being read…", WARN_STYLE)
+            self.datasets.cancel()
             self.datasets.wait()
         if self.controller.thread is None:
             return True

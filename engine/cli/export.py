@@ -7,29 +7,16 @@ says where it went.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..export.pytorch import check_weights_fit, pytorch_source
+from ..fileio import check_not_an_input, check_writable
 from ..network import Network
 from ..spec import write_text_atomic
-from .common import DESIGN_METAVAR, UserError, design_help, load_design, load_design_and_weights
+from .common import DESIGN_METAVAR, UserError, design_help, input_files, load_design, load_design_and_weights
 
 TARGETS = ("pytorch", "onnx")
 EXAMPLE_FILES = {"pytorch": "model.py", "onnx": "model.onnx"}
-
-
-def check_output_path(path: Path, example: str = "model.py") -> None:
-    """UserError unless a file can be written at `path` (its folder exists and is writable)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder; give the file to write, e.g. {path / example}")
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"{path}: {folder} is a file, not a folder")
-    if not folder.is_dir():
-        raise UserError(f"{path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"{path}: the folder {folder} is not writable")
 
 
 def _weights_file(args, spec):
@@ -40,12 +27,13 @@ def _weights_file(args, spec):
 
 def run(args) -> int:
     output = Path(args.output)
-    check_output_path(output, EXAMPLE_FILES[args.to])
+    check_writable(args.output, example=EXAMPLE_FILES[args.to])     # before any work; a device is never replaced
+    check_not_an_input(args.output, input_files(design=args.arch, weights=args.weights))
     if args.to == "onnx":
         return _run_onnx(args, output)
     spec = load_design(args.arch)
     weights = None
-    if args.weights:
+    if args.weights is not None:
         _weights_file(args, spec)
         weights = str(Path(args.weights).resolve())
     source = pytorch_source(spec, weights)
@@ -58,7 +46,7 @@ def run(args) -> int:
 def _run_onnx(args, output: Path) -> int:
     from ..export.onnx_graph import write_onnx
     spec, net = load_design_and_weights(args.arch)      # an .onnx design brings its own weights
-    if args.weights:
+    if args.weights is not None:
         net, source = _weights_file(args, spec), args.weights
     elif net is not None:
         source = args.arch

@@ -9,18 +9,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import check_writable
+from ..fileio import check_not_an_input, check_writable
 from ..network import Network
 from ..onnx_import import import_onnx
 from ..shapes import summarize
 from ..spec import save_spec
-from .common import UserError
+from .common import UserError, input_files
 
 
 def run(args) -> int:
     check_writable(args.output, example="design.json")
+    check_not_an_input(args.output, input_files(model=args.model))     # the model is never written over
     if args.weights:
         check_writable(args.weights, example="weights.npz")
+        check_not_an_input(args.weights, input_files(model=args.model))
         if Path(args.weights).resolve() == Path(args.output).resolve():
             raise UserError("the design (-o) and the weights (--weights) need two different files")
     imported = import_onnx(args.model, weights=bool(args.weights))

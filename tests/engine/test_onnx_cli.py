@@ -73,6 +73,8 @@ def test_import_writes_the_design_and_weights_and_checks_its_paths_first(digits_
     assert status == 2 and err == f"error: {tmp_path / 'nowhere.onnx'}: no such file\n"
     status, _, err = run(capsys, "import", path, "-o", tmp_path / "same", "--weights", tmp_path / "same")
     assert status == 2 and "two different files" in err
+    status, _, err = run(capsys, "import", path, "-o", path)
+    assert status == 2 and "it is the model this command reads" in err and path.stat().st_size > 1000
 
 
 def test_export_names_both_targets(capsys, tmp_path):
