@@ -63,6 +63,11 @@ class DatasetChoice(QObject):
         return self._dataset
 
     @property
+    def key(self) -> Optional[str]:
+        """The dataset in use as the chooser names it: a built-in's name or a file's or folder's path."""
+        return self._key
+
+    @property
     def is_loading(self) -> bool:
         return self.loader.is_busy
 
