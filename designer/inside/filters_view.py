@@ -18,6 +18,7 @@ from .network_view import InsideView, network_filter_layouts
 ALL_CHANNELS = -1           # the channel spin box's special value: RGB (3 channels) or the in × out grid
 MAX_GRID_TILES = 4096       # the in × out grid beyond this falls back to one input channel
 DEFAULT_GRID_TILES = 256    # a layer with more slices than this opens on input channel 0
+PER_CHANNEL = "per_channel"  # a depthwise layer's filter layout (engine.kinds.filter_layout)
 
 
 class LearnedFiltersView(InsideView):
@@ -39,7 +40,7 @@ class LearnedFiltersView(InsideView):
     def __init__(self, parent=None):
         super().__init__("learnedFilters", parent)
         self._weights: dict[str, np.ndarray] = {}     # copies taken at the last refresh
-        self._layouts: dict[str, str] = {}            # name → "filters" or "depthwise"
+        self._layouts: dict[str, str] = {}            # name → "filters" or "per_channel"
         self._shown_tiles = 0
 
         bar = QHBoxLayout()
@@ -161,7 +162,7 @@ class LearnedFiltersView(InsideView):
         if W is None:
             return
         n_C_prev = W.shape[2]
-        depthwise = self._layouts.get(name) == "depthwise"
+        depthwise = self._layouts.get(name) == PER_CHANNEL
         self.channel_label.setEnabled(not depthwise)
         with QSignalBlocker(self.channel_spin):
             if depthwise:        # one filter per channel: every channel is shown, nothing to choose
@@ -193,7 +194,7 @@ class LearnedFiltersView(InsideView):
         scale_txt = ("each filter scaled to its own range" if per_tile
                      else "one scale for the whole layer")
         lo, hi = format_number(W.min()), format_number(W.max())
-        if self._layouts.get(name) == "depthwise":
+        if self._layouts.get(name) == PER_CHANNEL:
             self._draw_depthwise(name, W, per_tile, scale_txt, lo, hi)
             return
         head = f"<b>{name}</b>: {n_C} filters of {f}×{f}×{n_C_prev} (weights {lo} … {hi})"

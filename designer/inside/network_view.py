@@ -267,7 +267,7 @@ def snapshot(net):
 
 def network_filter_layouts(net) -> dict[str, str]:
     """{name: how its "W" holds its filters} for every layer of ``net`` with f×f filters, in table order:
-    "filters" (f, f, n_C_prev, n_C) or "depthwise" (f, f, n_C, multiplier: one filter per channel)."""
+    "filters" (f, f, n_C_prev, n_C) or "per_channel" (f, f, n_C, multiplier: one filter per channel)."""
     return {row.name: filter_layout(entry.layer) for entry, row in zip(net.spec.walk(), net.summary.rows[1:])
             if learns_filters(entry.layer)}
 

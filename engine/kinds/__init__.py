@@ -35,7 +35,7 @@ def learns_filters(layer) -> bool:
 
 
 def filter_layout(layer) -> str:
-    """How the layer's "W" holds its filters: "filters" (f, f, n_C_prev, n_C) or "depthwise" (f, f, n_C,
+    """How the layer's "W" holds its filters: "filters" (f, f, n_C_prev, n_C) or "per_channel" (f, f, n_C,
     multiplier: one f×f filter per channel)."""
     return kind_of(layer).filter_layout
 

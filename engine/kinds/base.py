@@ -135,7 +135,7 @@ class LayerKind:
     numbered: bool = False                   # takes the next course number (CONV1, FC3)
     learns_filters: bool = False             # its "W" is a stack of f×f filters: viewable as filters
     filter_layout: str = "filters"           # how W holds them: "filters" (f, f, n_C_prev, n_C), or
-                                             # "depthwise" (f, f, n_C, multiplier): one per channel
+                                             # "per_channel" (f, f, n_C, multiplier): depthwise
     own_numbering: bool = False              # named with its own count (RES1, RES2) instead of the course number
     is_block: bool = False                   # its layers hold lists of layers (child_lists, parse_lists, join)
     join_style: str = "stack"                # a block's join as the diagram draws it: "add" (⊕, its first

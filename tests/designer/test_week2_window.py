@@ -215,9 +215,11 @@ def test_the_bias_check_box_edits_a_conv_layer(window):
     assert window.document.spec.layers[0].bias is True
 
 
-def test_the_branch_buttons_are_on_the_design_tab(window):
-    for name in ("addBranchButton", "removeBranchButton"):
-        assert isinstance(window.findChild(QAbstractButton, name), QAbstractButton)
+def test_the_week2_add_buttons_and_the_branch_buttons_are_on_the_design_tab(window):
+    for name in ("addBatchnormButton", "addDepthwiseButton", "addGlobalpoolButton", "addResidualButton",
+                 "addConcatButton", "addBranchButton", "removeBranchButton"):
+        button = window.findChild(QAbstractButton, name)
+        assert isinstance(button, QAbstractButton) and button.isVisible(), name
 
 
 def test_week2_worked_costs_show_in_the_macs_column(window):

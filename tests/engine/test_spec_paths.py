@@ -99,7 +99,7 @@ def test_a_concat_gains_and_loses_branches_a_residual_keeps_its_two_lists():
 
 def test_depthwise_filters_are_one_per_channel():
     from engine.kinds import DepthwiseSpec
-    assert filter_layout(DepthwiseSpec(size=3)) == "depthwise" and filter_layout(ConvSpec(filters=2, size=3)) == "filters"
+    assert filter_layout(DepthwiseSpec(size=3)) == "per_channel" and filter_layout(ConvSpec(filters=2, size=3)) == "filters"
     W = np.arange(3 * 3 * 4 * 2, dtype=float).reshape(3, 3, 4, 2)
     tiles = depthwise_filter_tiles(W)
     assert tiles.shape == (8, 3, 3)
