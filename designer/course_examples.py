@@ -1,7 +1,8 @@
 """Help › Course examples: every worked example of the course one click away, opened in the right place.
 
-The example data lives in `engine.course_examples` (and the presets); this module only knows where each
-one is shown: the filter playground, the pooling playground, or the Design tab. Week 2's worked numbers
+The example data lives in `engine.course_examples` (and the presets, and engine.overfitting_lesson); this
+module only knows where each one is shown: the filter playground, the pooling playground, the Design tab,
+or the Runs tab (the over-fitting lesson, trained on a thread there). Week 2's worked numbers
 (`WEEK2_EXAMPLES`: the 1×1 bottleneck, the depthwise-separable convolution, the inception module, the
 residual block's identity) open their design with the row that shows the number selected, the lesson in
 the status bar.
@@ -14,6 +15,7 @@ from typing import Callable
 from PySide6.QtGui import QAction
 
 from engine.course_examples import WEEK2_EXAMPLES, WorkedExample, quiz_280_spec, why_convolutions_spec
+from engine.overfitting_lesson import RUNS, TRAIN_IMAGES
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,13 @@ def _preset(window, key: str) -> bool:
     return True
 
 
+def _lesson(window) -> bool:
+    """The over-fitting lesson: trained and recorded on a thread, followed in the Runs tab."""
+    window.show_tab(window.runs_tab)
+    window.runs_tab.start_lesson()
+    return True
+
+
 EXAMPLES = (
     CourseExample("edge_6x6", "Vertical edge detection: the 6×6 example",
                   "The 6×6 image ∗ the vertical-edge filter = the 4×4 map (−5 −4 0 8 …), in the filter playground",
@@ -96,6 +105,10 @@ EXAMPLES = (
     CourseExample("why_convolutions", "Why convolutions: 32×32×3 → 28×28×6",
                   "456 parameters, where a fully connected layer would need 14,455,392 (the vs. FC column)",
                   lambda w: _design(w, why_convolutions_spec(), why=True)),
+    CourseExample("overfitting", "Over-fitting: training aids compared",
+                  f"{TRAIN_IMAGES} training digits trained {len(RUNS)} ways — no aids, then augmentation, weight "
+                  "decay, early stopping — and compared in the Runs tab (a few seconds, on a thread)",
+                  _lesson),
 ) + tuple(
     CourseExample(f"week2_{worked.key}", f"Week 2: {worked.title}", worked.text,
                   lambda w, worked=worked: _worked(w, worked))

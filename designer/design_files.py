@@ -59,6 +59,15 @@ class DesignFiles(QObject):
         self.statusMessage.emit(f"Loaded {spec.name}" if spec.name != UNTITLED else "New design", STATUS_MS)
         return True
 
+    def open_design(self, spec, origin: str) -> bool:
+        """Make `spec` (a NetworkSpec from elsewhere: a recorded run) the document, after offering to save
+        the changes as Open does; it has no file until saved. `origin` names it in the status bar."""
+        if not self.maybe_save():
+            return False
+        self._document.load(spec, None)
+        self.statusMessage.emit(f"Opened the design of {origin}", STATUS_MS)
+        return True
+
     def open_dialog(self) -> bool:
         if not self.maybe_save():
             return False

@@ -7,18 +7,17 @@ this package with `add_parser(subparsers)` and `run(args)`; `COMMANDS` lists the
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Callable, Optional, Sequence
 
 from ..data import DatasetError
-from ..fileio import OutputPathError
+from ..fileio import OutputPathError, SpecialFileError, Terminated
 from ..runs import RunError
 from ..spec import SpecError
 from ..train_settings import TrainSettings
 from ..version import version_line
 from . import data, diagram, evaluate, explain, export, runs, summary, train
-from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
+from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError, silence
 
 COMMANDS = (summary, train, evaluate, data, export, diagram, runs, explain)
 
@@ -75,18 +74,24 @@ def main(argv: Optional[Sequence[str]] = None,
         # since every file is written atomically; one line and the shell's status for SIGINT.
         print("error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (UserError, SpecError, DatasetError, OutputPathError, RunError) as exc:
+    except (UserError, SpecError, DatasetError, OutputPathError, SpecialFileError, RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as exc:  # e.g. --save into a folder that doesn't exist
+    except OSError as exc:  # e.g. --save into a folder that doesn't exist, a full disk
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:
+        # What the checks before each allocation did not foresee (engine.memory, the readers' declared sizes).
+        print("error: out of memory: the machine (or the process's limits, or CNN_DESIGNER_MEMORY_LIMIT) could "
+              "not give what this needs; try a smaller dataset, design or batch", file=sys.stderr)
+        return EXIT_USAGE
+    except Terminated as exc:
+        # SIGTERM / SIGHUP while a file was written: the temporary file is gone, the old file untouched.
+        print(f"error: terminated ({exc.signal_name}) while writing {exc.path}; it was left as it was",
+              file=sys.stderr)
+        return exc.code
 
 
 def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. captured in tests)
-        pass
+    silence(sys.stdout)

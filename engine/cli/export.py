@@ -5,36 +5,24 @@ folder first, before any work), writes the file atomically and says where it wen
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..export.pytorch import check_weights_fit, pytorch_source
+from ..fileio import check_not_an_input, check_writable
 from ..network import Network
 from ..spec import write_text_atomic
-from .common import DESIGN_METAVAR, UserError, design_help, load_design
+from .common import DESIGN_METAVAR, UserError, design_help, input_files, load_design
 
 TARGETS = ("pytorch",)
 
 
-def check_output_path(path: Path) -> None:
-    """UserError unless a file can be written at `path` (its folder exists and is writable)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise UserError(f"{path}: is a folder; give the file to write, e.g. {path / 'model.py'}")
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"{path}: {folder} is a file, not a folder")
-    if not folder.is_dir():
-        raise UserError(f"{path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"{path}: the folder {folder} is not writable")
-
-
 def run(args) -> int:
     output = Path(args.output)
-    check_output_path(output)
+    check_writable(args.output, example="model.py")     # before any work; a device is never replaced
+    check_not_an_input(args.output, input_files(design=args.arch, weights=args.weights))
     spec = load_design(args.arch)
     weights = None
-    if args.weights:
+    if args.weights is not None:
         net = Network.load(args.weights)   # a file that isn't CNN Designer weights → SpecError
         check_weights_fit(spec, {**net.params, **net.state}, Path(args.weights).name)
         weights = str(Path(args.weights).resolve())

@@ -104,10 +104,11 @@ def test_window_has_its_parts(window):
     assert child(window, QLabel, "totalParamsLabel").text() == "Parameters: <b>0</b>"
 
 
-def test_the_window_is_made_of_its_three_tabs(window):
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside"]
+def test_the_window_is_made_of_its_four_tabs(window):
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside", "Runs"]
     assert window.tabs.widget(0) is window.design_tab
-    for index, tab in ((1, window.train_tab), (2, window.inside_tab)):
+    assert window.tabs.widget(3) is window.runs_tab
+    for index, tab in ((1, window.train_tab), (2, window.inside_tab), (3, window.runs_tab)):
         assert window.tabs.widget(index).isAncestorOf(tab)    # in a page that scrolls
         window.show_tab(tab)
         assert window.tabs.currentIndex() == index
