@@ -86,13 +86,15 @@ class LayerActions(QObject):
             self._document.move_item(path, path[:-1] + (path[-1] + 1,))
 
     def _branch_target(self) -> tuple[tuple, int | None] | None:
-        """(block path, position of a new list) for + Branch: after the selected list, or at the end of a
-        selected block's lists."""
+        """(block path, position of a new list) for + Branch: at the end of a selected block's lists, or
+        after the selected list (or the list of the selected inner layer)."""
         selected = self._selection.current()
         if selected is None or selected.item not in (LAYER_ITEM, LIST_ITEM, EMPTY_ITEM) or not selected.path:
             return None
         if selected.item == LAYER_ITEM:
-            return selected.path, None
+            if self._document.can_add_branch(selected.path) or len(selected.path) == 1:
+                return selected.path, None
+            return selected.path[:-2], selected.path[-2] + 1
         return selected.path[:-1], selected.path[-1] + 1
 
     def add_branch(self) -> tuple | None:

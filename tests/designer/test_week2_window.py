@@ -151,6 +151,11 @@ def test_undo_walks_back_every_block_edit(window, qtbot):
     assert len(document.layer_at((2,)).branches) == 3 and tab.selection.current().item == EMPTY_ITEM
     tab.add_layer("batchnorm")                     # into the new branch, through its placeholder
     assert document.layer_at((2, 2, 0)).type == "batchnorm" and document.summary.ok
+    tab.select_layer((2, 2, 0))                    # an inner layer: + Branch adds after its branch
+    assert tab.actions["addBranch"].isEnabled()
+    tab.actions["addBranch"].trigger()
+    assert [len(branch) for branch in document.layer_at((2,)).branches] == [1, 1, 1, 0]
+    document.undo_stack.undo()
     tab.select_layer((2, 0, 0))
     tab.actions["duplicate"].trigger()
     assert len(document.layer_at((2,)).branches[0]) == 2 and tab.selected_path() == (2, 0, 1)
