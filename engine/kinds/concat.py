@@ -99,6 +99,20 @@ class ConcatKind(LayerKind):
         return ConcatSpec(branches=[[conv(filters=first, size=1)],
                                     [conv(filters=second, size=3, padding="same")]])
 
+    def with_list_added(self, layer, position):
+        """A new empty branch (it passes the input through until layers are put in it)."""
+        if len(layer.branches) >= MAX_BRANCHES or not 0 <= position <= len(layer.branches):
+            return None
+        branches = [list(branch) for branch in layer.branches]
+        branches.insert(position, [])
+        return ConcatSpec(branches=branches, name=layer.name)
+
+    def with_list_removed(self, layer, position):
+        if len(layer.branches) <= 1 or not 0 <= position < len(layer.branches):
+            return None
+        return ConcatSpec(branches=[list(branch) for i, branch in enumerate(layer.branches) if i != position],
+                          name=layer.name)
+
     def auto_name(self, layer, number, is_last):
         return f"CONCAT{number}"
 

@@ -83,6 +83,7 @@ class DepthwiseKind(LayerKind):
     needs_volume = True
     numbered = True
     learns_filters = True
+    filter_layout = "per_channel"
 
     def validate(self, layer, where):
         int_field(where, "size", layer.size, 1, MAX_FILTER_SIZE)

@@ -68,6 +68,7 @@ class ResidualKind(LayerKind):
     )
     own_numbering = True
     is_block = True
+    join_style = "add"
 
     def child_lists(self, layer):
         return [("main", layer.layers), ("shortcut", layer.shortcut)]
