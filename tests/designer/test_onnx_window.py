@@ -1,5 +1,6 @@
 """ONNX in the window: File › Open and drag-and-drop read a model in a worker thread with its progress in
-the status bar (designer/onnx_loading.py); its design opens with its weights on the Train tab; a refused
+the status bar (designer/onnx_loading.py); its design opens (the course table with every inner row) with
+its weights on the Train tab; a refused
 file is one line in a dialog and the open design stays as it was; File › Export › ONNX… writes the design
 with the current weights when they belong to it."""
 from pathlib import Path
@@ -68,8 +69,10 @@ def test_file_open_reads_a_model_and_the_train_tab_holds_its_weights(window, qtb
     summary = summarize(expected)
     assert window.document.spec.to_dict() == expected.to_dict() and window.document.file_path is None
     assert window.document.summary.total_params == summary.total_params
-    table = window.design_tab.shape_model
-    assert table.rowCount() == len(summary.top_level_rows) + 1            # the rows the table lists, + total
+    table = window.design_tab.shape_model                         # every row, inner rows of blocks included
+    assert table.rowCount() == len(summary.rows) + 1                  # + the total
+    shown = [table.data(table.index(r, 0)).strip() for r in range(len(summary.rows))]
+    assert [name.split()[-1] for name in shown] == [row.name for row in summary.rows]
     assert statuses[0] == "Reading from_pytorch.onnx…" and any(s.endswith("%") for s in statuses)
     assert statuses[-1].startswith(f"Opened from_pytorch.onnx (imported: ") and \
         f"{summary.total_params:,} parameters" in statuses[-1]
