@@ -2,7 +2,10 @@
 
 The example data lives in `engine.course_examples` (and the presets, and engine.overfitting_lesson); this
 module only knows where each one is shown: the filter playground, the pooling playground, the Design tab,
-or the Runs tab (the over-fitting lesson, trained on a thread there).
+or the Runs tab (the over-fitting lesson, trained on a thread there). Week 2's worked numbers
+(`WEEK2_EXAMPLES`: the 1×1 bottleneck, the depthwise-separable convolution, the inception module, the
+residual block's identity) open their design with the row that shows the number selected, the lesson in
+the status bar.
 """
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ from typing import Callable
 
 from PySide6.QtGui import QAction
 
-from engine.course_examples import (RED_EDGE_FILTER, STRIDED_7X7, STRIDED_FILTER, VOLUME_6X6X3, quiz_280_spec,
-                                    why_convolutions_spec)
+from engine.course_examples import (RED_EDGE_FILTER, STRIDED_7X7, STRIDED_FILTER, VOLUME_6X6X3, WEEK2_EXAMPLES,
+                                    WorkedExample, quiz_280_spec, why_convolutions_spec)
 from engine.overfitting_lesson import RUNS, TRAIN_IMAGES
 
 
@@ -22,6 +25,7 @@ class CourseExample:
     title: str
     tip: str
     show: Callable  # show(window: MainWindow) → bool
+    status_ms: int = 8000   # how long the status bar says it (a week-2 lesson is longer to read)
 
 
 def _inside(window, widget) -> bool:
@@ -63,7 +67,7 @@ def _pool(window, mode: str) -> bool:
     return _inside(window, window.inside_tab.pooling)
 
 
-def _design(window, spec, select: int = 0, why: bool = False) -> bool:
+def _design(window, spec, select=0, why: bool = False) -> bool:
     if not window.files.maybe_save():
         return False
     window.document.load(spec, None)
@@ -72,6 +76,15 @@ def _design(window, spec, select: int = 0, why: bool = False) -> bool:
     if why:
         window.design_tab.set_why_column_shown(True)
     return True
+
+
+def _worked(window, example: WorkedExample) -> bool:
+    """A week-2 worked example: its design, the first row its numbers name selected (the table shows the
+    number in that row's MACs or # parameters cell), and the lesson in the status bar."""
+    spec = example.spec()
+    names = {entry.name: entry.path for entry in spec.walk()}
+    row = next((names[name] for name, _ in example.numbers if name in names), (0,))
+    return _design(window, spec, row)    # the lesson goes to the status bar with the example's title
 
 
 def _preset(window, key: str) -> bool:
@@ -119,11 +132,12 @@ EXAMPLES = (
                   f"{TRAIN_IMAGES} training digits trained {len(RUNS)} ways — no aids, then augmentation, weight "
                   "decay, early stopping — and compared in the Runs tab (a few seconds, on a thread)",
                   _lesson),
-)
+) + tuple(
+    CourseExample(f"week2_{worked.key}", f"Week 2: {worked.title}", worked.text,
+                  lambda w, worked=worked: _worked(w, worked), status_ms=20000)
+    for worked in WEEK2_EXAMPLES)
+FIRST_WEEK2 = "week2_" + WEEK2_EXAMPLES[0].key
 EXAMPLES_BY_KEY = {example.key: example for example in EXAMPLES}
-
-
-EXAMPLE_STATUS_MS = 8000
 
 
 def open_course_example(window, key: str) -> bool:
@@ -132,7 +146,7 @@ def open_course_example(window, key: str) -> bool:
     example = EXAMPLES_BY_KEY[key]
     if not example.show(window):
         return False
-    window.statusBar().showMessage(f"Course example: {example.title} — {example.tip}", EXAMPLE_STATUS_MS)
+    window.statusBar().showMessage(f"Course example: {example.title} — {example.tip}", example.status_ms)
     return True
 
 
@@ -142,6 +156,8 @@ def add_course_examples_menu(window, parent_menu) -> None:
     menu.setObjectName("courseExamplesMenu")
     menu.setToolTipsVisible(True)
     for example in EXAMPLES:
+        if example.key == FIRST_WEEK2:
+            menu.addSeparator()
         action = QAction(example.title, window)
         action.setObjectName(f"courseExample_{example.key}")
         action.setToolTip(example.tip)

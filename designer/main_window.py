@@ -155,6 +155,9 @@ class MainWindow(QMainWindow):
         train.settings_changed.connect(self.memory_status.set_settings)
         train.preset_requested.connect(self.files.load_preset)   # "Open the Digits net preset" on the Train tab
         train.training_started.connect(lambda run_id: self.show_tab(self.train_tab))   # F5 from any tab
+        # An .onnx model opened as the design brings its weights: the Train tab holds them (and File › Export
+        # › ONNX… writes them back), as after Load weights.
+        self.files.networkOpened.connect(train.weights.use_imported)
         # Runs: every training run is kept; a kept run's design and weights come back into the tabs.
         train.run_recorded.connect(self.runs_tab.add_recorded)
         self.runs_tab.view.openDesignRequested.connect(self._open_run_design)
@@ -225,6 +228,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         cfg.save_window_state(self, self.design_tab.splitters)
+        self.files.shutdown()         # an ONNX model being read: its thread is joined
         self.train_tab.shutdown()
         self.runs_tab.shutdown()
         self.autosave.close_cleanly()  # nothing to restore at the next start, and its lock released

@@ -129,7 +129,7 @@ class WindowMenus(QObject):
         for kind in kind_types():
             layer_menu.addAction(tab[f"add_{kind}"])
         layer_menu.addSeparator()
-        for key in ("duplicate", "remove", "moveUp", "moveDown"):
+        for key in ("duplicate", "remove", "moveUp", "moveDown", "addBranch", "removeBranch"):
             layer_menu.addAction(tab[key])
 
         self.presets_menu = bar.addMenu("&Presets")

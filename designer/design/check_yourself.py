@@ -8,7 +8,8 @@ the formula with this design's numbers plugged in, and "Show answer" (the table'
 cell. The Formula, MACs and vs. FC cells of a hidden row stay hidden (they would give the answer away);
 the Total row's size and parameters are questions too. Answers are checked against `engine.summarize`
 every time they are shown, so an edit of the design re-marks them; they stay when the mode is turned off
-and on again, and go when another design is opened.
+and on again, and go when another design is opened. Every row of a layer can be asked, a block's and its
+inner layers' too; a layer is named by its path (engine.spec_paths; an int is a top-level index).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE
 
 ASKED = (COL_SHAPE, COL_SIZE, COL_PARAMS)
 TOTAL_ASKED = (COL_SIZE, COL_PARAMS)   # the Total row: the sums
-TOTAL = "total"                        # the Total row's key in the answers (layers are ints)
+TOTAL = "total"                        # the Total row's key in the answers (layers are paths)
 SHOWN_BACKGROUND = QColor("#e8eaf6")
 ANSWER_SAMPLE = "(28, 28, 8)  ✓"       # an answer cell is at least this wide
 RIGHT_BACKGROUND = QColor("#dff3df")
@@ -59,9 +60,10 @@ def parse_count(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() else None
 
 
-def _formula_part(row: SummaryRow, ends_with: str) -> str:
+def _formula_part(row: SummaryRow, value: str) -> str:
+    """The part of the row's formula ("a; b; c") that works out `value` ("= 3,216")."""
     for part in row.formula.split("; "):
-        if part.rstrip().endswith(ends_with):
+        if value in part:
             return part
     return ""
 
@@ -69,7 +71,10 @@ def _formula_part(row: SummaryRow, ends_with: str) -> str:
 def explain(row: SummaryRow, column: int) -> str:
     """How the engine got the cell: the formula with this design's numbers plugged in."""
     shape = row.output_shape
+    first = row.formula.split("; ")[0]
     if column == COL_SHAPE:
+        if row.is_block:
+            return f"the block joins its lists: {first} → {format_shape(shape)}"
         windows = [p for p in row.formula.split("; ") if "⌊" in p]
         if windows and len(shape) == 3:
             channels = ("n_C = the number of filters" if row.params else "n_C unchanged (pooling keeps the "
@@ -78,23 +83,39 @@ def explain(row: SummaryRow, column: int) -> str:
                     f"{format_shape(shape)}")
         if len(shape) == 1:
             return f"a vector of {shape[0]:,} values, written ({shape[0]},1)"
-        return f"the same volume as the layer before: {format_shape(shape)}"
+        if row.input_shape is not None and tuple(row.input_shape) == tuple(shape):
+            return f"the same volume as the layer before: {format_shape(shape)}"
+        return f"{first} → {format_shape(shape)}"
     if column == COL_SIZE:
         return f"n_H·n_W·n_C = {'·'.join(str(d) for d in shape)} = {row.activation_size:,}"
+    if row.is_block:
+        return f"the parameters of the layers inside it, added: {row.params:,}"
     part = _formula_part(row, f"= {row.params:,}")
     if row.params == 0 or not part:
         return "no parameters: this layer learns nothing"
-    if len(row.param_shapes.get("W", ())) == 4:
+    W = row.param_shapes.get("W", ())
+    if len(W) == 4 and part.startswith(f"({W[0]}·{W[1]}·{W[2]} + 1)"):
         return f"(f·f·n_C_prev + 1)·n_C = {part}"
-    return f"n_in·n_out + n_out = {part}"
+    if len(W) == 2 and part.startswith(f"{W[0]}·{W[1]} + "):
+        return f"n_in·n_out + n_out = {part}"
+    return part
+
+
+def _path(layer):
+    """A row's key: the layer's path; an int is a top-level index (−1: the input); TOTAL stays itself."""
+    if layer == TOTAL:
+        return TOTAL
+    if isinstance(layer, int):
+        return () if layer < 0 else (layer,)
+    return tuple(layer)
 
 
 class CheckYourself(QObject):
     """The check-yourself state: which layers are hidden, the learner's answers, the score.
 
-    hide_layers(indexes) / set_hidden(layer, bool), answer(layer, column, text) → True/False (right?),
+    hide_layers(layers) / set_hidden(layer, bool), answer(layer, column, text) → True/False (right?),
     reveal(layer, column) ("Show answer"), score() → (right, answered, asked), verdict(layer, column) → None /
-    True / False. `layer` is a layer index, or TOTAL for the Total row.
+    True / False. `layer` is a path (or a top-level index), or TOTAL for the Total row.
     Signal `changed()` after any of them (the model repaints, the window updates the score)."""
 
     changed = Signal()
@@ -102,26 +123,23 @@ class CheckYourself(QObject):
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self._document = document
-        self._hidden: set[int] = set()
+        self._hidden: set[tuple] = set()
         self._answers: dict[tuple, str] = {}
         self._revealed: set[tuple] = set()
 
     # ----- state -----------------------------------------------------------------------------
-    def _rows(self) -> list[SummaryRow]:
-        return self._document.summary.top_level_rows
-
     def hide_all(self) -> None:
-        self.hide_layers(range(len(self._rows()) - 1))
+        self.hide_layers([row.path for row in self._document.summary.rows[1:]])
 
-    def hide_layers(self, indexes) -> None:
-        self._hidden = set(indexes)
+    def hide_layers(self, layers) -> None:
+        self._hidden = {_path(layer) for layer in layers}
         self.changed.emit()
 
-    def set_hidden(self, layer: int, hidden: bool) -> None:
-        (self._hidden.add if hidden else self._hidden.discard)(layer)
+    def set_hidden(self, layer, hidden: bool) -> None:
+        (self._hidden.add if hidden else self._hidden.discard)(_path(layer))
         self.changed.emit()
 
-    def hidden_layers(self) -> set[int]:
+    def hidden_layers(self) -> set[tuple]:
         return set(self._hidden)
 
     def clear_answers(self) -> None:
@@ -134,6 +152,7 @@ class CheckYourself(QObject):
 
     def answer(self, layer, column: int, text: str) -> bool | None:
         """Record the learner's answer for a hidden cell; returns whether it is right (None if blank)."""
+        layer = _path(layer)
         text = str(text).strip()
         self._revealed.discard((layer, column))
         if text:
@@ -145,6 +164,7 @@ class CheckYourself(QObject):
 
     def reveal(self, layer, column: int) -> str:
         """"Show answer": the cell shows the engine's number (it counts as shown, not as right)."""
+        layer = _path(layer)
         truth = self.truth(layer, column)
         if truth is None:
             return ""
@@ -155,6 +175,7 @@ class CheckYourself(QObject):
 
     def is_asked(self, layer, column: int) -> bool:
         """A question cell: a hidden layer's shape, size or parameters, or the Total row's sums."""
+        layer = _path(layer)
         if layer == TOTAL:
             return bool(self._hidden) and column in TOTAL_ASKED
         row = self._row(layer)
@@ -162,6 +183,7 @@ class CheckYourself(QObject):
 
     def truth(self, layer, column: int) -> str | None:
         """The engine's answer for a question cell, as the table writes it (None if it isn't one)."""
+        layer = _path(layer)
         if not self.is_asked(layer, column):
             return None
         if layer == TOTAL:
@@ -173,6 +195,7 @@ class CheckYourself(QObject):
         return f"{row.activation_size if column == COL_SIZE else row.params:,}"
 
     def verdict(self, layer, column: int) -> bool | None:
+        layer = _path(layer)
         text = self._answers.get((layer, column))
         if text is None or not self.is_asked(layer, column):
             return None
@@ -209,24 +232,25 @@ class CheckYourself(QObject):
                 f"(of {asked} cells). Double-click a '?' to answer; point at a red cell for the formula, or "
                 "right-click it: Show answer.")
 
-    def _row(self, layer: int) -> SummaryRow | None:
-        rows = self._rows()
-        return rows[layer + 1] if 0 <= layer + 1 < len(rows) and layer >= 0 else None
+    def _row(self, layer) -> SummaryRow | None:
+        return self._document.summary.row_at(layer) if layer and layer != TOTAL else None
 
     # ----- what the table shows ------------------------------------------------------------------
-    def data(self, layer: int | None, column: int, role):
-        """The overlay's value for a cell, or NOT_MINE."""
+    def data(self, layer: tuple | None, column: int, role):
+        """The overlay's value for a cell of the row of `layer` (a path; () the input, None the totals),
+        or NOT_MINE."""
         if layer is None:  # the totals row: its sums would give the hidden numbers away, so they are asked
             if self._hidden and column == COL_MACS and role == _DISPLAY:
                 return ""
             if not self.is_asked(TOTAL, column):
                 return NOT_MINE
             return self._question(TOTAL, column, role)
-        if layer < 0:
+        if not layer:
             return NOT_MINE
         if column == COL_LAYER and role == _CHECK:
             return Qt.CheckState.Checked if layer in self._hidden else Qt.CheckState.Unchecked
-        if layer not in self._hidden or not self._row(layer).computable:
+        row = self._row(layer)
+        if layer not in self._hidden or row is None or not row.computable:
             return NOT_MINE
         # MACs give the answers away too: a dense layer's parameters are its MACs plus its units, and a
         # conv layer's MACs are its output size times f·f·n_C_prev.
@@ -278,10 +302,10 @@ class CheckYourself(QObject):
         """An answer cell is wide enough for "(28, 28, 8)  ✓" and a number with its mark."""
         return ANSWER_SAMPLE if column == COL_SHAPE else "1,234,567  ✓" if column in ASKED else ""
 
-    def flags(self, layer: int | None, column: int, flags):
+    def flags(self, layer: tuple | None, column: int, flags):
         if layer is None:
             return flags | Qt.ItemFlag.ItemIsEditable if self.is_asked(TOTAL, column) else flags
-        if layer < 0:
+        if not layer:
             return flags
         if column == COL_LAYER:
             return flags | Qt.ItemFlag.ItemIsUserCheckable
@@ -289,13 +313,13 @@ class CheckYourself(QObject):
             return flags | Qt.ItemFlag.ItemIsEditable
         return flags
 
-    def set_data(self, layer: int | None, column: int, value, role) -> bool:
+    def set_data(self, layer: tuple | None, column: int, value, role) -> bool:
         if layer is None:
             if role == _EDIT and self.is_asked(TOTAL, column):
                 self.answer(TOTAL, column, value)
                 return True
             return False
-        if layer < 0:
+        if not layer:
             return False
         if column == COL_LAYER and role == _CHECK:
             self.set_hidden(layer, getattr(value, "value", value) == Qt.CheckState.Checked.value)
@@ -384,8 +408,8 @@ class CheckYourselfMode(QObject):
         index = self._view.currentIndex()
         if not self._active or not index.isValid():
             return ""
-        layer = self._model.layer_for_row(index.row())
-        return self.check.reveal(TOTAL if layer is None else layer, index.column())
+        path = self._model.path_for_row(index.row())
+        return self.check.reveal(TOTAL if path is None else path, index.column())
 
     def _new_design(self) -> None:
         """Another design opened: its answers start over (every layer hidden when checking now)."""

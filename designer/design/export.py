@@ -1,11 +1,13 @@
-"""File › Export: the design as Table as Markdown / CSV / LaTeX, PyTorch code (with the current weights, as
-`main.py export --weights`), and the volume diagram as SVG or PNG (at the scale chosen beside the
-diagram's Export PNG button; the diagram pane's buttons come here too).
+"""File › Export: the design as Table as Markdown / CSV / LaTeX, PyTorch code (also with the current
+weights, as `main.py export --weights`), an ONNX model, and the volume diagram as SVG or PNG (at the scale
+chosen beside the diagram's Export PNG button; the diagram pane's buttons come here too).
 
-The text comes from the engine's exporters (engine.export.table, engine.export.pytorch and
-engine.export.diagram, the same functions as `main.py summary --format`, `main.py export` and `main.py
-diagram`); this module only asks where to write (the design's name in the last folder), writes atomically
-and reports. (Edit › Copy of the table is the Design tab's: design/tab.py.)
+The files come from the engine's exporters (engine.export.table, engine.export.pytorch,
+engine.export.onnx_graph and engine.export.diagram, the same functions as `main.py summary --format`,
+`main.py export` and `main.py diagram`); this module only asks where to write (the design's name in the
+last folder), writes atomically and reports. The ONNX model holds the Train tab's current weights when they
+belong to this design (trained, loaded or imported), else fresh ones. (Edit › Copy of the table is the
+Design tab's: design/tab.py.)
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from engine.export.pytorch import check_weights_fit, pytorch_source
 from engine.export.table import to_csv, to_latex, to_markdown
+from engine.fileio import atomic_write
+from engine.network import Network
 from engine.spec import SpecError, write_text_atomic
 
 from ..settings import last_directory, remember_directory
@@ -47,7 +51,8 @@ class DesignExporter(QObject):
     """The File › Export menu (`menu`, objectName ``exportMenu``) and its actions (`actions`, by key) for
     `document`. `files` (a DesignFiles) suggests the name; `dialogs` (a WindowDialogs) shows what went
     wrong; `diagram_pane` (the Design tab's DiagramPane) is drawn for the diagram exports, and its Export
-    buttons come here. `set_network(net)` gives the weights "PyTorch code with the current weights" embeds.
+    buttons come here. `set_network(network)` gives it the Train tab's latest network: the weights "PyTorch
+    code with the current weights" embeds and the ONNX model holds.
 
     Signal statusMessage(str, int): "Exported the … to …", for the window's status bar.
     """
@@ -58,7 +63,7 @@ class DesignExporter(QObject):
         super().__init__(parent)
         self._document, self._files, self._dialogs = document, files, dialogs
         self._pane = diagram_pane
-        self._network = None
+        self._network: Network | None = None
         self.actions: dict[str, QAction] = {}
         self.menu = QMenu("&Export", parent)
         self.menu.setObjectName("exportMenu")
@@ -69,6 +74,8 @@ class DesignExporter(QObject):
                          "Write the PyTorch code and, beside it, the weights the Train tab holds now; the script's "
                          "build_model() starts from them (as main.py export --weights)", self.export_pytorch_weights)
         self.actions["exportPytorchWeights"].setEnabled(False)
+        self._add_action("exportOnnx", "&ONNX model…", "Write the design and its current weights as an ONNX model "
+                         "(onnxruntime, TensorRT, OpenVINO, browsers, phones)", self.export_onnx)
         self.menu.addSeparator()
         self._add_action("exportDiagramSvg", "Volume diagram as S&VG…", "Write the volume diagram as an SVG drawing",
                          lambda: self.export_diagram("svg"))
@@ -87,10 +94,40 @@ class DesignExporter(QObject):
         self.menu.addAction(action)
         self.actions[key] = action
 
-    def set_network(self, network) -> None:
-        """The network the Train tab holds (trained or loaded): its weights are what the script embeds."""
+    def set_network(self, network: Network | None) -> None:
+        """The Train tab's latest network (trained, loaded or imported): its weights are what the script
+        embeds, and they go into the ONNX model while its design is the open one."""
         self._network = network
         self.actions["exportPytorchWeights"].setEnabled(network is not None)
+
+    def onnx_weights(self) -> tuple[Network, str]:
+        """(the network whose weights the ONNX model holds, where they come from). Fresh weights (seed 0)
+        unless the Train tab's network has this very design (its name aside)."""
+        spec, network = self._document.spec, self._network
+        if network is not None and _layers_of(network.spec) == _layers_of(spec):
+            return network, "the current weights"
+        return Network.from_spec(spec, seed=0), "freshly initialised weights (train first to export trained ones)"
+
+    def export_onnx(self) -> bool:
+        """Ask for a file, then write the design and its weights there as an ONNX model (atomically)."""
+        from engine.export.onnx_graph import onnx_model
+        what = "ONNX model"
+        try:   # before the dialog: a design that can't be exported (or no onnx package) says so now
+            network, weights = self.onnx_weights()
+            data = onnx_model(self._document.spec, network.params, network.state).SerializeToString()
+        except SpecError as exc:
+            self._dialogs.show_error(f"Cannot export the {what}", str(exc))
+            return False
+        path = self._chosen_path(what, ".onnx", "ONNX model (*.onnx)")
+        if path is None:
+            return False
+        try:
+            atomic_write(path, lambda handle: handle.write(data), binary=True)
+        except OSError as exc:
+            self._dialogs.show_error(f"Cannot export the {what}", f"{path}: {exc.strerror or exc}")
+            return False
+        self.statusMessage.emit(f"Exported the {what} with {weights} to {path}", 6000)
+        return True
 
     def ask_path(self, caption: str, suggested: str, file_filter: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self.parent(), caption, suggested, file_filter)
@@ -171,3 +208,10 @@ class DesignExporter(QObject):
         scale = f" at {self._pane.png_scale()}×" if suffix == "png" else ""
         self.statusMessage.emit(f"Exported the volume diagram{scale} to {path}", 6000)
         return True
+
+
+def _layers_of(spec) -> dict:
+    """A design as data without its display name (weights belong to the layers and the input)."""
+    doc = spec.to_dict()
+    doc.pop("name", None)
+    return doc

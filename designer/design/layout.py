@@ -185,7 +185,8 @@ class DesignLayout(QObject):
         if self._diagram_asked and not diagram_fits:
             # Asked for in this session: its least readable height, from the editor first, then the table.
             diagram_fits = True
-            editor = max(0, min(editor, room - handle - DIAGRAM_MIN))
+            least = right.widget(1).minimumSizeHint().height() if editor_shown else 0   # the form's frame
+            editor = max(least, min(editor, room - handle - DIAGRAM_MIN))
             left = max(room - editor - handle, DIAGRAM_MIN)
         diagram = min(left, self._diagram_height or DIAGRAM_MAX) if diagram_fits else 0
         if self._diagram_action.isChecked() != diagram_fits:

@@ -1,42 +1,21 @@
-"""The two views of the Design tab, configured once: the layer list and the shape table (and the tab's
-small widget makers: its tool buttons and headings)."""
+"""The two views of the Design tab, configured once: the layer tree and the shape table."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListView, QSizePolicy, QStyle,
-                               QStyledItemDelegate, QStyleOptionHeader, QStyleOptionViewItem, QTableView, QToolButton)
-
-from engine.export.table import to_tsv
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionHeader,
+                               QStyleOptionViewItem, QTableView, QTreeView)
 
 from ..zoom import scaled
 from . import layer_model
 from .roles import StateRole
-from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
+from .table_model import COL_BRANCH, COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
 
 SELECTION = QColor("#cfe2fa")
 EMPTY_DESIGN_HINT = ("No layers yet. Click Conv, Pool or FC above (or press Ctrl+1, Ctrl+2, Ctrl+3) to add one "
                      "after the selected row, or pick a design from the Presets menu. Help › Quick tour (F1) "
                      "shows the way.")
 ERROR_SELECTION = QColor("#f5c2c2")
-
-
-def tool_button(action: QAction, name: str) -> QToolButton:
-    button = QToolButton()
-    button.setObjectName(name)
-    button.setDefaultAction(action)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    button.setAutoRaise(False)
-    return button
-
-
-def heading(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
 
 
 class StateColorDelegate(QStyledItemDelegate):
@@ -63,9 +42,13 @@ class StateColorDelegate(QStyledItemDelegate):
         super().paint(painter, option, index)
 
 
-class LayerListView(QListView):
-    """The layer list: single selection, drag-and-drop reordering, Delete removes a layer, Enter or F2
-    goes to the selected layer's form (formRequested)."""
+class LayerTreeView(QTreeView):
+    """The layer list, a tree (objectName ``layerList``): single selection, blocks expanded to show their
+    lists, drag-and-drop moves (within a list and between lists), Delete removes a layer, Enter or F2 goes
+    to the selected layer's form (formRequested).
+
+    After the model rebuilds its tree (a block added, moved or removed) every block is expanded again
+    except those the user had collapsed."""
 
     deleteRequested = Signal()
     formRequested = Signal()
@@ -73,6 +56,7 @@ class LayerListView(QListView):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("layerList")
+        self.setHeaderHidden(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setDragEnabled(True)
@@ -81,38 +65,54 @@ class LayerListView(QListView):
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setDragDropOverwriteMode(False)
-        self.setUniformItemSizes(True)
-        self.setSpacing(1)
-        self.setToolTip("The network, input first. Click a layer to edit it (Enter or F2 goes to its form); "
-                        "drag to reorder; Delete removes it.")
+        self.setUniformRowHeights(True)
+        self.setIndentation(14)
+        self.setExpandsOnDoubleClick(False)
+        self.setToolTip("The network, input first; a block holds its lists (main / shortcut, branches). Click a "
+                        "layer to edit it (Enter or F2 goes to its form); drag to move it, also into or out of a "
+                        "block; Delete removes it.")
         self.setItemDelegate(StateColorDelegate(StateRole, self))
+        self._collapsed: set = set()
         self._base_points: float | None = None     # the font size at zoom 1 (set_zoom)
         self._base_icon = self.iconSize()
 
-    def dropEvent(self, event):
-        """Reorder: the dragged layer lands above or below the row under the cursor.
+    def setModel(self, model):
+        old = self.model()
+        if old is not None:
+            old.modelAboutToBeReset.disconnect(self._remember_collapsed)
+            old.modelReset.disconnect(self._restore_expanded)
+        super().setModel(model)
+        if model is not None:
+            model.modelAboutToBeReset.connect(self._remember_collapsed)
+            model.modelReset.connect(self._restore_expanded)
+            self._restore_expanded()
 
-        Done here rather than left to QListView, whose internal move goes through insert + remove
-        on some Qt versions (two edits); this makes it one `moveRows`, i.e. one undo step."""
+    def _remember_collapsed(self) -> None:
+        model = self.model()
+        self._collapsed = {node.key for node in model.nodes()
+                           if node.children and not self.isExpanded(model.index_of(node))}
+
+    def _restore_expanded(self) -> None:
+        model = self.model()
+        self.expandAll()
+        for node in model.nodes():
+            if node.children and node.key in self._collapsed:
+                self.collapse(model.index_of(node))
+
+    def dropEvent(self, event):
+        """A layer dropped above or below an item, or onto a list or its placeholder (into that list): one
+        document move, i.e. one undo step (QTreeView's own move would be an insert and a remove)."""
         model = self.model()
         mime = event.mimeData()
-        if model is None or mime is None or not mime.hasFormat(layer_model.MIME_TYPE):
-            event.ignore()
-            return
-        try:
-            source_row = int(bytes(mime.data(layer_model.MIME_TYPE)).decode("ascii"))
-        except ValueError:
+        source = layer_model.decode_path(mime) if model is not None and mime is not None \
+            and mime.hasFormat(layer_model.MIME_TYPE) else None
+        if source is None:
             event.ignore()
             return
         point = event.position().toPoint()
         index = self.indexAt(point)
-        if index.isValid():
-            before = index.row() + (1 if point.y() > self.visualRect(index).center().y() else 0)
-        else:
-            before = model.rowCount()
-        model.moveRows(QModelIndex(), source_row, 1, QModelIndex(), before)
-        # Accepted as a move, but the source is already gone from its old place; the model has no
-        # removeRows, so the view's "remove what was moved away" step does nothing.
+        below = index.isValid() and point.y() > self.visualRect(index).center().y()
+        model.document.move_before(source, model.drop_slot(index, below))
         event.setDropAction(Qt.DropAction.MoveAction)
         event.accept()
         self.setState(QAbstractItemView.State.NoState)
@@ -251,6 +251,9 @@ class ShapeTableView(QTableView):
         for column in range(model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
+        # The Branch column (the model's last) reads right after the layer's name, as in the command line.
+        if model.columnCount() > COL_BRANCH and header.visualIndex(COL_BRANCH) != COL_LAYER + 1:
+            header.moveSection(header.visualIndex(COL_BRANCH), COL_LAYER + 1)
         for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._schedule_fit)
         self.fit_columns()
@@ -284,7 +287,11 @@ class ShapeTableView(QTableView):
         rows = model.shown_rows()
         states = [model.row_state(r) for r in range(len(rows))]
         header_metrics = QFontMetrics(header.font())
-        for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
+        # Only a design with blocks has inner rows to say the branch of.
+        nested = model.nested()
+        if header.isSectionHidden(COL_BRANCH) == nested:
+            self.setColumnHidden(COL_BRANCH, not nested)
+        for column in (COL_LAYER, COL_BRANCH, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
             title = str(model.headerData(column, Qt.Orientation.Horizontal))
             width = max(header_metrics.horizontalAdvance(word) for word in title.split())
             for texts, state in zip(rows, states):
@@ -301,19 +308,9 @@ class ShapeTableView(QTableView):
         # The formula takes the rest of the width, but never less than enough to read a typical
         # formula: below that the table scrolls sideways instead of squeezing it to a stub.
         readable = self.readable_formula_width()
-        others = sum(header.sectionSize(column) for column in range(COL_FORMULA) if not header.isSectionHidden(column))
+        others = sum(header.sectionSize(column) for column in range(header.count())
+                     if column != COL_FORMULA and not header.isSectionHidden(column))
         self._fit_formula(max(self.viewport().width() - others, readable))
-
-    def selected_tsv(self, summary) -> str:
-        """The selected rows (all if none is selected) as tab-separated text with a header; the model's
-        rows are the summary's top-level rows, the last one the totals."""
-        selection = self.selectionModel()
-        rows = sorted({index.row() for index in selection.selectedIndexes()}) if selection else []
-        # The table shows the top-level rows; to_tsv counts every row (blocks' inner rows too).
-        position = {id(row): i for i, row in enumerate(summary.rows)}
-        top = summary.top_level_rows
-        rows = [position[id(top[r])] if r < len(top) else len(summary.rows) for r in rows]
-        return to_tsv(summary, rows or None)
 
     def readable_formula_width(self) -> int:
         """The Formula column's least width: its widest text, but no more than MIN_FORMULA_WIDTH."""
@@ -334,6 +331,7 @@ class ShapeTableView(QTableView):
         # horizontal scroll bar until the next turn of the event loop); the other columns on that turn.
         header = self.horizontalHeader()
         if self.model() is not None and header.count() > COL_FORMULA:
-            others = sum(header.sectionSize(c) for c in range(COL_FORMULA) if not header.isSectionHidden(c))
+            others = sum(header.sectionSize(c) for c in range(header.count())
+                         if c != COL_FORMULA and not header.isSectionHidden(c))
             self._fit_formula(max(self.viewport().width() - others, self.readable_formula_width()))
         self._schedule_fit()

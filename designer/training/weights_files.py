@@ -137,6 +137,18 @@ class WeightsFiles(QObject):
         self.loaded.emit(network, path.name)
         return True
 
+    def use_imported(self, network: Network, file_name: str) -> bool:
+        """Hold the weights of a model just opened as the design (File › Open of an .onnx file): shown,
+        continued from by the next run, and evaluated like loaded weights (`loaded` follows). False while a
+        run is going on (the run's network stays)."""
+        if self._controller.is_active:
+            return False
+        self.set_network(network, f"imported from {file_name}")
+        self._box.continue_check.setChecked(same_design(network.spec, self._document.spec))
+        self.logged.emit(f"imported weights from {file_name}")
+        self.loaded.emit(network, file_name)
+        return True
+
     def ask_replace_design(self, network: Network) -> Optional[bool]:
         """True: replace the design; False: keep it and only evaluate; None: cancel (tests replace this)."""
         return files.ask_replace_design(self._box, network)

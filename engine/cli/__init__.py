@@ -1,4 +1,4 @@
-"""The command line: `python main.py summary|train|evaluate|data|export|diagram|runs|explain ...`.
+"""The command line: `python main.py summary|train|evaluate|data|export|import|diagram|runs|explain ...`.
 
 It calls the same engine functions as the window. Every error a user can cause is one line on
 stderr naming what is wrong, and exit status 2 — never a traceback. Each command is one module of
@@ -16,10 +16,10 @@ from ..runs import RunError
 from ..spec import SpecError
 from ..train_settings import TrainSettings
 from ..version import version_line
-from . import data, diagram, evaluate, explain, export, runs, summary, train
+from . import data, diagram, evaluate, explain, export, import_model, runs, summary, train
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError, silence
 
-COMMANDS = (summary, train, evaluate, data, export, diagram, runs, explain)
+COMMANDS = (summary, train, evaluate, data, export, import_model, diagram, runs, explain)
 
 __all__ = ["main", "build_parser", "UserError", "EXIT_USAGE"]
 
@@ -47,10 +47,10 @@ def _parse(parser: Parser, argv: list):
 
 def main(argv: Optional[Sequence[str]] = None,
          launch_gui: Optional[Callable[[list], int]] = None) -> int:
-    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`), open
-    the window instead — launch_gui(files) — when one is given."""
+    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`) or an ONNX
+    model (`main.py model.onnx`), open the window instead — launch_gui(files) — when one is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    opens_file = len(argv) == 1 and argv[0].lower().endswith(".json")
+    opens_file = len(argv) == 1 and argv[0].lower().endswith((".json", ".onnx"))
     if launch_gui is not None and (not argv or opens_file):
         return launch_gui(argv)
     parser = build_parser()

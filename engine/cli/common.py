@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from ..data import BUILTIN_DATASETS, load_dataset
+from ..onnx_import import import_onnx, is_onnx_path, load_onnx_network
 from ..resources import preset_names, resolve_design
 from ..spec import NetworkSpec, SpecError, load_spec
 from ..train_settings import TrainSettings
@@ -20,7 +21,7 @@ PROG = "main.py"
 DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|PATH"
 DATASET_HELP = ("built-in digits or shapes, or a path: an .npz, an MNIST-style IDX folder, CIFAR-10 (folder or "
                 ".tar.gz), a folder of class folders of images, or a CSV with a label column")
-DESIGN_METAVAR = "ARCH.json|PRESET"
+DESIGN_METAVAR = "ARCH.json|MODEL.onnx|PRESET"
 
 
 class UserError(Exception):
@@ -188,12 +189,34 @@ def seed_option(p) -> None:
 
 
 def design_help() -> str:
-    return f"an architecture JSON file or a bundled preset's name ({', '.join(preset_names())})"
+    return (f"an architecture JSON file, an ONNX model (.onnx) or a bundled preset's name "
+            f"({', '.join(preset_names())})")
 
 
 def load_design(text: str) -> NetworkSpec:
-    """The design a command's ARCH argument names: a JSON file, or a preset such as "lenet5"."""
-    return load_spec(resolve_design(text))
+    """The design a command's ARCH argument names: a JSON file, an ONNX model (.onnx, its graph as a design),
+    or a preset such as "lenet5". The one place commands read designs."""
+    path = resolve_design(text)
+    if is_onnx_path(path):
+        return import_onnx(path, weights=False).spec
+    return load_spec(path)
+
+
+def load_network(path: str):
+    """The network a command's RUN argument names: weights saved by CNN Designer (.npz), or an ONNX model
+    with its weights. Both refuse a file that can't be used with one SpecError line."""
+    from ..network import Network
+    return load_onnx_network(path) if is_onnx_path(path) else Network.load(path)
+
+
+def load_design_and_weights(text: str):
+    """(design, Network with the file's weights or None): an ONNX model brings its weights; a JSON file or
+    a preset has none."""
+    path = resolve_design(text)
+    if is_onnx_path(path):
+        network = load_onnx_network(path)
+        return network.spec, network
+    return load_spec(path), None
 
 
 def input_files(**named) -> dict[str, Path]:

@@ -33,7 +33,7 @@ from ..train import Trainer, TrainSettings, check_dataset_fits, dataset_fit_note
 from . import training_aids
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, EXIT_USAGE, Lines, UserError,
                      add_dataset_options, design_help, finite_or_none, fraction, input_files, learning_rate,
-                     load_dataset_arg, load_design, number, percent, positive_int, seed_arg, test_result_line)
+                     load_dataset_arg, load_design_and_weights, number, percent, positive_int, seed_arg, test_result_line)
 
 
 @contextlib.contextmanager
@@ -59,7 +59,7 @@ def ctrl_c_requests_stop():
 
 
 def run(args) -> int:
-    spec = load_design(args.arch)
+    spec, imported = load_design_and_weights(args.arch)    # an .onnx model brings its weights to start from
     summary = summarize(spec)
     if not summary.ok:
         raise UserError(f"{args.arch}: {summary.error}")
@@ -72,7 +72,7 @@ def run(args) -> int:
         runs = None if args.no_record else prepare_runs_folder(runs_folder(args.runs_dir))
     except RunError as exc:
         raise UserError(f"{exc}; keep runs elsewhere with --runs-dir DIR, or skip it with --no-record") from None
-    net = Network.from_spec(spec, seed=args.seed)
+    net = imported if imported is not None else Network.from_spec(spec, seed=args.seed)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
     note = dataset_fit_note(net, dataset)
@@ -86,8 +86,9 @@ def run(args) -> int:
     # Progress survives a closed pipe (`train ... | head -1`): the lines stop, the run and --save go on.
     progress = Lines(sys.stderr if args.json else sys.stdout)
     results = Lines(sys.stdout)
+    start = f", starting from the weights in {args.arch}" if imported is not None else ""
     progress.print(f"training {spec.name or args.arch} ({summary.total_params:,} parameters) on "
-                   f"{dataset.describe()}")
+                   f"{dataset.describe()}{start}")
 
     def on_epoch(info):
         progress.print(f"epoch {info.epoch}/{info.epochs}  loss {info.train_loss:.4f}  acc "
