@@ -65,7 +65,9 @@ class DesignLayout(QObject):
         diagram = self._table_splitter.sizes()[1]
         self._editor_wanted = editor if editor > 0 else None
         self._diagram_height = diagram if diagram >= DIAGRAM_MIN else None
-        self._list_width = self._design_splitter.sizes()[0] or None
+        # A list restored narrower than its entries (fitted to a smaller window last time) widens again.
+        listed = self._design_splitter.sizes()[0]
+        self._list_width = listed if listed > self.list_width_wanted() else None
         self.schedule_fit()
 
     def preferences(self) -> dict:
@@ -169,7 +171,7 @@ class DesignLayout(QObject):
 
     def _fit_height(self) -> None:
         """The table whole; then the editor up to EDITOR_MIN (or the smaller height the user left it
-        at); then the diagram at the height wanted (DIAGRAM_MAX, or the user's), shown only when it gets
+        at; a table too long to be whole in any case scrolls beside it); then the diagram at the height wanted (DIAGRAM_MAX, or the user's), shown only when it gets
         DIAGRAM_MIN; what is left goes to the editor (with the editor away: to the diagram, else the
         table). A short window takes from the diagram first, then the editor."""
         right, split = self._right_splitter, self._table_splitter
@@ -180,6 +182,8 @@ class DesignLayout(QObject):
         editor_wanted = (EDITOR_MIN if self._editor_wanted is None else self._editor_wanted) if editor_shown else 0
         room = height - need - (handle if editor_shown else 0)
         editor = max(0, min(editor_wanted, EDITOR_MIN, room))
+        if need > height - handle and editor_shown:
+            editor = min(editor_wanted, EDITOR_MIN)   # a long design's table scrolls anyway: the form stays
         left = room - editor - handle
         diagram_fits = left >= DIAGRAM_MIN and not self._diagram_refused
         if self._diagram_asked and not diagram_fits:

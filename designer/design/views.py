@@ -316,7 +316,7 @@ class ShapeTableView(QTableView):
         """The Formula column's least width: its widest text, but no more than MIN_FORMULA_WIDTH."""
         model = self.model()
         plain = QFontMetrics(self.font())
-        rows = model.display_rows() if model is not None else []
+        rows = model.shown_rows() if model is not None else []   # as shown: a hidden formula is short
         widest = max((plain.horizontalAdvance(texts[COL_FORMULA]) for texts in rows), default=0)
         return min(widest + self.CELL_PADDING, self.MIN_FORMULA_WIDTH)
 

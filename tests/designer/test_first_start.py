@@ -147,6 +147,29 @@ def test_the_whole_table_on_the_first_and_second_start(qtbot, screen_size, size)
         close(window)
 
 
+def test_the_list_narrowed_in_a_small_window_widens_again_on_a_bigger_second_start(qtbot, screen_size):
+    close(start(qtbot, screen_size, (1024, 640)))          # the list gives way to the table there
+    window = start(qtbot, screen_size, (1280, 720))
+    design = window.design_tab
+    wanted = design.fitter.list_width_wanted()
+    assert wanted > 244 and design.design_splitter.sizes()[0] >= wanted     # every entry whole
+    close(window)
+
+
+def test_a_design_too_long_for_the_window_keeps_the_form_and_the_table_scrolls(qtbot, screen_size):
+    from designer.design.layout import EDITOR_MIN
+    window = start(qtbot, screen_size, (1024, 640))
+    window.files.load_preset("resnet_small")              # 20-odd rows: never whole at 640 px
+    settle(qtbot)
+    design = window.design_tab
+    assert design.editor_scroll.isVisible() and design.editor_scroll.height() >= EDITOR_MIN - 10
+    assert design.table_view.verticalScrollBar().isVisible() and design.table_view.viewport().height() > 200
+    window.files.load_preset("lenet5")                     # and LeNet-5 is whole again
+    settle(qtbot)
+    assert table_is_whole(window)
+    close(window)
+
+
 def test_a_saved_window_larger_than_the_screen_is_shrunk_to_it(qtbot, screen_size):
     big = start(qtbot, screen_size, (1920, 1080))
     close(big)
