@@ -126,7 +126,7 @@ EXAMPLES = (
     CourseExample("lenet5", "LeNet-5 (the reference table)", "32×32×3 input, 62,958 parameters",
                   lambda w: _preset(w, "lenet5")),
     CourseExample("why_convolutions", "Why convolutions: 32×32×3 → 28×28×6",
-                  "456 parameters, where a fully connected layer would need 14,455,392 (the vs. FC column)",
+                  "456 parameters, where a fully connected layer would need 14,455,392 (the × fewer than FC column)",
                   lambda w: _design(w, why_convolutions_spec(), why=True)),
     CourseExample("overfitting", "Over-fitting: training aids compared",
                   f"{TRAIN_IMAGES} training digits trained {len(RUNS)} ways — no aids, then augmentation, weight "

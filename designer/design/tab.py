@@ -119,7 +119,7 @@ class DesignTab(QWidget):
             self, "diagram", "Volume &diagram", "Show the design as the course draws it: a box per activation "
             "volume", checkable=True)
         self.actions["whyColumn"] = make_action(
-            self, "whyColumn", "&Why convolutions (vs. FC column)", "A column saying how many times fewer "
+            self, "whyColumn", "&Why convolutions (× fewer than FC)", "A column saying how many times fewer "
             "parameters each conv layer has than a fully connected layer between the same volumes",
             checkable=True)
         self.actions["whyColumn"].toggled.connect(self.set_why_column_shown)
@@ -339,7 +339,7 @@ class DesignTab(QWidget):
         self.error_banner.setToolTip(error or "")
 
     def set_why_column_shown(self, shown: bool) -> None:
-        """View › Why convolutions: the table's "vs. FC" column."""
+        """View › Why convolutions: the table's "× fewer than FC" column."""
         if self.actions["whyColumn"].isChecked() != shown:
             self.actions["whyColumn"].setChecked(shown)
             return   # toggled comes back here
