@@ -77,3 +77,15 @@ def test_the_readme_quotes_the_app():
     spec = load_spec(preset_path("lenet5"))
     spec.layers[2].size = 20
     assert summarize(spec).error == quoted
+
+
+def test_the_command_line_gives_the_same_advice(capsys, tmp_path):
+    from engine.cli import main
+    from engine.spec import save_spec
+    path = tmp_path / "big_filter.json"
+    spec = one_conv(13, 13, 20, 1)
+    save_spec(spec, path)
+    assert main(["summary", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert err.rstrip().endswith(summarize(spec).error) and advised_padding(err) == 4
