@@ -12,8 +12,9 @@ a safe no-op where it does not apply (another C library, another BLAS, one CPU).
   pass may use. The engine splits a big enough batch into that many parts and runs them side by side
   (NumPy releases the GIL inside its kernels); BLAS runs single-threaded inside the engine's compute
   (:func:`single_threaded_blas`), which on small conv layers scales much better than OpenBLAS's own
-  threads and leaves no OpenBLAS threads busy-waiting after a step. Default: the CPUs this process may
-  run on (at most 8), or the ``CNN_DESIGNER_THREADS`` environment variable (read once).
+  threads and leaves no OpenBLAS threads busy-waiting after a step. Default: the physical cores this
+  process may run on, or the ``CNN_DESIGNER_THREADS`` environment variable (read once). The same count
+  sets the engine's worker processes (engine.parallel), which take the batches threads gain little on.
 
 This module is pure standard library + NumPy: it never imports Qt, pyqtgraph or the designer package.
 """
@@ -30,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 __all__ = ["tune_allocator", "set_num_threads", "get_num_threads", "blas_info", "single_threaded_blas"]
 
 THREADS_ENV = "CNN_DESIGNER_THREADS"
-MAX_DEFAULT_THREADS = 8
 
 # glibc's mallopt parameter numbers (malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -56,7 +56,18 @@ def tune_allocator(mmap_threshold: int = 256 * 1024 * 1024, trim_threshold: int 
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     ok = mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) == 1
-    return mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+    ok = mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+    global _allocator_tuned
+    _allocator_tuned = _allocator_tuned or ok
+    return ok
+
+
+_allocator_tuned = False
+
+
+def allocator_tuned() -> bool:
+    """Whether tune_allocator took effect in this process (the engine's worker processes follow suit)."""
+    return _allocator_tuned
 
 
 # --------------------------------------------------------------------------------------------------
@@ -194,8 +205,25 @@ def can_pin_blas() -> bool:
 _default: int | None = None
 
 
+def physical_cores() -> int:
+    """Cores (not hyperthreads) among the CPUs this process may run on: a second hyperthread of a core
+    shares its arithmetic units, which the engine's kernels keep busy."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+    cores = set()
+    for cpu in cpus:
+        try:
+            with open(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list") as handle:
+                cores.add(handle.read().strip())
+        except OSError:
+            cores.add(str(cpu))        # no topology to read: count every CPU as a core
+    return max(1, len(cores))
+
+
 def _default_threads() -> int:
-    """CNN_DESIGNER_THREADS if set, else the CPUs this process may run on (at most 8); read once."""
+    """CNN_DESIGNER_THREADS if set, else the physical cores this process may run on; read once."""
     global _default
     if _default is None:
         value = os.environ.get(THREADS_ENV, "").strip()
@@ -205,13 +233,7 @@ def _default_threads() -> int:
                 n = max(1, int(value))
             except ValueError:
                 n = None
-        if n is None:
-            try:
-                cpus = len(os.sched_getaffinity(0))
-            except (AttributeError, OSError):
-                cpus = os.cpu_count() or 1
-            n = max(1, min(MAX_DEFAULT_THREADS, cpus))
-        _default = n
+        _default = n if n is not None else physical_cores()
     return _default
 
 

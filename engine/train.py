@@ -17,6 +17,7 @@ from .data.pixels import images_to_float
 from .kinds import class_count_field
 from .network import Network, num_classes_of
 from .optim import DEFAULT_LR, OPTIMIZERS
+from .parallel import workers_for
 
 
 @dataclass(frozen=True)
@@ -166,10 +167,17 @@ class Trainer:
         should_stop() is asked before every batch; returning True ends the run with the weights as
         they are. A NaN or infinite loss ends it too (history.diverged), with the weights restored
         to the last step that gave a finite loss.
+
+        The batches run on the engine's cores (engine.parallel.workers_for: worker processes started
+        for this run and stopped at its end, however it ends), unless the network already has a pool.
         """
         if epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {epochs}")
         check_dataset_fits(self.net, dataset)
+        with workers_for(self.net, self.batch_size):
+            return self._fit(dataset, epochs, on_batch, on_epoch, should_stop)
+
+    def _fit(self, dataset, epochs, on_batch, on_epoch, should_stop) -> History:
         x_train, y_train, x_val, y_val = dataset.split_validation(self.validation_fraction, seed=self.seed)
         if len(x_train) == 0:
             raise DatasetError(f"dataset '{dataset.name}' leaves no training examples after the validation split")

@@ -1,0 +1,358 @@
+"""The parent's side of the worker processes: start them, share the weights, run batch parts, stop them.
+
+A :class:`WorkerPool` serves one Network with ``workers`` parts side by side: this process computes the
+first part of a batch and ``workers - 1`` worker processes (engine.parallel.worker) the others. Attaching
+it re-homes the network's weight arrays into one shared block (``net.params`` then holds views on it, so
+the optimizer's in-place update reaches every worker with no copy). Per training step the parent copies
+each worker's slice of the batch, and of the dropout masks drawn for the whole batch as an unsplit pass
+draws them, into that worker's I/O block and sends "forward"; it runs its own part meanwhile, gathers the
+logits, computes the loss and its gradient on the whole batch (exactly as unsplit), sends "backward", runs
+its own part's backward and adds the workers' gradient blocks to its own gradients in part order. The
+results equal the unsplit ones up to the order of float additions.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .. import runtime
+from .channel import Channel, ChannelClosed
+from .shared import Layout, SharedBlock
+
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)   # the folder holding `engine`
+_LAUNCH = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
+           "from engine.parallel.worker import main; sys.exit(main())")
+
+
+# A batch is split across the processes when each part has at least this many multiply-adds (of its
+# forward pass) and samples; below that the per-step cost of the hand-over is more than the part saves.
+MIN_MACS_PER_PART = {"train": 2_000_000, "infer": 1_000_000}
+MIN_SAMPLES_PER_PART = 4
+
+
+def batch_parts(summary, m: int, workers: int, training: bool = True):
+    """[(start, stop)] of the parts a batch of m of the design `summary` (engine.shapes.Summary) splits into
+    over `workers` processes, or None to leave it whole."""
+    macs = sum(row.macs or 0 for row in summary.rows)
+    n = min(workers, m // MIN_SAMPLES_PER_PART, m * macs // MIN_MACS_PER_PART["train" if training else "infer"])
+    if n < 2:
+        return None
+    bounds = [round(i * m / n) for i in range(n + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+class WorkerError(RuntimeError):
+    """A worker raised an exception while computing its part (the message carries its text)."""
+
+
+class WorkersLost(RuntimeError):
+    """A worker process ended unexpectedly (killed, out of memory): the pool can't be used any more."""
+
+
+class _Worker:
+    """One child process: its socket, its lifeline, its gradients and I/O blocks."""
+
+    def __init__(self, niceness: int):
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        life_read, self._life_write = os.pipe()
+        env = dict(os.environ)
+        for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[key] = "1"          # a worker is one part on one core: its BLAS stays single-threaded
+        try:
+            # fork + exec at once (never a fork that runs on: the window's process has threads).
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCH, _PACKAGE_ROOT, str(child_sock.fileno()), str(life_read),
+                 str(int(niceness)), str(int(runtime.allocator_tuned()))],
+                pass_fds=(child_sock.fileno(), life_read), env=env, stdin=subprocess.DEVNULL)
+        except BaseException:
+            parent_sock.close()
+            os.close(self._life_write)
+            raise
+        finally:
+            child_sock.close()
+            os.close(life_read)
+        self.channel = Channel(parent_sock)
+        self.grads_block = None
+        self.grads = {}
+        self.io_block = None
+        self.io = {}
+        self.io_rows = 0
+        self.io_masks = frozenset()
+
+    def request(self, message, fds=()) -> None:
+        try:
+            self.channel.send(message, fds)
+        except (ChannelClosed, OSError):
+            pass        # the reply that never comes says so (reply raises WorkersLost)
+
+    def reply(self) -> dict:
+        try:
+            message, _ = self.channel.recv()
+        except (ChannelClosed, ValueError, OSError):
+            code = self.process.poll()
+            raise WorkersLost("an engine worker process ended unexpectedly"
+                              + ("" if code is None else f" (exit status {code})")) from None
+        if "error" in message:
+            raise WorkerError(f"engine worker: {message['error']}")
+        return message
+
+    def stop(self) -> None:
+        try:
+            self.channel.send({"op": "quit"})
+        except (ChannelClosed, OSError):
+            pass
+        self.channel.close()
+        if self._life_write is not None:
+            os.close(self._life_write)        # the lifeline: the worker exits now even if it is busy
+            self._life_write = None
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.io, self.grads = {}, {}
+        for block in (self.io_block, self.grads_block):
+            if block is not None:
+                block.close()
+
+
+class WorkerPool:
+    """``workers`` batch parts side by side for `net`: this process and ``workers - 1`` worker processes,
+    started here and stopped by :meth:`close` (or the end of a ``with`` block). While attached, the network
+    sends it the batches it splits (``net._pool``); ``niceness`` > 0 lowers the workers' priority.
+
+    Raises engine.parallel.shared.SharedMemoryUnavailable or OSError when it can't start (nothing is left
+    running then); engine.parallel.workers_for turns that into one process and a notice.
+    """
+
+    def __init__(self, net, workers: int, niceness: int = 0):
+        if workers < 2:
+            raise ValueError(f"a worker pool needs at least 2 parts, got {workers}")
+        if getattr(net, "_pool", None) is not None:
+            raise ValueError("this network already has a worker pool")
+        self.net = net
+        self.workers = int(workers)
+        self._children: list[_Worker] = []
+        self._params_block = None
+        self._views: dict = {}
+        self._lock = threading.RLock()    # one caller at a time; another thread computes on its own meanwhile
+        self.closed = False
+        try:
+            self._start(niceness)
+        except BaseException:
+            self.close()
+            raise
+        net._pool = self
+
+    # ----- start and stop --------------------------------------------------------------------------
+    def _start(self, niceness: int) -> None:
+        net = self.net
+        layout = Layout.of({key: value.shape for key, value in net.params.items()}, net.dtype)
+        grads_layout = Layout.of({f"grad.{key}": value.shape for key, value in net.params.items()}, net.dtype)
+        self._params_block = SharedBlock.create(layout.nbytes)
+        for _ in range(self.workers - 1):
+            self._children.append(_Worker(niceness))
+        self._views = self._params_block.arrays(layout)
+        for key, view in self._views.items():        # re-home: the network's params become the shared views
+            view[...] = net.params[key]
+            net.params[key] = view
+        setup = {"op": "setup", "spec": net.spec.to_dict(), "seed": net.seed, "params": layout.to_data(),
+                 "grads": grads_layout.to_data()}
+        for child in self._children:
+            child.grads_block = SharedBlock.create(grads_layout.nbytes)
+            child.grads = {key[len("grad."):]: view for key, view in child.grads_block.arrays(grads_layout).items()}
+            child.request(setup, (self._params_block.fd, child.grads_block.fd))
+            child.grads_block.release_fd()
+        self._gather(self._children)
+        self._params_block.release_fd()
+
+    def close(self) -> None:
+        """Stop the workers and give the network private weight arrays again (the same values)."""
+        if self.closed:
+            return
+        self.closed = True
+        with self._lock:
+            for child in self._children:
+                child.stop()
+            self._children = []
+            net = self.net
+            for key, view in self._views.items():
+                if net.params.get(key) is view:
+                    net.params[key] = view.copy()
+            self._views = {}
+            if self._params_block is not None:
+                self._params_block.close()
+                self._params_block = None
+            if getattr(net, "_pool", None) is self:
+                net._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def pids(self) -> list[int]:
+        """The worker processes' ids (this process not included)."""
+        return [child.process.pid for child in self._children]
+
+    def shared_bytes(self) -> int:
+        """Bytes of shared memory the pool holds besides the weights: the gradients and I/O blocks."""
+        return sum(block.nbytes for child in self._children for block in (child.grads_block, child.io_block)
+                   if block is not None)
+
+    def parts(self, m: int, training: bool = True):
+        """[(start, stop)] of the parts of a batch of m to run side by side here, or None to leave the
+        batch to the network (unsplit, or its threads)."""
+        return None if self.closed else batch_parts(self.net.summary, m, self.workers, training)
+
+    # ----- the step ----------------------------------------------------------------------------------
+    # Both return None when the pool can't take the batch (another thread is using it, or the workers have
+    # gone, which closes the pool and says so once): the network then computes it in this process.
+    def forward(self, x: np.ndarray, parts):
+        """Inference: logits (m, k) of x (m, n_H, n_W, n_C) over `parts` [(start, stop)], or None."""
+        return self._run(self._forward, x, parts)
+
+    def train_step(self, x: np.ndarray, y: np.ndarray, parts):
+        """(loss, grads, logits) of the batch x (m, ...) with int labels y (m,) over `parts`, or None."""
+        masks: dict = {}
+        result = self._run(self._train_step, x, y, parts, masks)
+        if result is None and masks:
+            # The workers went mid-step: the step runs whole here with the dropout masks already drawn for
+            # it, so that a lost worker changes nothing in the run's results.
+            for index, mask in masks.items():
+                self.net.layers[index].preset_mask = mask
+            result = self.net._train_step(x, y, None)
+        return result
+
+    def _run(self, step, *args):
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            if self.closed:
+                return None
+            return step(*args)
+        except WorkersLost as exc:
+            from . import notice
+            notice(f"{exc}; the engine goes on in one process")
+            self.close()
+            return None
+        finally:
+            self._lock.release()
+
+    def _forward(self, x, parts):
+        children = self._children[:len(parts) - 1]
+        errstate = np.geterr()
+        self._sync_params()
+        for child, (s, e) in zip(children, parts[1:]):
+            self._send_forward(child, x, s, e, {}, False, errstate)
+        return self._logits(x, parts, children, training=False)
+
+    def _train_step(self, x, y, parts, masks: dict):
+        net = self.net
+        children = self._children[:len(parts) - 1]
+        errstate = np.geterr()
+        self._sync_params()
+        for index, layer in enumerate(net.layers):        # drawn for the whole batch, as unsplit
+            mask = layer.draw_mask((len(x), *net.summary.rows[index].output_shape), net.dtype)
+            if mask is not None:
+                masks[index] = mask
+        for child, (s, e) in zip(children, parts[1:]):
+            self._send_forward(child, x, s, e, masks, True, errstate)
+        s0, e0 = parts[0]
+        for index, mask in masks.items():
+            net.layers[index].preset_mask = mask[s0:e0]
+        logits = self._logits(x, parts, children, training=True)
+        loss, dout = net.loss_from_logits(logits, y)
+        for child, (s, e) in zip(children, parts[1:]):
+            np.copyto(child.io["dlogits"][:e - s], dout[s:e])
+            child.request({"op": "backward", "rows": e - s, "errstate": errstate})
+        grads: dict = {}
+        error = None
+        try:
+            net._run_backward(net.layers, dout[s0:e0], grads)
+        except BaseException as exc:
+            error = exc
+        self._gather(children, error)
+        for child in children:
+            for key, value in grads.items():
+                value += child.grads[key]
+        return float(loss), grads, logits
+
+    def _logits(self, x, parts, children, training: bool) -> np.ndarray:
+        """Run this process's part while the children run theirs; the whole batch's logits."""
+        net = self.net
+        s0, e0 = parts[0]
+        own, error = None, None
+        try:
+            own = net._run_forward(net.layers, x[s0:e0], training)
+        except BaseException as exc:
+            error = exc
+        self._gather(children, error)
+        logits = np.empty((len(x), own.shape[1]), own.dtype)
+        logits[s0:e0] = own
+        for child, (s, e) in zip(children, parts[1:]):
+            logits[s:e] = child.io["logits"][:e - s]
+        return logits
+
+    # ----- plumbing ----------------------------------------------------------------------------------
+    def _sync_params(self) -> None:
+        """An array someone replaced in net.params (instead of updating it in place) is copied into the
+        shared block, so that the workers compute with it too."""
+        params = self.net.params
+        for key, view in self._views.items():
+            value = params[key]
+            if value is not view:
+                view[...] = value
+                params[key] = view
+
+    def _send_forward(self, child: _Worker, x, s: int, e: int, masks: dict, training: bool, errstate) -> None:
+        rows = e - s
+        if rows > child.io_rows or not set(masks) <= child.io_masks:
+            self._grow_io(child, max(rows, child.io_rows), child.io_masks | set(masks))
+        np.copyto(child.io["x"][:rows], x[s:e])
+        for index, mask in masks.items():
+            np.copyto(child.io[f"mask.{index}"][:rows], mask[s:e])
+        child.request({"op": "forward", "rows": rows, "training": training, "masks": sorted(masks),
+                       "errstate": errstate})
+
+    def _grow_io(self, child: _Worker, rows: int, masks) -> None:
+        """A new I/O block for `child` with room for `rows` samples and the masks of layers `masks`."""
+        net = self.net
+        k = net.summary.rows[-1].output_shape[0]
+        shapes = {"x": (rows, *net.input_shape), "logits": (rows, k), "dlogits": (rows, k)}
+        for index in sorted(masks):
+            shapes[f"mask.{index}"] = (rows, *net.summary.rows[index].output_shape)   # the layer's input
+        layout = Layout.of(shapes, net.dtype)
+        block = SharedBlock.create(layout.nbytes)
+        child.request({"op": "map_io", "layout": layout.to_data()}, (block.fd,))
+        block.release_fd()
+        self._gather([child])
+        old, child.io_block = child.io_block, block
+        child.io = block.arrays(layout)
+        child.io_rows, child.io_masks = rows, frozenset(masks)
+        if old is not None:
+            old.close()
+
+    def _gather(self, children, error=None) -> None:
+        """Wait for every child's reply — all of them, even after an error, since they use the blocks —
+        then raise: WorkersLost if one has gone, else the first error."""
+        lost = None
+        for child in children:
+            try:
+                child.reply()
+            except WorkersLost as exc:
+                lost = exc
+            except WorkerError as exc:
+                error = error or exc
+        if lost is not None:
+            raise lost
+        if error is not None:
+            raise error

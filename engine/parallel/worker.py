@@ -1,0 +1,145 @@
+"""The worker process: one copy of the network's layers that runs the batch parts the engine sends it.
+
+Started by engine.parallel.pool as ``python -c ... <socket fd> <lifeline fd> <niceness> <tune allocator>``.
+Its weights are views on the parent's shared weights block (the optimizer's in-place update is seen here
+with no copy); its part of a batch, the dropout masks of that part, the logits and their gradient come and
+go through its own shared I/O block, and its part's weight gradients through its gradients block. The
+socket carries only small JSON commands and replies.
+
+It never outlives the engine that started it: a thread waits on the lifeline pipe, whose other end only
+the parent holds; when the parent ends in any way (even kill -9) the read returns and the worker exits
+at once, whatever it was computing. No Qt, no designer: only NumPy and the engine.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import traceback
+
+import numpy as np
+
+from .. import runtime
+from ..network import Network
+from ..spec import NetworkSpec
+from .channel import Channel, ChannelClosed
+from .shared import Layout, SharedBlock
+
+
+def _watch_lifeline(fd: int) -> None:
+    """Exit this process as soon as the parent's end of the lifeline closes."""
+    def wait():
+        try:
+            while os.read(fd, 64):
+                pass
+        except OSError:
+            pass
+        os._exit(0)
+    threading.Thread(target=wait, name="cnn-engine-lifeline", daemon=True).start()
+
+
+class _IntoBlock(dict):
+    """The grads dict a layer's backward fills: each gradient is copied into the shared block as it is
+    set and then let go, so the worker never holds a private copy of all its gradients."""
+
+    def __init__(self, block_views: dict):
+        super().__init__()
+        self.views = block_views
+
+    def __setitem__(self, key, value):
+        view = self.views[key]
+        np.copyto(view, value)
+        super().__setitem__(key, view)
+
+
+class Worker:
+    def __init__(self, channel: Channel):
+        self.channel = channel
+        self.net = None
+        self.blocks = {}          # "params", "grads", "io": SharedBlock
+        self.grads = {}           # key → view in the gradients block
+        self.io = {}              # "x", "logits", "dlogits", "mask.<layer index>" → view
+
+    # ----- commands ------------------------------------------------------------------------------
+    def setup(self, message, fds):
+        """The design and the weights block; the gradients block."""
+        params_layout, grads_layout = Layout.from_data(message["params"]), Layout.from_data(message["grads"])
+        self._map("params", fds[0], params_layout)
+        self._map("grads", fds[1], grads_layout)
+        params = self.blocks["params"].arrays(params_layout)
+        self.grads = {key[len("grad."):]: view for key, view in self.blocks["grads"].arrays(grads_layout).items()}
+        spec = NetworkSpec.from_dict(message["spec"])
+        self.net = Network(spec, params, np.dtype(params_layout.dtype), int(message.get("seed", 0)))
+        return {"ok": True, "pid": os.getpid()}
+
+    def map_io(self, message, fds):
+        layout = Layout.from_data(message["layout"])
+        self._map("io", fds[0], layout)
+        self.io = self.blocks["io"].arrays(layout)
+        return {"ok": True}
+
+    def forward(self, message, fds):
+        rows, training = int(message["rows"]), bool(message["training"])
+        layers = self.net.layers
+        for index in message.get("masks", ()):
+            layers[int(index)].preset_mask = self.io[f"mask.{int(index)}"][:rows]
+        with np.errstate(**message.get("errstate", {})):
+            logits = Network._run_forward(layers, self.io["x"][:rows], training)
+        self.io["logits"][:rows] = logits
+        return {"ok": True}
+
+    def backward(self, message, fds):
+        rows = int(message["rows"])
+        grads = _IntoBlock(self.grads)
+        with np.errstate(**message.get("errstate", {})):
+            Network._run_backward(self.net.layers, self.io["dlogits"][:rows], grads)
+        for key, view in self.grads.items():
+            if key not in grads:          # no gradient this step: nothing stale may be added up
+                view.fill(0)
+        return {"ok": True}
+
+    # ----- plumbing -------------------------------------------------------------------------------
+    def _map(self, name, fd, layout):
+        old = self.blocks.pop(name, None)
+        if name == "io":
+            self.io = {}
+        self.blocks[name] = SharedBlock.attach(fd, layout.nbytes)
+        if old is not None:
+            old.close()
+
+    def serve(self) -> None:
+        handlers = {"setup": self.setup, "map_io": self.map_io, "forward": self.forward, "backward": self.backward}
+        while True:
+            try:
+                message, fds = self.channel.recv()
+            except ChannelClosed:
+                return
+            op = message.get("op")
+            if op == "quit":
+                return
+            try:
+                handler = handlers.get(op)
+                if handler is None:
+                    raise ValueError(f"unknown command {op!r}")
+                reply = handler(message, fds)
+            except Exception as exc:   # reported to the parent, which raises it there
+                reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+            self.channel.send(reply)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    sock_fd, life_fd, niceness, tune = (int(value) for value in argv[:4])
+    _watch_lifeline(life_fd)
+    if niceness > 0:
+        try:
+            os.nice(niceness)
+        except OSError:
+            pass
+    if tune:
+        runtime.tune_allocator()
+    channel = Channel(socket.socket(fileno=sock_fd))
+    with runtime.single_threaded_blas():
+        Worker(channel).serve()
+    return 0
