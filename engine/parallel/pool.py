@@ -203,6 +203,15 @@ class WorkerPool:
         """The worker processes' ids (this process not included)."""
         return [child.process.pid for child in self._children]
 
+    def trace_memory(self, action: str) -> list[dict]:
+        """tracemalloc in every worker ("start", "reset", "read", "stop"): [{"current", "peak"}] in bytes,
+        for measuring a step's memory summed over the processes (benchmarks/engine_memory.py)."""
+        with self._lock:
+            for child in self._children:
+                child.request({"op": "trace", "action": action})
+            return [{"current": reply["current"], "peak": reply["peak"]}
+                    for reply in (child.reply() for child in self._children)]
+
     def shared_bytes(self) -> int:
         """Bytes of shared memory the pool holds besides the weights: the gradients and I/O blocks."""
         return sum(block.nbytes for child in self._children for block in (child.grads_block, child.io_block)

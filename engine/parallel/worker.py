@@ -99,6 +99,19 @@ class Worker:
                 view.fill(0)
         return {"ok": True}
 
+    def trace(self, message, fds):
+        """tracemalloc in this worker, for the memory benchmark and tests: start, reset the peak, read."""
+        import tracemalloc
+        action = message.get("action")
+        if action == "start":
+            tracemalloc.start()
+        elif action == "reset":
+            tracemalloc.reset_peak()
+        current, peak = tracemalloc.get_traced_memory()
+        if action == "stop":
+            tracemalloc.stop()
+        return {"ok": True, "current": current, "peak": peak}
+
     # ----- plumbing -------------------------------------------------------------------------------
     def _map(self, name, fd, layout):
         old = self.blocks.pop(name, None)
@@ -109,7 +122,8 @@ class Worker:
             old.close()
 
     def serve(self) -> None:
-        handlers = {"setup": self.setup, "map_io": self.map_io, "forward": self.forward, "backward": self.backward}
+        handlers = {"setup": self.setup, "map_io": self.map_io, "forward": self.forward, "backward": self.backward,
+                    "trace": self.trace}
         while True:
             try:
                 message, fds = self.channel.recv()
