@@ -7,12 +7,15 @@ this package with `add_parser(subparsers)` and `run(args)`; `COMMANDS` lists the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import warnings
 from typing import Callable, Optional, Sequence
 
 from ..data import DatasetError
 from ..fileio import OutputPathError
+from ..parallel import EngineWorkersWarning
 from ..spec import SpecError
 from ..version import version_line
 from . import data, diagram, evaluate, export, summary, train
@@ -61,7 +64,8 @@ def main(argv: Optional[Sequence[str]] = None,
             return EXIT_USAGE
         if getattr(args, "lr", "absent") is None:
             args.lr = train.DEFAULT_LR[args.optimizer]
-        status = args.run(args)
+        with _engine_notes_in_one_line():
+            status = args.run(args)
         sys.stdout.flush()   # a closed pipe shows up here, not at the interpreter's exit
         return status
     except BrokenPipeError:
@@ -81,6 +85,22 @@ def main(argv: Optional[Sequence[str]] = None,
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+@contextlib.contextmanager
+def _engine_notes_in_one_line():
+    """The engine's notice that it runs in one process (engine.parallel) as one stderr line, not a
+    Python warning with its file and line."""
+    with warnings.catch_warnings():
+        default = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, EngineWorkersWarning):
+                print(f"note: {message}", file=sys.stderr)
+            else:
+                default(message, category, filename, lineno, file, line)
+        warnings.showwarning = show
+        yield
 
 
 def _silence_stdout() -> None:

@@ -17,6 +17,7 @@ from ..fileio import check_writable
 from ..memory import check_memory
 from ..network import Network
 from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from ..parallel import workers_for
 from ..shapes import summarize
 from ..train import Trainer, check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
@@ -69,16 +70,17 @@ def run(args) -> int:
               f"  val_loss {number(info.val_loss)}  val_acc {percent(info.val_accuracy)}  ({info.seconds:.1f} s)",
               file=progress, flush=True)
 
-    try:
-        with ctrl_c_requests_stop() as ctrl_c:
-            history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=ctrl_c.is_set)
-    except KeyboardInterrupt:
-        raise UserError("interrupted twice: stopped at once, nothing evaluated or saved") from None
-    interrupted = ctrl_c.is_set()
-    if interrupted:
-        print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating and "
-              "saving the weights as they are", file=sys.stderr, flush=True)
-    test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
+    with workers_for(net, args.batch_size):     # the same worker processes for training and the test set
+        try:
+            with ctrl_c_requests_stop() as ctrl_c:
+                history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=ctrl_c.is_set)
+        except KeyboardInterrupt:
+            raise UserError("interrupted twice: stopped at once, nothing evaluated or saved") from None
+        interrupted = ctrl_c.is_set()
+        if interrupted:
+            print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating "
+                  "and saving the weights as they are", file=sys.stderr, flush=True)
+        test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
     if history.diverged:
         print(history.message, file=sys.stderr)
     print(test_result_line(test_acc, test_loss, len(dataset.y_test)), file=progress, flush=True)

@@ -47,6 +47,17 @@ def batch_parts(summary, m: int, workers: int, training: bool = True):
     return list(zip(bounds[:-1], bounds[1:]))
 
 
+class WorkersUnavailable(OSError):
+    """This platform can't run the engine's worker processes (they need a POSIX system that passes file
+    descriptors over Unix sockets)."""
+
+
+def check_platform() -> None:
+    if os.name != "posix" or not hasattr(socket, "send_fds") or not hasattr(socket, "AF_UNIX"):
+        raise WorkersUnavailable("worker processes need Unix sockets that pass file descriptors, which this "
+                                 "system lacks")
+
+
 class WorkerError(RuntimeError):
     """A worker raised an exception while computing its part (the message carries its text)."""
 
@@ -152,6 +163,7 @@ class WorkerPool:
 
     # ----- start and stop --------------------------------------------------------------------------
     def _start(self, niceness: int) -> None:
+        check_platform()
         net = self.net
         layout = Layout.of({key: value.shape for key, value in net.params.items()}, net.dtype)
         grads_layout = Layout.of({f"grad.{key}": value.shape for key, value in net.params.items()}, net.dtype)

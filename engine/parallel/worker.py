@@ -13,6 +13,7 @@ at once, whatever it was computing. No Qt, no designer: only NumPy and the engin
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import threading
@@ -146,6 +147,9 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     sock_fd, life_fd, niceness, tune = (int(value) for value in argv[:4])
     _watch_lifeline(life_fd)
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides what it means (the command
+    # line stops training gracefully), the worker carries on until told or until the parent is gone.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness > 0:
         try:
             os.nice(niceness)

@@ -310,3 +310,22 @@ def test_a_killed_parent_leaves_no_worker_and_no_shared_memory(state):
     assert not any(_alive(pid) for pid in pids)
     if shm_before or os.path.isdir("/dev/shm"):
         assert set(os.listdir("/dev/shm")) <= shm_before
+
+
+def test_the_command_line_says_once_in_one_line_that_it_runs_in_one_process(tmp_path, monkeypatch, capsys):
+    import json
+    from engine.cli import main
+    design = json.loads((ROOT / "resources" / "presets" / "lenet5.json").read_text())
+    design["layers"][-1]["units"] = 4                      # the shapes dataset's 4 classes
+    path = tmp_path / "lenet4.json"
+    path.write_text(json.dumps(design))
+
+    def unavailable(nbytes):
+        raise SharedMemoryUnavailable("shared memory is unavailable (test)")
+    monkeypatch.setattr(SharedBlock, "create", staticmethod(unavailable))
+    monkeypatch.setattr(parallel, "_fallback", None)
+    monkeypatch.setattr(runtime, "_num_threads", 2)
+    assert main(["train", str(path), "--dataset", "shapes", "--epochs", "1", "--batch-size", "128"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["note: the engine runs in one process: its worker processes could not start (shared memory "
+                   "is unavailable (test))"]
