@@ -100,13 +100,18 @@ def child_speed(args) -> dict:
         import torch
         torch.set_num_threads(args.threads)
     nets = args.nets.split(",")
+    cores = None if args.parts == "threads" else args.threads
     runners = {}
     for name in nets:
         train_batch, infer_batch = batches(args, name)
-        runners[(name, "engine")] = EngineRunner(name, train_batch, infer_batch=infer_batch)
+        runners[(name, "engine")] = EngineRunner(name, train_batch, infer_batch=infer_batch, cores=cores)
+        if args.threads > 1:        # the engine on one core, interleaved: its own speed-up from the others
+            runners[(name, "engine1")] = EngineRunner(name, train_batch, infer_batch=infer_batch, cores=1)
         if torch_ok:
             runners[(name, "torch")] = TorchRunner(name, train_batch, infer_batch=infer_batch)
     frameworks = ("engine", "torch") if torch_ok else ("engine",)
+    if args.threads > 1:
+        frameworks += ("engine1",)
     jobs = [(name, mode, fw) for name in nets for mode in MODES for fw in frameworks]
 
     def call(job):
@@ -142,7 +147,9 @@ def child_speed(args) -> dict:
                 fn()
             elapsed = time.perf_counter() - t0
             samples[job].append(batch * n / elapsed)
-    return {"threads": args.threads, "allocator": args.allocator, "allocator_applied": tuned,
+    for runner in runners.values():
+        runner.close()
+    return {"threads": args.threads, "allocator": args.allocator, "allocator_applied": tuned, "parts": args.parts,
             "torch": torch_ok, "blas": blas_report(),
             "results": [{"net": j[0], "mode": j[1], "framework": j[2], "samples_per_s": v,
                          "batch": batches(args, j[0])[0 if j[1] == "train" else 1]} for j, v in samples.items()]}
@@ -197,7 +204,8 @@ def child_env(threads: int, keep_openblas_env: bool) -> dict:
 def run_child(args, extra: list[str], threads: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--threads", str(threads),
            "--batch", str(args.batch or 0), "--steps", str(args.steps or 0), "--reps", str(args.reps),
-           "--seconds", str(args.seconds), "--settle", str(args.settle), "--nets", args.nets] + extra
+           "--seconds", str(args.seconds), "--settle", str(args.settle), "--nets", args.nets,
+           "--parts", args.parts] + extra
     if args.no_torch:
         cmd.append("--no-torch")
     proc = subprocess.run(cmd, env=child_env(threads, args.keep_openblas_env), capture_output=True, text=True)
@@ -307,6 +315,7 @@ def print_tables(info, children, memory) -> None:
             print(f"| {'training step' if mode == 'train' else 'inference'} | {threads} | {alloc} | {len(values)} | "
                   f"{geo:.2f} | {worst[1]:.2f} ({worst[0]}) |")
         print()
+    print_speedups(children)
     if memory:
         print("## Peak memory of one training step (batch and weights excluded)\n")
         print("| net | batch | threads | engine: peak (tracemalloc) | of which kept between steps | PyTorch: peak "
@@ -332,6 +341,38 @@ def print_tables(info, children, memory) -> None:
         print()
 
 
+def print_speedups(children) -> None:
+    """The engine's own speed-up from N cores: in each N-core child the engine ran on one core too,
+    interleaved with its N-core runs; the ratio per repetition, its median."""
+    rows, summary = [], {}
+    for child in children:
+        by = {(r["net"], r["mode"], r["framework"]): r for r in child["results"]}
+        for (net, mode, fw), one in sorted(by.items(), key=lambda kv: (NETS.index(kv[0][0]) if kv[0][0] in NETS
+                                                                         else 99, MODES.index(kv[0][1]))):
+            if fw != "engine1":
+                continue
+            many = by[(net, mode, "engine")]
+            ratios = [a / b for a, b in zip(many["samples_per_s"], one["samples_per_s"])]
+            ratio = statistics.median(ratios)
+            summary.setdefault((mode, child["threads"]), []).append((net, ratio))
+            rows.append(f"| {net} | {'training step' if mode == 'train' else 'inference'} | {one.get('batch', '')} | "
+                        f"{child['threads']} ({child.get('parts', 'processes')}) | {fmt_rate(one['samples_per_s'])} | "
+                        f"{fmt_rate(many['samples_per_s'])} | {ratio:.2f} ({min(ratios):.2f}–{max(ratios):.2f}) |")
+    if not rows:
+        return
+    print("## The engine's own speed-up from more cores (samples/s; one core interleaved in the same child)\n")
+    print("| net | mode | batch | cores (parts in) | engine, 1 core | engine, N cores | speed-up |")
+    print("|---|---|---:|---|---:|---:|---:|")
+    print("\n".join(rows))
+    print("\n| mode | cores | nets | geometric mean speed-up | minimum (net) |")
+    print("|---|---:|---:|---:|---|")
+    for (mode, n), values in sorted(summary.items(), key=lambda kv: (MODES.index(kv[0][0]), kv[0][1])):
+        worst = min(values, key=lambda v: v[1])
+        print(f"| {'training step' if mode == 'train' else 'inference'} | {n} | {len(values)} | "
+              f"{statistics.geometric_mean([r for _, r in values]):.2f} | {worst[1]:.2f} ({worst[0]}) |")
+    print()
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -352,6 +393,9 @@ def main(argv=None) -> int:
     p.add_argument("--profile", action="store_true",
                    help="per-layer forward/backward times of the engine (one thread; with --threads 2 also "
                         "the batch parts alone vs side by side)")
+    p.add_argument("--parts", choices=("processes", "threads"), default="processes",
+                   help="how the engine uses 2+ cores: worker processes as a training run does (default), or "
+                        "its threads only (the engine before the workers)")
     p.add_argument("--no-torch", action="store_true", help="engine numbers only")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     p.add_argument("--memory-only", action="store_true", help="only the peak-memory measurement")

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,7 @@ class WorkerPool:
         self._params_block = None
         self._views: dict = {}
         self._lock = threading.RLock()    # one caller at a time; another thread computes on its own meanwhile
+        self.timeline = None              # a list to get each training step's phases in seconds (benchmarks)
         self.closed = False
         try:
             self._start(niceness)
@@ -280,6 +282,7 @@ class WorkerPool:
         net = self.net
         children = self._children[:len(parts) - 1]
         errstate = np.geterr()
+        mark = _Marks(self.timeline)
         self._sync_params()
         for index, layer in enumerate(net.layers):        # drawn for the whole batch, as unsplit
             mask = layer.draw_mask((len(x), *net.summary.rows[index].output_shape), net.dtype)
@@ -290,25 +293,32 @@ class WorkerPool:
         s0, e0 = parts[0]
         for index, mask in masks.items():
             net.layers[index].preset_mask = mask[s0:e0]
-        logits = self._logits(x, parts, children, training=True)
+        mark("hand out")
+        logits = self._logits(x, parts, children, True, mark)
         loss, dout = net.loss_from_logits(logits, y)
         for child, (s, e) in zip(children, parts[1:]):
             np.copyto(child.io["dlogits"][:e - s], dout[s:e])
             child.request({"op": "backward", "rows": e - s, "errstate": errstate})
+        mark("loss")
         grads: dict = {}
         error = None
         try:
             net._run_backward(net.layers, dout[s0:e0], grads)
         except BaseException as exc:
             error = exc
+        mark("own backward")
         self._gather(children, error)
+        mark("wait backward")
         for child in children:
             for key, value in grads.items():
                 value += child.grads[key]
+        mark("add gradients")
+        mark.done()
         return float(loss), grads, logits
 
-    def _logits(self, x, parts, children, training: bool) -> np.ndarray:
+    def _logits(self, x, parts, children, training: bool, mark=None) -> np.ndarray:
         """Run this process's part while the children run theirs; the whole batch's logits."""
+        mark = mark or _Marks(None)
         net = self.net
         s0, e0 = parts[0]
         own, error = None, None
@@ -316,7 +326,9 @@ class WorkerPool:
             own = net._run_forward(net.layers, x[s0:e0], training)
         except BaseException as exc:
             error = exc
+        mark("own forward")
         self._gather(children, error)
+        mark("wait forward")
         logits = np.empty((len(x), own.shape[1]), own.dtype)
         logits[s0:e0] = own
         for child, (s, e) in zip(children, parts[1:]):
@@ -377,3 +389,23 @@ class WorkerPool:
             raise lost
         if error is not None:
             raise error
+
+
+class _Marks:
+    """Seconds between marks of a training step, appended to `timeline` as one dict (no-op without one)."""
+
+    def __init__(self, timeline):
+        self.timeline = timeline
+        if timeline is not None:
+            self.phases = {}
+            self.last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        if self.timeline is not None:
+            now = time.perf_counter()
+            self.phases[phase] = now - self.last
+            self.last = now
+
+    def done(self) -> None:
+        if self.timeline is not None:
+            self.timeline.append(self.phases)
