@@ -170,6 +170,16 @@ def blas_report() -> list[dict]:
 # Profile: where the engine's time goes (benchmarks/engine_profile.py), in a child like the speed runs
 # --------------------------------------------------------------------------------------------------
 
+def child_scaling(args) -> None:
+    """The --scaling tables (benchmarks/engine_scaling.py) in a child with the speed children's environment."""
+    from engine import runtime
+    from engine_scaling import run_scaling
+    if args.allocator != "default":
+        runtime.tune_allocator()
+    runtime.set_num_threads(2)
+    run_scaling(args.nets.split(","), lambda name: batches(args, name)[0], args.reps * (args.steps or 5))
+
+
 def child_profile(args) -> None:
     """The --profile tables, in a child process with the speed children's environment (OpenBLAS kernel
     and thread settings): one thread unsplit, then the batch parts side by side if threads >= 2."""
@@ -373,6 +383,14 @@ def print_speedups(children) -> None:
     print()
 
 
+def run_scaling_child(args) -> int:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--scaling", "--threads", "2",
+           "--batch", str(args.batch or 0), "--steps", str(args.steps or 0), "--reps", str(args.reps),
+           "--allocator", "default" if args.allocator == "default" else "tuned", "--nets", args.nets]
+    sys.stdout.flush()
+    return subprocess.run(cmd, env=child_env(2, args.keep_openblas_env)).returncode
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -396,6 +414,10 @@ def main(argv=None) -> int:
     p.add_argument("--parts", choices=("processes", "threads"), default="processes",
                    help="how the engine uses 2+ cores: worker processes as a training run does (default), or "
                         "its threads only (the engine before the workers)")
+    p.add_argument("--scaling", action="store_true",
+                   help="only the training step's fixed costs and parallel part at 2 processes, and the model "
+                        "of 4, 8 and 16 cores (part of the default run)")
+    p.add_argument("--no-scaling", action="store_true", help="skip the scaling model")
     p.add_argument("--no-torch", action="store_true", help="engine numbers only")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     p.add_argument("--memory-only", action="store_true", help="only the peak-memory measurement")
@@ -414,6 +436,9 @@ def main(argv=None) -> int:
         if args.profile:
             child_profile(args)
             return 0
+        if args.scaling:
+            child_scaling(args)
+            return 0
         result = child_memory(args) if args.memory else child_speed(args)
         print(json.dumps(result))
         return 0
@@ -424,6 +449,8 @@ def main(argv=None) -> int:
                "--allocator", "default" if args.allocator == "default" else "tuned", "--nets", args.nets]
         return subprocess.run(cmd, env=child_env(threads, args.keep_openblas_env)).returncode
 
+    if args.scaling:
+        return run_scaling_child(args)
     info = machine_info()
     torch_ok = info.get("torch") is not None and not args.no_torch
     if not torch_ok and not args.no_torch:
@@ -456,7 +483,12 @@ def main(argv=None) -> int:
               "the conv layers' reused patch buffers; PyTorch: the gradients). ΔVmHWM: peak resident-set growth "
               "over steps 2-4 above the resident size after step 1, with glibc set to return freed blocks "
               "≥ 64 KiB to the OS — memory newly touched by a step, including what the allocator-level numbers "
-              "cannot see (BLAS / oneDNN scratch), but not what is kept between steps.\n")
+              "cannot see (BLAS / oneDNN scratch), but not what is kept between steps. With the engine's worker "
+              "processes (2+ threads): every process's tracemalloc peak and the shared gradient and I/O blocks "
+              "added up; ΔVmHWM summed over the processes.\n")
+    if not (args.quick or args.no_scaling or args.memory_only) and max(threads) >= 2:
+        print("running: scaling model ...", file=sys.stderr, flush=True)
+        run_scaling_child(args)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "speed": children, "memory": memory,
                                                "args": vars(args)}, indent=1))

@@ -28,12 +28,28 @@ def test_speed_report_has_every_ratio_the_geometric_mean_and_the_minimum_per_thr
                 assert any(line.startswith(f"| {mode} | {threads} | tuned | 2 |") for line in out.splitlines())
     else:
         assert "PyTorch is not installed" in out
+    # The engine's own speed-up from the second core, per net and mode, and its geometric mean.
+    assert "## The engine's own speed-up from more cores" in out
+    for net in ("digits", "course39"):
+        assert sum(line.startswith(f"| {net} | ") and "| 2 (processes) |" in line for line in out.splitlines()) == 2
+    assert any(line.startswith("| training step | 2 | 2 |") for line in out.splitlines())
+
+
+def test_scaling_model_gives_fixed_costs_the_parallel_part_and_4_8_16_cores():
+    out = bench("--scaling", "--nets", "lenet5", "--reps", "1", "--steps", "1")
+    assert "| net | batch | T1 | of which loss + update | T2 (measured) |" in out
+    assert any(line.startswith("| lenet5 | 256 |") for line in out.splitlines())
+    assert "model at 4 (processes) | model at 8 (processes) | model at 16 (processes) |" in out
+    row = next(line for line in out.splitlines() if line.startswith("| lenet5 |") and "(16)" in line)
+    assert len(row.split("|")) == 8
+    assert any(line.startswith("| geometric mean |") for line in out.splitlines())
 
 
 def test_memory_report_gives_each_net_and_thread_count_and_the_largest_ratio():
     out = bench("--memory-only", "--nets", "digits")
     rows = [line for line in out.splitlines() if line.startswith("| digits | 256 |")]
     assert [row.split("|")[3].strip() for row in rows] == ["1", "2"]
+    assert "every process's tracemalloc peak and the shared gradient and I/O blocks" in out
     if HAVE_TORCH:
         assert "Largest engine / PyTorch peak:" in out
 
