@@ -30,6 +30,7 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine import NetworkSpec, load_spec  # noqa: E402
+from engine.train import TrainSettings  # noqa: E402
 
 GOAL_P99_MS = 50.0
 GOAL_MAX_MS = 150.0
@@ -58,7 +59,9 @@ def headless_seconds(spec: NetworkSpec, dataset_name: str, epochs: int, batch_si
     with _blas_limit(1):
         net = Network.from_spec(spec, seed=0)
         started = time.perf_counter()
-        Trainer(net, make_optimizer("adam", 1e-3), batch_size=batch_size, seed=0).fit(dataset, epochs=epochs)
+        defaults = TrainSettings()
+        Trainer(net, make_optimizer(defaults.optimizer, defaults.lr), batch_size=batch_size,
+                seed=defaults.seed).fit(dataset, epochs=epochs)
         net.evaluate(dataset.x_test, dataset.y_test)
         return time.perf_counter() - started
 
@@ -67,7 +70,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--design", default="lenet5-4", choices=("lenet5-4", "digits"))
     parser.add_argument("--epochs", type=int, default=None, help="default: 20 (lenet5-4) or 200 (digits), ~10 s here")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=TrainSettings().batch_size)
     parser.add_argument("--headless", action="store_true", help="also time the same training without the GUI")
     parser.add_argument("--screenshot", metavar="PNG", help="save the panel after the run")
     args = parser.parse_args(argv)

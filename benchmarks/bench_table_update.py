@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine.spec import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, NetworkSpec, PoolSpec  # noqa: E402
+from engine import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, NetworkSpec, PoolSpec  # noqa: E402
 
 FRAME_MS = 16.0
 

@@ -22,7 +22,7 @@ INFER_BATCH = 256
 # --------------------------------------------------------------------------------------------------
 
 def _suite():
-    from engine.spec import ConvSpec as C, DenseSpec as D, PoolSpec as P
+    from engine import ConvSpec as C, DenseSpec as D, PoolSpec as P
     return {
         # name: (input shape, layers, training batch, what it covers)
         "lenet5": ((32, 32, 3), "preset:lenet5.json", 256, "5×5 convs, max pool, colour 32×32"),

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QSizePoli
 
 from engine.kinds import is_registered, kind_for, type_names
 from engine.shapes import format_shape
-from engine.spec import MAX_CHANNELS, MAX_IMAGE_SIDE, SpecError
+from engine.kinds.checks import MAX_CHANNELS, MAX_IMAGE_SIDE
+from engine.spec import SpecError
 
 from .document import DesignDocument
 from .field_form import KindForm, make_form, make_spin, put_text, put_value, watch_range

@@ -8,8 +8,8 @@ describes the rooms behind it):
     from engine import (NetworkSpec, SpecError, load_spec, save_spec, summarize,
                         Network, SGD, Adam, Trainer, load_dataset)
 """
-from .spec import (FORMAT, NetworkSpec, InputSpec, ConvSpec, PoolSpec, DenseSpec, FlattenSpec,
-                   DropoutSpec, SpecError, load_spec, save_spec)
+from .spec import FORMAT, NetworkSpec, InputSpec, SpecError, load_spec, save_spec
+from .kinds import ConvSpec, PoolSpec, DenseSpec, FlattenSpec, DropoutSpec
 from .shapes import Summary, SummaryRow, summarize, conv_output_size, format_shape
 from .data import Dataset, DatasetError, load_dataset
 from .network import Network

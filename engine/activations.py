@@ -9,7 +9,7 @@
 
 engine.functional re-exports every public name here, so ``from engine.functional import softmax`` keeps
 working. Every function keeps the floating dtype of its input (float32 in, float32 out); integers become
-float64. Pure NumPy: never imports Qt, pyqtgraph or the designer package.
+float64.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def activation_forward(name, Z) -> np.ndarray:
         return np.maximum(Z, Z.dtype.type(0))
     if name == "leaky_relu":
         # max(z, slope·z) for a slope in (0, 1): z where z > 0, slope·z elsewhere — np.where's values
-        # at a tenth of its cost.
+        # without its cost.
         return np.maximum(Z, Z * Z.dtype.type(LEAKY_RELU_SLOPE))
     if name == "tanh":
         return np.tanh(Z)
@@ -98,7 +98,7 @@ def activation_backward(name, dA, Z, A) -> np.ndarray:
     if name == "relu":
         return dA * (A > 0)
     if name == "leaky_relu":
-        # max(A > 0, slope) is exactly 1 or slope, like np.where(A > 0, 1, slope), ~10x faster.
+        # max(A > 0, slope) is exactly 1 or slope, like np.where(A > 0, 1, slope), without its cost.
         g = np.maximum(A > 0, dA.dtype.type(LEAKY_RELU_SLOPE))
         g *= dA
         return g
@@ -129,7 +129,8 @@ def activation_backward_consuming(name, dA, A) -> np.ndarray:
     if A.shape != dA.shape or A.dtype != dA.dtype:
         raise ValueError(f"dA {dA.shape} {dA.dtype} does not match A {A.shape} {A.dtype}")
     one = A.dtype.type(1)
-    # (np.sign and np.copyto(..., where=) would avoid the boolean mask but run ~15x slower than these.)
+    # (np.sign and np.copyto(..., where=) would avoid the boolean mask but run far slower than these;
+    # benchmarks/RESULTS.md, "Tuning rules: pooling and activations".)
     if name == "relu":
         return np.multiply(dA, A > 0, out=A)        # a boolean mask: a quarter of a float32 array
     if name == "leaky_relu":

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .spec import ConvSpec, InputSpec, NetworkSpec
+from .kinds import ConvSpec
+from .spec import InputSpec, NetworkSpec
 
 # Edge detection: the 6×6 image, and the bright vertical edge (left three columns 10, right three 0).
 COURSE_6X6 = np.array([[3, 0, 1, 2, 7, 4],

@@ -5,9 +5,7 @@ col2im, window-by-window pooling) and calls into this module where a measurement
 to compute the same thing. Every function here is checked against the slow loop reference in the tests
 (tests/engine/reference.py), also with the choice of path forced (``_FORCE_WIDTH_BLOCK``,
 ``_FORCE_INPUT_GRAD_BLOCK``), so no path goes untested because the heuristics happen not to pick it.
-
-Timings quoted below are batch 64, float32, NumPy 2.4 with OpenBLAS 0.3.31 on AVX-512 (AMD Zen 4) and
-AVX2 machines; the benchmark that produced them is benchmarks/bench_engine.py. What each path buys:
+The measurements behind each rule are in benchmarks/RESULTS.md, "Tuning rules: ...". What each path buys:
 
 * :class:`Workspace` — one reused buffer per thread for the patch chunks of every layer (engine.patches).
 * :func:`matmul_rows` / :func:`gram_rows` — tall, narrow products cut into row blocks that stay in L2.
@@ -18,8 +16,9 @@ AVX2 machines; the benchmark that produced them is benchmarks/bench_engine.py. W
 * :func:`max_pool_values`, :func:`max_pool_2x2_forward` / :func:`max_pool_2x2_backward` — the usual
   2×2 / stride-2 max pool, for inference and for training.
 
-Layout is NHWC as everywhere in the engine. This module is pure NumPy (it imports nothing from the
-engine): it never imports Qt, pyqtgraph or the designer package.
+Layout is NHWC as everywhere in the engine. The module builds on engine.patches (the patch sources and
+their chunk size); engine.functional decides when each path runs and keeps what the backward pass needs
+in the named caches of engine.caches.
 """
 from __future__ import annotations
 
@@ -28,7 +27,7 @@ import threading
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .patches import CHUNK_BYTES, RowPatchSource, c_strides
+from .patches import CHUNK_BYTES, c_strides
 
 __all__ = [
     "Workspace",
@@ -87,10 +86,10 @@ class Workspace:
 # Matrix products on tall, narrow operands
 # --------------------------------------------------------------------------------------------------
 
-# OpenBLAS (0.3.x, measured on AVX-512 and AVX2) is 1.3-2.5x slower on the tall, narrow products of small
-# conv layers — (m·n_H·n_W) × (f·f·n_C_prev) patches against n_C ≤ 64 filters — than on the same product
-# cut into blocks of a few hundred rows, whose panel stays in L2. A stacked matmul does the blocks in one
-# call (NumPy loops over them in C).
+# OpenBLAS runs the tall, narrow products of small conv layers — (m·n_H·n_W) × (f·f·n_C_prev) patches
+# against n_C ≤ 64 filters — slower than the same product cut into blocks of a few hundred rows, whose
+# panel stays in L2. A stacked matmul does the blocks in one call (NumPy loops over them in C). Numbers:
+# benchmarks/RESULTS.md, "Tuning rules: row-blocked products".
 _ROW_BLOCK = 256
 _ROW_BLOCK_THIN = 1024       # patches with fewer columns than this many floats: bigger blocks pay less
 
@@ -119,8 +118,8 @@ def matmul_rows(P, W2d, out=None):
 def gram_rows(P, D):
     """``P.T @ D`` (K, N) for tall ``P`` (M, K) and ``D`` (M, N): partial products over row blocks, summed.
 
-    Computed as ``(D.T @ P).T`` per block: OpenBLAS was measured faster in that orientation for the
-    narrow ``D`` of small conv layers.
+    Computed as ``(D.T @ P).T`` per block: OpenBLAS is faster in that orientation for the narrow ``D`` of
+    small conv layers.
     """
     M, K = P.shape
     N = D.shape[1]
@@ -139,8 +138,8 @@ def gram_rows(P, D):
 def add_bias(Z2d, b, rows_per_sample):
     """``Z2d += b`` in place for ``Z2d`` (M, n_C) whose rows come in groups of ``rows_per_sample``.
 
-    Broadcasting a short ``b`` over many short rows runs NumPy's inner loop n_C elements at a time
-    (~7x slower for n_C = 8); adding ``b`` tiled over one sample's rows makes each inner loop a whole sample.
+    Broadcasting a short ``b`` over many short rows runs NumPy's inner loop n_C elements at a time; adding
+    ``b`` tiled over one sample's rows makes each inner loop a whole sample.
     """
     M, n_C = Z2d.shape
     if n_C >= 64 or rows_per_sample < 2 or M % rows_per_sample or not Z2d.flags.c_contiguous:
@@ -162,18 +161,14 @@ def add_bias(Z2d, b, rows_per_sample):
 # pixels those outputs read, so the copies are Bw times fewer and longer. The weights become a banded
 # (f·U·n_C_prev, Bw·n_C) matrix T with T[(i, v·s + j, c), (v, k)] = W[i, j, c, k], and patches @ T gives
 # Bw·n_C columns per row, i.e. the Bw output pixels in NHWC order. The price is the zeros of T
-# (U/f times the multiply-adds), which BLAS pays gladly at these sizes: 2.5-3x faster first layers.
+# (U/f times the multiply-adds), which BLAS pays gladly at these sizes.
 def width_block(f: int, s: int, n_C_prev: int, n_C: int, n_W: int) -> int:
-    """Output pixels per patch row (1 = plain im2col), from timings of forward + dW on 28×28-32×32
-    inputs, batch 64 (AVX-512, OpenBLAS 0.3.31): the blocked form wins 1.3-2.5x for short window rows
-    (f·n_C_prev ≤ 16: C = 1-2 at any f, C = 3 at f = 5) with few filters, and loses for 3×3×3 windows
-    or 32+ filters, where its extra multiply-adds cost more than the copying saves."""
+    """Output pixels per patch row (1 = plain im2col). Blocked for short window rows (f·n_C_prev ≤ 16,
+    ≤ 21 for strided stems) with at most 16 filters, but not for 3×3 windows over 3+ channels with more
+    than 12 filters: there its extra multiply-adds cost more than the copying saves (benchmarks/RESULTS.md,
+    "Tuning rules: width-blocked convolution")."""
     if _FORCE_WIDTH_BLOCK is not None:
         return _FORCE_WIDTH_BLOCK
-    # Strided stems (7×7 / stride 2 over 3 channels, 16 filters) also gain: forward + dW 0.87x the time at
-    # batch 256, even at batch 16; and their blocked patches per sample are smaller (387 vs 602 KB).
-    # 3×3 windows over 3 channels gain only with few filters: 1.3x (forward + dW) for the course's 39×39×3
-    # net's 10 filters, nothing at 32 (bench_engine.py suite, batch 32-128).
     if f == 1 or f * n_C_prev > (21 if s > 1 else 16) or n_C > 16 or (n_C_prev > 2 and f < 5 and n_C > 12):
         return 1
     # ~32 output columns for BLAS, and at most ~1.8x the multiply-adds of im2col (U/f).
@@ -195,28 +190,26 @@ def _toeplitz(W, Bw: int, s: int, U: int):
     return T.reshape(f * U * n_C_prev, Bw * n_C)
 
 
-def conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace=None):
-    """The width-blocked forward pass: same ``(Z, cache)`` as engine.functional.conv2d_forward.
+def conv_forward_rows(source, W, b):
+    """The width-blocked forward pass: ``Z`` ``(m, n_H, n_W, n_C)``, as engine.functional.conv2d_forward.
 
-    ``A_prev`` ``(m, n_H_prev, n_W_prev, n_C_prev)`` (checked by the caller), ``W`` ``(f, f, n_C_prev, n_C)``,
-    ``Bw`` output pixels per patch row. ``Z`` ``(m, n_H, n_W, n_C)``. The blocked patches
-    ``(m·n_H·⌈n_W/Bw⌉, f·U·n_C_prev)`` are built and multiplied a few samples at a time
-    (engine.patches.RowPatchSource); the cache holds that source, which builds them again for
-    :func:`conv_rows_weight_grad`.
+    ``source`` is the engine.patches.RowPatchSource of the layer's input (``Bw`` output pixels per patch
+    row), ``W`` ``(f, f, n_C_prev, n_C)``, ``b`` ``(n_C,)``. The blocked patches
+    ``(m·n_H·⌈n_W/Bw⌉, f·U·n_C_prev)`` are built and multiplied a few samples at a time; the same source
+    builds them again for :func:`conv_rows_weight_grad`.
     """
-    m = A_prev.shape[0]
-    f, _, _, n_C = W.shape
-    source = RowPatchSource(A_prev, f, s, p, n_H, n_W, Bw, workspace)
+    m, n_H, n_W, Bw, s = source.m, source.n_H, source.n_W, source.Bw, source.s
+    n_C = W.shape[3]
     nb, rows = source.nb, source.rows_per_sample
     T = _toeplitz(W, Bw, s, source.U)
-    Z2 = np.empty((m * rows, Bw * n_C), dtype)                  # (m·n_H·nb, Bw·n_C)
+    Z2 = np.empty((m * rows, Bw * n_C), source.dtype)          # (m·n_H·nb, Bw·n_C)
     for start, stop in source.chunks():
         matmul_rows(source.build(start, stop), T, out=Z2[start * rows:stop * rows])
     Z = Z2.reshape(m, n_H, nb * Bw, n_C)
     if nb * Bw != n_W:
         Z = np.ascontiguousarray(Z[:, :, :n_W])
-    add_bias(Z.reshape(m * n_H * n_W, n_C), b.reshape(n_C), n_H * n_W)
-    return Z, ("rows", source, W, A_prev.shape, s, p, Bw)
+    add_bias(Z.reshape(m * n_H * n_W, n_C), b, n_H * n_W)
+    return Z
 
 
 def _dZ_blocks(dZ, Bw: int, chunk: int):
@@ -239,11 +232,12 @@ def _dZ_blocks(dZ, Bw: int, chunk: int):
     return blocks
 
 
-def conv_rows_weight_grad(source, dZ, W_shape, s, Bw):
+def conv_rows_weight_grad(source, dZ, W_shape):
     """``dW`` ``(f, f, n_C_prev, n_C)`` from the blocked patches of :func:`conv_forward_rows` (its
     RowPatchSource, built again chunk by chunk) and ``dZ`` ``(m, n_H, n_W, n_C)``: the gradient of the
     banded T, folded back, dW[i, j] = Σ_v dT[(i, v·s + j), (v)]."""
     f, _, n_C_prev, n_C = W_shape
+    s, Bw = source.s, source.Bw
     blocks = _dZ_blocks(dZ, Bw, source.chunk)
     dT = None
     for start, stop in source.chunks():
@@ -259,19 +253,14 @@ def conv_rows_weight_grad(source, dZ, W_shape, s, Bw):
 def input_grad_block(f: int, s: int, n_C: int, n_W: int, n_C_prev: int = 1) -> int:
     """Output pixels per block for conv_input_grad_rows, or 0 for the per-offset col2im below it.
 
-    Stride 1, measured (AVX-512, OpenBLAS 0.3.31, batches 32-256, interleaved medians): the banded form wins only
-    where the per-offset col2im's adds are shortest — 5×5 and larger windows over at most 8 input
-    channels (MNIST LeNet CONV2, 6 channels: 0.8x the time; LeNet-5 CONV2, 8 channels: 0.95-1.0x). For
-    3×3 windows it is 1.03-1.15x slower, and with 16+ input channels, 40+ filters or images of 32×32 and
-    up 1.2-1.65x slower (VGG-style 32×32×32 → 32 at batch 32: 49.6 vs 39.9 ms for the backward pass).
+    The banded form wins where the per-offset col2im's adds are shortest: at stride 1, 5×5 and larger
+    windows over at most 8 input channels and 40 filters; strided, up to 10 input channels (the col2im then
+    adds runs of only n_C_prev values, s·n_C_prev apart, f² times). Numbers: benchmarks/RESULTS.md,
+    "Tuning rules: banded input gradient".
     """
     if _FORCE_INPUT_GRAD_BLOCK is not None:
         return _FORCE_INPUT_GRAD_BLOCK
     if s > 1:
-        # Strided: the per-offset col2im adds runs of only n_C_prev values, s·n_C_prev apart, f² times.
-        # Measured (batch 32, 17×17 and 37×37 inputs, f = 3, 5, 7, 10-40 filters): the banded form takes
-        # 1.5-9x less time up to 10 input channels (the course's 39×39 net's CONV2: 3.2 → 2.1 ms), is even
-        # or mixed at 16, and loses from 24. Blocks of 2 (3 for ≤ 3 channels) were best or near it.
         if n_C_prev > 10 or n_C > 40:
             return 0
         return max(1, min(3 if n_C_prev <= 3 else 2, n_W))
@@ -306,8 +295,8 @@ def conv_input_grad_rows(dZ, W, s, p, A_shape, Bw):
     dA_pad = np.zeros((m, H_in, W_in, n_C_prev), dtype)
     _, sh, sw, sc = c_strides(dA_pad)
     g = -(-U // (Bw * s))
-    # dP is several times the input gradient (3.9x for the 39×39 course net's 5×5 stride-2 CONV2): formed a few samples at
-    # a time, about a patch chunk (engine.patches.CHUNK_BYTES), so it never sets the step's memory peak.
+    # dP is several times the input gradient: formed a few samples at a time, about a patch chunk
+    # (engine.patches.CHUNK_BYTES), so it never sets the step's memory peak.
     per_sample = n_H * nb * f * run * dtype.itemsize
     chunk = max(1, min(m, CHUNK_BYTES // per_sample))
     blocks = _dZ_blocks(dZ, Bw, chunk)
@@ -333,7 +322,7 @@ def conv_input_grad_rows(dZ, W, s, p, A_shape, Bw):
 # Inference needs only the maxima, not which input won. For the usual 2×2 / stride-2 window on a
 # contiguous input that tiles exactly, each window-row pair is one contiguous run of n_W_prev·n_C values:
 # taking the maximum of the two rows first runs with long inner loops and halves the data before the
-# short-stride maximum across columns — about 2.3x faster than pool2d_forward, which also tracks argmax.
+# short-stride maximum across columns (pool2d_forward also tracks the argmax, which costs more).
 def max_pool_values(A, f, s, n_H, n_W):
     """Max pooling's output ``(m, n_H, n_W, n_C)`` only (no argmax), for ``A`` ``(m, n_H_prev, n_W_prev, n_C)``."""
     m, n_H_prev, n_W_prev, n_C = A.shape
@@ -365,8 +354,9 @@ def max_pool_2x2_tiles(A, n_H, n_W) -> bool:
 
 
 def max_pool_2x2_forward(A, n_H, n_W):
-    """Training forward of a tiling 2×2 / stride-2 max pool: ``(out (m, n_H, n_W, n_C), cache)``, the cache
-    in engine.functional.pool2d_forward's form with mode "max2x2" and the two winner masks."""
+    """Training forward of a tiling 2×2 / stride-2 max pool: ``(out (m, n_H, n_W, n_C), (lower, right))``,
+    the two winner masks :func:`max_pool_2x2_backward` needs (``lower`` ``(m, n_H, 2·n_W·n_C)``: the bottom
+    row won; ``right`` ``(m, n_H, n_W, n_C)``: the right column won)."""
     m, _, n_W_prev, n_C = A.shape
     pairs = A.reshape(m, n_H, 2, n_W_prev * n_C)
     top, bottom = pairs[:, :, 0], pairs[:, :, 1]
@@ -383,7 +373,7 @@ def max_pool_2x2_forward(A, n_H, n_W):
     tie = np.equal(Rc[1], Rc[0])
     tie &= np.greater(Lc[0], Lc[1])
     right |= tie
-    return out, (A.shape, A.dtype, 2, 2, "max2x2", (lower, right))
+    return out, (lower, right)
 
 
 def max_pool_2x2_backward(dout, masks, A_shape):

@@ -16,13 +16,15 @@ Convolution is im2col + BLAS. The windows of the padded input are laid out as
 ``(m·n_H·n_W, f·f·n_C_prev)`` with the window axes in the order ``(f, f, n_C_prev)``, which is the
 order of ``W``'s first three axes, so ``patches @ W.reshape(f·f·n_C_prev, n_C)`` is already the NHWC
 output: no transposes. The patches are built and multiplied a few samples at a time (engine/patches.py),
-so no batch-sized patch matrix exists. This module reads as the course would write the kernels; where a measurement
-found a faster way to compute the same numbers (the width-blocked im2col of first layers, the banded
-input gradient, row-blocked products, the 2×2 max pool) it calls into engine/fastpaths.py, which says
-what was measured; wide stride-1 3×3 layers go through Winograd F(2×2, 3×3) (engine/winograd.py).
-The tests compare all of them against slow loop versions (tests/engine/reference.py).
+so no batch-sized patch matrix exists.
 
-This module is pure NumPy: it never imports Qt, pyqtgraph or the designer package.
+This module reads as the course would write the kernels. Where a measurement found a faster way to
+compute the same numbers, the dispatch is in the open: :func:`conv_forward_method`,
+:func:`conv_input_grad_method` and :func:`conv_weight_grad_method` name the method a layer of given sizes
+takes (the width-blocked im2col of first layers and the banded input gradient in engine/fastpaths.py,
+Winograd F(2×2, 3×3) for wide stride-1 3×3 layers in engine/winograd.py), and the forward passes return
+named caches (engine/caches.py) that carry it to the backward pass. The tests compare every method
+against slow loop versions (tests/engine/reference.py).
 """
 from __future__ import annotations
 
@@ -35,10 +37,12 @@ from . import fastpaths
 from .activations import (ACTIVATIONS, LEAKY_RELU_SLOPE, _float_array, activation_backward,
                           activation_backward_consuming, activation_forward, sigmoid, sigmoid_binary_cross_entropy, softmax,
                           softmax_cross_entropy)
-from .fastpaths import Workspace
 from . import patches
 from . import winograd
-from .patches import PatchSource
+from .caches import (BANDED, COL2IM, IM2COL, MAX_POOL_2X2, POINTWISE, POOL_WINDOWS, WIDTH_BLOCKED, WINOGRAD,
+                     ConvCache, DenseCache, PoolCache)
+from .fastpaths import Workspace
+from .patches import PatchSource, RowPatchSource
 # Shape arithmetic has one home (engine.shapes); the kernels use the same functions as the table.
 from .shapes import conv_output_size, resolve_padding
 
@@ -52,12 +56,16 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
     "conv2d_forward",
+    "conv_forward_method",
+    "conv_input_grad_method",
+    "conv_weight_grad_method",
     "conv_output_size",
     "dense_backward",
     "dense_forward",
     "pool2d",
     "pool2d_backward",
     "pool2d_forward",
+    "pool_method",
     "resolve_padding",
     "sigmoid",
     "sigmoid_binary_cross_entropy",
@@ -116,8 +124,47 @@ def conv2d(A_prev, W, b, stride=1, pad=0) -> np.ndarray:
 
 
 
+def conv_forward_method(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> str:
+    """How the forward pass computes an ``f × f`` stride-``s`` convolution ``n_C_prev → n_C`` with
+    ``n_H × n_W`` outputs: WIDTH_BLOCKED (few input channels: first layers), WINOGRAD (stride-1 3×3 with
+    enough channels and outputs) or IM2COL. The weight gradient follows (:func:`conv_weight_grad_method`)."""
+    if fastpaths.width_block(f, s, n_C_prev, n_C, n_W) > 1:
+        return WIDTH_BLOCKED
+    if winograd.use_winograd(f, s, n_C_prev, n_C, n_H, n_W):
+        return WINOGRAD
+    return IM2COL
+
+
+def conv_weight_grad_method(cache: ConvCache, n_H: int, n_W: int) -> str:
+    """How :func:`conv2d_backward` computes ``dW`` for ``n_H × n_W`` outputs: WIDTH_BLOCKED when the
+    forward pass was (its patches are the blocked ones), WINOGRAD for wide stride-1 3×3 layers, else
+    IM2COL (``patchesᵀ · dZ``)."""
+    if cache.method == WIDTH_BLOCKED:
+        return WIDTH_BLOCKED
+    f, _, n_C_prev, n_C = cache.W.shape
+    if winograd.use_winograd_weight_grad(f, cache.stride, n_C_prev, n_C, n_H, n_W):
+        return WINOGRAD
+    return IM2COL
+
+
+def conv_input_grad_method(f: int, s: int, p: int, n_C_prev: int, n_C: int, n_H_prev: int, n_W_prev: int,
+                           n_W: int) -> str:
+    """How :func:`conv2d_backward` computes ``dA_prev`` ``(m, n_H_prev, n_W_prev, n_C_prev)`` from ``dZ``
+    with ``n_C`` channels and ``n_W`` columns: POINTWISE (1×1, stride 1, no padding: one product), WINOGRAD
+    (stride-1 3×3: ``dA`` is itself such a convolution of ``dZ``), BANDED (few channels, through the
+    width-blocked weights) or COL2IM."""
+    if f == 1 and s == 1 and p == 0:
+        return POINTWISE
+    if winograd.use_winograd(f, s, n_C, n_C_prev, n_H_prev, n_W_prev):
+        return WINOGRAD
+    if fastpaths.input_grad_block(f, s, n_C, n_W, n_C_prev):
+        return BANDED
+    return COL2IM
+
+
 def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
-    """Forward pass of :func:`conv2d`; also returns the cache that :func:`conv2d_backward` needs.
+    """Forward pass of :func:`conv2d`; also returns the :class:`~engine.caches.ConvCache` that
+    :func:`conv2d_backward` needs.
 
     ``workspace``: an optional :class:`engine.fastpaths.Workspace` to hold the patch chunk buffer (see
     there for the one rule).
@@ -150,40 +197,39 @@ def conv2d_forward(A_prev, W, b, stride=1, pad=0, *, workspace=None):
         raise ValueError(
             f"filter {f}×{f} is larger than the padded {n_H_prev + 2 * p}×{n_W_prev + 2 * p} input "
             f"(input {n_H_prev}×{n_W_prev}, padding {p}); use more padding or a smaller filter")
+    b = b.reshape(n_C)
+    method = conv_forward_method(f, s, n_C_prev, n_C, n_H, n_W)
 
-    Bw = fastpaths.width_block(f, s, n_C_prev, n_C, n_W)
-    if Bw > 1:        # few input channels: the width-blocked form of the same product
-        return fastpaths.conv_forward_rows(A_prev, W, b, s, p, n_H, n_W, Bw, dtype, workspace)
-
-    if winograd.use_winograd(f, s, n_C_prev, n_C, n_H, n_W):
-        # Stride-1 3×3 with enough channels: Winograd F(2×2, 3×3), 2.25× fewer multiplies. The backward
-        # pass's dW still needs the im2col patches, so the cache is the im2col one; its buffer is borrowed
-        # from a Workspace only when the backward pass builds them (inference allocates none).
-        Z = winograd.winograd_conv3x3(A_prev, winograd.filter_transform(W), b.reshape(n_C), p)
+    if method == WIDTH_BLOCKED:
+        Bw = fastpaths.width_block(f, s, n_C_prev, n_C, n_W)
+        source = RowPatchSource(A_prev, f, s, p, n_H, n_W, Bw, workspace)
+        Z = fastpaths.conv_forward_rows(source, W, b)
+    elif method == WINOGRAD:
+        # The weight gradient may still need the im2col patches: the source borrows its buffer from a
+        # Workspace only when the backward pass builds them (inference allocates none).
+        Z = winograd.winograd_conv3x3(A_prev, winograd.filter_transform(W), b, p)
         source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace or Workspace())
-        return Z, ("im2col", source, W, A_prev.shape, s, p, 1)
-
-    # im2col, streamed: the patches of a few samples at a time (engine.patches) go straight into the
-    # product, so no batch-sized patch matrix is ever allocated or kept for the backward pass.
-    source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
-    W2d = W.reshape(f * f * n_C_prev, n_C)
-    Z2d = np.empty((m * n_H * n_W, n_C), dtype)   # rows are (sample, row, column): NHWC
-    rows = source.rows_per_sample
-    for start, stop in source.chunks():
-        fastpaths.matmul_rows(source.build(start, stop), W2d, out=Z2d[start * rows:stop * rows])
-    fastpaths.add_bias(Z2d, b.reshape(n_C), n_H * n_W)
-    Z = Z2d.reshape(m, n_H, n_W, n_C)
-    cache = ("im2col", source, W, A_prev.shape, s, p, 1)
-    return Z, cache
+    else:
+        # im2col, streamed: the patches of a few samples at a time (engine.patches) go straight into the
+        # product, so no batch-sized patch matrix is ever allocated or kept for the backward pass.
+        source = PatchSource(A_prev, f, s, p, n_H, n_W, workspace)
+        W2d = W.reshape(f * f * n_C_prev, n_C)
+        Z2d = np.empty((m * n_H * n_W, n_C), dtype)   # rows are (sample, row, column): NHWC
+        rows = source.rows_per_sample
+        for start, stop in source.chunks():
+            fastpaths.matmul_rows(source.build(start, stop), W2d, out=Z2d[start * rows:stop * rows])
+        fastpaths.add_bias(Z2d, b, n_H * n_W)
+        Z = Z2d.reshape(m, n_H, n_W, n_C)
+    return Z, ConvCache(method, source, W, A_prev.shape, s, p)
 
 
-def conv2d_backward(dZ, cache, need_input_grad=True):
+def conv2d_backward(dZ, cache: ConvCache, need_input_grad=True):
     """Backward pass of :func:`conv2d_forward`.
 
     Parameters
     ----------
     dZ : ``(m, n_H, n_W, n_C)`` gradient of the loss with respect to ``Z``
-    cache : from :func:`conv2d_forward`
+    cache : the :class:`~engine.caches.ConvCache` from :func:`conv2d_forward`
     need_input_grad : skip ``dA_prev`` (the most expensive part) when False, e.g. for the first layer
 
     Returns
@@ -192,7 +238,7 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     ``dW`` ``(f, f, n_C_prev, n_C)``, ``db`` ``(n_C,)``. With padding, ``dA_prev`` is a view into a
     padded buffer (not C-contiguous); it is a fresh array either way, safe to modify.
     """
-    method, source, W, A_shape, s, p, Bw = cache
+    source, W, A_shape, s, p = cache.patches, cache.W, cache.input_shape, cache.stride, cache.pad
     f, _, n_C_prev, n_C = W.shape
     m, n_H_prev, n_W_prev, _ = A_shape
     dtype = source.dtype
@@ -200,15 +246,16 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     if dZ.ndim != 4 or dZ.shape[0] != m or dZ.shape[3] != n_C:
         raise ValueError(f"dZ must be (m={m}, n_H, n_W, n_C={n_C}), got shape {dZ.shape}")
     _, n_H, n_W, _ = dZ.shape
-    nb = -(-n_W // Bw)
-    if n_H * nb != source.rows_per_sample:
+    if n_H * -(-n_W // cache.block_width) != source.rows_per_sample:
         raise ValueError(f"dZ has spatial size {n_H}×{n_W}, which does not match the forward pass")
     dZ2d = np.ascontiguousarray(dZ).reshape(m * n_H * n_W, n_C)
 
-    if method == "im2col" and winograd.use_winograd_weight_grad(f, s, n_C_prev, n_C, n_H, n_W):
-        # Stride-1 3×3 with enough channels: dW by Winograd from the layer's input (engine.winograd).
+    weight_method = conv_weight_grad_method(cache, n_H, n_W)
+    if weight_method == WIDTH_BLOCKED:
+        dW = fastpaths.conv_rows_weight_grad(source, dZ, W.shape)
+    elif weight_method == WINOGRAD:
         dW = winograd.weight_grad(source.A_prev, dZ, p)
-    elif method == "im2col":
+    else:
         # dW = patchesᵀ · dZ, summed over the sample chunks (each chunk's patches built again).
         rows = source.rows_per_sample
         dW = None
@@ -216,8 +263,6 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
             part = fastpaths.gram_rows(source.build(start, stop), dZ2d[start * rows:stop * rows])
             dW = np.array(part) if dW is None else np.add(dW, part, out=dW)
         dW = np.ascontiguousarray(dW).reshape(W.shape)
-    else:
-        dW = fastpaths.conv_rows_weight_grad(source, dZ, W.shape, s, Bw)
     # Column sums as a matrix-vector product: a BLAS gemv is ~20x faster than dZ2d.sum(axis=0),
     # which walks a tall, narrow array one short row at a time.
     db = np.ones(dZ2d.shape[0], dtype) @ dZ2d
@@ -225,24 +270,31 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
     if not need_input_grad:
         return None, dW, db
 
-    if f == 1 and s == 1 and p == 0:
-        # 1×1 filters, stride 1: every input pixel feeds exactly one output pixel — dA is one product.
+    input_method = conv_input_grad_method(f, s, p, n_C_prev, n_C, n_H_prev, n_W_prev, n_W)
+    if input_method == POINTWISE:
+        # Every input pixel feeds exactly one output pixel: dA is one product.
         return (dZ2d @ W.reshape(n_C_prev, n_C).T).reshape(A_shape), dW, db
-
-    if winograd.use_winograd(f, s, n_C, n_C_prev, n_H_prev, n_W_prev):
-        # Stride 1, 3×3: dA is itself a 3×3 stride-1 convolution of dZ (engine.winograd.input_grad).
+    if input_method == WINOGRAD:
         return winograd.input_grad(dZ, W, p, A_shape), dW, db
-
-    Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W, n_C_prev)
-    if Bw_in:         # few filters: through the banded weights of the width-blocked form
+    if input_method == BANDED:
+        Bw_in = fastpaths.input_grad_block(f, s, n_C, n_W, n_C_prev)
         return fastpaths.conv_input_grad_rows(dZ, W, s, p, A_shape, Bw_in), dW, db
+    return _col2im(dZ2d, W, s, p, A_shape, n_H, n_W), dW, db
 
-    # col2im. The gradient of the patches is dZ2d @ W2dᵀ; its block for filter offset (i, j) is
-    # dZ2d @ W[i, j]ᵀ, shaped (m, n_H, n_W, n_C_prev), and belongs at the strided slice of the input that
-    # offset (i, j) read. Computing one block at a time into a reused contiguous buffer (instead of the whole
-    # (M, f·f·n_C_prev) matrix at once) makes every add below read contiguous memory: ~4x faster for small
-    # n_C_prev. Overlapping windows (f > s) accumulate through +=. The samples go in chunks, so the buffer
-    # stays about the size of a patch chunk (engine.patches), not of a whole activation.
+
+def _col2im(dZ2d, W, s, p, A_shape, n_H, n_W):
+    """``dA_prev`` ``A_shape`` from ``dZ2d`` ``(m·n_H·n_W, n_C)``: each patch gradient added back where
+    its window was read.
+
+    The gradient of the patches is dZ2d @ W2dᵀ; its block for filter offset (i, j) is dZ2d @ W[i, j]ᵀ,
+    shaped (m, n_H, n_W, n_C_prev), and belongs at the strided slice of the input that offset (i, j) read.
+    One block at a time into a reused contiguous buffer (not the whole (M, f·f·n_C_prev) matrix at once)
+    makes every add read contiguous memory; overlapping windows (f > s) accumulate through +=. The samples
+    go in chunks, so the buffer stays about the size of a patch chunk (engine.patches).
+    """
+    m, n_H_prev, n_W_prev, n_C_prev = A_shape
+    f = W.shape[0]
+    dtype = dZ2d.dtype
     dA_pad = np.zeros((m, n_H_prev + 2 * p, n_W_prev + 2 * p, n_C_prev), dtype)
     rows = n_H * n_W
     chunk = max(1, min(m, 2 * patches.CHUNK_BYTES // (rows * n_C_prev * dtype.itemsize)))
@@ -260,10 +312,8 @@ def conv2d_backward(dZ, cache, need_input_grad=True):
                 np.matmul(dZ_part, W[i, j].T, out=block)
                 target[:, i:i + h_end:s, j:j + w_end:s, :] += block4d
     if p:
-        dA_prev = dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
-    else:
-        dA_prev = dA_pad
-    return dA_prev, dW, db
+        return dA_pad[:, p:p + n_H_prev, p:p + n_W_prev, :]
+    return dA_pad
 
 
 # --------------------------------------------------------------------------------------------------
@@ -288,6 +338,7 @@ def pool2d(A, f=2, stride=2, mode="max") -> np.ndarray:
     """
     A, f, s, n_H, n_W = _pool_args(A, f, stride, mode)
     if mode == "max" and f == s == 2:
+        # Inference needs the maxima only, not which input won: no index bookkeeping.
         return fastpaths.max_pool_values(A, f, s, n_H, n_W)
     return _pool2d_forward(A, f, s, n_H, n_W, mode)[0]
 
@@ -308,21 +359,32 @@ def _pool_args(A, f, stride, mode):
     return A, f, s, n_H, n_W
 
 
-def pool2d_forward(A, f=2, stride=2, mode="max"):
-    """Forward pass of :func:`pool2d`; returns ``(out, cache)`` for :func:`pool2d_backward`.
+def pool_method(A, f: int, s: int, mode: str, n_H: int, n_W: int) -> str:
+    """How the training forward pass pools ``A`` ``(m, n_H_prev, n_W_prev, n_C)``: MAX_POOL_2X2 (the usual
+    2×2 / stride-2 max pool whose windows tile the contiguous ``A`` exactly) or POOL_WINDOWS."""
+    if mode == "max" and f == s == 2 and fastpaths.max_pool_2x2_tiles(A, n_H, n_W):
+        return MAX_POOL_2X2
+    return POOL_WINDOWS
 
-    For max pooling the cache holds, per output element, the flat index ``i·f + j`` of the first
-    maximum of its window in row-major order (the one ``np.argmax`` picks), so a tie sends the
-    gradient to one input only.
+
+def pool2d_forward(A, f=2, stride=2, mode="max"):
+    """Forward pass of :func:`pool2d`; returns ``(out, cache)``, the :class:`~engine.caches.PoolCache`
+    that :func:`pool2d_backward` needs.
+
+    For max pooling the cache records, per output element, which input of its window was the first
+    maximum in row-major order (the one ``np.argmax`` picks), so a tie sends the gradient to one input only.
     """
     A, f, s, n_H, n_W = _pool_args(A, f, stride, mode)
-    if mode == "max" and f == s == 2 and fastpaths.max_pool_2x2_tiles(A, n_H, n_W):
-        return fastpaths.max_pool_2x2_forward(A, n_H, n_W)
-    return _pool2d_forward(A, f, s, n_H, n_W, mode)
+    if pool_method(A, f, s, mode, n_H, n_W) == MAX_POOL_2X2:
+        out, masks = fastpaths.max_pool_2x2_forward(A, n_H, n_W)
+        return out, PoolCache(MAX_POOL_2X2, mode, A.shape, A.dtype, f, s, masks=masks)
+    out, argmax = _pool2d_forward(A, f, s, n_H, n_W, mode)
+    return out, PoolCache(POOL_WINDOWS, mode, A.shape, A.dtype, f, s, argmax=argmax)
 
 
 def _pool2d_forward(A, f, s, n_H, n_W, mode):
-    """General pooling (any f, s): the separable window reduction, with argmax tracking for max."""
+    """General pooling (any f, s): ``(out, argmax)``, ``out`` ``(m, n_H, n_W, n_C)``; for max pooling
+    ``argmax`` (same shape) is each window's first maximum as the flat index ``i·f + j``, else None."""
     # Pooling is separable: reduce each window row over its f columns first (stage 1, on every input
     # row a window touches), then over the window's f rows (stage 2). Each stage is f whole-array ops on
     # strided slices; rows shared by overlapping windows are reduced once. Doing the columns first keeps
@@ -343,10 +405,10 @@ def _pool2d_forward(A, f, s, n_H, n_W, mode):
         for i in range(1, f):
             out += R[:, i:i + h_end:s]
         out *= out.dtype.type(1.0 / (f * f))
-        return out, (A.shape, A.dtype, f, s, mode, None)
+        return out, None
 
     # Window indices are tracked with a monotone trick instead of masked assignment (np.putmask / np.where
-    # are ~40x slower than plain ufuncs here): candidates are visited in increasing index order, so
+    # are far slower than plain ufuncs here): candidates are visited in increasing index order, so
     # "take the new index where it won" equals max(old index, won · new index).
     idx_dtype = np.min_scalar_type(f * f - 1)   # uint8 for windows up to 16x16: a small cache
     # Stage 1: R = row-wise window maximum, j_idx = its first column.
@@ -372,30 +434,30 @@ def _pool2d_forward(A, f, s, n_H, n_W, mode):
         np.add(j_idx[:, i:i + h_end:s], idx_dtype.type(i * f), out=cand)
         cand *= better
         np.maximum(argmax, cand, out=argmax)
-    return out, (A.shape, A.dtype, f, s, mode, argmax)
+    return out, argmax
 
 
-def pool2d_backward(dout, cache) -> np.ndarray:
+def pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     """Backward pass of :func:`pool2d_forward`.
 
     ``dout`` ``(m, n_H, n_W, n_C)`` → ``dA`` ``(m, n_H_prev, n_W_prev, n_C)``. Max pooling routes each
     gradient to the first maximum of its window; average pooling spreads it evenly (÷ f²).
     Overlapping windows (f > s) accumulate.
     """
-    A_shape, dtype, f, s, mode, argmax = cache
+    A_shape, f, s, mode = cache.input_shape, cache.f, cache.stride, cache.mode
     m, n_H_prev, n_W_prev, n_C = A_shape
-    dout = np.asarray(dout, dtype=dtype)      # gradients come back in the forward input's dtype
+    dout = np.asarray(dout, dtype=cache.dtype)      # gradients come back in the forward input's dtype
     if dout.ndim != 4 or dout.shape[0] != m or dout.shape[3] != n_C:
         raise ValueError(f"dout must be (m={m}, n_H, n_W, n_C={n_C}), got shape {dout.shape}")
     n_H, n_W = dout.shape[1:3]
     if (n_H, n_W) != (conv_output_size(n_H_prev, f, 0, s), conv_output_size(n_W_prev, f, 0, s)):
         raise ValueError(f"dout has spatial size {n_H}×{n_W}, which does not match the forward pass")
+    if cache.method == MAX_POOL_2X2:
+        return fastpaths.max_pool_2x2_backward(dout, cache.masks, A_shape)
     h_end = s * (n_H - 1) + 1
     w_end = s * (n_W - 1) + 1
-    # When the windows tile the input exactly (f = s = 2 on even sizes) every input element gets
+    # When the windows tile the input exactly (f = s on divisible sizes) every input element gets
     # exactly one value: write into an uninitialised array instead of zeroing it and adding.
-    if mode == "max2x2":
-        return fastpaths.max_pool_2x2_backward(dout, argmax, A_shape)
     tiles = f == s and n_H * f == n_H_prev and n_W * f == n_W_prev
     dA = np.empty(A_shape, dout.dtype) if tiles else np.zeros(A_shape, dout.dtype)
     if mode == "max":
@@ -407,7 +469,7 @@ def pool2d_backward(dout, cache) -> np.ndarray:
         i, j = divmod(k, f)
         target = dA[:, i:i + h_end:s, j:j + w_end:s, :]
         if mode == "max":
-            np.equal(argmax, k, out=mask)
+            np.equal(cache.argmax, k, out=mask)
             np.multiply(dout, mask, out=part)      # dout where this offset held the maximum, else 0
         if tiles:
             target[...] = part
@@ -432,12 +494,12 @@ def dense_forward(A, W, b):
         raise ValueError(f"dense needs A (m, n_in) and W (n_in, n_out), got {A.shape} and {W.shape}")
     Z = A @ W
     Z += np.asarray(b).reshape(W.shape[1])   # in place on the fresh matmul result
-    return Z, (A, W)
+    return Z, DenseCache(A, W)
 
 
-def dense_backward(dZ, cache, need_input_grad=True):
+def dense_backward(dZ, cache: DenseCache, need_input_grad=True):
     """Backward pass of :func:`dense_forward`: ``dZ`` ``(m, n_out)`` → ``(dA or None, dW, db)``."""
-    A, W = cache
+    A, W = cache.A, cache.W
     dZ = np.asarray(dZ, dtype=A.dtype)
     dW = A.T @ dZ
     db = dZ.sum(axis=0)

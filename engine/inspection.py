@@ -3,8 +3,6 @@
 Nothing here draws: these functions turn weights, activations and predictions into arrays that a view
 only has to colour. Shapes follow the engine: conv weights ``W`` ``(f, f, n_C_prev, n_C)``, a stack of
 tiles ``(N, h, w)`` (one value per pixel) or ``(N, h, w, 3)`` (RGB).
-
-This module is pure NumPy: it never imports Qt, pyqtgraph or the designer package.
 """
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, use_winograd
 from .shapes import Summary, SummaryRow
 from .spec import SpecError
 from .sysmem import MemoryLimitError, available_memory, format_bytes
+from .train_settings import TrainSettings
 
 PURPOSES = ("train", "infer", "weights")
 # Arrays of optimizer state per weight array (engine.optim): SGD none, momentum a velocity, Adam m and v.
@@ -53,6 +54,7 @@ INIT_DRAW_ITEMSIZE = 8  # initial weights are drawn as float64 and then cast (en
 # A worker process's own memory before its first part (Python, NumPy, the engine; its RssAnon, measured on
 # Linux with NumPy 2.4: 19.7 MB); the shared libraries' pages are the parent's, not counted again.
 WORKER_PROCESS_BYTES = 20 * 2 ** 20
+_DEFAULTS = TrainSettings()
 
 
 class MemoryGuardError(SpecError):
@@ -173,8 +175,9 @@ def _advice(summary: Summary, itemsize: int, m: int, param_copies: int, purpose:
 
 # ----- the estimate ---------------------------------------------------------------------------------
 
-def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 64, optimizer: str = "adam",
-                    dtype=np.float32, workers: int | None = None) -> MemoryEstimate:
+def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
+                    optimizer: str = _DEFAULTS.optimizer, dtype=np.float32,
+                    workers: int | None = None) -> MemoryEstimate:
     """Bytes `summary`'s design needs to train (a step of `batch_size` with `optimizer`), to run inference
     at `batch_size`, or for its weights alone ("weights"), in `dtype` (float32 or float64), summed over
     every process: `workers` is the core count (default for training: the engine's,
@@ -236,9 +239,9 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
                           processes=processes, **estimate)
 
 
-def check_memory(summary: Summary, purpose: str = "train", batch_size: int = 64, optimizer: str = "adam",
-                 dtype=np.float32, available: int | None = None, what: str = "the design",
-                 workers: int | None = None) -> MemoryEstimate:
+def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
+                 optimizer: str = _DEFAULTS.optimizer, dtype=np.float32, available: int | None = None,
+                 what: str = "the design", workers: int | None = None) -> MemoryEstimate:
     """The estimate, or MemoryGuardError if it is more than `available` bytes (default: what the machine
     and the process limits give, or CNN_DESIGNER_MEMORY_LIMIT; see engine.sysmem). When the available
     memory can't be found out, nothing is refused. `what` starts the message (e.g. the design's file).

@@ -18,8 +18,7 @@ from . import runtime
 from .data.npz import describe_bytes
 from .data.pixels import images_to_float
 from .fileio import atomic_write
-from .kinds import BuildContext, kind_of
-from .kinds.outputs import num_classes_of, output_kind  # noqa: F401  (importable from here, as before)
+from .kinds import BuildContext, kind_of, num_classes_of, output_kind
 from .memory import check_memory
 from .shapes import summarize
 from .spec import NetworkSpec, SpecError
@@ -161,20 +160,11 @@ class Network:
             raise ValueError(f"the network expects images of {want} (m, n_H, n_W, n_C), got {got}")
         return images_to_float(x, self.dtype)   # uint8 pixels → /255 (engine/data/pixels.py)
 
-    # The engine's threads (engine.runtime.set_num_threads) are used by splitting a batch into parts that
-    # run side by side; BLAS stays single-threaded throughout (also for an unsplit batch: OpenBLAS's own
-    # worker threads busy-wait for ~0.1 s after each call, taking a core from the window, from other
-    # programs and from the engine's next parallel step). A batch is split only when each part has enough
-    # work (multiply-adds of its forward pass): below that, the many small NumPy calls of each part spend
-    # more time handing the GIL back and forth, and waking the other core, than running side by side
-    # saves. Measured on 2 cores (KVM guest), batch 64: LeNet-5 32×32×3 (27M per part) trains 1.2-1.4x
-    # and infers 1.4-1.5x faster split; MNIST LeNet (9M) gains nothing reliable; the 8×8 digits net (3M)
-    # runs 1.7x slower split. A training step has about three times the calls of a forward pass for the
-    # same multiply-adds: MNIST LeNet at batch 128 (18M per part) trained 1.03-1.05x faster split in the
-    # profile of benchmarks/bench_engine.py and 0.87x in its suite run, while inferring at batch 256 (36M
-    # per part) 1.1-1.5x faster split. Parts also need enough samples: the 64×64×3 stem64 net of the suite
-    # at batch 16 (28M per part of 8) ran 0.79-1.10x its unsplit speed in three quiet suite runs, while
-    # its two patch buffers (one per thread) put the step's memory at 1.7-1.9x PyTorch's.
+    # The engine's threads run parts of a batch side by side; BLAS stays single-threaded throughout
+    # (OpenBLAS's idle threads busy-wait and take a core from the window). Split a batch only when each
+    # part has >= 24M multiply-adds in training (12M inferring; a step makes about three times the NumPy
+    # calls) and >= 16 samples: smaller parts lose more to handing the GIL over than they gain, and cost a
+    # patch buffer each. Numbers: benchmarks/RESULTS.md, "Tuning rules: batch split".
     MIN_MACS_PER_THREAD = {"train": 24_000_000, "infer": 12_000_000}
     MIN_SAMPLES_PER_THREAD = 16
 

@@ -11,6 +11,12 @@ def _check_lr(lr) -> float:
     return lr
 
 
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+#: The usual learning rate of each optimizer: the command line's default and the Train tab's.
+DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
+
+
 class SGD:
     """Gradient descent, with optional (heavy-ball) momentum:
     v ← momentum·v − lr·g;  w ← w + v.  momentum=0 is plain w ← w − lr·g."""
@@ -41,7 +47,7 @@ class Adam:
     """Adam (Kingma & Ba 2015) with bias correction:
     m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − lr·m̂/(√v̂ + ε)."""
 
-    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+    def __init__(self, lr: float = DEFAULT_LR["adam"], beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.lr = _check_lr(lr)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
         self.t = 0
@@ -72,12 +78,6 @@ class Adam:
             denom += self.eps
             w -= step_size * m / denom
 
-
-OPTIMIZERS = ("sgd", "momentum", "adam")
-
-
-#: The usual learning rate of each optimizer: the command line's default and the Train tab's.
-DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05, "momentum": 0.05}
 
 
 def make_optimizer(name: str, lr: float):

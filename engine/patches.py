@@ -1,13 +1,13 @@
 """im2col patches built in sample chunks, on demand: the convolution never holds a whole patch matrix.
 
 A convolution's patch matrix (one row per output pixel, one column per window element) is up to f²/s²
-times the size of its input: 9× for a 3×3 "same" layer, 25× for a 5×5 one. Materialising it for the
-whole batch, and keeping it from the forward pass to the backward pass, made the engine's training step
-peak at 2-4.6× PyTorch's memory (benchmarks/RESULTS.md). A :class:`PatchSource` instead keeps only a
+times the size of its input: 9× for a 3×3 "same" layer, 25× for a 5×5 one, so it is never built for the
+whole batch nor kept from the forward pass to the backward pass. A :class:`PatchSource` keeps only a
 reference to the layer's input (which the network holds anyway) and builds the patches of a few samples
 at a time into one small reused buffer — about :data:`CHUNK_BYTES` — that the caller multiplies at once,
 while it is still in cache. The backward pass builds them again for the weight gradient: one more copy
-per chunk, which measured no slower than reading a many-MiB patch matrix back from memory.
+per chunk, no slower than reading a whole patch matrix back from memory (benchmarks/RESULTS.md,
+"Tuning rules: patch chunks").
 
 Two layouts, the same chunking:
 
@@ -17,7 +17,7 @@ Two layouts, the same chunking:
 * :class:`RowPatchSource` — the width-blocked ("row Toeplitz") patches of engine.fastpaths'
   first-layer convolution: rows ``(sample, out row, block of Bw outputs)``, columns ``(i, U pixels, c)``.
 
-Layout is NHWC as everywhere in the engine. Pure NumPy: never imports Qt, pyqtgraph or the designer.
+Layout is NHWC as everywhere in the engine.
 """
 from __future__ import annotations
 
@@ -28,24 +28,11 @@ from .runtime import in_parallel_part
 
 __all__ = ["CHUNK_BYTES", "ONE_OFF_CHUNK_BYTES", "PatchSource", "RowPatchSource", "c_strides"]
 
-# Patch bytes per chunk, at least one sample. With a workspace (a training pass: the buffer stays
-# allocated between steps) CHUNK_BYTES, within one core's L2 so the product reads what the copy has just
-# written; without one (inference, nothing kept) ONE_OFF_CHUNK_BYTES: fewer, larger products. Measured
-# (suite of benchmarks/bench_engine.py, 1 thread, interleaved): training steps within noise from 256 KiB
-# to 2 MiB; inference at batch 256 3-10 % faster with 2 MiB than with 512 KiB; 512 KiB instead of 1 MiB
-# took 0.6 MiB off the small nets' peak (stem64: 6.2 → 5.6 MiB against PyTorch's 3.4).
-#
-# A batch part running beside others (engine.runtime.run_parallel) takes larger chunks in training, up to
-# PARALLEL_PART_CHUNK_BYTES: every NumPy call of a part hands the GIL over twice, and with two threads
-# each hand-over can wait for the other thread (benchmarks/bench_threads_vs_processes.py on the 2-vCPU
-# KVM guest: np.subtract on 64 KiB arrays gains 0.9-1.1x from a second thread but 1.9x from a second
-# process; on 1 MiB arrays 1.9x either way), so fewer, longer calls are what lets parts run side by side.
-# Measured
-# (training step, 2 threads, interleaved; 512 KiB → 1 MiB on a quiet machine, 1 → 2 MiB engine-only):
-# LeNet-5 at batch 256 0.51 → 1.09x PyTorch with 1 MiB, then 1.08x faster with 2 MiB; vgg32 1.08x,
-# bottleneck 1.24x, course39 1.08x, vgg128 1.04x. The price is scratch memory, one buffer per thread, so
-# above PARALLEL_PART_MIN_CHUNK_BYTES a part's chunk is kept within the size of the part's input: MNIST
-# LeNet's step peaked at 1.55x PyTorch's with a flat 2 MiB (1.32x with 1 MiB).
+# Patch bytes per chunk (at least one sample): in training, within one core's L2 so the product reads
+# what the copy has just written; inference (nothing kept between calls) takes fewer, larger chunks.
+# A batch part beside others takes longer chunks, because each NumPy call hands the GIL over and may wait
+# for the other thread, but within the part's input size above the minimum, since each thread keeps its
+# own buffer. Numbers: benchmarks/RESULTS.md, "Tuning rules: patch chunks".
 CHUNK_BYTES = 1 << 19
 ONE_OFF_CHUNK_BYTES = 1 << 21
 PARALLEL_PART_CHUNK_BYTES = 1 << 21

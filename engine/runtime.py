@@ -15,8 +15,6 @@ a safe no-op where it does not apply (another C library, another BLAS, one CPU).
   threads and leaves no OpenBLAS threads busy-waiting after a step. Default: the physical cores this
   process may run on, or the ``CNN_DESIGNER_THREADS`` environment variable (read once). The same count
   sets the engine's worker processes (engine.parallel), which take the batches threads gain little on.
-
-This module is pure standard library + NumPy: it never imports Qt, pyqtgraph or the designer package.
 """
 from __future__ import annotations
 
@@ -74,16 +72,10 @@ def allocator_tuned() -> bool:
 # BLAS threads (OpenBLAS, as bundled with NumPy's wheels), found and set through ctypes
 # --------------------------------------------------------------------------------------------------
 
-# Why ctypes and not threadpoolctl (measured with threadpoolctl 3.8.0, NumPy 2.4.6 / OpenBLAS 0.3.31, Python
-# 3.11): OpenBLAS's thread count is one process-wide setting, so `threadpool_limits(1)` entered in a worker
-# thread does limit the BLAS calls of that thread and of the engine's pool threads (both saw 1), like the
-# code below. But (1) it costs ~340 µs per enter/exit (it rescans the loaded libraries each time; a reused
-# ThreadpoolController.limit costs ~6 µs) against ~2 µs here, paid on every forward and every training
-# step; (2) it has no notion of overlapping use from two threads (the window's inference while the worker
-# trains): when the first block to enter leaves while the second is still inside, it restores the old
-# count under the second block's feet (the second then ran with 2 BLAS threads), and after both left the
-# process stayed at 1 thread for good. The depth count below makes the first to enter save and the last
-# to leave restore.
+# ctypes, not threadpoolctl: a few µs per enter/exit instead of a rescan of the loaded libraries, and a
+# depth count so that overlapping use from two threads (the window's inference beside the training worker)
+# restores the count only when the last one leaves. Numbers: benchmarks/RESULTS.md, "Tuning rules: BLAS
+# threads through ctypes".
 class _OpenBLAS:
     """get/set of OpenBLAS's thread count for every OpenBLAS loaded in the process (NumPy's, SciPy's)."""
 
@@ -272,7 +264,7 @@ def parallel_chunks(m: int, min_chunk: int, most: int | None = None) -> int:
 
 
 # True inside the tasks of run_parallel: the kernels ask (in_parallel_part) to keep to paths that scale
-# when parts run side by side (engine.winograd's many short NumPy calls do not: measured 0.74-0.93x).
+# when parts run side by side (engine.winograd's many short NumPy calls do not).
 _IN_PARALLEL_PART = contextvars.ContextVar("cnn_designer_in_parallel_part", default=False)
 
 

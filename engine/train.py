@@ -14,35 +14,12 @@ import numpy as np
 
 from .data import Dataset, DatasetError
 from .data.pixels import images_to_float
-from .kinds import class_count_field
-from .network import Network, num_classes_of
-from .optim import DEFAULT_LR, OPTIMIZERS
+from .kinds import class_count_field, num_classes_of
+from .network import Network
+from .train_settings import TrainSettings
 from .parallel import workers_for
 
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """The one home of training defaults: the command line's flags (and their --help), the window's
-    hyperparameter box and worker, and the memory estimate all start from `TrainSettings()`.
-
-    learning_rate None means the optimizer's usual rate (`DEFAULT_LR`); `lr` gives the rate in use.
-    """
-
-    epochs: int = 10
-    batch_size: int = 64
-    optimizer: str = "adam"              # one of engine.optim.OPTIMIZERS
-    learning_rate: float | None = None
-    validation_fraction: float = 0.1
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r} (known: {', '.join(OPTIMIZERS)})")
-
-    @property
-    def lr(self) -> float:
-        """The learning rate this run uses: the one set, else the optimizer's default."""
-        return DEFAULT_LR[self.optimizer] if self.learning_rate is None else float(self.learning_rate)
+_DEFAULTS = TrainSettings()
 
 
 @dataclass
@@ -146,8 +123,8 @@ class Trainer:
     Shuffling is seeded: the same seed, network and data give the same run.
     """
 
-    def __init__(self, net: Network, optimizer, batch_size: int = 64, seed: int = 0,
-                 validation_fraction: float = 0.1):
+    def __init__(self, net: Network, optimizer, batch_size: int = _DEFAULTS.batch_size, seed: int = _DEFAULTS.seed,
+                 validation_fraction: float = _DEFAULTS.validation_fraction):
         if batch_size < 1:
             raise ValueError(f"batch size must be at least 1, got {batch_size}")
         if not 0 <= validation_fraction < 1:
@@ -158,7 +135,7 @@ class Trainer:
         self.seed = seed
         self.validation_fraction = validation_fraction
 
-    def fit(self, dataset: Dataset, epochs: int = 5,
+    def fit(self, dataset: Dataset, epochs: int = _DEFAULTS.epochs,
             on_batch: Optional[Callable[[BatchInfo], None]] = None,
             on_epoch: Optional[Callable[[EpochInfo], None]] = None,
             should_stop: Optional[Callable[[], bool]] = None) -> History:

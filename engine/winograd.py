@@ -22,7 +22,7 @@ transforms add at most 9 terms, so the results agree with im2col to a few float3
 term (the tests use rtol 1e-4 against the loop reference). :func:`use_winograd` holds the measured rule.
 
 Layout is NHWC as everywhere in the engine: activations ``(m, n_H, n_W, n_C)``, weights
-``(3, 3, n_C_prev, n_C)``. Pure NumPy: never imports Qt, pyqtgraph or the designer package.
+``(3, 3, n_C_prev, n_C)``.
 """
 from __future__ import annotations
 
@@ -40,13 +40,9 @@ _FORCE = None
 
 # Transformed input plus the 16 products, per chunk of samples (the chunk's other buffers add about a
 # quarter of that): at most CHUNK_BYTES, and never more than the layer's input and output together, so a
-# small layer's scratch stays small beside its activations. Measured (1 thread, interleaved): forward and
-# input gradient 3-4 MiB up to 10-30 % faster than 1-1.5 MiB (the transforms are ~30 NumPy calls per
-# chunk; vgg32 / vgg128 training steps 1.08-1.2x); the weight gradient, whose 16 products have the tiles
-# as their inner dimension, 1.1-1.25x (32×32×16 → 32 at batch 128, 8×8×128 → 128 at batch 64), 6 MiB no
-# better. Winograd runs in unsplit passes only (never in batch parts side by side), so one such buffer
-# exists at a time; the 64×64 stem net of benchmarks/bench_engine.py peaked at 2.3x PyTorch's memory with
-# a flat 3 MiB and no cap by the layer's size.
+# small layer's scratch stays small beside its activations. Longer chunks mean fewer of the transforms'
+# ~30 NumPy calls; Winograd never runs in batch parts side by side, so one such buffer exists at a time.
+# Numbers: benchmarks/RESULTS.md, "Tuning rules: Winograd".
 CHUNK_BYTES = 3 << 20
 
 _G = np.array([[1.0, 0.0, 0.0],
@@ -62,8 +58,8 @@ def _decided_without_sizes(f: int, s: int) -> bool | None:
         return False
     if _FORCE is not None:
         return _FORCE
-    # Batch parts side by side (engine.runtime.run_parallel): the transforms' ~30 NumPy calls per chunk
-    # on each part made vgg32 / vgg128 0.74-0.93x the speed of im2col with 2 threads; im2col it is.
+    # Batch parts side by side (engine.runtime.run_parallel): the transforms' many short NumPy calls
+    # wait for each other's GIL hand-overs; im2col scales better there.
     if in_parallel_part():
         return False
     return None
@@ -71,10 +67,9 @@ def _decided_without_sizes(f: int, s: int) -> bool | None:
 
 def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:
     """Whether a convolution (``f × f``, stride ``s``, ``n_C_prev → n_C`` channels, ``n_H × n_W``
-    outputs) goes through Winograd. Measured against im2col (forward, 1 thread, OpenBLAS SkylakeX kernel):
-    32×32×32 → 32 and 16×16×64 → 64 1.35x faster, 16×16×64 → 128 1.28x, 8×8×128 → 128 1.14x,
-    16×16×32 → 64 1.06x; even at 24 channels or 6×6 outputs, slower at 4×4 (1.3x) or 16 channels
-    (the transforms, memory-bound elementwise passes, cost more than the multiplies saved)."""
+    outputs) goes through Winograd: 32+ channels on both sides and 8×8+ outputs. Below that the
+    transforms, memory-bound elementwise passes, cost more than the multiplies saved (benchmarks/RESULTS.md,
+    "Tuning rules: Winograd")."""
     decided = _decided_without_sizes(f, s)
     if decided is not None:
         return decided
@@ -82,11 +77,10 @@ def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) ->
 
 
 def use_winograd_weight_grad(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:
-    """Whether the weight gradient of such a convolution goes through :func:`weight_grad`. Measured
-    against im2col's patchesᵀ·dZ (1 thread, batches 32-128): 1.2-1.5x faster at 32-128 channels and
-    8×8-32×32 outputs, even at 6×6 outputs and slower at 4×4; at 16 channels 1.1-1.2x on 32×32 outputs
-    but 0.93x for a whole training step of a 15×15 layer at batch 16. Its products are long (the tiles are
-    their inner dimension), so it pays from fewer channels than the forward pass, given enough tiles."""
+    """Whether the weight gradient of such a convolution goes through :func:`weight_grad`: 32+ channels
+    and 8×8+ outputs, or 16+ channels and 16×16+ outputs. Its products are long (the tiles are their
+    inner dimension), so it pays from fewer channels than the forward pass, given enough tiles
+    (benchmarks/RESULTS.md, "Tuning rules: Winograd")."""
     decided = _decided_without_sizes(f, s)
     if decided is not None:
         return decided
@@ -109,8 +103,8 @@ def _chunk_samples(tiles_per_sample: int, C_in: int, C_out: int, itemsize: int, 
     return max(1, min(m, min(CHUNK_BYTES, layer_bytes) // max(1, per_sample)))
 
 
-# Layout. NumPy's elementwise ops run ~3x slower on strided views (it copies them through small buffers)
-# than on contiguous arrays, and the transforms are nothing but elementwise ops, so every operand below
+# Layout. NumPy's elementwise ops run several times slower on strided views (it copies them through
+# small buffers) than on contiguous arrays, and the transforms are nothing but elementwise ops, so every operand below
 # is contiguous or a few long contiguous blocks. The padded input chunk is split by row and column parity,
 # Q[rp, cp, sample, i, j, c] = padded[sample, 2i + rp, 2j + cp, c]: the rows 2t + r of the tiles (t = 0…tH−1)
 # are then the block Q[r % 2, :, :, r // 2 : r // 2 + tH]. The column step shifts the flat array of
@@ -190,7 +184,7 @@ def _output_transform(M, Y, tH):
 
     Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: rows first, then columns, all on contiguous arrays; output
     (a, b) of every tile ends up in ``M4[3a, 3b]``; then one copy interleaves them into Y, dropping the junk
-    tiles (measured ~2x faster than writing each output through its strided view of Y)."""
+    tiles (faster than writing each output through its strided view of Y)."""
     k, _, Y_W, C = Y.shape
     tW = Y_W // 2
     M4 = M.reshape(4, 4, -1)

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from engine.course_examples import COURSE_6X6, VERTICAL_EDGE_IMAGE
+from engine.course_examples import COURSE_6X6, VERTICAL_EDGE_IMAGE, VERTICAL_FILTER
 
 from .common import format_number, pixel_text
 from .number_grid import NumberGridModel
@@ -30,7 +30,7 @@ IMAGE_PRESETS: dict[str, tuple[str, np.ndarray]] = {
 }
 
 FILTER_PRESETS: dict[str, tuple[str, np.ndarray]] = {
-    "vertical": ("Vertical edge", np.array([[1, 0, -1]] * 3, dtype=np.float64)),
+    "vertical": ("Vertical edge", VERTICAL_FILTER),
     "horizontal": ("Horizontal edge", np.array([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], dtype=np.float64)),
     "sobel": ("Sobel (vertical)", np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64)),
     "scharr": ("Scharr (vertical)", np.array([[3, 0, -3], [10, 0, -10], [3, 0, -3]], dtype=np.float64)),

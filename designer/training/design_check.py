@@ -15,9 +15,9 @@ from typing import Optional
 import numpy as np
 
 from engine.data import Dataset, DatasetError
-from engine.kinds import DEFAULT_CLASSES, OutputFix, class_count_field, num_classes_of, softmax_output_fix
+from engine.kinds import DEFAULT_CLASSES, OutputFix, class_count_field, num_classes_of, output_kind, softmax_output_fix
 from engine.memory import MemoryGuardError, check_memory
-from engine.network import Network, output_kind
+from engine.network import Network
 from engine.shapes import summarize
 from engine.spec import InputSpec, NetworkSpec, SpecError
 from engine.train import check_dataset_fits

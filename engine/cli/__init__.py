@@ -17,14 +17,14 @@ from ..data import DatasetError
 from ..fileio import OutputPathError
 from ..parallel import EngineWorkersWarning
 from ..spec import SpecError
+from ..train_settings import TrainSettings
 from ..version import version_line
 from . import data, diagram, evaluate, export, summary, train
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
-from .summary import format_summary
 
 COMMANDS = (summary, train, evaluate, data, export, diagram)
 
-__all__ = ["main", "build_parser", "format_summary", "UserError", "EXIT_USAGE"]
+__all__ = ["main", "build_parser", "UserError", "EXIT_USAGE"]
 
 
 def build_parser() -> Parser:
@@ -63,7 +63,7 @@ def main(argv: Optional[Sequence[str]] = None,
             parser.print_help()
             return EXIT_USAGE
         if getattr(args, "lr", "absent") is None:
-            args.lr = train.DEFAULT_LR[args.optimizer]
+            args.lr = TrainSettings(optimizer=args.optimizer).lr
         with _engine_notes_in_one_line():
             status = args.run(args)
         sys.stdout.flush()   # a closed pipe shows up here, not at the interpreter's exit

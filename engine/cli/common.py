@@ -9,6 +9,7 @@ from typing import Callable
 from ..data import BUILTIN_DATASETS, load_dataset
 from ..resources import preset_names, resolve_design
 from ..spec import NetworkSpec, load_spec
+from ..train_settings import TrainSettings
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130   # 128 + SIGINT: what shells report for a command ended by Ctrl-C
@@ -136,7 +137,7 @@ def load_dataset_arg(value: str, seed: int, args=None):
 
 def seed_option(p) -> None:
     """--seed for commands that only read data: it picks which shapes images are drawn."""
-    p.add_argument("--seed", type=seed_arg, default=0, metavar="S",
+    p.add_argument("--seed", type=seed_arg, default=TrainSettings().seed, metavar="S",
                    help="seed of the built-in shapes dataset (default: %(default)s)")
 
 

@@ -5,13 +5,9 @@ The formatting lives in engine.export.table; this command only picks one format.
 from __future__ import annotations
 
 from ..export.table import FORMATS, format_table, to_text
-from ..shapes import Summary, summarize
+from ..shapes import summarize
 from .common import DESIGN_METAVAR, UserError, design_help, load_design
 
-
-def format_summary(summary: Summary, title: str | None = None, why: bool = False) -> str:
-    """The course table as plain text (kept for scripts that import it; see engine.export.table.to_text)."""
-    return to_text(summary, title, why=why)
 
 def run(args) -> int:
     spec = load_design(args.arch)

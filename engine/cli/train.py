@@ -19,7 +19,7 @@ from ..network import Network
 from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
 from ..parallel import workers_for
 from ..shapes import summarize
-from ..train import Trainer, check_dataset_fits
+from ..train import Trainer, TrainSettings, check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
                      add_dataset_options, design_help, finite_or_none, fraction, learning_rate,
                      load_dataset_arg, load_design, number, percent, positive_int, seed_arg, test_result_line)
@@ -99,21 +99,22 @@ def run(args) -> int:
 
 
 def add_parser(sub) -> None:
+    defaults = TrainSettings()      # the window's defaults too
     p = sub.add_parser("train", help="train an architecture on a dataset and report test accuracy")
     p.add_argument("arch", metavar=DESIGN_METAVAR, help=design_help())
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
-    p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=5, metavar="N",
+    p.add_argument("--epochs", type=positive_int("epochs", 100_000), default=defaults.epochs, metavar="N",
                    help="passes over the training data (default: %(default)s)")
-    p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=64, metavar="B",
+    p.add_argument("--batch-size", type=positive_int("batch size", 1_000_000), default=defaults.batch_size, metavar="B",
                    help="examples per gradient step (default: %(default)s)")
     p.add_argument("--lr", type=learning_rate, default=None, metavar="X", help="learning rate (default: " + ", ".join(
         f"{DEFAULT_LR[name]:g} for {name}" for name in OPTIMIZERS) + ")")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", metavar="|".join(OPTIMIZERS),
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer, metavar="|".join(OPTIMIZERS),
                    help="how the weights are updated (default: %(default)s)")
-    p.add_argument("--validation", type=fraction, default=0.1, metavar="F",
+    p.add_argument("--validation", type=fraction, default=defaults.validation_fraction, metavar="F",
                    help="fraction of the training data held out to validate each epoch (default: %(default)s)")
-    p.add_argument("--seed", type=seed_arg, default=0, metavar="S",
+    p.add_argument("--seed", type=seed_arg, default=defaults.seed, metavar="S",
                    help="seeds the shuffling, the initial weights and the shapes dataset (default: %(default)s)")
     p.add_argument("--save", metavar="RUN.npz", help="write the trained weights (with the design) here")
     p.add_argument("--json", action="store_true", help="print one JSON document at the end (progress on stderr)")

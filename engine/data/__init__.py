@@ -15,9 +15,8 @@ Built-in datasets are cached in memory. The arrays of a cached dataset are share
 marked read-only, so an in-place change (``ds.x_train *= 2``, ``rng.shuffle(ds.x_train)``) raises instead of
 silently altering what every later ``load_dataset`` call returns. Index or ``.copy()`` them to get arrays you
 own; ``Dataset.split_validation`` already returns fresh arrays. Datasets read from a user file or made by
-``make_shapes`` are not cached and their arrays are ordinary writable arrays.
-
-This package is pure NumPy, the standard library and Pillow (for image files only; never Qt).
+``make_shapes`` are not cached and their arrays are ordinary writable arrays. Pillow is used for image
+files only.
 """
 from .builtin import BUILTIN_DATASETS, SHAPE_CLASSES, make_shapes
 from .dataset import Dataset

@@ -233,8 +233,3 @@ def render_svg(layout: DiagramLayout, selected: int | None = None) -> str:
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
-
-
-def diagram_svg(spec: NetworkSpec, selected: int | None = None) -> str:
-    """`render_svg(diagram_layout(spec), selected)`: the SVG text of a design's volume diagram."""
-    return render_svg(diagram_layout(spec), selected)

@@ -20,10 +20,10 @@ import keyword
 import re
 
 from ..functional import LEAKY_RELU_SLOPE
-from ..network import WEIGHTS_FORMAT, output_kind
+from ..network import WEIGHTS_FORMAT
 from ..shapes import summarize
 from ..spec import NetworkSpec, SpecError, unique_name
-from ..kinds import kind_of
+from ..kinds import kind_of, output_kind
 from .pytorch_layers import LayerCode, LayerContext, comment
 from .pytorch_script import SCRIPT_BODY
 

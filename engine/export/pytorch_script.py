@@ -5,10 +5,22 @@ engine/export/pytorch.py writes the design-specific part above it — the consta
 and appends SCRIPT_BODY unchanged. The body relies on these names from the generated part:
     Net, INPUT_SHAPE, OUTPUT, NUM_PARAMETERS, WEIGHTED_LAYERS, DESIGN_JSON, WEIGHTS_FORMAT, DEFAULT_WEIGHTS
 It is kept as text because the engine never imports torch; the text is Python that imports only torch,
-numpy and the standard library.
+numpy and the standard library. Its training defaults are the app's (engine.train.TrainSettings, with
+Adam, the optimizer the script uses).
+'''
+from ..train_settings import TrainSettings
+
+_DEFAULTS = TrainSettings(optimizer="adam")
+
+_DEFAULTS_TEXT = f'''
+# CNN Designer's training defaults (its command line and window start from the same ones).
+DEFAULT_EPOCHS = {_DEFAULTS.epochs}
+DEFAULT_BATCH_SIZE = {_DEFAULTS.batch_size}
+DEFAULT_LR = {_DEFAULTS.lr!r}
+DEFAULT_SEED = {_DEFAULTS.seed}
 '''
 
-SCRIPT_BODY = r'''
+SCRIPT_BODY = _DEFAULTS_TEXT + r'''
 
 def build_model(weights=DEFAULT_WEIGHTS):
     """The design as an nn.Module: (N, C, H, W) float32 → logits (N, k) (k = 1 for a sigmoid output).
@@ -231,10 +243,12 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train on DATA.npz (x_train, y_train, x_test, y_test); works under torchrun")
     t.add_argument("data", metavar="DATA.npz")
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--batch-size", type=int, default=64, help="images per step, over all processes (64)")
-    t.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate (0.001)")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="passes over the data (%(default)s)")
+    t.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE,
+                   help="images per step, over all processes (%(default)s)")
+    t.add_argument("--lr", type=float, default=DEFAULT_LR, help="Adam's learning rate (%(default)s)")
+    t.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help="seeds the initial weights and the shuffling (%(default)s)")
     t.add_argument("--weights", metavar="RUN.npz", default=DEFAULT_WEIGHTS, help="start from these weights")
     t.add_argument("--save", metavar="OUT.npz", help="write the trained weights in CNN Designer's format")
     e = sub.add_parser("evaluate", help="test accuracy of weights on DATA.npz")

@@ -16,8 +16,6 @@ from .checks import SpecError
 
 Shape = tuple  # (n_H, n_W, n_C) for a volume, (units,) for a vector
 
-WIDGETS = ("int", "float", "choice", "padding", "text")
-
 
 class _Required:
     """The default of a field a layer can't do without (conv filters, dense units)."""

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from designer import roles
 from designer.layer_model import LayerListModel
 from designer.table_model import COL_FORMULA, COL_LAYER, ShapeTableModel
-from engine.cli.summary import format_summary
+from engine.export.table import to_text
 from engine.shapes import row_status
 
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -29,7 +29,7 @@ def test_cli_table_and_both_models_say_the_same_for_a_broken_and_a_blocked_row(b
     assert short == {"CONV2": f"ERROR: {broken.error}", "POOL2": "(not computed: CONV2 above has an error)"}
     assert long["POOL2"] == "POOL2: not computed until CONV2 above it is fixed."
 
-    cli_lines = format_summary(broken_doc.summary).splitlines()
+    cli_lines = to_text(broken_doc.summary).splitlines()
     for name, text in short.items():
         assert any(line.startswith(name) and line.endswith(text) for line in cli_lines), name
 

@@ -9,7 +9,7 @@ from designer.presets import load_preset
 from designer.table_model import (COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, HEADERS,
                                   ERROR_FOREGROUND, LayerIndexRole, RawValueRole, ShapeTableModel, StateRole)
 from engine import summarize
-from engine.spec import ConvSpec
+from engine import ConvSpec
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 

@@ -33,7 +33,7 @@ def test_train_help_shows_the_defaults():
     result = run("train", "--help")
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
-    for default in ("(default: 5)", "(default: 64)", "(default: adam)", "(default: 0.1)", "(default: 0)",
+    for default in ("(default: 10)", "(default: 64)", "(default: adam)", "(default: 0.1)", "(default: 0)",
                     "0.001 for adam", "0.05 for sgd"):
         assert default in text
 

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from engine import NetworkSpec, load_spec
-from engine.export.diagram import BAR, BLOCKED, BROKEN, THIN, VOLUME, diagram_layout, diagram_svg
+from engine.export.diagram import BAR, BLOCKED, BROKEN, THIN, VOLUME, diagram_layout, render_svg
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ROOT / "resources" / "presets"
@@ -43,7 +43,7 @@ def test_lenet_layout_one_box_per_row_in_course_style():
 
 
 def test_svg_is_well_formed_and_names_every_layer_with_its_volume():
-    assert layer_labels(diagram_svg(load_spec(PRESETS / "lenet5.json"))) == LENET_LABELS
+    assert layer_labels(render_svg(diagram_layout(load_spec(PRESETS / "lenet5.json")))) == LENET_LABELS
 
 
 def test_broken_layer_is_red_and_names_are_escaped():
@@ -54,7 +54,7 @@ def test_broken_layer_is_red_and_names_are_escaped():
     layout = diagram_layout(spec)
     assert [b.kind for b in layout.boxes] == [VOLUME, VOLUME, BROKEN, BLOCKED]
     assert "larger" in layout.boxes[2].error
-    svg = diagram_svg(spec, selected=0)
+    svg = render_svg(diagram_layout(spec), selected=0)
     assert layer_labels(svg)["A<&>\"B"] == "6×6×4"
     assert "#b3261e" in svg
 

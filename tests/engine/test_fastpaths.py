@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from engine import fastpaths, patches
+from engine.caches import (BANDED, COL2IM, IM2COL, MAX_POOL_2X2, POINTWISE, POOL_WINDOWS, WIDTH_BLOCKED,
+                           WINOGRAD)
 from engine import functional as F
 
 import reference as R     # tests/engine/reference.py (tests/engine is on sys.path under pytest)
@@ -53,7 +55,7 @@ def test_forced_conv_paths_match_reference(monkeypatch, Bw, Bw_in, dtype):
         W = rng.standard_normal(W_shape)
         b = rng.standard_normal(W_shape[-1])
         Z, cache = F.conv2d_forward(A.astype(dtype), W.astype(dtype), b.astype(dtype), stride=s, pad=pad)
-        assert cache[0] == ("im2col" if Bw == 1 else "rows")           # the forced path really ran
+        assert cache.method == (IM2COL if Bw == 1 else WIDTH_BLOCKED)       # the forced path really ran
         assert_close(Z, R.conv2d_naive(A, W, b, stride=s, pad=pad), dtype)
 
         dZ = rng.standard_normal(Z.shape)
@@ -74,7 +76,7 @@ def test_forced_blocked_path_with_workspace_reuses_its_buffer(monkeypatch):
     workspace = fastpaths.Workspace()
     Z1, cache1 = F.conv2d_forward(A, W, b, pad=1, workspace=workspace)
     Z2, cache2 = F.conv2d_forward(A, W, b, pad=1, workspace=workspace)
-    assert np.shares_memory(cache1[1].build(0, 1), cache2[1].build(0, 1))     # the same patches memory
+    assert np.shares_memory(cache1.patches.build(0, 1), cache2.patches.build(0, 1))     # the same patches memory
     np.testing.assert_array_equal(Z1, Z2)
     assert_close(Z2, R.conv2d_naive(A.astype(np.float64), W.astype(np.float64), b, pad=1), np.float32)
 
@@ -113,7 +115,7 @@ def test_pointwise_conv_matches_reference(dtype, stride):
         Z, cache = F.conv2d_forward(A_t, W.astype(dtype), b.astype(dtype), stride=stride)
         assert_close(Z, R.conv2d_naive(A, W, b, stride=stride), dtype)
         if stride == 1:
-            assert np.shares_memory(cache[1].build(0, m), A_t)      # no patch copy
+            assert np.shares_memory(cache.patches.build(0, m), A_t)      # no patch copy
         dZ = rng.standard_normal(Z.shape)
         dA, dW, db = F.conv2d_backward(dZ.astype(dtype), cache)
         dA_ref, dW_ref, db_ref = R.conv2d_backward_naive(dZ, A, W, b, stride=stride)
@@ -136,7 +138,7 @@ def test_batch_parts_take_longer_chunks_but_no_larger_than_their_input():
 
     def patch_chunk_bytes(A, W, pad):
         source = F.conv2d_forward(A, W, np.zeros(W.shape[3], np.float32), pad=pad,
-                                  workspace=fastpaths.Workspace())[1][1]
+                                  workspace=fastpaths.Workspace())[1].patches
         return source.chunk * source.rows_per_sample * source.cols * 4
 
     def both():
@@ -163,7 +165,7 @@ def test_patches_are_streamed_in_small_chunks(monkeypatch, Bw, with_workspace):
     b = rng.standard_normal(5)
     workspace = fastpaths.Workspace() if with_workspace else None
     Z, cache = F.conv2d_forward(A, W, b, stride=1, pad="same", workspace=workspace)
-    source = cache[1]
+    source = cache.patches
     assert len(source.chunks()) > 3
     assert source.nbytes < A.nbytes                                  # not the 9×-input patch matrix
     assert_close(Z, R.conv2d_naive(A, W, b, pad="same"), np.float64)
@@ -197,3 +199,38 @@ def test_layers_sharing_the_thread_scratch_keep_correct_gradients(monkeypatch, B
     _, dW1_ref, _ = R.conv2d_backward_naive(dZ1_ref, A1, W1, b1, pad=1)
     assert_close(dW2, dW2_ref, np.float64)
     assert_close(dW1, dW1_ref, np.float64)
+
+
+# The dispatch, by name: the method each pass of a few familiar layers takes (no path forced).
+@pytest.mark.parametrize("A_shape, W_shape, stride, pad, forward, weight_grad, input_grad", [
+    ((2, 32, 32, 3), (5, 5, 3, 8), 1, 0, WIDTH_BLOCKED, WIDTH_BLOCKED, BANDED),     # LeNet-5 CONV1
+    ((2, 16, 16, 32), (3, 3, 32, 32), 1, 1, WINOGRAD, WINOGRAD, WINOGRAD),         # VGG-style 3×3 "same"
+    ((2, 32, 32, 3), (3, 3, 3, 32), 1, 1, IM2COL, IM2COL, COL2IM),                 # VGG first layer
+    ((2, 17, 17, 10), (5, 5, 10, 20), 2, 0, IM2COL, IM2COL, BANDED),               # course39 CONV2
+    ((2, 8, 8, 16), (1, 1, 16, 8), 1, 0, IM2COL, IM2COL, POINTWISE),               # 1×1 bottleneck
+])
+def test_conv_dispatch_names_the_method_each_pass_takes(A_shape, W_shape, stride, pad, forward, weight_grad,
+                                                        input_grad):
+    A = np.ones(A_shape, np.float32)
+    W = np.ones(W_shape, np.float32)
+    Z, cache = F.conv2d_forward(A, W, np.zeros(W_shape[3], np.float32), stride=stride, pad=pad)
+    _, n_H, n_W, _ = Z.shape
+    assert cache.method == forward
+    assert F.conv_weight_grad_method(cache, n_H, n_W) == weight_grad
+    f, _, n_C_prev, n_C = W_shape
+    assert F.conv_input_grad_method(f, stride, pad, n_C_prev, n_C, A_shape[1], A_shape[2], n_W) == input_grad
+
+
+@pytest.mark.parametrize("A_shape, f, stride, mode, method", [
+    ((2, 8, 8, 3), 2, 2, "max", MAX_POOL_2X2),        # the usual max pool: the tiling fast path
+    ((2, 9, 9, 3), 2, 2, "max", POOL_WINDOWS),        # odd sides: the windows don't tile
+    ((2, 9, 9, 3), 3, 2, "max", POOL_WINDOWS),        # overlapping windows
+    ((2, 8, 8, 3), 2, 2, "avg", POOL_WINDOWS),
+])
+def test_pool_dispatch_names_the_method_its_cache_carries(A_shape, f, stride, mode, method):
+    A = np.arange(np.prod(A_shape), dtype=np.float32).reshape(A_shape)
+    out, cache = F.pool2d_forward(A, f=f, stride=stride, mode=mode)
+    assert cache.method == method
+    assert (cache.masks is not None) == (method == MAX_POOL_2X2)
+    assert (cache.argmax is not None) == (method == POOL_WINDOWS and mode == "max")
+    assert F.pool2d_backward(np.ones(out.shape, np.float32), cache).shape == A_shape

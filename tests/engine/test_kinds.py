@@ -13,7 +13,8 @@ from engine import Network, NetworkSpec, SpecError, load_spec, save_spec, summar
 from engine.kinds import FieldInfo, LayerKind, LayerShape, ShapeError, kind_for, register, type_names, unregister
 from engine.kinds.checks import is_number
 from engine.layers import Layer
-from engine.spec import ConvSpec, DenseSpec, DropoutSpec, InputSpec, validate_layer
+from engine import ConvSpec, DenseSpec, DropoutSpec, InputSpec
+from engine.spec import validate_layer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -243,8 +244,8 @@ def test_the_dispatch_scan_finds_what_it_looks_for(tmp_path):
 
 def test_builtin_specs_keep_their_public_homes():
     import engine
-    import engine.spec
+    import engine.kinds
     for name in ("ConvSpec", "PoolSpec", "DenseSpec", "FlattenSpec", "DropoutSpec"):
-        assert getattr(engine, name) is getattr(engine.spec, name) is kind_for(name[:-4].lower()).spec_class
+        assert getattr(engine, name) is getattr(engine.kinds, name) is kind_for(name[:-4].lower()).spec_class
     assert NetworkSpec(InputSpec((8, 8, 1)), [ConvSpec(2, 3), DenseSpec(2, "softmax")]).layer_names() == [
         "CONV1", "Softmax"]

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from engine import Network, NetworkSpec, SpecError, load_spec
-from engine.spec import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, PoolSpec
+from engine import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, PoolSpec
 
 from pathlib import Path
 

@@ -5,7 +5,7 @@ import pytest
 
 from engine import NetworkSpec, load_spec, summarize
 from engine.shapes import conv_output_size, format_shape, row_status
-from engine.spec import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, PoolSpec
+from engine import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, PoolSpec
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from engine import NetworkSpec, SpecError, load_spec, save_spec
-from engine.spec import FORMAT, MAX_CHANNELS, MAX_IMAGE_SIDE, ConvSpec, check_input_shape, parse_input
+from engine import ConvSpec
+from engine.kinds.checks import MAX_CHANNELS, MAX_IMAGE_SIDE
+from engine.spec import FORMAT, check_input_shape, parse_input
 
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 

@@ -6,7 +6,7 @@ from math import prod
 from pathlib import Path
 
 from engine import NetworkSpec, load_spec, summarize
-from engine.cli.summary import format_summary
+from engine.export.table import to_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ROOT / "resources" / "presets"
@@ -53,11 +53,11 @@ def test_summary_json_and_why_column():
     rows = lenet.to_dict()["rows"]
     assert rows[1]["dense_equivalent_params"] == 3072 * 6272 + 6272
     assert rows[2]["dense_equivalent_params"] is None
-    text = format_summary(lenet, why=True)
+    text = to_text(lenet, why=True)
     assert "FC would need" in text.splitlines()[0]
     conv1 = next(line for line in text.splitlines() if line.startswith("CONV1"))
     assert f"{3072 * 6272 + 6272:,}" in conv1 and "608" in conv1
-    assert "FC would need" not in format_summary(lenet)
+    assert "FC would need" not in to_text(lenet)
 
 
 def test_cli_summary_why_and_json(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from engine import Network, NetworkSpec
 from engine import functional as F
 from engine import winograd
-from engine.spec import ConvSpec, DenseSpec, InputSpec, PoolSpec
+from engine import ConvSpec, DenseSpec, InputSpec, PoolSpec
 
 import reference as R     # tests/engine/reference.py (tests/engine is on sys.path under pytest)
 from test_network import _grad_check
