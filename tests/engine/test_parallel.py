@@ -17,7 +17,7 @@ from engine import Adam, Network, NetworkSpec, SGD, Trainer, load_dataset, runti
 from engine import parallel
 from engine.parallel import EngineWorkersWarning, WorkerError, WorkerPool, pool as pool_module, workers_for
 from engine.parallel.shared import Layout, SharedBlock, SharedMemoryUnavailable
-from engine.spec import ConvSpec, DenseSpec, DropoutSpec, InputSpec, PoolSpec
+from engine import ConvSpec, DenseSpec, DropoutSpec, InputSpec, PoolSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 
