@@ -20,7 +20,8 @@ import contextlib
 import warnings
 
 from .. import runtime
-from .pool import WorkerError, WorkerPool, WorkersLost, batch_parts
+from .pool import WorkerPool, batch_parts
+from .process import WorkerError, WorkersLost
 from .shared import SharedMemoryUnavailable
 
 __all__ = ["WorkerPool", "WorkerError", "WorkersLost", "workers_for", "fallback_reason", "EngineWorkersWarning"]

@@ -12,24 +12,13 @@ results equal the unsplit ones up to the order of float additions.
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
-from .. import runtime
-from .channel import Channel, ChannelClosed
+from .process import WorkerError, WorkerProcess, WorkersLost, check_platform
 from .shared import Layout, SharedBlock
-
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)   # the folder holding `engine`
-_LAUNCH = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
-           "from engine.parallel.worker import main; sys.exit(main())")
-
 
 # A batch is split across the processes when each part has at least this many multiply-adds (of its
 # forward pass) and samples; below that the per-step cost of the hand-over is more than the part saves.
@@ -48,92 +37,6 @@ def batch_parts(summary, m: int, workers: int, training: bool = True):
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-class WorkersUnavailable(OSError):
-    """This platform can't run the engine's worker processes (they need a POSIX system that passes file
-    descriptors over Unix sockets)."""
-
-
-def check_platform() -> None:
-    if os.name != "posix" or not hasattr(socket, "send_fds") or not hasattr(socket, "AF_UNIX"):
-        raise WorkersUnavailable("worker processes need Unix sockets that pass file descriptors, which this "
-                                 "system lacks")
-
-
-class WorkerError(RuntimeError):
-    """A worker raised an exception while computing its part (the message carries its text)."""
-
-
-class WorkersLost(RuntimeError):
-    """A worker process ended unexpectedly (killed, out of memory): the pool can't be used any more."""
-
-
-class _Worker:
-    """One child process: its socket, its lifeline, its gradients and I/O blocks."""
-
-    def __init__(self, niceness: int):
-        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        life_read, self._life_write = os.pipe()
-        env = dict(os.environ)
-        for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[key] = "1"          # a worker is one part on one core: its BLAS stays single-threaded
-        try:
-            # fork + exec at once (never a fork that runs on: the window's process has threads).
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _LAUNCH, _PACKAGE_ROOT, str(child_sock.fileno()), str(life_read),
-                 str(int(niceness)), str(int(runtime.allocator_tuned()))],
-                pass_fds=(child_sock.fileno(), life_read), env=env, stdin=subprocess.DEVNULL)
-        except BaseException:
-            parent_sock.close()
-            os.close(self._life_write)
-            raise
-        finally:
-            child_sock.close()
-            os.close(life_read)
-        self.channel = Channel(parent_sock)
-        self.grads_block = None
-        self.grads = {}
-        self.io_block = None
-        self.io = {}
-        self.io_rows = 0
-        self.io_masks = frozenset()
-
-    def request(self, message, fds=()) -> None:
-        try:
-            self.channel.send(message, fds)
-        except (ChannelClosed, OSError):
-            pass        # the reply that never comes says so (reply raises WorkersLost)
-
-    def reply(self) -> dict:
-        try:
-            message, _ = self.channel.recv()
-        except (ChannelClosed, ValueError, OSError):
-            code = self.process.poll()
-            raise WorkersLost("an engine worker process ended unexpectedly"
-                              + ("" if code is None else f" (exit status {code})")) from None
-        if "error" in message:
-            raise WorkerError(f"engine worker: {message['error']}")
-        return message
-
-    def stop(self) -> None:
-        try:
-            self.channel.send({"op": "quit"})
-        except (ChannelClosed, OSError):
-            pass
-        self.channel.close()
-        if self._life_write is not None:
-            os.close(self._life_write)        # the lifeline: the worker exits now even if it is busy
-            self._life_write = None
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.io, self.grads = {}, {}
-        for block in (self.io_block, self.grads_block):
-            if block is not None:
-                block.close()
-
-
 class WorkerPool:
     """``workers`` batch parts side by side for `net`: this process and ``workers - 1`` worker processes,
     started here and stopped by :meth:`close` (or the end of a ``with`` block). While attached, the network
@@ -150,7 +53,7 @@ class WorkerPool:
             raise ValueError("this network already has a worker pool")
         self.net = net
         self.workers = int(workers)
-        self._children: list[_Worker] = []
+        self._children: list[WorkerProcess] = []
         self._params_block = None
         self._views: dict = {}
         self._lock = threading.RLock()    # one caller at a time; another thread computes on its own meanwhile
@@ -171,7 +74,7 @@ class WorkerPool:
         grads_layout = Layout.of({f"grad.{key}": value.shape for key, value in net.params.items()}, net.dtype)
         self._params_block = SharedBlock.create(layout.nbytes)
         for _ in range(self.workers - 1):
-            self._children.append(_Worker(niceness))
+            self._children.append(WorkerProcess(niceness))
         self._views = self._params_block.arrays(layout)
         for key, view in self._views.items():        # re-home: the network's params become the shared views
             view[...] = net.params[key]
@@ -346,7 +249,7 @@ class WorkerPool:
                 view[...] = value
                 params[key] = view
 
-    def _send_forward(self, child: _Worker, x, s: int, e: int, masks: dict, training: bool, errstate) -> None:
+    def _send_forward(self, child: WorkerProcess, x, s: int, e: int, masks: dict, training: bool, errstate) -> None:
         rows = e - s
         if rows > child.io_rows or not set(masks) <= child.io_masks:
             self._grow_io(child, max(rows, child.io_rows), child.io_masks | set(masks))
@@ -356,7 +259,7 @@ class WorkerPool:
         child.request({"op": "forward", "rows": rows, "training": training, "masks": sorted(masks),
                        "errstate": errstate})
 
-    def _grow_io(self, child: _Worker, rows: int, masks) -> None:
+    def _grow_io(self, child: WorkerProcess, rows: int, masks) -> None:
         """A new I/O block for `child` with room for `rows` samples and the masks of layers `masks`."""
         net = self.net
         k = net.summary.rows[-1].output_shape[0]
