@@ -107,6 +107,10 @@ class EngineRunner:
             self.net._parts = lambda m, training=True: None       # no threads either: one core
         elif cores is not None:
             self.pool = self._context.enter_context(workers_for(self.net, batch, workers=cores))
+            if self.pool is not None:          # where Trainer.fit gathers its batches: no copy per part
+                buffer = self.pool.batch_buffer(batch)
+                buffer[...] = self.x
+                self.x = buffer
 
     def close(self):
         self._context.close()

@@ -17,7 +17,7 @@ from .data.pixels import images_to_float
 from .kinds import class_count_field, num_classes_of
 from .network import Network
 from .train_settings import TrainSettings
-from .parallel import workers_for
+from .parallel import batch_buffer, workers_for
 
 _DEFAULTS = TrainSettings()
 
@@ -177,7 +177,9 @@ class Trainer:
                     history.message = f"stopped during epoch {epoch}"
                     return history
                 index = order[(batch - 1) * self.batch_size: batch * self.batch_size]
-                xb, yb = images_to_float(x_train[index], self.net.dtype), y_train[index]
+                # Into the worker processes' shared batch buffer when there are workers (no copy per part).
+                xb = images_to_float(x_train[index], self.net.dtype, out=batch_buffer(self.net, len(index)))
+                yb = y_train[index]
                 # A diverging run overflows on its way to NaN; that is reported below, not warned about.
                 with np.errstate(over="ignore", invalid="ignore"):
                     loss, grads, logits = self.net.train_step(xb, yb)

@@ -24,7 +24,8 @@ from .pool import WorkerPool, batch_parts
 from .process import WorkerError, WorkersLost
 from .shared import SharedMemoryUnavailable
 
-__all__ = ["WorkerPool", "WorkerError", "WorkersLost", "workers_for", "fallback_reason", "EngineWorkersWarning"]
+__all__ = ["WorkerPool", "WorkerError", "WorkersLost", "workers_for", "batch_buffer", "fallback_reason",
+           "EngineWorkersWarning"]
 
 
 class EngineWorkersWarning(RuntimeWarning):
@@ -68,3 +69,12 @@ def workers_for(net, batch_size: int, training: bool = True, workers: int | None
         yield pool
     finally:
         pool.close()
+
+
+def batch_buffer(net, m: int):
+    """Where to write a training batch of m for `net` so that its worker processes read it with no copy
+    (an array (m, n_H, n_W, n_C) of the network's dtype), or None when the batch won't be split."""
+    pool = getattr(net, "_pool", None)
+    if pool is None or pool.parts(m) is None:
+        return None
+    return pool.batch_buffer(m)

@@ -58,6 +58,9 @@ class WorkerPool:
         self._views: dict = {}
         self._lock = threading.RLock()    # one caller at a time; another thread computes on its own meanwhile
         self.timeline = None              # a list to get each training step's phases in seconds (benchmarks)
+        self.fused = True
+        self._batch_block = None          # the shared batch buffer (batch_buffer), once asked for
+        self._batch = None
         self.closed = False
         try:
             self._start(niceness)
@@ -103,6 +106,10 @@ class WorkerPool:
                 if net.params.get(key) is view:
                     net.params[key] = view.copy()
             self._views = {}
+            self._batch = None
+            if self._batch_block is not None:
+                self._batch_block.close()
+                self._batch_block = None
             if self._params_block is not None:
                 self._params_block.close()
                 self._params_block = None
@@ -130,7 +137,8 @@ class WorkerPool:
                     for reply in (child.reply() for child in self._children)]
 
     def shared_bytes(self) -> int:
-        """Bytes of shared memory the pool holds besides the weights: the gradients and I/O blocks."""
+        """Bytes of shared memory the pool holds besides the weights and the batch (batch_buffer): the
+        workers' gradients and I/O blocks."""
         return sum(block.nbytes for child in self._children for block in (child.grads_block, child.io_block)
                    if block is not None)
 
@@ -149,7 +157,7 @@ class WorkerPool:
     def train_step(self, x: np.ndarray, y: np.ndarray, parts):
         """(loss, grads, logits) of the batch x (m, ...) with int labels y (m,) over `parts`, or None."""
         masks: dict = {}
-        result = self._run(self._train_step, x, y, parts, masks)
+        result = self._run(self._fused_step if self.fused else self._train_step, x, y, parts, masks)
         if result is None and masks:
             # The workers went mid-step: the step runs whole here with the dropout masks already drawn for
             # it, so that a lost worker changes nothing in the run's results.
@@ -219,6 +227,54 @@ class WorkerPool:
         mark.done()
         return float(loss), grads, logits
 
+    def _fused_step(self, x, y, parts, masks: dict):
+        net = self.net
+        m = len(x)
+        y = np.asarray(y)
+        if y.dtype.kind not in "iu" or len(y) != m or (m and (y.min() < 0 or y.max() >= net.num_classes)):
+            # Labels the loss refuses: the two-phase step computes it on the whole batch, which says why
+            # in the words of one process.
+            return self._train_step(x, y, parts, masks)
+        children = self._children[:len(parts) - 1]
+        errstate = np.geterr()
+        mark = _Marks(self.timeline)
+        self._sync_params()
+        for index, layer in enumerate(net.layers):        # drawn for the whole batch, as unsplit
+            mask = layer.draw_mask((m, *net.summary.rows[index].output_shape), net.dtype)
+            if mask is not None:
+                masks[index] = mask
+        for child, (s, e) in zip(children, parts[1:]):
+            self._send_forward(child, x, s, e, masks, True, errstate, y=y, m=m)
+        s0, e0 = parts[0]
+        for index, mask in masks.items():
+            net.layers[index].preset_mask = mask[s0:e0]
+        mark("hand out")
+        grads: dict = {}
+        error, own, loss = None, None, 0.0
+        try:
+            own = net._run_forward(net.layers, x[s0:e0], True)
+            mark("own forward")
+            loss, dout = net.loss_from_logits(own, y[s0:e0])
+            loss *= (e0 - s0) / m
+            dout *= dout.dtype.type((e0 - s0) / m)
+            mark("loss")
+            net._run_backward(net.layers, dout, grads)
+            mark("own backward")
+        except BaseException as exc:
+            error = exc
+        replies = self._gather(children, error)
+        mark("wait backward")
+        logits = np.empty((m, own.shape[1]), own.dtype)
+        logits[s0:e0] = own
+        for child, (s, e), reply in zip(children, parts[1:], replies):
+            logits[s:e] = child.io["logits"][:e - s]
+            loss += reply["loss"]
+            for key, value in grads.items():
+                value += child.grads[key]
+        mark("add gradients")
+        mark.done()
+        return float(loss), grads, logits
+
     def _logits(self, x, parts, children, training: bool, mark=None) -> np.ndarray:
         """Run this process's part while the children run theirs; the whole batch's logits."""
         mark = mark or _Marks(None)
@@ -249,21 +305,34 @@ class WorkerPool:
                 view[...] = value
                 params[key] = view
 
-    def _send_forward(self, child: WorkerProcess, x, s: int, e: int, masks: dict, training: bool, errstate) -> None:
+    def _send_forward(self, child: WorkerProcess, x, s: int, e: int, masks: dict, training: bool, errstate,
+                      y=None, m: int = 0) -> None:
         rows = e - s
-        if rows > child.io_rows or not set(masks) <= child.io_masks:
-            self._grow_io(child, max(rows, child.io_rows), child.io_masks | set(masks))
-        np.copyto(child.io["x"][:rows], x[s:e])
+        shared_x = self._in_batch_buffer(x)
+        if rows > child.io_rows or not set(masks) <= child.io_masks or not (shared_x or child.io_has_x):
+            self._grow_io(child, max(rows, child.io_rows), child.io_masks | set(masks),
+                          child.io_has_x or not shared_x)
+        message = {"rows": rows, "masks": sorted(masks), "errstate": errstate}
+        if shared_x:
+            message["batch_at"] = s               # the worker reads its slice where the parent wrote it
+        else:
+            np.copyto(child.io["x"][:rows], x[s:e])
         for index, mask in masks.items():
             np.copyto(child.io[f"mask.{index}"][:rows], mask[s:e])
-        child.request({"op": "forward", "rows": rows, "training": training, "masks": sorted(masks),
-                       "errstate": errstate})
+        if y is None:
+            child.request({"op": "forward", "training": training, **message})
+        else:
+            np.copyto(child.io["y"][:rows], y[s:e])
+            child.request({"op": "step", "batch": m, **message})
 
-    def _grow_io(self, child: WorkerProcess, rows: int, masks) -> None:
-        """A new I/O block for `child` with room for `rows` samples and the masks of layers `masks`."""
+    def _grow_io(self, child: WorkerProcess, rows: int, masks, with_x: bool) -> None:
+        """A new I/O block for `child` with room for `rows` samples, the masks of layers `masks` and, unless
+        the batches come in the shared batch buffer, the part's input."""
         net = self.net
         k = net.summary.rows[-1].output_shape[0]
-        shapes = {"x": (rows, *net.input_shape), "logits": (rows, k), "dlogits": (rows, k)}
+        shapes = {"y": (rows,), "logits": (rows, k), "dlogits": (rows, k)}
+        if with_x:
+            shapes["x"] = (rows, *net.input_shape)
         for index in sorted(masks):
             shapes[f"mask.{index}"] = (rows, *net.summary.rows[index].output_shape)   # the layer's input
         layout = Layout.of(shapes, net.dtype)
@@ -273,25 +342,49 @@ class WorkerPool:
         self._gather([child])
         old, child.io_block = child.io_block, block
         child.io = block.arrays(layout)
-        child.io_rows, child.io_masks = rows, frozenset(masks)
+        child.io_rows, child.io_masks, child.io_has_x = rows, frozenset(masks), with_x
         if old is not None:
             old.close()
 
+    def batch_buffer(self, m: int) -> np.ndarray:
+        """A float array (m, n_H, n_W, n_C) in memory the workers share: a batch written here (the trainer
+        gathers each batch into it) reaches them with no copy. The next call may return the same memory."""
+        with self._lock:
+            if self._batch is None or len(self._batch) < m:
+                layout = Layout.of({"x": (m, *self.net.input_shape)}, self.net.dtype)
+                block = SharedBlock.create(layout.nbytes)
+                for child in self._children:
+                    child.request({"op": "map_batch", "layout": layout.to_data()}, (block.fd,))
+                block.release_fd()
+                self._gather(self._children)
+                old, self._batch_block = self._batch_block, block
+                self._batch = block.arrays(layout)["x"]
+                if old is not None:
+                    old.close()
+            return self._batch[:m]
+
+    def _in_batch_buffer(self, x) -> bool:
+        """Whether x is the start of the shared batch buffer (as batch_buffer returned it)."""
+        batch = self._batch
+        return (batch is not None and x.dtype == batch.dtype and x.flags.c_contiguous and len(x) <= len(batch)
+                and x.shape[1:] == batch.shape[1:] and x.ctypes.data == batch.ctypes.data)
+
     def _gather(self, children, error=None) -> None:
         """Wait for every child's reply — all of them, even after an error, since they use the blocks —
-        then raise: WorkersLost if one has gone, else the first error."""
-        lost = None
+        then raise: WorkersLost if one has gone, else the first error. The replies, in order."""
+        lost, replies = None, []
         for child in children:
             try:
-                child.reply()
+                replies.append(child.reply())
             except WorkersLost as exc:
                 lost = exc
-            except WorkerError as exc:
+            except Exception as exc:         # the worker's error, raised here as it was there
                 error = error or exc
         if lost is not None:
             raise lost
         if error is not None:
             raise error
+        return replies
 
 
 class _Marks:

@@ -41,6 +41,9 @@ class WorkersLost(RuntimeError):
     """A worker process ended unexpectedly (killed, out of memory): the pool can't be used any more."""
 
 
+_SAME_KIND = {kind.__name__: kind for kind in (ValueError, FloatingPointError, OverflowError, ZeroDivisionError)}
+
+
 class WorkerProcess:
     """One worker process: its socket, its lifeline, and the parent's views of its gradients and I/O blocks."""
 
@@ -70,6 +73,7 @@ class WorkerProcess:
         self.io = {}
         self.io_rows = 0
         self.io_masks = frozenset()
+        self.io_has_x = False
 
     def request(self, message, fds=()) -> None:
         try:
@@ -85,7 +89,12 @@ class WorkerProcess:
             raise WorkersLost("an engine worker process ended unexpectedly"
                               + ("" if code is None else f" (exit status {code})")) from None
         if "error" in message:
-            raise WorkerError(f"engine worker: {message['error']}")
+            # What a user's data can cause (labels out of range, overflow under errstate "raise") comes back
+            # as the same exception with the same words; anything else names the worker.
+            kind = _SAME_KIND.get(message.get("kind"))
+            if kind is not None:
+                raise kind(message["error"])
+            raise WorkerError(f"engine worker: {message.get('kind', 'Error')}: {message['error']}")
         return message
 
     def stop(self) -> None:

@@ -60,7 +60,8 @@ class Worker:
         self.net = None
         self.blocks = {}          # "params", "grads", "io": SharedBlock
         self.grads = {}           # key → view in the gradients block
-        self.io = {}              # "x", "logits", "dlogits", "mask.<layer index>" → view
+        self.io = {}              # "x", "y", "logits", "dlogits", "mask.<layer index>" → view
+        self.batch = None         # the shared batch buffer, when the parent uses one
 
     # ----- commands ------------------------------------------------------------------------------
     def setup(self, message, fds):
@@ -80,15 +81,48 @@ class Worker:
         self.io = self.blocks["io"].arrays(layout)
         return {"ok": True}
 
+    def map_batch(self, message, fds):
+        layout = Layout.from_data(message["layout"])
+        self.batch = None
+        self._map("batch", fds[0], layout)
+        self.batch = self.blocks["batch"].arrays(layout)["x"]
+        return {"ok": True}
+
+    def _input(self, message, rows: int) -> np.ndarray:
+        """This part's input: its slice of the shared batch buffer, or the copy in the I/O block."""
+        if "batch_at" in message:
+            start = int(message["batch_at"])
+            return self.batch[start:start + rows]
+        return self.io["x"][:rows]
+
     def forward(self, message, fds):
         rows, training = int(message["rows"]), bool(message["training"])
         layers = self.net.layers
         for index in message.get("masks", ()):
             layers[int(index)].preset_mask = self.io[f"mask.{int(index)}"][:rows]
         with np.errstate(**message.get("errstate", {})):
-            logits = Network._run_forward(layers, self.io["x"][:rows], training)
+            logits = Network._run_forward(layers, self._input(message, rows), training)
         self.io["logits"][:rows] = logits
         return {"ok": True}
+
+    def step(self, message, fds):
+        """A training step's part with its own share of the loss: forward, the loss of these rows (their
+        labels in the block) scaled to the whole batch of `batch`, backward. Replies that share."""
+        rows, m = int(message["rows"]), int(message["batch"])
+        layers = self.net.layers
+        for index in message.get("masks", ()):
+            layers[int(index)].preset_mask = self.io[f"mask.{int(index)}"][:rows]
+        grads = _IntoBlock(self.grads)
+        with np.errstate(**message.get("errstate", {})):
+            logits = Network._run_forward(layers, self._input(message, rows), True)
+            self.io["logits"][:rows] = logits
+            loss, dout = self.net.loss_from_logits(logits, self.io["y"][:rows].astype(np.intp))
+            dout *= dout.dtype.type(rows / m)
+            Network._run_backward(layers, dout, grads)
+        for key, view in self.grads.items():
+            if key not in grads:
+                view.fill(0)
+        return {"ok": True, "loss": float(loss) * rows / m}
 
     def backward(self, message, fds):
         rows = int(message["rows"])
@@ -124,6 +158,7 @@ class Worker:
 
     def serve(self) -> None:
         handlers = {"setup": self.setup, "map_io": self.map_io, "forward": self.forward, "backward": self.backward,
+                    "step": self.step, "map_batch": self.map_batch,
                     "trace": self.trace}
         while True:
             try:
@@ -136,10 +171,10 @@ class Worker:
             try:
                 handler = handlers.get(op)
                 if handler is None:
-                    raise ValueError(f"unknown command {op!r}")
+                    raise LookupError(f"unknown command {op!r}")
                 reply = handler(message, fds)
             except Exception as exc:   # reported to the parent, which raises it there
-                reply = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
+                reply = {"error": str(exc), "kind": type(exc).__name__, "trace": traceback.format_exc()}
             self.channel.send(reply)
 
 

@@ -95,6 +95,41 @@ def test_dropout_masks_are_the_whole_batch_draws(split_everything):
     assert other._dropout_rng.rng.bit_generator.state == net._dropout_rng.rng.bit_generator.state
 
 
+def test_a_batch_in_the_shared_buffer_reaches_the_workers_without_a_copy(split_everything):
+    from engine.parallel import batch_buffer
+    net = Network.from_spec(_spec(), seed=4, dtype=np.float64)
+    other = net.copy()
+    x, y = _batch(12, seed=1)
+    assert batch_buffer(net, 12) is None                   # no workers: write the batch anywhere
+    with WorkerPool(other, 2) as pool:
+        buffer = batch_buffer(other, 12)
+        buffer[...] = x
+        split = other.train_step(buffer, y)
+        assert not pool._children[0].io_has_x              # its part was read where the parent wrote it
+        private = other.train_step(x, y)                   # a batch elsewhere: copied into its I/O block
+        assert pool._children[0].io_has_x
+    whole = [net.train_step(x, y) for _ in range(2)]      # the same two steps in one process
+    for (loss, grads, logits), (loss1, grads1, logits1) in zip((split, private), whole):
+        assert loss == pytest.approx(loss1, rel=1e-12)
+        np.testing.assert_allclose(logits, logits1, rtol=1e-12)
+        for key in grads1:
+            np.testing.assert_allclose(grads[key], grads1[key], rtol=1e-10, atol=1e-13)
+
+
+def test_labels_the_loss_refuses_say_so_as_one_process_does(split_everything):
+    net = Network.from_spec(_spec(), seed=0, dtype=np.float64)
+    x, y = _batch(8)
+    y[6] = 7                                                # in the worker's part; 5 classes
+    with pytest.raises(ValueError) as whole:
+        net.loss_and_grads(x, y)
+    with WorkerPool(net, 2):
+        with pytest.raises(ValueError) as split:
+            net.loss_and_grads(x, y)
+        y[6] = 1
+        assert np.isfinite(net.loss_and_grads(x, y)[0])      # and the pool goes on
+    assert str(split.value) == str(whole.value)
+
+
 def test_inference_evaluate_and_predict_through_the_workers(split_everything):
     net = Network.from_spec(_spec(), seed=1, dtype=np.float64)
     x, y = _batch(40, seed=3)
