@@ -6,7 +6,8 @@ Measured here, on this machine, per net at its training batch (in a child with t
 * with 2 processes (this one and one worker), each phase of the step as the parent sees it
   (engine.parallel.WorkerPool.timeline): hand out H (copy the worker's slice of the batch and masks into its
   block, send), own forward / backward (the parent's part), wait forward / backward (for the worker's
-  reply: imbalance and the hand-over latency), loss L (gather logits, loss, send dlogits), add gradients A.
+  reply: imbalance and the hand-over latency), loss L (its part's share of the loss), add gradients A (and
+gather the logits and the loss).
 
 The model of P processes, a calculation from those figures:
 
@@ -28,7 +29,7 @@ import statistics
 import time
 
 CORES = (2, 4, 8, 16)
-PHASES = ("hand out", "own forward", "wait forward", "loss", "own backward", "wait backward", "add gradients")
+PHASES = ("hand out", "own forward", "loss", "own backward", "add gradients")     # and "wait ..." phases
 
 
 def _median(values):
@@ -64,9 +65,10 @@ def measure(name, batch, reps: int) -> dict:
     out = {"net": name, "batch": batch, "T1": _median(steps[3:]), "L1": _median(losses[3:]),
            "U": _median(updates[3:]), "T2": _median(two_steps[3:]), "split": parts is not None}
     if parts is not None:
-        out.update({phase: _median([t[phase] for t in timeline[3:]]) for phase in PHASES})
+        out.update({phase: _median([t.get(phase, 0.0) for t in timeline[3:]]) for phase in PHASES})
+        out["waits"] = _median([sum(v for k, v in t.items() if k.startswith("wait")) for t in timeline[3:]])
         out["U2"] = _median(two_updates[3:])
-        out["other"] = max(0.0, out["T2"] - out["U2"] - sum(out[phase] for phase in PHASES))
+        out["other"] = max(0.0, out["T2"] - out["U2"] - out["waits"] - sum(out[phase] for phase in PHASES))
     del np
     return out
 
@@ -81,7 +83,7 @@ def model(figures: dict, cores: int, summary) -> tuple[int, float]:
     f = figures
     work = f["T1"] - f["L1"] - f["U"]
     k = (f["own forward"] + f["own backward"]) / (work / 2)
-    waits = f["wait forward"] + f["wait backward"]
+    waits = f["waits"]
     t = f["loss"] + f["U2"] + f["other"] + waits + f["add gradients"] * (p - 1) + f["hand out"] * 2 * (p - 1) / p + k * work / p
     return p, t
 
@@ -108,7 +110,7 @@ def run_scaling(nets, batch_of, reps: int) -> None:
         k = (f["own forward"] + f["own backward"]) / (work / 2)
         print(f"| {name} | {f['batch']} | {ms(f['T1'])} | {ms(f['L1'] + f['U'])} | {ms(f['T2'])} | "
               f"{ms(f['hand out'])} | {ms(f['own forward'] + f['own backward'])} | "
-              f"{ms(f['wait forward'] + f['wait backward'])} | {ms(f['loss'])} | {ms(f['add gradients'])} | "
+              f"{ms(f['waits'])} | {ms(f['loss'])} | {ms(f['add gradients'])} | "
               f"{ms(f['U2'])} | {ms(f['other'])} | {k:.2f} |")
     print("\n| net | measured speed-up at 2 | model at 2 | " + " | ".join(f"model at {c} (processes)" for c in CORES[1:])
           + " |")

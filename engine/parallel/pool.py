@@ -263,7 +263,7 @@ class WorkerPool:
         except BaseException as exc:
             error = exc
         replies = self._gather(children, error)
-        mark("wait backward")
+        mark("wait")
         logits = np.empty((m, own.shape[1]), own.dtype)
         logits[s0:e0] = own
         for child, (s, e), reply in zip(children, parts[1:], replies):
