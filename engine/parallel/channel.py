@@ -1,15 +1,20 @@
 """Messages between the engine and its worker processes: length-prefixed JSON over a Unix stream socket,
-with file descriptors (shared memory blocks) passed alongside. Plain data only: nothing received is ever
-unpickled or run."""
+with file descriptors (shared memory blocks) passed alongside and, for batch statistics, a few arrays as
+raw bytes whose dtype and shape the JSON states. Plain data only: nothing received is ever unpickled or
+run, and arrays are only of the float and integer dtypes below, their sizes checked against the bytes."""
 from __future__ import annotations
 
 import json
 import socket
 import struct
+from math import prod
 
-_HEADER = struct.Struct("<IB")       # body bytes, descriptors that follow
+import numpy as np
+
+_HEADER = struct.Struct("<IBI")      # JSON bytes, descriptors that follow, array bytes that follow
 MAX_MESSAGE = 64 << 20               # a design's JSON is a few KiB; anything near this is not ours
 MAX_FDS = 8
+_ARRAY_DTYPES = ("float32", "float64", "int64")
 
 
 class ChannelClosed(EOFError):
@@ -23,20 +28,30 @@ class Channel:
     def fileno(self) -> int:
         return self.sock.fileno()
 
-    def send(self, message: dict, fds=()) -> None:
+    def send(self, message: dict, fds=(), arrays=None) -> None:
+        """`message` (JSON-able), descriptors to pass, and `arrays` (a list of NumPy arrays) to carry."""
+        payload = b""
+        if arrays is not None:
+            arrays = [np.ascontiguousarray(a) for a in arrays]
+            message = {**message, "arrays": [[a.dtype.name, list(a.shape)] for a in arrays]}
+            payload = b"".join(a.tobytes() for a in arrays)
         body = json.dumps(message, separators=(",", ":")).encode()
         try:
-            self.sock.sendall(_HEADER.pack(len(body), len(fds)))
+            head = _HEADER.pack(len(body), len(fds), len(payload))
             if fds:
+                self.sock.sendall(head)
                 socket.send_fds(self.sock, [b"F"], list(fds))
-            self.sock.sendall(body)
+                self.sock.sendall(body + payload)
+            else:
+                self.sock.sendall(head + body + payload)
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise ChannelClosed(str(exc)) from None
 
     def recv(self) -> tuple[dict, list]:
-        size, nfds = _HEADER.unpack(self._exactly(_HEADER.size))
-        if size > MAX_MESSAGE or nfds > MAX_FDS:
-            raise ValueError(f"malformed engine message ({size} bytes, {nfds} descriptors)")
+        """(message, descriptors); a message that carried arrays has them (copies) under "arrays"."""
+        size, nfds, nbytes = _HEADER.unpack(self._exactly(_HEADER.size))
+        if size > MAX_MESSAGE or nfds > MAX_FDS or nbytes > MAX_MESSAGE:
+            raise ValueError(f"malformed engine message ({size} bytes, {nfds} descriptors, {nbytes} bytes)")
         fds = []
         if nfds:
             data, fds, _, _ = socket.recv_fds(self.sock, 1, nfds)
@@ -47,6 +62,8 @@ class Channel:
         message = json.loads(self._exactly(size))
         if not isinstance(message, dict):
             raise ValueError("malformed engine message (not an object)")
+        if nbytes or "arrays" in message:
+            message["arrays"] = _arrays(message.get("arrays"), self._exactly(nbytes))
         return message, fds
 
     def _exactly(self, n: int) -> bytes:
@@ -64,3 +81,23 @@ class Channel:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def _arrays(meta, payload: bytes) -> list:
+    """The arrays `meta` ([[dtype, shape], ...]) describes, read from `payload`; ValueError if they don't
+    account for its bytes exactly."""
+    if not isinstance(meta, list):
+        raise ValueError("malformed engine message (arrays)")
+    out, offset = [], 0
+    for entry in meta:
+        dtype, shape = entry
+        if dtype not in _ARRAY_DTYPES or not all(isinstance(d, int) and d >= 0 for d in shape):
+            raise ValueError("malformed engine message (array)")
+        size = prod(shape) * np.dtype(dtype).itemsize
+        if offset + size > len(payload):
+            raise ValueError("malformed engine message (array bytes)")
+        out.append(np.frombuffer(payload, dtype, prod(shape), offset).reshape(shape).copy())
+        offset += size
+    if offset != len(payload):
+        raise ValueError("malformed engine message (array bytes)")
+    return out

@@ -364,3 +364,31 @@ def test_the_command_line_says_once_in_one_line_that_it_runs_in_one_process(tmp_
     err = capsys.readouterr().err.splitlines()
     assert err == ["note: the engine runs in one process: its worker processes could not start (shared memory "
                    "is unavailable (test))"]
+
+
+def test_messages_carry_json_descriptors_and_checked_arrays():
+    import socket
+    import struct
+    from engine.parallel.channel import Channel
+    a, b = socket.socketpair()
+    left, right = Channel(a), Channel(b)
+    block = SharedBlock.create(256)
+    arrays = [np.arange(3, dtype=np.float32), np.array([[1.5, 2.5]]), np.array([7], dtype=np.int64)]
+    left.send({"op": "partials"}, (block.fd,), arrays=arrays)
+    message, fds = right.recv()
+    assert message["op"] == "partials" and len(fds) == 1
+    for got, sent in zip(message["arrays"], arrays):
+        assert got.dtype == sent.dtype and got.shape == sent.shape and np.array_equal(got, sent)
+    os.close(fds[0])
+    block.close()
+    # Bytes that don't match the declared arrays, or an array of objects, are refused.
+    body = b'{"arrays":[["float64",[4]]]}'
+    a.sendall(struct.pack("<IBI", len(body), 0, 8) + body + bytes(8))
+    with pytest.raises(ValueError, match="array bytes"):
+        right.recv()
+    body = b'{"arrays":[["object",[1]]]}'
+    a.sendall(struct.pack("<IBI", len(body), 0, 8) + body + bytes(8))
+    with pytest.raises(ValueError, match="array"):
+        right.recv()
+    a.close()
+    b.close()
