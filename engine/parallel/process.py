@@ -74,20 +74,46 @@ class WorkerProcess:
         self.io_rows = 0
         self.io_masks = frozenset()
         self.io_has_x = False
+        self.final = None            # the part's reply, when it came where batch partials were expected
 
-    def request(self, message, fds=()) -> None:
+    def request(self, message, fds=(), arrays=None) -> None:
         try:
-            self.channel.send(message, fds)
+            self.channel.send(message, fds, arrays)
         except (ChannelClosed, OSError):
             pass        # the reply that never comes says so (reply raises WorkersLost)
 
-    def reply(self) -> dict:
+    def _receive(self) -> dict:
         try:
-            message, _ = self.channel.recv()
+            return self.channel.recv()[0]
         except (ChannelClosed, ValueError, OSError):
             code = self.process.poll()
             raise WorkersLost("an engine worker process ended unexpectedly"
                               + ("" if code is None else f" (exit status {code})")) from None
+
+    def partials(self) -> list:
+        """The worker's partial sums for the batch statistic the parent is at (engine.parallel.reduce).
+        A reply instead means its part ended (an error): kept for reply(), and raised now."""
+        message = self._receive()
+        if message.get("op") == "partials":
+            return message["arrays"]
+        self.final = message
+        self._check(message)
+        raise WorkerError("engine worker: its part ended before the batch statistics")
+
+    def reply(self) -> dict:
+        """The part's reply (its result, or its error raised here). Batch partials still coming after
+        this step failed are answered with "abort"."""
+        if self.final is not None:
+            message, self.final = self.final, None
+        else:
+            while True:
+                message = self._receive()
+                if message.get("op") != "partials":
+                    break
+                self.request({"op": "abort"})
+        return self._check(message)
+
+    def _check(self, message) -> dict:
         if "error" in message:
             # What a user's data can cause (labels out of range, overflow under errstate "raise") comes back
             # as the same exception with the same words; anything else names the worker.
