@@ -26,7 +26,7 @@ def inspect_and_close() -> None:
         app.exit(1)
         return
     window = windows[0]
-    if not window.load_preset("lenet5"):
+    if not window.files.load_preset("lenet5"):
         problems.append("the lenet5 preset did not load")
     app.processEvents()
     params = window.findChild(QLabel, "totalParamsLabel").text()

@@ -20,6 +20,8 @@ at the batch in brackets, inference always at batch 256; see benchmarks/suite.py
   course39     (32) resources/presets/example_convnet.json: 39×39×3, conv 3×3×10, stride-2 5×5 convs
   bottleneck  (128) 32×32×3: 3×3×32 same, 1×1×16 (linear), 3×3×32 same, max pool, 1×1×64, avg pool
   digits      (256) resources/presets/digits_net.json: 8×8×1, 3×3 same convs 16 and 32, pools, FC64
+Week 2 (only with --nets): resnet_small (64) resources/presets/resnet_small.json: 32×32×3, 3 residual blocks
+  with batch norm; mobilenet_small (64) resources/presets/mobilenet_small.json: 28×28×1, depthwise-separable.
 The PyTorch model is the design as `main.py export --to pytorch` writes it (nn.Conv2d / MaxPool2d /
 AvgPool2d / Linear, NCHW, PyTorch's default CPU kernels); each side gets its batch in its own layout, made before timing. A training step is
 forward + loss + backward + SGD update (engine: loss_and_grads + SGD.step; torch: zero_grad,
@@ -80,7 +82,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from engine_memory import child_memory  # noqa: E402  (benchmarks/ is on sys.path: this script's folder)
-from suite import INFER_BATCH, NETS, EngineRunner, TorchRunner, batches, have_torch  # noqa: E402
+from suite import ALL_NETS, INFER_BATCH, NETS, EngineRunner, TorchRunner, batches, have_torch  # noqa: E402
 
 MODES = ("train", "infer")
 TORCH_HINT = "pip install torch==2.13.0"
@@ -296,7 +298,7 @@ def print_tables(info, children, memory) -> None:
     rows, summary = [], {}
     for child in children:
         by = {(r["net"], r["mode"], r["framework"]): r for r in child["results"]}
-        nets = sorted({r["net"] for r in child["results"]}, key=lambda n: NETS.index(n) if n in NETS else 99)
+        nets = sorted({r["net"] for r in child["results"]}, key=lambda n: ALL_NETS.index(n) if n in ALL_NETS else 99)
         for net in nets:
             for mode in MODES:
                 eng = by[(net, mode, "engine")]
@@ -311,7 +313,7 @@ def print_tables(info, children, memory) -> None:
                 rows.append((net, mode, child["threads"], child["allocator"], line))
 
     def order(row):
-        return NETS.index(row[0]) if row[0] in NETS else 99, MODES.index(row[1]), row[2], row[3]
+        return ALL_NETS.index(row[0]) if row[0] in ALL_NETS else 99, MODES.index(row[1]), row[2], row[3]
     for *_, line in sorted(rows, key=order):
         print(line)
     print()
@@ -395,7 +397,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", default=None, help="comma-separated thread counts (default 1,2)")
-    p.add_argument("--nets", default=",".join(NETS), help="comma-separated: " + ", ".join(NETS))
+    p.add_argument("--nets", default=",".join(NETS),
+                   help="comma-separated: " + ", ".join(NETS) + " (the default suite), or week 2's "
+                        + ", ".join(ALL_NETS[len(NETS):]))
     p.add_argument("--batch", type=int, default=0,
                    help="one batch size for every net and both modes (default: the suite's training batch "
                         f"per net, inference at {INFER_BATCH})")

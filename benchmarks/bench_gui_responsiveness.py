@@ -1,6 +1,6 @@
 """Does the window stay responsive while the Train tab trains?
 
-Runs a real training through TrainingPanel (its worker thread, its throttled signals, its plots) while a
+Runs a real training through TrainTab (its worker thread, its throttled signals, its plots) while a
 10 ms QTimer on the GUI thread records the gaps between its ticks. A frozen event loop shows up as long
 gaps. Goals: p99 gap < 50 ms and no gap > 150 ms.
 
@@ -79,24 +79,25 @@ def main(argv=None) -> int:
     app = QApplication.instance() or QApplication(["bench"])
     from designer.app import garbage_collected_on_gui_thread
     from designer.document import DesignDocument
-    from designer.training import TrainingPanel
+    from designer.training import TrainTab
 
     spec, dataset_name = design(args.design)
     # Headless first: whichever runs first in the process pays the warm-up (BLAS, page faults).
     alone = headless_seconds(spec, dataset_name, epochs, args.batch_size) if args.headless else None
     document = DesignDocument(spec)
-    panel = TrainingPanel(document)
+    panel = TrainTab(document)
     panel.resize(1200, 750)
     panel.show()
-    if not panel.set_dataset(dataset_name):
-        raise SystemExit(panel.dataset_info.text())
-    panel.epochs_spin.setValue(epochs)
-    panel.batch_spin.setValue(args.batch_size)
+    if not panel.datasets.set_dataset(dataset_name):
+        raise SystemExit(panel.dataset_box.dataset_info.text())
+    panel.hyper_box.epochs_spin.setValue(epochs)
+    panel.hyper_box.batch_spin.setValue(args.batch_size)
     app.processEvents()
 
     ticks: list[float] = []
     progress_updates = [0]
-    panel.progress.valueChanged.connect(lambda _: progress_updates.__setitem__(0, progress_updates[0] + 1))
+    panel.run_controls.progress.valueChanged.connect(
+        lambda _: progress_updates.__setitem__(0, progress_updates[0] + 1))
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(TICK_MS)
@@ -105,13 +106,13 @@ def main(argv=None) -> int:
     loop = QEventLoop()
     results = []
     panel.training_finished.connect(lambda result: (results.append(result), loop.quit()))
-    redraws_before = panel.plots.redraw_count
+    redraws_before = panel.plots_pane.plots.redraw_count
     # As in the application (designer.app.run): garbage cycles are collected on the GUI thread only.
     with garbage_collected_on_gui_thread():
         timer.start()
         started = time.perf_counter()
         if not panel.start_training():
-            raise SystemExit("can't train: " + panel.fit_label.text())
+            raise SystemExit("can't train: " + panel.dataset_box.fit_label.text())
         loop.exec()
         seconds = time.perf_counter() - started
         timer.stop()
@@ -134,7 +135,7 @@ def main(argv=None) -> int:
           f"max {worst:.1f} ms; {int(np.sum(gaps > GOAL_P99_MS))} gaps > {GOAL_P99_MS:.0f} ms, "
           f"{int(np.sum(gaps > GOAL_MAX_MS))} > {GOAL_MAX_MS:.0f} ms")
     print(f"updates       progress bar {progress_updates[0] / seconds:.1f}/s, plot redraws "
-          f"{(panel.plots.redraw_count - redraws_before) / seconds:.1f}/s "
+          f"{(panel.plots_pane.plots.redraw_count - redraws_before) / seconds:.1f}/s "
           f"({iterations / seconds:.0f} batches/s)")
     ok = p99 < GOAL_P99_MS and worst <= GOAL_MAX_MS
     print(f"goal          p99 < {GOAL_P99_MS:.0f} ms and max ≤ {GOAL_MAX_MS:.0f} ms: {'met' if ok else 'MISSED'}")

@@ -116,7 +116,7 @@ def main() -> int:
 
     from designer.document import DesignDocument
     from designer.main_window import MainWindow
-    from designer.table_model import ShapeTableModel
+    from designer.design.table_model import ShapeTableModel
 
     spec = sixty_layers()
     print(f"design: {len(spec.layers)} layers + input ({len(spec.layers) + 2} table rows with totals); "
@@ -132,7 +132,7 @@ def main() -> int:
     window.show()
     window.document.load(spec)
     app.processEvents()
-    window.select_layer(30)
+    window.design_tab.select_layer(30)
     report("window", measure(window.document, args.edits))
     report("paint", measure(window.document, args.edits, after_edit=app.processEvents))
     window.document.undo_stack.setClean()

@@ -17,6 +17,8 @@ from __future__ import annotations
 import statistics
 import time
 
+from engine.layers import iter_layers
+
 
 def gemm_peak_gflops(n: int = 2048) -> float:
     """The machine's measured GEMM peak: a large float32 np.matmul (n×n by n×n), best of 5, in GFLOP/s,
@@ -53,43 +55,49 @@ def run_profile(runners: dict, reps: int) -> None:
     clock = time.perf_counter
     for name, runner in runners.items():
         net, batch = runner.net, len(runner.x)
-        names = [layer.name for layer in net.layers]
-        kinds = [type(layer).__name__ for layer in net.layers]
-        macs = {row.name: (row.macs or 0) * batch for row in net.summary.rows[1:]}
-        fwd = {n: [] for n in names}
-        bwd = {n: [] for n in names}
+        rows = net.summary.rows[1:]                       # every layer, blocks' inner layers included
+        layers = {layer.name: layer for layer in iter_layers(net.layers)}
+        macs = {row.name: (row.macs or 0) * batch for row in rows}
+        spent = _instrument(layers.values())
+        fwd = {row.name: [] for row in rows}
+        bwd = {row.name: [] for row in rows}
         loss_t, opt_t, total = [], [], []
         with runtime.single_threaded_blas():      # as the engine runs its kernels
             for _ in range(3 + reps):
+                spent.clear()
                 t_start = clock()
                 a = net._check_input(runner.x)
                 for layer in net.layers:
-                    t = clock()
                     a = layer.forward(a, True)
-                    fwd[layer.name].append(clock() - t)
                 t = clock()
                 _, dout = net.loss_from_logits(a, runner.y)
                 loss_t.append(clock() - t)
                 grads = {}
                 for position in range(len(net.layers) - 1, -1, -1):
-                    layer = net.layers[position]
-                    t = clock()
-                    dout = layer.backward(dout, grads, need_input_grad=position > 0)
-                    bwd[layer.name].append(clock() - t)
+                    dout = net.layers[position].backward(dout, grads, need_input_grad=position > 0)
                 t = clock()
                 runner.opt.step(net.params, grads)
                 opt_t.append(clock() - t)
                 total.append(clock() - t_start)
+                for row in rows:      # a block's own time: its join (add or concat) and activation
+                    inner = layers[row.name].sublayers()
+                    for way, times in (("F", fwd), ("B", bwd)):
+                        times[row.name].append(spent.get((row.name, way), 0.0)
+                                               - sum(spent.get((child.name, way), 0.0) for child in inner))
 
         step = _median_ms(total, 3)
         print(f"### {name} (batch {batch}): {step:.2f} ms per training step "
               f"({batch / step * 1e3:,.0f} samples/s unsplit)\n")
+        print("A block's row is its own time (the add or concatenation, and its activation); its inner "
+              "layers follow it, indented.\n")
         print("| layer | kind | forward ms | GFLOP/s | % peak | backward ms | GFLOP/s | % peak | % of step |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
-        for position, (n, k) in enumerate(zip(names, kinds)):
+        first = rows[0].name
+        for row in rows:
+            n = row.name
             f, b = _median_ms(fwd[n], 3), _median_ms(bwd[n], 3)
-            flops_f = 2.0 * macs.get(n, 0)
-            flops_b = flops_f * (2 if position > 0 else 1)
+            flops_f = 0.0 if row.is_block else 2.0 * macs.get(n, 0)
+            flops_b = flops_f * (1 if n == first else 2)
             cells = []
             for flops, ms in ((flops_f, f), (flops_b, b)):
                 if flops and ms > 0:
@@ -97,13 +105,50 @@ def run_profile(runners: dict, reps: int) -> None:
                     cells.append(f"{ms:.3f} | {rate:.1f} | {100 * rate / peak:.0f}")
                 else:
                     cells.append(f"{ms:.3f} | | ")
-            print(f"| {n} | {k} | {cells[0]} | {cells[1]} | {100 * (f + b) / step:.1f} |")
+            label = "\u00a0\u00a0" * row.depth + n + (" (join)" if row.is_block else "")
+            kind = type(layers[n]).__name__
+            print(f"| {label} | {kind} | {cells[0]} | {cells[1]} | {100 * (f + b) / step:.1f} |")
         loss, update = _median_ms(loss_t, 3), _median_ms(opt_t, 3)
         print(f"| loss | softmax cross-entropy | {loss:.3f} | | | | | | {100 * loss / step:.1f} |")
         print(f"| update | SGD | | | | {update:.3f} | | | {100 * update / step:.1f} |")
-        total_flops = sum(2.0 * macs.get(n, 0) * (3 if i > 0 else 2) for i, n in enumerate(names))
+        by_kind: dict = {}
+        for row in rows:
+            key = type(layers[row.name]).__name__ + (" (join)" if row.is_block else "")
+            by_kind[key] = by_kind.get(key, 0.0) + _median_ms(fwd[row.name], 3) + _median_ms(bwd[row.name], 3)
+        shares = ", ".join(f"{k} {100 * v / step:.1f} %" for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1]))
+        print(f"\nBy kind: {shares}.")
+        total_flops = sum(2.0 * macs.get(row.name, 0) * (2 if row.name == first else 3)
+                          for row in rows if not row.is_block)
         rate = total_flops / step / 1e6
         print(f"\nWhole step: {rate:.1f} GFLOP/s = {100 * rate / peak:.0f} % of the GEMM peak.\n")
+
+
+def _instrument(layers) -> dict:
+    """Wrap each layer's forward and backward so that each call adds its time to the returned dict
+    ((layer name, "F" or "B") → seconds; a block's time includes its inner layers')."""
+    clock = time.perf_counter
+    spent: dict = {}
+
+    def wrap(layer):
+        forward, backward = layer.forward, layer.backward
+
+        def timed_forward(x, training=False):
+            t = clock()
+            out = forward(x, training)
+            spent[(layer.name, "F")] = spent.get((layer.name, "F"), 0.0) + clock() - t
+            return out
+
+        def timed_backward(dout, grads, need_input_grad=True):
+            t = clock()
+            out = backward(dout, grads, need_input_grad)
+            spent[(layer.name, "B")] = spent.get((layer.name, "B"), 0.0) + clock() - t
+            return out
+
+        layer.forward, layer.backward = timed_forward, timed_backward
+
+    for layer in layers:
+        wrap(layer)
+    return spent
 
 
 def _timed_stack(layers, times: dict):

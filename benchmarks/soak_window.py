@@ -112,14 +112,14 @@ def run_edit_cycles(app: QApplication, window, cycles: int) -> None:
         paths = _design_files(Path(folder))
         for cycle in range(cycles):
             path = paths[cycle % len(paths)]
-            if not window.open_file(path):
+            if not window.files.open_file(path):
                 raise RuntimeError(f"could not open {path}")
             document = window.document
             document.set_field(0, "filters", 3 + cycle % 5)
-            window.select_layer(0)
-            window.add_layer("dropout")
-            window.select_layer(document.layer_count - 1)
-            window.remove_selected()
+            window.design_tab.select_layer(0)
+            window.design_tab.add_layer("dropout")
+            window.design_tab.select_layer(document.layer_count - 1)
+            window.design_tab.remove_selected()
             document.set_input_shape((30 + cycle % 3, 30, 1))
             app.processEvents()
             while document.undo_stack.canUndo():
@@ -131,16 +131,16 @@ def run_edit_cycles(app: QApplication, window, cycles: int) -> None:
 
 def run_train_cycles(app: QApplication, window, cycles: int) -> None:
     """`cycles` times: start training on the digits, wait for it to run a little, stop, wait for the end."""
-    panel = window.training_panel
-    window.load_preset("digits_net")
-    if not panel.set_dataset("digits"):
+    panel = window.train_tab
+    window.files.load_preset("digits_net")
+    if not panel.datasets.set_dataset("digits"):
         raise RuntimeError("could not choose the digits dataset")
     for _ in range(cycles):
         if not panel.start_training():
             raise RuntimeError("start_training() refused to start")
         process_events_for(app, 0.05)
         panel.stop()
-        if not process_events_for(app, 60.0, until=lambda: not panel.is_running):
+        if not process_events_for(app, 60.0, until=lambda: not panel.controller.is_active):
             raise RuntimeError("a run did not end within a minute of stop()")
     process_events_for(app, 0.2)
 

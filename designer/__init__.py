@@ -11,8 +11,8 @@ __all__ = ["MainWindow", "DesignDocument", "ShapeTableModel", "LayerListModel", 
 _LAZY = {
     "MainWindow": ("main_window", "MainWindow"),
     "DesignDocument": ("document", "DesignDocument"),
-    "ShapeTableModel": ("table_model", "ShapeTableModel"),
-    "LayerListModel": ("layer_model", "LayerListModel"),
+    "ShapeTableModel": ("design.table_model", "ShapeTableModel"),
+    "LayerListModel": ("design.layer_model", "LayerListModel"),
     "run": ("app", "run"),
 }
 

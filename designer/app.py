@@ -78,10 +78,10 @@ def _show_window(argv: list[str]) -> int:
     restored = window.autosave.offer_restore()
     files = [arg for arg in argv[1:] if arg.lower().endswith(".json")]
     if files and not restored:
-        window.open_file(files[-1])
+        window.files.open_file(files[-1])
     elif first_run and not restored:
         # A newcomer's first sight is the course's own table, not an empty design.
-        window.load_preset("lenet5")
+        window.files.load_preset("lenet5")
     window.show()
     with garbage_collected_on_gui_thread():
         return app.exec()

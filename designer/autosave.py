@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.spec import NetworkSpec, SpecError, write_text_atomic
 
 from .crash_guard import data_folder
+from .document import DesignDocument
 
 AUTOSAVE_NAME = "autosave.json"
 AUTOSAVE_FORMAT = "cnn-designer-autosave/1"
@@ -35,14 +36,18 @@ def autosave_path() -> Path:
 class Autosave(QObject):
     """Keeps `document`'s autosave up to date (a single-shot timer restarted by each change).
 
-    `window` is the MainWindow (for the restore question and the status bar); `path` defaults to
-    autosave_path() and `delay_ms` to DELAY_MS.
+    `window` is where the restore question is asked; `path` defaults to autosave_path() and `delay_ms`
+    to DELAY_MS.
+    Signal statusMessage(str, int): a failed autosave, a restored design, for the window's status bar.
     """
 
-    def __init__(self, window, path: Path | None = None, delay_ms: int = DELAY_MS):
+    statusMessage = Signal(str, int)
+
+    def __init__(self, document: DesignDocument, window: QWidget, path: Path | None = None,
+                 delay_ms: int = DELAY_MS):
         super().__init__(window)
         self._window = window
-        self._document = window.document
+        self._document = document
         self.path = Path(path) if path is not None else autosave_path()
         self.timer = QTimer(self)
         self.timer.setObjectName("autosaveTimer")
@@ -70,7 +75,7 @@ class Autosave(QObject):
             write_text_atomic(self.path, json.dumps(record, indent=1) + "\n")
         except (OSError, ValueError) as exc:
             self.last_error = f"Could not autosave to {self.path}: {getattr(exc, 'strerror', None) or exc}"
-            self._window.statusBar().showMessage(self.last_error, 8000)
+            self.statusMessage.emit(self.last_error, 8000)
             return False
         self.last_error = None
         return True
@@ -116,7 +121,7 @@ class Autosave(QObject):
         # document is modified (the title shows *, closing asks to save) and Undo goes back to a blank one.
         document.load(document.spec, file_path)
         document.replace_spec(spec, "Restore autosaved design")
-        self._window.statusBar().showMessage("Restored the design that was not saved last time", 8000)
+        self.statusMessage.emit("Restored the design that was not saved last time", 8000)
         return True
 
     def offer_restore(self) -> bool:
@@ -137,8 +142,3 @@ class Autosave(QObject):
         self.discard()
         return False
 
-
-def attach_autosave(window) -> Autosave:
-    """Give `window` (a MainWindow) its autosave: `window.autosave`."""
-    window.autosave = Autosave(window)
-    return window.autosave

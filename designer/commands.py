@@ -6,10 +6,11 @@ undo/redo and the live table can never disagree with the edit history.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
+
+from engine.spec import copy_layer      # deep: a block's inner lists are copied too
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import DesignDocument
@@ -23,10 +24,10 @@ class InsertLayerCommand(QUndoCommand):
         super().__init__(text)
         self._document = document
         self._index = index
-        self._layer = replace(layer)
+        self._layer = copy_layer(layer)
 
     def redo(self):
-        self._document._apply_insert(self._index, replace(self._layer))
+        self._document._apply_insert(self._index, copy_layer(self._layer))
 
     def undo(self):
         self._document._apply_remove(self._index)
@@ -37,13 +38,13 @@ class RemoveLayerCommand(QUndoCommand):
         super().__init__(text)
         self._document = document
         self._index = index
-        self._layer = replace(document.spec.layers[index])
+        self._layer = copy_layer(document.spec.layers[index])
 
     def redo(self):
         self._document._apply_remove(self._index)
 
     def undo(self):
-        self._document._apply_insert(self._index, replace(self._layer))
+        self._document._apply_insert(self._index, copy_layer(self._layer))
 
 
 class MoveLayerCommand(QUndoCommand):

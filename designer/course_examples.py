@@ -18,21 +18,18 @@ class CourseExample:
     key: str
     title: str
     tip: str
-    show: Callable  # show(window) → bool
+    show: Callable  # show(window: MainWindow) → bool
 
 
 def _inside(window, widget) -> bool:
     """Bring the Inside tab, and `widget` in it, to the front."""
-    inside = window.inside
-    inside.setCurrentWidget(widget)
-    for i in range(window.tabs.count()):
-        if getattr(window.tabs.widget(i), "content", None) is inside:
-            window.tabs.setCurrentIndex(i)
+    window.inside_tab.setCurrentWidget(widget)
+    window.show_tab(window.inside_tab)
     return True
 
 
 def _filter(window, image: str) -> bool:
-    playground = window.inside.playground
+    playground = window.inside_tab.playground
     playground.set_image_preset(image)
     playground.set_filter_preset("vertical")
     playground.set_stride(1)
@@ -41,25 +38,25 @@ def _filter(window, image: str) -> bool:
 
 
 def _pool(window, mode: str) -> bool:
-    window.inside.pooling.load_course_example(mode)
-    return _inside(window, window.inside.pooling)
+    window.inside_tab.pooling.load_course_example(mode)
+    return _inside(window, window.inside_tab.pooling)
 
 
 def _design(window, spec, select: int = 0, why: bool = False) -> bool:
-    if not window.maybe_save():
+    if not window.files.maybe_save():
         return False
     window.document.load(spec, None)
-    window.tabs.setCurrentIndex(0)
-    window.select_layer(select)
+    window.show_tab(window.design_tab)
+    window.design_tab.select_layer(select)
     if why:
-        window.actions["whyColumn"].setChecked(True)
+        window.design_tab.set_why_column_shown(True)
     return True
 
 
 def _preset(window, key: str) -> bool:
-    if not window.load_preset(key):
+    if not window.files.load_preset(key):
         return False
-    window.tabs.setCurrentIndex(0)
+    window.show_tab(window.design_tab)
     return True
 
 

@@ -20,12 +20,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from engine.shapes import Summary, summarize
-from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names,
+from engine.kinds import kind_for
+from engine.shapes import Summary, shape_before, summarize
+from engine.spec import (InputSpec, NetworkSpec, SpecError, check_input_shape, check_unique_names, copy_layer,
                          normalize_layer, validate_layer)
 
 from . import commands
-from .layers import default_layer
 
 INPUT_NAME = "Input"
 
@@ -49,6 +49,9 @@ class DesignDocument(QObject):
         self._burst = 0
         self._undo_stack = QUndoStack(self)
         self._undo_stack.cleanChanged.connect(self._on_clean_changed)
+        # A stack deleted with its document clears itself; that is no edit to announce to anyone.
+        stack = self._undo_stack
+        self.destroyed.connect(lambda *_: stack.blockSignals(True))
 
     # ----- reading ---------------------------------------------------------------------------
     @property
@@ -74,8 +77,8 @@ class DesignDocument(QObject):
         return self._spec.layers[index]
 
     def layer_names(self) -> list[str]:
-        """Display names, one per layer (summary rows 1..n carry the same names)."""
-        return [row.name for row in self._summary.rows[1:]]
+        """Display names, one per top-level layer (the summary's top-level rows 1..n carry the same names)."""
+        return [row.name for row in self._summary.top_level_rows[1:]]
 
     @property
     def file_path(self) -> Path | None:
@@ -113,11 +116,14 @@ class DesignDocument(QObject):
         """
         index = self.layer_count if after is None else after + 1
         index = max(0, min(index, self.layer_count))
-        return self.insert_layer(index, default_layer(kind, self._spec, index))
+        # The kind decides what makes sense here (e.g. a conv doubles the filters of the conv before it; a
+        # block fits the shape there); the name stays None, so the layer is numbered course-style.
+        layer = kind_for(kind).new_layer(list(self._spec.layers[:index]), shape_before(self._spec, index))
+        return self.insert_layer(index, layer)
 
     def duplicate_layer(self, index: int) -> int:
         """Insert a copy of layer `index` right after it (an explicit name is not copied)."""
-        layer = replace(self._spec.layers[index], name=None)
+        layer = replace(copy_layer(self._spec.layers[index]), name=None)
         name = self.layer_names()[index]
         return self.insert_layer(index + 1, layer, f"Duplicate {name}")
 
@@ -180,6 +186,16 @@ class DesignDocument(QObject):
         """Replace the whole design as one undoable step."""
         check_unique_names(spec)
         self._push(commands.ReplaceSpecCommand(self, self._spec, spec, text))
+
+    def apply_output_fix(self, fix) -> None:
+        """Make the engine's OutputFix (engine.kinds.softmax_output_fix) one undoable edit: the last layer
+        replaced by its softmax version, or a softmax layer inserted."""
+        if fix.replace:
+            spec = self._spec.copy()
+            spec.layers[fix.index] = fix.layer
+            self.replace_spec(spec, fix.text)
+        else:
+            self.insert_layer(fix.index, fix.layer, fix.text)
 
     def end_burst(self) -> None:
         """Close the current run of mergeable edits: the next edit starts a new undo step."""

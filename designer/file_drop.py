@@ -1,16 +1,15 @@
-"""Drag and drop onto the main window: a design (.json) opens as the design, anything else — a dataset
-file, archive or folder — opens as the Train tab's dataset (read in a thread; the Train tab is shown).
+"""Drag and drop onto the main window: a design (.json) is dropped to be opened as the design, anything
+else — a dataset file, archive or folder — to be opened as the Train tab's dataset.
 
-    install_file_drop(window)      # window: a MainWindow with training_panel (one line in main_window.py)
-
-The window gets an event filter; widgets that take drops of their own (the layer list's row moves)
-keep them. `drop_paths(window, paths)` is what a drop does, for tests and other callers.
+`FileDrop` is an event filter on the window; it only says what was dropped (its signals), and the window
+decides what to do. Widgets that take drops of their own (the layer list's row moves) keep them.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QObject
+from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 DESIGN_SUFFIXES = (".json",)
 
@@ -22,41 +21,23 @@ def local_paths(mime: QMimeData) -> list[Path]:
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
 
 
-def _show_tab_of(window, widget) -> None:
-    """Bring up the main tab that holds `widget` (the Train tab wraps the panel in a scroll area)."""
-    while widget is not None:
-        index = window.tabs.indexOf(widget)
-        if index >= 0:
-            window.tabs.setCurrentIndex(index)
-            return
-        widget = widget.parentWidget()
+def is_design_file(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in DESIGN_SUFFIXES
 
 
-def drop_paths(window, paths: list[Path]) -> bool:
-    """Open the first dropped path: a .json as the design (after offering to save changes), anything
-    else as a dataset. True when it was opened (or, for a dataset, its read started)."""
-    if not paths:
-        return False
-    path = paths[0]
-    if path.is_file() and path.suffix.lower() in DESIGN_SUFFIXES:
-        return window.maybe_save() and window.open_file(path)
-    panel = getattr(window, "training_panel", None)
-    if panel is None:
-        return False
-    _show_tab_of(window, panel)
-    started = panel.open_dataset(path)
-    window.statusBar().showMessage(f"Opening the dataset {path.name}…" if started
-                                   else "A dataset is still being read; drop this one again when it is done",
-                                   4000)
-    return started
+class FileDrop(QObject):
+    """Accepts drags of local files and folders over `window`; of a drop, the first path counts.
 
+    Signals: designDropped(Path) for a .json file, datasetDropped(Path) for anything else.
+    """
 
-class FileDropFilter(QObject):
-    """Accepts drags of local files and folders over the window and opens them on drop."""
+    designDropped = Signal(object)
+    datasetDropped = Signal(object)
 
-    def __init__(self, window):
+    def __init__(self, window: QWidget):
         super().__init__(window)
-        self._window = window
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
         kind = event.type()
@@ -70,14 +51,6 @@ class FileDropFilter(QObject):
             if not paths:
                 return False
             event.acceptProposedAction()
-            drop_paths(self._window, paths)
+            (self.designDropped if is_design_file(paths[0]) else self.datasetDropped).emit(paths[0])
             return True
         return False
-
-
-def install_file_drop(window) -> FileDropFilter:
-    """Let `window` take dropped designs and datasets (window.file_drop)."""
-    window.setAcceptDrops(True)
-    window.file_drop = FileDropFilter(window)
-    window.installEventFilter(window.file_drop)
-    return window.file_drop

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QUrl, Qt
+from PySide6.QtCore import QObject, QUrl, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence, QShortcut, QTextDocument
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMainWindow, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMainWindow, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 TOUR_PICTURE_WIDTH = 560
 
@@ -35,9 +35,8 @@ TOUR_SECTIONS = (
 )
 
 
-def tab_picture(window: QMainWindow, title: str, width: int = TOUR_PICTURE_WIDTH) -> QImage:
-    """A picture of the window's tab called `title`, `width` px wide (null if there is no such tab)."""
-    tabs = window.tabs
+def tab_picture(tabs: QTabWidget, title: str, width: int = TOUR_PICTURE_WIDTH) -> QImage:
+    """A picture of the tab called `title`, `width` px wide (null if there is no such tab)."""
     for index in range(tabs.count()):
         if tabs.tabText(index).replace("&", "") == title:
             page = tabs.widget(index)
@@ -64,9 +63,10 @@ def tour_html(pictures: dict[str, str]) -> str:
 
 
 class QuickTourDialog(QDialog):
-    """Help › Quick tour (objectName ``quickTourDialog``; its browser is ``quickTourText``)."""
+    """Help › Quick tour (objectName ``quickTourDialog``; its browser is ``quickTourText``), with a
+    picture of each of `window`'s `tabs`."""
 
-    def __init__(self, window: QMainWindow):
+    def __init__(self, window: QMainWindow, tabs: QTabWidget):
         super().__init__(window)
         self.setObjectName("quickTourDialog")
         self.setWindowTitle("Quick tour — CNN Designer")
@@ -75,7 +75,7 @@ class QuickTourDialog(QDialog):
         self.browser.setOpenExternalLinks(False)
         pictures: dict[str, str] = {}
         for title, _, _ in TOUR_SECTIONS:
-            image = tab_picture(window, title)
+            image = tab_picture(tabs, title)
             if not image.isNull():
                 url = f"tour://{title.lower()}.png"
                 self.browser.document().addResource(QTextDocument.ResourceType.ImageResource, QUrl(url), image)
@@ -157,33 +157,37 @@ def _add_close_button(dialog: QDialog, browser: QTextBrowser) -> None:
     layout.addWidget(buttons)
 
 
-def add_help_actions(window: QMainWindow, menu) -> dict[str, QAction]:
-    """Help › Quick tour (F1) and Help › Keyboard shortcuts, at the top of `menu`. The dialogs are
-    modeless and kept on the window as `window.tour_dialog` / `window.shortcuts_dialog` once opened."""
-    tour = QAction("Quick &tour", window)
-    tour.setObjectName("quickTourAction")
-    keys = [QKeySequence("F1")] + [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents)
-                                   if k != QKeySequence("F1") and not k.isEmpty()]
-    tour.setShortcuts(keys)
-    tour.setStatusTip("A short illustrated tour of the Design, Train and Inside tabs")
-    tour.setToolTip(f"A short illustrated tour of the Design, Train and Inside tabs ({_keys_text(keys)})")
-    shortcuts = QAction("&Keyboard shortcuts", window)
-    shortcuts.setObjectName("shortcutsAction")
-    shortcuts.setStatusTip("Every keyboard shortcut of the window")
-    shortcuts.setToolTip("Every keyboard shortcut of the window")
+class HelpDialogs(QObject):
+    """Help › Quick tour (F1) and Help › Keyboard shortcuts for `window` (whose `tabs` the tour pictures):
+    `tour_action` and `shortcuts_action` for the Help menu; the dialogs are modeless and kept as
+    `tour_dialog` / `shortcuts_dialog` once opened (None before)."""
 
-    def show(kind):
-        dialog = QuickTourDialog(window) if kind == "tour" else ShortcutsDialog(window)
-        setattr(window, f"{kind}_dialog", dialog)
-        dialog.show()
-        dialog.raise_()
+    def __init__(self, window: QMainWindow, tabs: QTabWidget):
+        super().__init__(window)
+        self._window, self._tabs = window, tabs
+        self.tour_dialog: QuickTourDialog | None = None
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        tour = self.tour_action = QAction("Quick &tour", window)
+        tour.setObjectName("quickTourAction")
+        keys = [QKeySequence("F1")] + [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.HelpContents)
+                                       if k != QKeySequence("F1") and not k.isEmpty()]
+        tour.setShortcuts(keys)
+        tour.setStatusTip("A short illustrated tour of the Design, Train and Inside tabs")
+        tour.setToolTip(f"A short illustrated tour of the Design, Train and Inside tabs ({_keys_text(keys)})")
+        tour.triggered.connect(self.show_tour)
+        window.addAction(tour)   # F1 works wherever the focus is
+        shortcuts = self.shortcuts_action = QAction("&Keyboard shortcuts", window)
+        shortcuts.setObjectName("shortcutsAction")
+        shortcuts.setStatusTip("Every keyboard shortcut of the window")
+        shortcuts.setToolTip("Every keyboard shortcut of the window")
+        shortcuts.triggered.connect(self.show_shortcuts)
 
-    tour.triggered.connect(lambda: show("tour"))
-    shortcuts.triggered.connect(lambda: show("shortcuts"))
-    first = menu.actions()[0] if menu.actions() else None
-    menu.insertAction(first, tour)
-    menu.insertAction(first, shortcuts)
-    if first is not None:
-        menu.insertSeparator(first)
-    window.addAction(tour)   # F1 works wherever the focus is
-    return {"tour": tour, "shortcuts": shortcuts}
+    def show_tour(self) -> None:
+        self.tour_dialog = QuickTourDialog(self._window, self._tabs)
+        self.tour_dialog.show()
+        self.tour_dialog.raise_()
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = ShortcutsDialog(self._window)
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()

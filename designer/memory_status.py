@@ -1,34 +1,20 @@
 """The status bar's training-memory estimate: what training the open design needs at the Train tab's batch
 size and optimizer (engine.memory.estimate_memory), next to what the machine has (engine.sysmem), shown in
-red when it would not fit. Updated with the layer table, and when the batch size or optimizer changes.
-
-The Train tab's settings are found by their objectNames ("batchSizeSpin", "optimizerCombo"), so this works
-with whatever panel holds them; without them the defaults below are used.
+red when it would not fit. Updated with the layer table, and when the Train tab's settings change.
 """
 from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox
+from PySide6.QtWidgets import QLabel
 
-from engine.memory import OPTIMIZER_NAMES, OPTIMIZER_STATE, estimate_memory
+from engine.memory import OPTIMIZER_NAMES, estimate_memory
 from engine.sysmem import MemoryLimitError, available_memory, format_bytes
+from engine.train import TrainSettings
 
-DEFAULT_BATCH = 64
-DEFAULT_OPTIMIZER = "adam"
+from .document import DesignDocument
+
 LABEL_NAME = "memoryEstimateLabel"
-
-
-def find_training_settings(window) -> tuple[QSpinBox | None, QComboBox | None]:
-    """The Train tab's batch size spin box and optimizer combo box, if the window has them."""
-    return window.findChild(QSpinBox, "batchSizeSpin"), window.findChild(QComboBox, "optimizerCombo")
-
-
-def training_settings(spin: QSpinBox | None, combo: QComboBox | None) -> tuple[int, str]:
-    """(batch size, optimizer key) from the Train tab's widgets, or the defaults."""
-    batch = spin.value() if spin is not None else DEFAULT_BATCH
-    optimizer = combo.currentData() if combo is not None else None
-    return max(1, int(batch)), optimizer if optimizer in OPTIMIZER_STATE else DEFAULT_OPTIMIZER
 
 
 def estimate_text(estimate, available: int | None) -> tuple[str, bool]:
@@ -50,31 +36,31 @@ def short_estimate_text(estimate, available: int | None) -> str:
 
 
 class MemoryStatus:
-    """Owns the status bar label `memoryEstimateLabel` of `window` (a MainWindow) and keeps it current."""
+    """Owns the status bar label `memoryEstimateLabel` (`label`) and keeps it current for `document` and
+    the training settings last given to `set_settings` (TrainSettings() until then)."""
 
-    def __init__(self, window):
-        self._window = window
+    def __init__(self, document: DesignDocument):
+        self._document = document
+        self._settings = TrainSettings()
         self.label = QLabel()
         self.label.setObjectName(LABEL_NAME)
-        window.statusBar().addPermanentWidget(self.label)
-        window.document.changed.connect(self.update)
-        # Found once (a search of the whole window on every edit would cost more than the estimate).
-        self._spin, self._combo = find_training_settings(window)
-        if self._spin is not None:
-            self._spin.valueChanged.connect(self.update)
-        if self._combo is not None:
-            self._combo.currentIndexChanged.connect(self.update)
+        document.changed.connect(self.update)
         self.fits = True
         self.update()
 
+    def set_settings(self, settings: TrainSettings) -> None:
+        """The Train tab's settings changed: its batch size and optimizer are what the estimate counts."""
+        self._settings = settings
+        self.update()
+
     def update(self, *args) -> None:
-        summary = self._window.document.summary
+        summary = self._document.summary
         if len(summary.rows) < 2:       # only the input: nothing to train yet, so no estimate to show
             self.fits = True
             self.label.setText("")
             self.label.setToolTip("")
             return
-        batch, optimizer = training_settings(self._spin, self._combo)
+        batch, optimizer = self._settings.batch_size, self._settings.optimizer
         try:
             available, limit_problem = available_memory(), ""
         except MemoryLimitError as exc:
@@ -99,8 +85,3 @@ class MemoryStatus:
     def text(self) -> str:
         return self.label.text()
 
-
-def attach_memory_status(window) -> MemoryStatus:
-    """Add the estimate to `window`'s status bar (after the Train tab exists): `window.memory_status`."""
-    window.memory_status = MemoryStatus(window)
-    return window.memory_status

@@ -7,6 +7,8 @@ redirects it on every platform.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings
 
 ORGANIZATION = "CNN Designer"
@@ -34,17 +36,25 @@ def read_list(settings: QSettings, key: str) -> list[str]:
     return [str(item) for item in value]
 
 
+def last_directory() -> str:
+    """The folder a file was last opened from or saved to (the home folder at first): where the file
+    dialogs start."""
+    value = app_settings().value(KEY_LAST_DIR)
+    return str(value) if value and Path(str(value)).is_dir() else str(Path.home())
+
+
+def remember_directory(folder) -> None:
+    """Make `folder` the one the next file dialog starts in."""
+    app_settings().setValue(KEY_LAST_DIR, str(folder))
+
+
 # ----- the main window's arrangement ---------------------------------------------------------------
 DEFAULT_SIZE = (1280, 800)
 
 
-def _splitters(window) -> tuple:
-    return window.design_splitter, window.right_splitter, window.table_splitter
-
-
-def restore_window_state(window) -> None:
-    """Give `window` (a MainWindow) the size, docks and splitter positions it had when last closed; a
-    restored splitter stops the Design tab's automatic fitting (window.design_layout)."""
+def restore_window_state(window, splitters) -> bool:
+    """Give `window` the size and docks it had when last closed, and `splitters` their positions; True
+    when a splitter position was restored (the Design tab then stops fitting its splitters itself)."""
     settings = app_settings()
     geometry = settings.value(KEY_GEOMETRY)
     if geometry is None or not window.restoreGeometry(geometry):
@@ -52,17 +62,19 @@ def restore_window_state(window) -> None:
     state = settings.value(KEY_STATE)
     if state is not None:
         window.restoreState(state)
-    for splitter in _splitters(window):
+    restored = False
+    for splitter in splitters:
         saved = settings.value(KEY_SPLITTERS + splitter.objectName())
         if saved is not None and splitter.restoreState(saved):
-            window.design_layout.keep_user_sizes()
+            restored = True
+    return restored
 
 
-def save_window_state(window) -> None:
-    """Keep `window`'s size, docks and splitter positions for the next start."""
+def save_window_state(window, splitters) -> None:
+    """Keep `window`'s size and docks and the positions of `splitters` for the next start."""
     settings = app_settings()
     settings.setValue(KEY_GEOMETRY, window.saveGeometry())
     settings.setValue(KEY_STATE, window.saveState())
-    for splitter in _splitters(window):
+    for splitter in splitters:
         settings.setValue(KEY_SPLITTERS + splitter.objectName(), splitter.saveState())
     settings.sync()

@@ -9,7 +9,8 @@ describes the rooms behind it):
                         Network, SGD, Adam, Trainer, load_dataset)
 """
 from .spec import FORMAT, NetworkSpec, InputSpec, SpecError, load_spec, save_spec
-from .kinds import ConvSpec, PoolSpec, DenseSpec, FlattenSpec, DropoutSpec
+from .kinds import (ConvSpec, PoolSpec, DenseSpec, FlattenSpec, DropoutSpec, BatchNormSpec, DepthwiseSpec,
+                    GlobalPoolSpec, ResidualSpec, ConcatSpec)
 from .shapes import Summary, SummaryRow, summarize, conv_output_size, format_shape
 from .data import Dataset, DatasetError, load_dataset
 from .network import Network
@@ -18,6 +19,7 @@ from .train import Trainer, History
 
 __all__ = [
     "FORMAT", "NetworkSpec", "InputSpec", "ConvSpec", "PoolSpec", "DenseSpec", "FlattenSpec", "DropoutSpec",
+    "BatchNormSpec", "DepthwiseSpec", "GlobalPoolSpec", "ResidualSpec", "ConcatSpec",
     "SpecError", "load_spec", "save_spec", "Summary", "SummaryRow", "summarize", "conv_output_size",
     "format_shape", "Dataset", "DatasetError", "load_dataset", "Network", "SGD", "Adam", "Trainer", "History",
 ]

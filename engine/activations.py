@@ -1,6 +1,7 @@
 """Activations and losses, forward and backward: the elementwise non-linearities and the output layers.
 
-* :func:`activation_forward` / :func:`activation_backward` for ``relu``, ``leaky_relu`` (slope
+* :func:`activation_forward` / :func:`activation_backward` for ``relu``, ``relu6`` (min(max(z, 0), 6),
+  MobileNet's), ``leaky_relu`` (slope
   :data:`LEAKY_RELU_SLOPE`), ``tanh``, ``sigmoid`` and ``linear``, any array shape;
   :func:`activation_backward_consuming` is the same gradient written into the output's own buffer (the
   training layers' fast path: one activation-sized array less per layer in the backward pass);
@@ -27,7 +28,8 @@ __all__ = [
     "softmax_cross_entropy",
 ]
 
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+ACTIVATIONS = ("relu", "relu6", "leaky_relu", "tanh", "sigmoid", "linear")
+RELU6_CAP = 6.0
 LEAKY_RELU_SLOPE = 0.01
 
 
@@ -66,6 +68,8 @@ def activation_forward(name, Z) -> np.ndarray:
     Z = _float_array(Z)
     if name == "relu":
         return np.maximum(Z, Z.dtype.type(0))
+    if name == "relu6":
+        return np.clip(Z, Z.dtype.type(0), Z.dtype.type(RELU6_CAP))
     if name == "leaky_relu":
         # max(z, slope·z) for a slope in (0, 1): z where z > 0, slope·z elsewhere — np.where's values
         # without its cost.
@@ -97,6 +101,8 @@ def activation_backward(name, dA, Z, A) -> np.ndarray:
     # temporary less than the plain expressions (tanh: A·A, 1 − A·A and the product were three).
     if name == "relu":
         return dA * (A > 0)
+    if name == "relu6":
+        return dA * _inside_relu6(A)
     if name == "leaky_relu":
         # max(A > 0, slope) is exactly 1 or slope, like np.where(A > 0, 1, slope), without its cost.
         g = np.maximum(A > 0, dA.dtype.type(LEAKY_RELU_SLOPE))
@@ -117,6 +123,13 @@ def activation_backward(name, dA, Z, A) -> np.ndarray:
     raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
 
 
+def _inside_relu6(A) -> np.ndarray:
+    """Where relu6 passes gradients: 0 < z < 6, read from its output A (A is 0 or 6 outside)."""
+    inside = A > 0
+    inside &= A < A.dtype.type(RELU6_CAP)
+    return inside
+
+
 def activation_backward_consuming(name, dA, A) -> np.ndarray:
     """:func:`activation_backward` computed in the buffer of ``A``, which it overwrites and returns.
 
@@ -133,6 +146,8 @@ def activation_backward_consuming(name, dA, A) -> np.ndarray:
     # benchmarks/RESULTS.md, "Tuning rules: pooling and activations".)
     if name == "relu":
         return np.multiply(dA, A > 0, out=A)        # a boolean mask: a quarter of a float32 array
+    if name == "relu6":
+        return np.multiply(dA, _inside_relu6(A), out=A)
     if name == "leaky_relu":
         np.maximum(A > 0, A.dtype.type(LEAKY_RELU_SLOPE), out=A)
     elif name == "tanh":

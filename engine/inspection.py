@@ -1,4 +1,5 @@
-"""Looking inside a network: pure-NumPy helpers for the "inside" views (filters, feature maps, predictions).
+"""Looking inside a network: pure-NumPy helpers for the "inside" views (filters, feature maps, predictions,
+and the filter and pooling playgrounds: one filter or pooling window slid over one image).
 
 Nothing here draws: these functions turn weights, activations and predictions into arrays that a view
 only has to colour. Shapes follow the engine: conv weights ``W`` ``(f, f, n_C_prev, n_C)``, a stack of
@@ -10,16 +11,25 @@ import math
 
 import numpy as np
 
+from .functional import conv2d, pool2d
+from .shapes import conv_output_size, output_size_formula
+
 __all__ = [
     "accuracy_from_confusion",
     "choose_columns",
     "confusion_matrix",
+    "convolve_image",
     "filter_tiles",
     "filter_matrix_tiles",
+    "image_output_formula",
     "misclassified_first",
     "normalize_tiles",
+    "pad_image",
+    "pool_image",
+    "pool_output_formula",
     "rgb_filter_tiles",
     "to_grey",
+    "window_at",
 ]
 
 NORMALIZE_MODES = ("symmetric", "minmax", "zero_max")
@@ -202,3 +212,74 @@ def choose_columns(n: int, tile_aspect: float = 1.0, area_aspect: float = 1.6) -
     while cols > 1 and math.ceil(n / (cols - 1)) == rows:
         cols -= 1
     return cols
+
+
+# --------------------------------------------------------------------------------------------------
+# The playgrounds: one f×f filter or pooling window slid over one image, with the network's own kernels
+# --------------------------------------------------------------------------------------------------
+
+def pad_image(image, p: int) -> np.ndarray:
+    """``image`` ``(n_H, n_W)`` or ``(n_H, n_W, n_C)`` with ``p`` rows and columns of zeros on each side:
+    ``(n_H + 2p, n_W + 2p)`` or ``(n_H + 2p, n_W + 2p, n_C)``, float64."""
+    x = np.asarray(image, dtype=np.float64)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"an image must be (n_H, n_W) or (n_H, n_W, n_C), got shape {x.shape}")
+    if p < 0:
+        raise ValueError(f"padding p must be ≥ 0, got {p}")
+    return np.pad(x, ((p, p), (p, p)) + ((0, 0),) * (x.ndim - 2))
+
+
+def window_at(image, i: int, j: int, f: int, s: int, p: int) -> tuple[np.ndarray, int, int]:
+    """The ``f × f`` window of ``image`` that output cell ``(i, j)`` of a stride-``s`` convolution with padding
+    ``p`` is computed from: ``(window, top, left)``.
+
+    ``window`` is ``(f, f)`` or ``(f, f, n_C)`` (zeros where it covers the padding); ``(top, left)`` is its
+    corner in the image's own coordinates, negative inside the padding: top = i·s − p, left = j·s − p.
+    """
+    window = pad_image(image, p)[i * s:i * s + f, j * s:j * s + f]
+    if window.shape[:2] != (f, f):
+        raise ValueError(f"output cell ({i}, {j}) is outside the output of this {f}×{f} window, s = {s}, p = {p}")
+    return window, i * s - p, j * s - p
+
+
+def convolve_image(image, filt, stride: int = 1, p: int = 0) -> np.ndarray:
+    """One ``f × f`` filter slid over a grey ``(n_H, n_W)`` or colour ``(n_H, n_W, n_C)`` image with the
+    network's own ``conv2d`` (the filter repeated over the channels and their sums added, no bias).
+
+    Returns ``(o_H, o_W)`` float64 with o = ⌊(n + 2p − f)/s⌋ + 1; ValueError (conv2d's message) when the
+    settings can't work.
+    """
+    x = np.asarray(image, dtype=np.float64)
+    A = x[np.newaxis] if x.ndim == 3 else x[np.newaxis, :, :, np.newaxis]      # a batch of one
+    filt = np.asarray(filt, dtype=np.float64)
+    W = np.repeat(filt[:, :, np.newaxis, np.newaxis], A.shape[3], axis=2)      # (f, f, n_C, 1)
+    return np.asarray(conv2d(A, W, np.zeros(1), stride=stride, pad=p)[0, :, :, 0], dtype=np.float64)
+
+
+def pool_image(image, f: int, stride: int, mode: str = "max") -> np.ndarray:
+    """Max or average pooling of one ``(n_H, n_W)`` matrix with the network's own ``pool2d``: ``(o_H, o_W)``
+    float64, o = ⌊(n − f)/s⌋ + 1. ValueError when the window is larger than the matrix."""
+    x = np.asarray(image, dtype=np.float64)
+    n_H, n_W = x.shape
+    if f > min(n_H, n_W):
+        raise ValueError(f"The pool window {f} is larger than the {n_H}×{n_W} input; use a smaller f.")
+    return np.asarray(pool2d(x[np.newaxis, :, :, np.newaxis], f=f, stride=stride, mode=mode)[0, :, :, 0],
+                      dtype=np.float64)
+
+
+def image_output_formula(n_H: int, n_W: int, f: int, p: int | None, s: int) -> str:
+    """The output-size formula of an ``f × f`` window with stride ``s`` and padding ``p`` over an
+    ``n_H × n_W`` image, numbers filled in (engine.shapes.output_size_formula): one side for a square
+    image, "n_H: …,  n_W: …" otherwise; p None (a padding that can't be resolved) leaves p a letter."""
+    if n_H == n_W or p is None:
+        return output_size_formula(n_H, f, p, s)
+    return f"n_H: {output_size_formula(n_H, f, p, s)},  n_W: {output_size_formula(n_W, f, p, s)}"
+
+
+def pool_output_formula(n_H: int, n_W: int, f: int, s: int) -> str:
+    """Pooling's output-size formula as the course writes it, without padding: "⌊(4 − 2)/2⌋ + 1 = 2",
+    and the width's too when it differs."""
+    text = f"⌊({n_H} − {f})/{s}⌋ + 1 = {conv_output_size(n_H, f, 0, s)}"
+    if n_H != n_W:
+        text += f",  ⌊({n_W} − {f})/{s}⌋ + 1 = {conv_output_size(n_W, f, 0, s)}"
+    return text

@@ -1,26 +1,29 @@
 """Memory a design needs, and the guard that refuses a design that cannot fit before anything is allocated.
 
 `estimate_memory(summary, ...)` is arithmetic on the course table (engine.shapes.summarize): it reads each
-row's `param_shapes`, `output_shape` and `activation_size`, never the layer type, so a new layer kind is
-estimated as soon as its rows carry those. Nothing is allocated, so the window can show the estimate while
-the design changes. `check_memory(...)` compares the estimate with what the machine can give
-(engine.sysmem.available_memory) and raises MemoryGuardError, one line that says what to change.
+row's `param_shapes`, `state_shapes`, `output_shape` and `activation_size`, and asks the row's kind
+(`LayerKind.memory_terms`) what it allocates beyond its output (batch norm keeps x̂; a filter bank builds
+im2col patches), so a new layer kind is estimated as soon as its rows carry those. Nothing is allocated,
+so the window can show the estimate while the design changes. `check_memory(...)` compares the estimate
+with what the machine can give (engine.sysmem.available_memory) and raises MemoryGuardError, one line that
+says what to change.
 
 What is counted follows what the engine allocates (engine/layers.py, engine/functional.py, engine/train.py):
 
-* weights: every W and b; gradients: one array per weight; the trainer's copy of the last good weights
-  (restored when the loss diverges); optimizer state: none for SGD, a velocity for momentum, two moments
-  for Adam.
-* training activations: the float batch of input plus every layer's output of the batch, all kept until
-  the backward pass, and two more of the largest (the gradient flowing back and the one being made).
+* weights: every W and b (and batch norm's γ, β and running statistics); gradients: one array per weight;
+  the trainer's copy of the last good weights (restored when the loss diverges); optimizer state: none for
+  SGD, a velocity for momentum, two moments for Adam.
+* training activations: the float batch of input plus every layer's output of the batch (a block's joined
+  output and its inner layers' outputs), all kept until the backward pass, what the kinds keep besides
+  (batch norm's x̂), and two more of the largest (the gradient flowing back and the one being made).
 * im2col scratch: a layer whose kernel W is a 4-D (f, f, n_C_prev, n_C) filter bank copies its input
   windows into patches of f·f·n_C_prev values per output position. The kernels build them a few examples
   at a time into one chunk buffer per thread (engine.patches: about ONE_OFF_CHUNK_BYTES, or one example's
   patches when those are bigger) and rebuild them in the backward pass, where a second chunk holds their
   gradient; so the scratch is two chunks of the largest layer, whatever the batch size. A 3×3 layer may
   use engine.winograd's chunk (its CHUNK_BYTES) instead.
-* inference: the input batch, the largest pair of consecutive activations (a layer's input and output) and
-  one chunk of the largest patches.
+* inference: the input batch, the largest pair of a layer's input and output (plus, inside blocks, the
+  blocks' inputs, kept for their other paths) and one chunk of the largest patches.
 * every process (engine.parallel): a training batch the engine splits across P worker processes (the
   trainer does when the core count and the batch call for it) has the activations of the whole batch
   between them, but P sets of patch chunks (each of a part's size), P gradient arrays per weight (the
@@ -41,6 +44,8 @@ from .patches import ONE_OFF_CHUNK_BYTES
 from .runtime import get_num_threads
 from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, use_winograd
 
+from .kinds import kind_for
+from .kinds.base import MemoryTerms
 from .shapes import Summary, SummaryRow
 from .spec import SpecError
 from .sysmem import MemoryLimitError, available_memory, format_bytes
@@ -76,6 +81,7 @@ class MemoryEstimate:
     activations: int = 0
     scratch: int = 0
     input_batch: int = 0
+    best_weights: int = 0   # early stopping keeps the best epoch's weights aside
     worker_processes: int = 0
     processes: int = 1      # the parts a training batch runs in side by side (this process and its workers)
     advice: str = ""        # e.g. "reduce FC3's 1.5 billion weights (120,000×12,500) or the input size"
@@ -89,6 +95,7 @@ class MemoryEstimate:
         return {"weights": self.weights, "gradients": self.gradients, "weights copy": self.weights_copy,
                 "optimizer state": self.optimizer_state, "activations": self.activations,
                 "im2col scratch": self.scratch, "input batch": self.input_batch,
+                "best weights": self.best_weights,
                 "worker processes": self.worker_processes}
 
     def describe(self) -> str:
@@ -107,6 +114,17 @@ def _param_count(row: SummaryRow) -> int:
     return sum(prod(shape) for shape in row.param_shapes.values())
 
 
+def _state_count(row: SummaryRow) -> int:
+    return sum(prod(shape) for shape in row.state_shapes.values())
+
+
+def _terms(row: SummaryRow) -> MemoryTerms:
+    """What the row's kind allocates beyond its output (nothing for the input row)."""
+    if row.index < 0 or not row.computable:
+        return MemoryTerms()
+    return kind_for(row.kind).memory_terms(row)
+
+
 def _patch_chunk_bytes(values_per_example: int, m: int, itemsize: int) -> int:
     """Bytes of one chunk of im2col patches: the kernels build at most ONE_OFF_CHUNK_BYTES of them at a time,
     but never less than one example's (engine.patches)."""
@@ -117,18 +135,31 @@ def _may_use_winograd(row: SummaryRow) -> bool:
     """Whether the kernels may run this row's convolution through engine.winograd (they do for stride 1;
     the row doesn't say the stride, so this errs on the side of counting its buffer)."""
     W = row.param_shapes.get("W")
-    if W is None or len(W) != 4:
+    if W is None or len(W) != 4 or not _terms(row).patch_values:
         return False
     return use_winograd(W[0], 1, W[2], W[3], row.output_shape[0], row.output_shape[1])
 
 
 def _patch_values(row: SummaryRow) -> int:
-    """Values of one example's im2col patches: n_H·n_W·f·f·n_C_prev for a 4-D filter bank W, else 0."""
-    W = row.param_shapes.get("W")
-    if W is None or len(W) != 4 or row.output_shape is None or len(row.output_shape) != 3:
-        return 0
-    n_H, n_W, _ = row.output_shape
-    return n_H * n_W * prod(W[:3])
+    """Values of one example's im2col patches (n_H·n_W·f·f·n_C_prev for a conv), as the row's kind says."""
+    return _terms(row).patch_values
+
+
+def _inference_pair(rows: list[SummaryRow]) -> int:
+    """Values per example alive at once at inference: the largest layer input + output, plus the inputs of
+    the blocks around it (kept for their other paths)."""
+    by_name = {row.name: row for row in rows}
+    best = 0
+    for row in rows:
+        if row.index < 0 or row.input_shape is None:
+            continue
+        held, parent = 0, row.parent
+        while parent is not None and parent in by_name:
+            block = by_name[parent]
+            held += prod(block.input_shape) if block.input_shape else 0
+            parent = block.parent
+        best = max(best, prod(row.input_shape) + row.activation_size + held)
+    return best
 
 
 def _computable(summary: Summary) -> list[SummaryRow]:
@@ -175,13 +206,20 @@ def _advice(summary: Summary, itemsize: int, m: int, param_copies: int, purpose:
 
 # ----- the estimate ---------------------------------------------------------------------------------
 
+def activation_bytes(summary: Summary, dtype=np.float32) -> int:
+    """Bytes that one example's activations take in `dtype`, the input included: the course table's total
+    activation size times the item size. Training keeps them for every example of a batch."""
+    return summary.total_activation_size * np.dtype(dtype).itemsize
+
+
 def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
                     optimizer: str = _DEFAULTS.optimizer, dtype=np.float32,
-                    workers: int | None = None) -> MemoryEstimate:
+                    early_stopping: bool = False, workers: int | None = None) -> MemoryEstimate:
     """Bytes `summary`'s design needs to train (a step of `batch_size` with `optimizer`), to run inference
     at `batch_size`, or for its weights alone ("weights"), in `dtype` (float32 or float64), summed over
     every process: `workers` is the core count (default for training: the engine's,
     engine.runtime.get_num_threads; inference outside a training run stays in one process).
+    Training with `early_stopping` keeps one more copy of the weights: the best epoch's.
 
     Rows that cannot be computed (a broken design) count nothing.
     """
@@ -194,8 +232,9 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     if m < 1:
         raise ValueError(f"batch size must be at least 1, got {batch_size}")
     rows = _computable(summary)
-    params = sum(_param_count(row) for row in rows)
+    params = sum(_param_count(row) + _state_count(row) for row in rows)
     sizes = [row.activation_size for row in rows]          # per example; sizes[0] is the input
+    kept_extra = sum(_terms(row).kept for row in rows)
     patches = [_patch_values(row) for row in rows]
     if workers is None:
         workers = get_num_threads() if purpose == "train" else 1
@@ -213,17 +252,18 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
         estimate = dict(weights=weights, scratch=largest * INIT_DRAW_ITEMSIZE)
         per_param_copies = 1
     elif purpose == "infer":
-        pair = max((sizes[i - 1] + sizes[i] for i in range(1, len(sizes))), default=0)
+        pair = _inference_pair(rows)
         estimate = dict(weights=weights, input_batch=m * sizes[0] * itemsize,
                         activations=m * pair * itemsize, scratch=processes * chunk)
         per_param_copies = 1
     else:
         state = OPTIMIZER_STATE[optimizer]
-        kept = sum(sizes[1:]) + 2 * max(sizes[1:], default=0)
+        kept = sum(sizes[1:]) + kept_extra + 2 * max(sizes[1:], default=0)
         estimate = dict(weights=weights, gradients=processes * weights, weights_copy=weights,
                         optimizer_state=state * weights, input_batch=m * sizes[0] * itemsize,
-                        activations=m * kept * itemsize, scratch=processes * 2 * chunk)
-        per_param_copies = 3 + state
+                        activations=m * kept * itemsize, scratch=processes * 2 * chunk,
+                        best_weights=weights if early_stopping else 0)
+        per_param_copies = 3 + state + bool(early_stopping)
     if processes > 1:
         # Each worker: its own interpreter, and its shared I/O block (its part of the input, logits twice).
         io = sum((e - s) * (sizes[0] + 2 * sizes[-1]) for s, e in parts[1:]) * itemsize
@@ -241,7 +281,8 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
 
 def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
                  optimizer: str = _DEFAULTS.optimizer, dtype=np.float32, available: int | None = None,
-                 what: str = "the design", workers: int | None = None) -> MemoryEstimate:
+                 what: str = "the design", early_stopping: bool = False,
+                 workers: int | None = None) -> MemoryEstimate:
     """The estimate, or MemoryGuardError if it is more than `available` bytes (default: what the machine
     and the process limits give, or CNN_DESIGNER_MEMORY_LIMIT; see engine.sysmem). When the available
     memory can't be found out, nothing is refused. `what` starts the message (e.g. the design's file).
@@ -249,7 +290,7 @@ def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DE
     The message is one line: "needs about 24 GB to train with Adam at batch 4; 15 GB is available;
     reduce FC3's 1.5 billion weights (120,000×12,500), the input size or the batch size".
     """
-    estimate = estimate_memory(summary, purpose, batch_size, optimizer, dtype, workers)
+    estimate = estimate_memory(summary, purpose, batch_size, optimizer, dtype, early_stopping, workers)
     if available is None:
         try:
             available = available_memory()

@@ -15,10 +15,13 @@ import numpy as np
 
 from . import functional as F
 from . import runtime
+from .batch_reduce import IDENTITY, BatchContext, ThreadReducer
 from .data.npz import describe_bytes
 from .data.pixels import images_to_float
 from .fileio import atomic_write
 from .kinds import BuildContext, kind_of, num_classes_of, output_kind
+from .layers import backward_list, forward_list, iter_layers, tapping
+from .probe import Probe, ProbeTap, Recorder
 from .memory import check_memory
 from .shapes import summarize
 from .spec import NetworkSpec, SpecError
@@ -75,6 +78,16 @@ def _kind_name(dtype: np.dtype) -> str:
             "M": "dates", "m": "time spans"}.get(dtype.kind, f"{dtype} values")
 
 
+def _fresh_state(spec: NetworkSpec, summary, dtype) -> dict:
+    """The initial non-trainable arrays of every layer that has some ("BN1.running_mean": zeros, ...)."""
+    state: dict[str, np.ndarray] = {}
+    for entry, row in zip(spec.walk(), summary.rows[1:]):
+        if row.state_shapes:
+            for key, array in kind_of(entry.layer).init_state(entry.layer, row.state_shapes, dtype).items():
+                state[f"{row.name}.{key}"] = array
+    return state
+
+
 class _RngHolder:
     """Lets dropout layers share one generator that the network can reseed."""
 
@@ -82,18 +95,35 @@ class _RngHolder:
         self.rng = np.random.default_rng(seed)
 
 
-class Network:
-    """A trainable network. `params` maps "LAYER.W"/"LAYER.b" to the live weight arrays."""
+class LayerStack(list):
+    """The top-level compute layers of one copy of the network (a list), with the BatchContext its
+    layers share (engine.batch_reduce: which part of a split batch it runs, and the reducer)."""
 
-    def __init__(self, spec: NetworkSpec, params: dict, dtype, seed: int = 0):
+    def __init__(self, layers, batch: BatchContext):
+        super().__init__(layers)
+        self.batch = batch
+
+
+class Network:
+    """A trainable network. `params` maps "LAYER.W"/"LAYER.b" (and batch norm's "LAYER.gamma"/"LAYER.beta")
+    to the live weight arrays; `state` maps "LAYER.running_mean"/"LAYER.running_var" to the arrays that are
+    not trained but updated by every training-mode pass (batch norm's running statistics).
+
+    `layers` is the top-level list of compute layers; a block (residual, concat) is one of them and runs
+    its inner lists itself. Every layer, inner ones included, is found by name with `layer(name)`.
+    """
+
+    def __init__(self, spec: NetworkSpec, params: dict, dtype, seed: int = 0, state: dict | None = None):
         self.spec = spec.copy()
         self.summary = summarize(self.spec)
         self.dtype = np.dtype(dtype)
         self.output_kind = output_kind(self.spec)
         self.params = params
+        self.state = state if state is not None else _fresh_state(self.spec, self.summary, self.dtype)
         self.seed = seed
         self._dropout_rng = _RngHolder(seed + 1)
         self.layers = self._build_layers()
+        self._by_name = {layer.name: layer for layer in iter_layers(self.layers)}
         self._replicas: list[list] = []   # more layer stacks on the same params, one per batch part
         self._pool = None                 # an engine.parallel.WorkerPool while one is attached
 
@@ -115,24 +145,36 @@ class Network:
         check_memory(summary, purpose="weights", dtype=dtype)   # MemoryGuardError before any allocation
         rng = np.random.default_rng(seed)
         params: dict[str, np.ndarray] = {}
-        for layer, row in zip(spec.layers, summary.rows[1:]):
+        for entry, row in zip(spec.walk(), summary.rows[1:]):
             if not row.param_shapes:
                 continue
-            fresh = kind_of(layer).init_params(layer, row.param_shapes, rng, np.dtype(dtype))
+            fresh = kind_of(entry.layer).init_params(entry.layer, row.param_shapes, rng, np.dtype(dtype))
             for key, array in fresh.items():
                 params[f"{row.name}.{key}"] = array
         return cls(spec, params, dtype, seed)
 
-    def _build_layers(self) -> list:
-        layers = []
-        rows = self.summary.rows
+    def _build_layers(self) -> LayerStack:
+        """One copy of the compute layers (blocks with their inner lists) on the shared params and state."""
+        batch = BatchContext()
+        rows = {row.path: row for row in self.summary.rows[1:]}
         last = len(self.spec.layers) - 1
-        for index, layer in enumerate(self.spec.layers):
-            row = rows[index + 1]
-            context = BuildContext(row.name, self.params, rows[index].output_shape, row, index == last,
-                                   self._dropout_rng)
-            layers.append(kind_of(layer).build(layer, context))
-        return layers
+
+        def build(layers: list, prefix: tuple) -> list:
+            built = []
+            for i, layer in enumerate(layers):
+                path = prefix + (i,)
+                row = rows[path]
+                kind = kind_of(layer)
+                children = [build(inner, path + (position,))
+                            for position, (_, inner) in enumerate(kind.child_lists(layer))]
+                context = BuildContext(row.name, self.params, row.input_shape, row, path == (last,),
+                                       self._dropout_rng, self.state, batch, children)
+                compute = kind.build(layer, context)
+                compute.input_shape = tuple(row.input_shape)
+                built.append(compute)
+            return built
+
+        return LayerStack(build(self.spec.layers, ()), batch)
 
     def reseed_dropout(self, seed: int) -> None:
         """Restart the dropout masks' random stream (gradient checks need the same masks twice)."""
@@ -150,6 +192,18 @@ class Network:
     @property
     def num_params(self) -> int:
         return sum(int(a.size) for a in self.params.values())
+
+    def layer(self, name: str):
+        """The compute layer called `name` (any depth, inner layers of blocks included); KeyError naming
+        the known layers otherwise."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no layer {name!r} in this network (layers: {', '.join(self._by_name)})") from None
+
+    def layer_names(self) -> list[str]:
+        """Every layer's name in table order (inner layers of blocks included)."""
+        return [row.name for row in self.summary.rows[1:]]
 
     # ----- compute -------------------------------------------------------------------------
     def _check_input(self, x: np.ndarray) -> np.ndarray:
@@ -170,7 +224,7 @@ class Network:
 
     def _parts(self, m: int, training: bool = True):
         """[(start, stop)] of the batch parts to run side by side, or None to run the batch whole."""
-        macs = sum(row.macs or 0 for row in self.summary.rows)
+        macs = self.summary.total_macs
         threshold = self.MIN_MACS_PER_THREAD["train" if training else "infer"]
         n = runtime.parallel_chunks(m, self.MIN_SAMPLES_PER_THREAD, most=int(m * macs // max(1, threshold)))
         if n < 2:
@@ -185,15 +239,13 @@ class Network:
 
     @staticmethod
     def _run_forward(layers, a, training):
-        for layer in layers:
-            a = layer.forward(a, training)
-        return a
+        return forward_list(layers, a, training)
 
     @staticmethod
     def _run_backward(layers, dout, grads):
-        for position in range(len(layers) - 1, -1, -1):
-            # The first layer's input gradient would be dJ/dx: nobody needs it, and it costs a col2im.
-            dout = layers[position].backward(dout, grads, need_input_grad=position > 0)
+        # The first layer's input gradient would be dJ/dx: training never needs it, and it costs a col2im
+        # (`probe(..., input_grad=True)` asks for it).
+        backward_list(layers, dout, grads, need_input_grad=False)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (m, n_H, n_W, n_C) → logits (m, k) (k = 1 for a sigmoid output)."""
@@ -214,13 +266,44 @@ class Network:
         return np.concatenate(outs)
 
     def activations(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
-        """Every layer's output for x (inference mode): [(layer name, array)], in order."""
+        """Every layer's output for x (inference mode): [(layer name, array)], in table order (a block's
+        joined output, then its inner layers' outputs)."""
         a = self._check_input(x)
-        out = []
-        for layer in self.layers:
-            a = layer.forward(a, False)
-            out.append((layer.name, a))
-        return out
+        recorder = Recorder()
+        with runtime.single_threaded_blas(), tapping(recorder):
+            forward_list(self.layers, a, False)
+        return [(name, recorder.outputs[name]) for name in self.layer_names()]
+
+    def probe(self, x: np.ndarray, seed=None, *, names=(), inject=None, input_grad: bool = False) -> Probe:
+        """An inspection pass on x (m, n_H, n_W, n_C): a forward pass in inference mode (batch norm with
+        its running statistics, no dropout) that keeps what a backward pass needs, then a backward pass.
+
+        seed: the gradient at the logits (m, k), or a function logits → that gradient (e.g. one-hot rows
+        of the class to explain: ∂z_c/∂·); None: zeros. inject: (layer name, gradient like that layer's
+        output) added at that layer's output, so the backward pass also starts there (∂·/∂A of an inner
+        layer). names: the layers whose outputs and output gradients the Probe keeps (Grad-CAM's A and
+        ∂z/∂A). input_grad: also the gradient at the input x (saliency), which training skips.
+        Nothing is learned: params and state are unchanged; the parameter gradients are in Probe.grads.
+        """
+        a = self._check_input(x)
+        wanted = set(names) | ({inject[0]} if inject is not None else set())
+        for name in wanted:
+            self.layer(name)                      # KeyError naming the known layers
+        tap = ProbeTap(set(names), inject)
+        batch = self.layers.batch
+        batch.inference = True
+        try:
+            with runtime.single_threaded_blas(), tapping(tap):
+                logits = forward_list(self.layers, a, True)
+                seed = seed(logits) if callable(seed) else seed
+                dlogits = np.zeros_like(logits) if seed is None else np.asarray(seed, dtype=logits.dtype)
+                if dlogits.shape != logits.shape:
+                    raise ValueError(f"the seed gradient has shape {dlogits.shape}, the logits {logits.shape}")
+                grads: dict[str, np.ndarray] = {}
+                dx = backward_list(self.layers, dlogits, grads, need_input_grad=input_grad)
+        finally:
+            batch.inference = False
+        return Probe(logits, tap.outputs, tap.output_grads, dx if input_grad else None, grads)
 
     def loss_from_logits(self, logits: np.ndarray, y: np.ndarray):
         """(mean loss, dlogits) for int labels y (m,)."""
@@ -260,14 +343,33 @@ class Network:
         # the parts' weight gradients then add up to the batch's.
         stacks = self._layer_stacks(len(parts))
         self._preset_dropout_masks(stacks, parts, len(x))
-        logits = np.concatenate(runtime.run_parallel([
-            (lambda layers=layers, s=s, e=e: self._run_forward(layers, x[s:e], True))
-            for layers, (s, e) in zip(stacks, parts)]))
-        loss, dout = self.loss_from_logits(logits, y)
-        part_grads = [{} for _ in parts]
-        runtime.run_parallel([
-            (lambda layers=layers, s=s, e=e, g=g: self._run_backward(layers, dout[s:e], g))
-            for layers, (s, e), g in zip(stacks, parts, part_grads)])
+        # Batch norm's statistics are the whole batch's: the stacks' layers sum their partial sums through
+        # one reducer (engine.batch_reduce); a part that fails releases the others waiting in it.
+        reducer = ThreadReducer(len(parts))
+        for part, stack in enumerate(stacks):
+            stack.batch.reducer, stack.batch.part = reducer, part
+
+        def part_task(run):
+            def task():
+                try:
+                    return run()
+                except BaseException:
+                    reducer.abort()
+                    raise
+            return task
+
+        try:
+            logits = np.concatenate(runtime.run_parallel([
+                part_task(lambda layers=layers, s=s, e=e: self._run_forward(layers, x[s:e], True))
+                for layers, (s, e) in zip(stacks, parts)]))
+            loss, dout = self.loss_from_logits(logits, y)
+            part_grads = [{} for _ in parts]
+            runtime.run_parallel([
+                part_task(lambda layers=layers, s=s, e=e, g=g: self._run_backward(layers, dout[s:e], g))
+                for layers, (s, e), g in zip(stacks, parts, part_grads)])
+        finally:
+            for stack in stacks:
+                stack.batch.reducer, stack.batch.part = IDENTITY, 0
         grads = part_grads[0]
         for other in part_grads[1:]:
             for key, value in grads.items():
@@ -275,14 +377,15 @@ class Network:
         return float(loss), grads, logits
 
     def _preset_dropout_masks(self, stacks, parts, m: int) -> None:
-        """Draw each dropout layer's mask for the whole batch, in layer order — the draws an unsplit
-        pass makes — and hand every part its slice, so masks don't depend on the split or on timing."""
-        for index, layer in enumerate(self.layers):
-            shape = (m, *self.summary.rows[index].output_shape)   # rows[index]: this layer's input
-            mask = layer.draw_mask(shape, self.dtype)
+        """Draw each dropout layer's mask for the whole batch, in table order (inner layers of blocks
+        included) — the draws an unsplit pass makes — and hand every part its slice, so masks don't
+        depend on the split or on timing."""
+        walks = [list(iter_layers(stack)) for stack in stacks]
+        for position, layer in enumerate(iter_layers(self.layers)):
+            mask = layer.draw_mask((m, *layer.input_shape), self.dtype)
             if mask is not None:
-                for stack, (s, e) in zip(stacks, parts):
-                    stack[index].preset_mask = mask[s:e]
+                for walk, (s, e) in zip(walks, parts):
+                    walk[position].preset_mask = mask[s:e]
 
     def classes_from_logits(self, logits: np.ndarray) -> np.ndarray:
         """Predicted class index per row of logits (m, k) → (m,)."""
@@ -327,7 +430,7 @@ class Network:
         """One .npz holding every weight array, the spec JSON and the dtype; written atomically."""
         path = Path(path)
         meta = {"format": WEIGHTS_FORMAT, "dtype": self.dtype.name}
-        arrays = dict(self.params)
+        arrays = {**self.params, **self.state}
         arrays[_SPEC_KEY] = np.array(json.dumps(self.spec.to_dict()))
         arrays[_META_KEY] = np.array(json.dumps(meta))
         atomic_write(path, lambda handle: np.savez(handle, **arrays), binary=True)
@@ -365,9 +468,10 @@ class Network:
         except SpecError as exc:
             raise SpecError(f"{label}: the stored design is invalid: {exc}") from None
         fresh = cls.from_spec(spec, dtype=np.dtype(dtype))
-        for key, value in fresh.params.items():
+        for key, value in {**fresh.params, **fresh.state}.items():
             if key not in arrays:
-                raise SpecError(f"{label}: weights for {key} are missing")
+                what = "running statistics" if key in fresh.state else "weights"
+                raise SpecError(f"{label}: {what} for {key} are missing")
             stored = arrays[key]
             if stored.shape != value.shape:
                 raise SpecError(f"{label}: {key} has shape {stored.shape}, the design needs {value.shape}")
@@ -377,15 +481,17 @@ class Network:
                 raise SpecError(f"{label}: {key} holds NaN or infinite values; the run that saved it had "
                                 "diverged")
             value[...] = stored
-        extra = sorted(set(arrays) - set(fresh.params))
+        extra = sorted(set(arrays) - set(fresh.params) - set(fresh.state))
         if extra:
             raise SpecError(f"{label}: holds weights the design has no layer for: {', '.join(extra)}")
         return fresh
 
     def copy(self) -> "Network":
-        """An independent network with the same design, equal weights, the same seed and the dropout
-        stream where this one's is (a run continued on the copy draws the masks this one would)."""
-        clone = Network(self.spec, {k: v.copy() for k, v in self.params.items()}, self.dtype, self.seed)
+        """An independent network with the same design, equal weights and state (running statistics), the
+        same seed and the dropout stream where this one's is (a run continued on the copy draws the masks
+        this one would)."""
+        clone = Network(self.spec, {k: v.copy() for k, v in self.params.items()}, self.dtype, self.seed,
+                        state={k: v.copy() for k, v in self.state.items()})
         clone._dropout_rng.rng.bit_generator.state = self._dropout_rng.rng.bit_generator.state
         return clone
 

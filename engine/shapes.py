@@ -5,6 +5,12 @@ with the activation shape, activation size, parameter count, multiply-accumulate
 that gives them. It never raises for a design that cannot work: the first layer that cannot work
 carries `.error`, and every row after it is marked not computable (`output_shape is None`).
 
+Blocks (residual, concat) are rows too: the block's row (its output, the totals of its inner rows,
+the formula of its join) comes first, then its inner rows in table order, each with its depth, the
+block holding it (`parent`), the label of its list (`branch`: "main", "shortcut", "branch 2") and its
+`path` in the nested lists. `rows` stays one flat list (a pre-order walk); `top_level_rows` has the
+input and the top-level layers only, aligned with spec.layers.
+
 Each layer kind (engine/kinds/) gives its own row (shape rule, params, formula) using the shape
 arithmetic here (`conv_output_size`, `resolve_padding`, `output_size_formula`); the table model, the
 command line and `Network.from_spec` all read the summary.
@@ -16,8 +22,10 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import TYPE_CHECKING
 
-from .kinds.base import LayerShape, Shape, ShapeError
+from .kinds.base import LayerShape, PathShape, Shape, ShapeError
+from .kinds.checks import MAX_DEPTH
 from .kinds.registry import kind_of
+from .kinds.tree import walk_layers
 
 if TYPE_CHECKING:
     from .spec import NetworkSpec
@@ -74,7 +82,14 @@ def format_shape(shape) -> str:
 
 @dataclass
 class SummaryRow:
-    """One row of the table. `index` is the layer's position in spec.layers (−1 for the input)."""
+    """One row of the table. `index` is the layer's position in spec.layers (−1 for the input); for a
+    layer inside a block, the position of the top-level block holding it.
+
+    depth (0 at the top level), parent (the enclosing block's name), branch (the label of its list in
+    that block) and path (engine.spec.LayerEntry.path; () for the input) place a row in the tree.
+    is_block: the row of a block, whose params and macs are the totals of its inner rows (counted once
+    in Summary.total_params) and whose `paths` say what each inner list gives (kinds.PathShape).
+    """
 
     index: int
     name: str
@@ -91,6 +106,15 @@ class SummaryRow:
     # Rows with a filter bank (a 4-D "W"): the parameters a fully connected layer would need to map
     # the same input volume to the same output volume, in_size·out_size + out_size ("why convolutions").
     dense_equivalent_params: int | None = None
+    depth: int = 0
+    parent: str | None = None
+    branch: str | None = None
+    path: tuple = ()
+    is_block: bool = False
+    input_shape: Shape | None = None     # what one example of the layer's input is
+    paths: list = field(default_factory=list)          # blocks: a PathShape per inner list
+    state_shapes: dict = field(default_factory=dict)   # e.g. {"running_mean": (64,), "running_var": (64,)}
+    blocked_inside: bool = False         # a block not computed because a layer inside it cannot work
 
     @property
     def computable(self) -> bool:
@@ -119,38 +143,65 @@ class Summary:
 
     @property
     def total_params(self) -> int:
-        return sum(row.params or 0 for row in self.rows)
+        """Every parameter once: the rows of layers (a block's row only repeats its inner rows' sum)."""
+        return sum(row.params or 0 for row in self.rows if not row.is_block)
 
     @property
     def total_macs(self) -> int:
-        return sum(row.macs or 0 for row in self.rows)
+        return sum(row.macs or 0 for row in self.rows if not row.is_block)
 
     @property
     def total_activation_size(self) -> int:
-        """Values held by all activations of one example, input included."""
+        """Values held by all activations of one example, input included (a block's joined output too)."""
         return sum(row.activation_size or 0 for row in self.rows)
 
     @property
     def output_shape(self) -> Shape | None:
-        return self.rows[-1].output_shape
+        return self.top_level_rows[-1].output_shape
+
+    @property
+    def top_level_rows(self) -> list[SummaryRow]:
+        """The input row and the rows of the top-level layers: top_level_rows[i + 1] is spec.layers[i]'s."""
+        return [row for row in self.rows if row.depth == 0]
+
+    @property
+    def nested(self) -> bool:
+        """Whether the design has blocks (rows below the top level)."""
+        return any(row.depth for row in self.rows)
+
+    def row_at(self, path: tuple) -> SummaryRow | None:
+        """The row of the layer at `path` (engine.spec.LayerEntry.path), or None."""
+        return next((row for row in self.rows if row.path == tuple(path) and row.index >= 0), None)
 
     def to_dict(self) -> dict:
+        """The table as JSON data; a block's row nests its inner rows under "paths" (one entry per inner
+        list: its label and rows; an empty list is the identity or passes the input through)."""
+        children: dict[tuple, list] = {}
+        for row in self.rows[1:]:
+            children.setdefault(row.path[:-1], []).append(row)
+
+        def as_dict(r: SummaryRow) -> dict:
+            d = {
+                "name": r.name, "kind": r.kind,
+                "output_shape": list(r.output_shape) if r.output_shape is not None else None,
+                "activation_size": r.activation_size, "params": r.params, "macs": r.macs,
+                "formula": r.formula, "error": r.error,
+                "dense_equivalent_params": r.dense_equivalent_params,
+            }
+            if r.is_block:
+                d["paths"] = [{"label": p.label,
+                               "output_shape": list(p.output_shape) if p.output_shape is not None else None,
+                               "rows": [as_dict(c) for c in children.get(r.path + (position,), [])]}
+                              for position, p in enumerate(r.paths)]
+            return d
+
         return {
             "ok": self.ok,
             "error": self.error,
             "total_params": self.total_params,
             "total_macs": self.total_macs,
             "total_activation_size": self.total_activation_size,
-            "rows": [
-                {
-                    "name": r.name, "kind": r.kind,
-                    "output_shape": list(r.output_shape) if r.output_shape is not None else None,
-                    "activation_size": r.activation_size, "params": r.params, "macs": r.macs,
-                    "formula": r.formula, "error": r.error,
-                    "dense_equivalent_params": r.dense_equivalent_params,
-                }
-                for r in self.rows
-            ],
+            "rows": [as_dict(r) for r in self.top_level_rows],
         }
 
 
@@ -175,7 +226,8 @@ def _layer_row(layer, name: str, shape: Shape, index: int, is_last: bool) -> Sum
         return _broken(index, name, layer.type, str(exc))
     out_shape = tuple(out.output_shape)
     return SummaryRow(index, name, layer.type, out_shape, prod(out_shape), out.params, out.macs, out.formula,
-                      param_shapes=dict(out.param_shapes), padding=out.padding)
+                      param_shapes=dict(out.param_shapes), padding=out.padding,
+                      state_shapes=dict(out.state_shapes))
 
 
 def dense_equivalent(in_size: int, out_size: int) -> int:
@@ -192,27 +244,105 @@ def _fill_dense_equivalent(row: SummaryRow, in_size: int) -> None:
         row.dense_equivalent_params = dense_equivalent(in_size, row.activation_size)
 
 
+class _Table:
+    """Builds the rows of one summary: layers in table order, blocks recursing into their lists."""
+
+    def __init__(self, spec: NetworkSpec):
+        self.entries = {entry.path: entry for entry in spec.walk()}
+        self.rows: list[SummaryRow] = []
+        self.last = len(spec.layers) - 1
+
+    def _place(self, row: SummaryRow, path: tuple, shape: Shape | None) -> SummaryRow:
+        entry = self.entries[path]
+        row.index, row.name, row.path = entry.index, entry.name, path
+        row.depth, row.parent, row.branch = entry.depth, entry.parent, entry.branch
+        row.input_shape = shape
+        return row
+
+    def blocked(self, layer, path: tuple, broken: str) -> None:
+        """Rows (not computed) for `layer` and every layer inside it."""
+        for sub_path, sub_layer, *_ in walk_layers([layer]):
+            full = path + sub_path[1:]
+            self.rows.append(self._place(SummaryRow(0, "", sub_layer.type, None, None, None, None, "",
+                                                    blocked_by=broken, is_block=kind_of(sub_layer).is_block),
+                                         full, None))
+
+    def layers(self, layers: list, shape: Shape, prefix: tuple) -> tuple:
+        """Rows for `layers` fed `shape`: (output shape, name of the first broken layer or None,
+        parameters, MACs)."""
+        broken = None
+        params = macs = 0
+        for i, layer in enumerate(layers):
+            path = prefix + (i,)
+            if broken is not None:
+                self.blocked(layer, path, broken)
+                continue
+            if kind_of(layer).is_block:
+                row = self.block(layer, path, shape)
+            else:
+                row = self._place(_layer_row(layer, self.entries[path].name, shape, 0,
+                                             len(path) == 1 and i == self.last), path, shape)
+                _fill_dense_equivalent(row, prod(shape))
+                self.rows.append(row)
+            if not row.computable:
+                broken = row.blocked_by if row.blocked_inside else row.name
+            else:
+                shape = row.output_shape
+                params += row.params
+                macs += row.macs
+        return (None if broken else shape), broken, params, macs
+
+    def block(self, layer, path: tuple, shape: Shape) -> SummaryRow:
+        kind = kind_of(layer)
+        position = len(self.rows)
+        entry = self.entries[path]
+        self.rows.append(None)            # the block's row goes before its inner rows
+        if entry.depth >= MAX_DEPTH:     # a spec built in code (JSON is refused while parsing)
+            row = _broken(0, entry.name, layer.type, f"blocks are nested more than {MAX_DEPTH} deep")
+            row.is_block = True
+            self.rows[position] = self._place(row, path, shape)
+            for list_position, (_, inner) in enumerate(kind.child_lists(layer)):
+                for i, child in enumerate(inner):
+                    self.blocked(child, path + (list_position, i), entry.name)
+            return row
+        results, inner_broken = [], None
+        for list_position, (label, inner) in enumerate(kind.child_lists(layer)):
+            out, broken, params, macs = self.layers(inner, shape, path + (list_position,))
+            inner_broken = inner_broken or broken
+            results.append(PathShape(label, out, params, macs, len(inner)))
+        if inner_broken is not None:
+            row = SummaryRow(0, entry.name, layer.type, None, None, None, None, "", blocked_by=inner_broken,
+                             blocked_inside=True)
+        else:
+            try:
+                out = kind.join(layer, tuple(shape), results, len(path) == 1 and path[0] == self.last)
+                out_shape = tuple(out.output_shape)
+                row = SummaryRow(0, entry.name, layer.type, out_shape, prod(out_shape), out.params, out.macs,
+                                 out.formula)
+            except ShapeError as exc:
+                row = _broken(0, entry.name, layer.type, str(exc))
+        row.is_block, row.paths = True, results
+        self.rows[position] = self._place(row, path, shape)
+        return row
+
+
 def summarize(spec: NetworkSpec) -> Summary:
-    """The course table for `spec`: one SummaryRow for the input, then one per layer."""
+    """The course table for `spec`: one SummaryRow for the input, then one per layer (blocks' inner
+    layers included, in table order)."""
     shape: Shape = tuple(spec.input.shape)
     n_H, n_W, n_C = shape
-    rows = [SummaryRow(-1, "Input", "input", shape, prod(shape), 0, 0,
-                       f"{n_H}·{n_W}·{n_C} = {format_count(prod(shape))}")]
-    names = spec.layer_names()
-    broken: str | None = None
-    last = len(spec.layers) - 1
-    for index, (layer, name) in enumerate(zip(spec.layers, names)):
-        if broken is not None:
-            rows.append(SummaryRow(index, name, layer.type, None, None, None, None, "", blocked_by=broken))
-            continue
-        row = _layer_row(layer, name, shape, index, index == last)
-        _fill_dense_equivalent(row, prod(shape))
-        rows.append(row)
-        if row.error:
-            broken = name
-        else:
-            shape = row.output_shape
-    return Summary(rows)
+    table = _Table(spec)
+    table.rows.append(SummaryRow(-1, "Input", "input", shape, prod(shape), 0, 0,
+                                 f"{n_H}·{n_W}·{n_C} = {format_count(prod(shape))}"))
+    table.layers(spec.layers, shape, ())
+    return Summary(table.rows)
+
+
+def shape_before(spec: NetworkSpec, index: int) -> Shape | None:
+    """The shape going into position `index` of spec.layers (the input, or the output of the top-level
+    layer before it); None when that layer cannot work."""
+    rows = summarize(spec).top_level_rows
+    return rows[min(index, len(rows) - 1)].output_shape
 
 
 def row_status(row: SummaryRow, *, long: bool = False) -> str:
@@ -226,6 +356,10 @@ def row_status(row: SummaryRow, *, long: bool = False) -> str:
         return f"{row.name} cannot work: {row.error}" if long else f"ERROR: {row.error}"
     if row.computable:
         return ""
+    if row.blocked_inside:
+        if long:
+            return f"{row.name}: not computed until {row.blocked_by} inside it is fixed."
+        return f"(not computed: {row.blocked_by} inside has an error)"
     above = row.blocked_by or "a layer"
     if long:
         return f"{row.name}: not computed until {above} above it is fixed."

@@ -19,7 +19,8 @@ from typing import Any
 
 from .fileio import atomic_write
 from .kinds import is_registered, kind_for, kind_of, type_names
-from .kinds.checks import MAX_CHANNELS, MAX_IMAGE_SIDE, MAX_LAYERS, SpecError, int_field
+from .kinds.checks import MAX_CHANNELS, MAX_DEPTH, MAX_IMAGE_SIDE, MAX_LAYERS, SpecError, int_field
+from .kinds.tree import walk_layers
 
 FORMAT = "cnn-designer/1"
 KNOWN_FORMATS = (FORMAT,)
@@ -28,6 +29,7 @@ KNOWN_FORMATS = (FORMAT,)
 # checks and limits in engine.kinds.checks. SpecError, defined there, is the error every reader raises.
 __all__ = [
     "FORMAT", "KNOWN_FORMATS", "NetworkSpec", "InputSpec", "LayerSpec", "SpecError", "check_input_shape",
+    "LayerEntry", "walk_layers", "copy_layer", "MAX_DEPTH",
     "layer_to_dict", "parse_layer", "validate_layer", "normalize_layer", "parse_input", "parse_network",
     "check_unique_names", "load_spec", "save_spec", "write_text_atomic", "unique_name",
 ]
@@ -52,6 +54,26 @@ def unique_name(base: str, taken: set) -> str:
     return candidate
 
 
+@dataclass(frozen=True)
+class LayerEntry:
+    """One layer of a design, inner layers of blocks included, as `NetworkSpec.walk()` lists them.
+
+    path: where it sits in the nested lists — (i,) for spec.layers[i]; a layer inside a block adds
+    (list, position): (3, 1, 0) is the first layer of the second inner list (child_lists order: a
+    residual's shortcut, a concat's second branch) of spec.layers[3]. index: the top-level position
+    of the layer or of the block holding it. depth: 0 at the top level. parent: the enclosing block's
+    name; branch: the label of the inner list it is in ("main", "shortcut", "branch 2").
+    """
+
+    layer: Any
+    name: str
+    path: tuple
+    index: int
+    depth: int = 0
+    parent: str | None = None
+    branch: str | None = None
+
+
 @dataclass
 class NetworkSpec:
     input: InputSpec = field(default_factory=InputSpec)
@@ -60,27 +82,51 @@ class NetworkSpec:
 
     # ----- names -------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
-        """Each layer's display name: its own, or one generated course-style.
+        """Each top-level layer's display name (aligned with `layers`): its own, or one generated
+        course-style (see `walk`, which names the inner layers of blocks too)."""
+        return [entry.name for entry in self.walk() if entry.depth == 0]
+
+    def walk(self) -> list[LayerEntry]:
+        """Every layer, inner layers of blocks included, in table order (a block, then its inner
+        layers list by list), each with its name unique in the whole design.
 
         The course numbers layers the way LeNet-5 is drawn: a conv and the pool after it share a
         number (CONV1, POOL1), every FC layer takes the next one (FC3, FC4), and a softmax output
-        layer is called "Softmax". Generated names skip names a user already gave.
+        layer is called "Softmax". Inner layers continue the numbering in table order; blocks count
+        on their own (RES1, RES2). Generated names skip names a user already gave.
         """
-        taken = {layer.name for layer in self.layers if layer.name}
-        names: list[str] = []
+        walked = list(walk_layers(self.layers))
+        taken = {layer.name for _, layer, *_ in walked if layer.name}
         number = 0
+        own_counts: dict[str, int] = {}
         last = len(self.layers) - 1
-        for index, layer in enumerate(self.layers):
+        names_by_id: dict[int, str] = {}
+        entries: list[LayerEntry] = []
+        for path, layer, depth, parent, branch in walked:
             kind = kind_of(layer)
-            if kind.numbered:
+            if kind.own_numbering:
+                own_counts[kind.type_name] = count = own_counts.get(kind.type_name, 0) + 1
+            elif kind.numbered:
                 number += 1
             elif number == 0:
                 number = 1
             if layer.name:
-                names.append(layer.name)
-                continue
-            names.append(unique_name(kind.auto_name(layer, number, index == last), taken))
-        return names
+                name = layer.name
+            else:
+                is_last = depth == 0 and path[0] == last
+                base = kind.auto_name(layer, count if kind.own_numbering else number, is_last)
+                name = unique_name(base, taken)
+            names_by_id[id(layer)] = name
+            entries.append(LayerEntry(layer, name, path, path[0], depth,
+                                      names_by_id.get(id(parent)) if parent is not None else None, branch))
+        return entries
+
+    def layer_at(self, path: tuple):
+        """The layer at `path` (see LayerEntry.path); IndexError/KeyError if there is none."""
+        layer = self.layers[path[0]]
+        for position, i in zip(path[1::2], path[2::2]):
+            layer = kind_of(layer).child_lists(layer)[position][1][i]
+        return layer
 
     # ----- (de)serialisation ---------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -97,10 +143,23 @@ class NetworkSpec:
         return parse_network(doc)
 
     def copy(self) -> "NetworkSpec":
-        return NetworkSpec(InputSpec(tuple(self.input.shape)), [replace(layer) for layer in self.layers], self.name)
+        """A deep copy: the layers of blocks are copied too."""
+        return NetworkSpec(InputSpec(tuple(self.input.shape)), [copy_layer(layer) for layer in self.layers],
+                           self.name)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
+
+
+def _is_layer(value) -> bool:
+    return hasattr(value, "__dataclass_fields__") and isinstance(getattr(value, "type", None), str)
+
+
+def _plain(value):
+    """A field's value as JSON data: inner layer lists (of blocks) become lists of layer dicts."""
+    if isinstance(value, list):
+        return [layer_to_dict(item) if _is_layer(item) else _plain(item) for item in value]
+    return value
 
 
 def layer_to_dict(layer) -> dict:
@@ -111,8 +170,22 @@ def layer_to_dict(layer) -> dict:
         value = getattr(layer, f.name)
         if f.name == "name" and not value:
             continue
-        out[f.name] = value
+        if f.metadata.get("omit_default") and value == f.default:
+            continue      # a field added later: files without it read the same in older versions
+        out[f.name] = _plain(value)
     return out
+
+
+def _copied(value):
+    if isinstance(value, list):
+        return [copy_layer(item) if _is_layer(item) else _copied(item) for item in value]
+    return value
+
+
+def copy_layer(layer):
+    """A copy of a layer spec that shares nothing with it (a block's inner lists are copied too)."""
+    return replace(layer, **{f.name: _copied(getattr(layer, f.name)) for f in fields(layer)
+                             if f.init and isinstance(getattr(layer, f.name), list)})
 
 
 # ----- parsing and validation -------------------------------------------------------------
@@ -145,9 +218,27 @@ def _show(value) -> str:
     return reprlib.repr(value)
 
 
-def parse_layer(index: int, raw: Any) -> LayerSpec:
-    """One layer dict → a layer spec; `index` is 0-based and only used in messages."""
-    where = _layer_label(index, raw if isinstance(raw, dict) else {})
+class _Budget:
+    """Counts the layers parsed so far in the whole design (blocks' inner layers included)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def take(self, where: str) -> None:
+        self.count += 1
+        if self.count > MAX_LAYERS:
+            raise SpecError(f"{where}: the design has more than {MAX_LAYERS:,} layers (blocks' inner layers "
+                            "included); that is too many")
+
+
+def parse_layer(index: int, raw: Any, *, prefix: str = "", depth: int = 0, budget: _Budget | None = None
+                ) -> LayerSpec:
+    """One layer dict → a layer spec; `index` is 0-based and only used in messages. `prefix` names the
+    block and list holding an inner layer ("layer 3 (RES1) › main, "), `depth` its nesting, `budget`
+    the count of layers parsed so far in the design."""
+    budget = budget or _Budget()
+    where = prefix + _layer_label(index, raw if isinstance(raw, dict) else {})
+    budget.take(where)
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: expected an object like {{\"type\": \"conv\", ...}}, got {type(raw).__name__}")
     known_types = ", ".join(type_names())
@@ -173,6 +264,19 @@ def parse_layer(index: int, raw: Any) -> LayerSpec:
         if name is not None and not isinstance(name, str):
             raise SpecError(f"{where}: field 'name' must be text, got {name!r}")
         values["name"] = name.strip() if isinstance(name, str) and name.strip() else None
+    if depth >= MAX_DEPTH and kind.is_block:
+        raise SpecError(f"{where}: blocks are nested more than {MAX_DEPTH} deep; a design needs far fewer levels")
+
+    def parse_list(raw_list, label: str, what: str) -> list:
+        """Parse one inner list; `label` names it in messages ("main"), `what` says what it is
+        ("field 'layers' (the main path)")."""
+        if not isinstance(raw_list, list):
+            raise SpecError(f"{where}: {what} must be a list of layers, got {_show(raw_list)}")
+        inner = f"{where} › {label}, "
+        return [parse_layer(i, item, prefix=inner, depth=depth + 1, budget=budget)
+                for i, item in enumerate(raw_list)]
+
+    values = kind.parse_lists(values, where, parse_list)
     layer = kind.spec_class(**values)
     kind.validate(layer, where)
     return kind.normalize(layer)
@@ -243,22 +347,33 @@ def parse_network(doc: Any) -> NetworkSpec:
         raise SpecError(f"field 'layers' must be a list, got {type(layers_raw).__name__}")
     if len(layers_raw) > MAX_LAYERS:
         raise SpecError(f"{len(layers_raw):,} layers is too many (at most {MAX_LAYERS:,})")
-    layers = [parse_layer(i, raw) for i, raw in enumerate(layers_raw)]
+    budget = _Budget()
+    layers = [parse_layer(i, raw, budget=budget) for i, raw in enumerate(layers_raw)]
     spec = NetworkSpec(input_spec, layers, name or None)
     check_unique_names(spec)
     return spec
 
 
+def _path_text(path: tuple) -> str:
+    """"layer 3" for a top-level layer, "layer 3 › list 1, layer 2" inside a block."""
+    text = f"layer {path[0] + 1}"
+    for position, i in zip(path[1::2], path[2::2]):
+        text += f" › list {position + 1}, layer {i + 1}"
+    return text
+
+
 def check_unique_names(spec: NetworkSpec) -> None:
-    seen: dict[str, int] = {}
-    for index, layer in enumerate(spec.layers):
-        _check_name(f"layer {index + 1}", layer.name)
+    """SpecError if two layers anywhere in the design (inner layers of blocks included) share a name,
+    or a name is not one line of text."""
+    seen: dict[str, tuple] = {}
+    for path, layer, *_ in walk_layers(spec.layers):
+        where = _path_text(path)
+        _check_name(where, layer.name)
         if layer.name:
             if layer.name in seen:
-                raise SpecError(
-                    f"layer {index + 1}: name {layer.name!r} is already used by layer {seen[layer.name] + 1}; "
-                    "layer names must be unique")
-            seen[layer.name] = index
+                raise SpecError(f"{where}: name {layer.name!r} is already used by {_path_text(seen[layer.name])}; "
+                                "layer names must be unique in the whole design")
+            seen[layer.name] = path
 
 
 # ----- files ------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_no_file_points_outside_the_repository():
 
 # Each package's section of docs/architecture.md names every module of the package by its path inside it
 # (`spec.py`, `data/cifar.py`, `kinds/__init__.py`); the section runs from its heading to the next one.
-ARCHITECTURE_SECTIONS = {"engine": "## The engine's rooms"}
+ARCHITECTURE_SECTIONS = {"engine": "## The engine's rooms", "designer": "## The designer's rooms"}
 
 
 def _section(page: str, heading: str) -> str:

@@ -6,14 +6,16 @@
     view.export_png(path)      # atomic PNG write
 
 Each view is a plain QWidget with an objectName (filterPlayground, learnedFilters, featureMaps,
-predictions); InsideTabs holds all four in one QTabWidget.
+predictions); InsideTab (tab.py) holds them and the pooling playground in one QTabWidget, and
+UntrainedNetworkFeed (untrained_network.py) gives it the design's initial weights until a network is trained.
 """
 from .feature_maps import FeatureMapsView
 from .filters_view import LearnedFiltersView
 from .image_grid import ImageGrid
 from .playground import FILTER_PRESETS, IMAGE_PRESETS, FilterPlayground
 from .predictions import PredictionsView
-from .tabs import InsideTabs
+from .tab import InsideTab
+from .untrained_network import UntrainedNetworkFeed
 
-__all__ = ["FILTER_PRESETS", "IMAGE_PRESETS", "FeatureMapsView", "FilterPlayground", "ImageGrid", "InsideTabs",
-           "LearnedFiltersView", "PredictionsView"]
+__all__ = ["FILTER_PRESETS", "IMAGE_PRESETS", "FeatureMapsView", "FilterPlayground", "ImageGrid", "InsideTab",
+           "LearnedFiltersView", "PredictionsView", "UntrainedNetworkFeed"]

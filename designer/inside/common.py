@@ -28,7 +28,6 @@ SEQUENTIAL = pg.colormap.get("viridis")
 COUNTS = pg.ColorMap([0.0, 1.0], [(247, 251, 255), (8, 69, 148)], name="counts")   # white → dark blue
 
 BACKGROUND = "#f4f4f4"      # behind image grids: light, so white (zero) tiles still read as tiles
-FRAME = "#9e9e9e"
 WRONG = "#d32f2f"
 RIGHT = "#2e7d32"
 TEXT = "#202020"

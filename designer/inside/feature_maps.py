@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBo
 
 from engine.inspection import normalize_tiles
 
+from ..image_export import export_png, make_export_button
 from .common import BACKGROUND, GREY, TEXT, format_number, make_image_item, make_image_view
-from .export import export_png, make_export_button
 from .network_view import InsideView, input_mismatch, network_volume_layers, snapshot
 from .image_grid import ImageGrid
 

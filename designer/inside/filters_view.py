@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBo
 
 from engine.inspection import filter_matrix_tiles, filter_tiles, normalize_tiles, rgb_filter_tiles
 
+from ..image_export import export_png, make_export_button
 from .common import format_number
-from .export import export_png, make_export_button
 from .image_grid import ImageGrid
 from .network_view import InsideView, network_conv_layers
 

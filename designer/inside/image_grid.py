@@ -181,9 +181,6 @@ class ImageGrid(pg.GraphicsLayoutWidget):
     def captions(self) -> list[str]:
         return list(self._captions)
 
-    def tile_rect(self, index: int) -> QRectF:
-        return QRectF(self._rects[index])
-
     def tile_at(self, x: float, y: float) -> int | None:
         """The tile under mosaic coordinates (x, y), or None."""
         for i, rect in enumerate(self._rects):

@@ -155,6 +155,7 @@ class InsideView(ThrottledRefresh, QWidget):
         self.setObjectName(object_name)
         self._init_refresh()
         self._net = None
+        self._dataset = None     # the views that take a dataset (set_dataset) keep it here
         self._untrained = False
         self._network_problem = ""
 
@@ -203,7 +204,7 @@ class InsideView(ThrottledRefresh, QWidget):
         if self._net is None or self.INFERENCE_BATCH is None:
             return ""
         batch = self.INFERENCE_BATCH
-        dataset = getattr(self, "_dataset", None)
+        dataset = self._dataset
         if dataset is not None:
             batch = max(1, min(batch, len(dataset.x_test)))
         try:
@@ -266,11 +267,12 @@ def snapshot(net):
 
 def network_conv_layers(net) -> list[str]:
     """Names of the layers of ``net`` whose weights are f×f filters (conv layers), in order."""
-    return [row.name for layer, row in zip(net.spec.layers, net.summary.rows[1:]) if learns_filters(layer)]
+    return [row.name for entry, row in zip(net.spec.walk(), net.summary.rows[1:]) if learns_filters(entry.layer)]
 
 
 def network_volume_layers(net) -> list[tuple[str, str]]:
     """(name, caption) of every layer of ``net`` whose feature maps are worth showing (conv and pool),
     in order; the caption says what the maps show ("convolution + relu", "pooling")."""
-    captions = [(row.name, feature_map_caption(layer)) for layer, row in zip(net.spec.layers, net.summary.rows[1:])]
+    captions = [(row.name, feature_map_caption(entry.layer))
+                for entry, row in zip(net.spec.walk(), net.summary.rows[1:])]
     return [(name, caption) for name, caption in captions if caption is not None]

@@ -5,7 +5,8 @@ images, or any PNG/JPEG; the course's edge filters or a hand-made f×f filter; s
 output-size formula with the numbers filled in; and, for any output cell under the mouse, the window it
 came from and the sum of products that made it.
 
-This module is the playground's state and arithmetic; the panel of settings is built in
+This module is the playground's state; the arithmetic is the engine's (engine.inspection: convolve_image,
+window_at, image_output_formula, with the network's own conv2d); the panel of settings is built in
 playground_controls.py, the picture drawn by playground_picture.py, and the images and filters it
 offers are in playground_sources.py.
 """
@@ -19,9 +20,8 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QVBoxLayout, 
 
 from engine.course_examples import COURSE_6X6
 from engine.data import images_to_float, load_dataset
-from engine.functional import conv2d
-from engine.inspection import to_grey
-from engine.shapes import output_size_formula, resolve_padding
+from engine.inspection import convolve_image, image_output_formula, to_grey, window_at
+from engine.shapes import resolve_padding
 
 from .common import format_number, pixel_text
 from .playground_controls import build_controls
@@ -60,6 +60,7 @@ class FilterPlayground(QWidget):
         self._image_label = ""
         self._source: np.ndarray = COURSE_6X6        # as chosen: (h, w) or (h, w, 3)
         self._file_image: np.ndarray | None = None
+        self._file_note = ""                          # what the image-info line says of the file image
         self._datasets: dict[str, object] = {}
         self._output: np.ndarray | None = None
         self._error = ""
@@ -210,7 +211,7 @@ class FilterPlayground(QWidget):
         else:
             self._source = self._file_image
             self._image_label = key
-            info = getattr(self, "_file_note", key)
+            info = self._file_note or key
         colour = self._source.ndim == 3
         self.color_check.setEnabled(colour)
         self.image_info.setText(info)
@@ -342,7 +343,6 @@ class FilterPlayground(QWidget):
         filt = self.filter_array()
         f = filt.shape[0]
         s = self.stride_spin.value()
-        rgb = x.ndim == 3
         self._error = ""
         self._output = None
         try:
@@ -351,25 +351,13 @@ class FilterPlayground(QWidget):
             p = None
             self._error = str(exc)
         n_H, n_W = x.shape[:2]
+        self._p = 0 if p is None else p
+        self._formula = image_output_formula(n_H, n_W, f, p, s)
         if p is not None:
-            self._p = p
-            if n_H == n_W:
-                self._formula = output_size_formula(n_H, f, p, s)
-            else:
-                self._formula = (f"n_H: {output_size_formula(n_H, f, p, s)},  "
-                                 f"n_W: {output_size_formula(n_W, f, p, s)}")
-            # The same kernel the network trains with: a batch of one, one filter, no bias.
-            A = x[np.newaxis, :, :, :] if rgb else x[np.newaxis, :, :, np.newaxis]
-            n_C_prev = A.shape[3]
-            W = np.repeat(filt[:, :, np.newaxis, np.newaxis], n_C_prev, axis=2)   # (f, f, n_C_prev, 1)
             try:
-                Z = conv2d(A, W, np.zeros(1), stride=s, pad=p)
-                self._output = np.asarray(Z[0, :, :, 0], dtype=np.float64)
+                self._output = convolve_image(x, filt, s, p)
             except ValueError as exc:
                 self._error = str(exc)
-        else:
-            self._p = 0
-            self._formula = output_size_formula(n_H, f, None, s)
         self._show_resolved_padding(p)
         self._redraw()
         self.outputChanged.emit()
@@ -408,18 +396,11 @@ class FilterPlayground(QWidget):
             self.picture.explain_label.setText("")
             return
         i, j = cell
-        f = self.filter_array().shape[0]
-        s, p = self.stride_spin.value(), self._p
-        top, left = i * s - p, j * s - p
+        filt, x = self.filter_array(), self.input_image()
+        f = filt.shape[0]
+        window, top, left = window_at(x, i, j, f, self.stride_spin.value(), self._p)
         self.picture.outline_window(top, left, f, i, j)
-
-        x = self.input_image()
-        n_H, n_W = x.shape[:2]
-        xp = np.zeros((n_H + 2 * p, n_W + 2 * p) + x.shape[2:])
-        xp[p:p + n_H, p:p + n_W] = x
-        window = xp[i * s:i * s + f, j * s:j * s + f]
         value = self._output[i, j]
-        filt = self.filter_array()
         if x.ndim == 2 and f <= 3:
             terms = " + ".join(f"{format_number(a)}·{self._paren(w)}" for a, w in zip(window.ravel(), filt.ravel()))
             text = f"output[{i},{j}] = {terms} = {format_number(value)}"

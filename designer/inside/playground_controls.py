@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFormLay
                                QWidget)
 
 from ..column_scroll import vertical_scroll
-from .export import make_export_button
+from ..image_export import make_export_button
 from .playground_sources import (BUILTIN_DATASETS, CUSTOM, FILTER_PRESETS, IMAGE_PRESETS, MAX_FILTER, MAX_SIDE,
                                  FilterModel)
 

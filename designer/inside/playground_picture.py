@@ -2,7 +2,7 @@
 numbers written in the cells of small matrices, the output-size formula under them, a colour bar, and
 the window behind one output cell outlined.
 
-`ConvolutionPicture` only draws what it is given; the playground computes (engine conv2d) and decides
+`ConvolutionPicture` only draws what it is given; the playground computes (engine.inspection) and decides
 which cell is explained. Arrays: the input (n_H, n_W) grey or (n_H, n_W, 3) RGB in its own units, the
 filter (f, f), the output (o_H, o_W); p is the zero padding on each side.
 """
@@ -14,9 +14,11 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
+from engine.inspection import pad_image
+
+from ..image_export import export_png
 from .common import (BACKGROUND, DIVERGING, GREY, TEXT, ScaledText, colorize, format_cell, make_image_item,
                      make_image_view, outline, text_color_for)
-from .export import export_png
 
 NUMBERS_MAX_INPUT = 8   # numbers are written in the cells for inputs up to 8×8 (as in the course)
 
@@ -112,9 +114,8 @@ class ConvolutionPicture:
         small = max(n_H, n_W) <= NUMBERS_MAX_INPUT and not rgb
 
         # Input, with its zero padding drawn around it (outlined: the original image).
-        pad_shape = (n_H + 2 * p, n_W + 2 * p) + ((3,) if rgb else ())
-        xp = np.zeros(pad_shape)
-        xp[p:p + n_H, p:p + n_W] = x
+        xp = pad_image(x, p)
+        padded_H, padded_W = xp.shape[:2]
         item = self.items["input"]
         if rgb:
             item.setLookupTable(None)      # colour data: no colour map
@@ -127,8 +128,8 @@ class ConvolutionPicture:
             levels = (lo, hi)
             item.setImage(xp, levels=levels, autoLevels=False)
             item.setColorMap(GREY)
-        item.setRect(QRectF(-p, -p, n_W + 2 * p, n_H + 2 * p))
-        self._fit(self.views["input"], QRectF(-p, -p, n_W + 2 * p, n_H + 2 * p))
+        item.setRect(QRectF(-p, -p, padded_W, padded_H))
+        self._fit(self.views["input"], QRectF(-p, -p, padded_W, padded_H))
         self._pad_outline.setRect(QRectF(0, 0, n_W, n_H))
         self._pad_outline.setVisible(p > 0)
         texts = []
@@ -136,14 +137,13 @@ class ConvolutionPicture:
             norm = (xp - levels[0]) / (levels[1] - levels[0])
             colours = colorize(norm, "grey")
             texts = [[format_cell(v) for v in row] for row in xp]
-            padded = np.ones(xp.shape, bool)
-            padded[p:p + n_H, p:p + n_W] = False
+            padded = pad_image(np.ones((n_H, n_W)), p) == 0    # the cells of the padding, drawn dimmed
             self._write_cells("input", texts, colours, origin=(-p, -p), dim=padded)
         else:
             self._write_cells("input", [], None)
         cell_texts["input"] = texts
         shape_txt = f"{n_H}×{n_W}" + ("×3" if rgb else "")
-        pad_txt = f", p = {p} → {n_H + 2 * p}×{n_W + 2 * p}" if p else ""
+        pad_txt = f", p = {p} → {padded_H}×{padded_W}" if p else ""
         self.titles["input"].setText(f"Input {shape_txt}{pad_txt}", color=TEXT)
 
         # Filter: diverging, symmetric about zero; numbers always (f ≤ 7).
@@ -183,7 +183,7 @@ class ConvolutionPicture:
         cell_texts["output"] = texts
         self.titles["output"].setText(f"Output {o_H}×{o_W}", color=TEXT)
         self._set_formula_label(formula, rgb)
-        self._set_column_widths(n_W + 2 * p, f, o_W)
+        self._set_column_widths(padded_W, f, o_W)
         return cell_texts
 
     def _set_formula_label(self, formula: str, rgb: bool) -> None:

@@ -9,8 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QComboBox
                                QWidget)
 
 from engine.course_examples import POOL_4X4
-from engine.functional import pool2d
-from engine.shapes import conv_output_size
+from engine.inspection import pool_image, pool_output_formula
 
 from .number_grid import NumberGridModel
 
@@ -171,20 +170,14 @@ class PoolingPlayground(QWidget):
     def _recompute(self, *_args) -> None:
         x = self.input_model.values
         f, s, mode = self.size_spin.value(), self.stride_spin.value(), self.mode_combo.currentData()
-        n_H, n_W = x.shape
         self._error = ""
-        if f > min(n_H, n_W):
+        try:
+            self._output = pool_image(x, f, s, mode)     # the network's own pool2d
+            self._formula = f"Output size: {pool_output_formula(*x.shape, f, s)}"
+        except ValueError as exc:
             self._output = None
             self._formula = ""
-            self._error = f"The pool window {f} is larger than the {n_H}×{n_W} input; use a smaller f."
-        else:
-            out_H, out_W = conv_output_size(n_H, f, 0, s), conv_output_size(n_W, f, 0, s)
-            self._formula = f"Output size: ⌊({n_H} − {f})/{s}⌋ + 1 = {out_H}"
-            if n_H != n_W:
-                self._formula += f",  ⌊({n_W} − {f})/{s}⌋ + 1 = {out_W}"
-            # The same kernel the network uses: a batch of one, one channel.
-            self._output = np.asarray(pool2d(x[np.newaxis, :, :, np.newaxis], f=f, stride=s, mode=mode)[0, :, :, 0],
-                                      dtype=np.float64)
+            self._error = str(exc)
         self.output_model.set_values(self._output if self._output is not None else np.zeros((0, 0)))
         self.formula_label.setText(self._formula)
         self.error_label.setText(self._error)

@@ -13,8 +13,8 @@ from engine.inspection import (accuracy_from_confusion, confusion_matrix, miscla
                             normalize_tiles)
 from engine.train import dataset_fit_problem
 
+from ..image_export import export_image, export_png, make_export_button, render_image, with_caption
 from .common import BACKGROUND, RIGHT, TEXT, WRONG, ScaledText, colorize, make_image_item, text_color_for
-from .export import export_image, export_png, make_export_button, render_image, with_caption
 from .image_grid import ImageGrid
 from .network_view import InsideView, fit_problem_text, snapshot
 
@@ -48,6 +48,7 @@ class ConfusionMatrixPlot(pg.PlotWidget):
             axis.setPen(TEXT)
         self._texts: list[ScaledText] = []
         self._selection = None
+        self._sel_item = None    # the outline of the selected cell
         self._cm = np.zeros((0, 0), np.int64)
         self.scene().sigMouseClicked.connect(self._clicked)
 
@@ -90,7 +91,7 @@ class ConfusionMatrixPlot(pg.PlotWidget):
         self.set_selection(self._selection if self._selection and max(self._selection) < k else None)
 
     def set_selection(self, cell) -> None:
-        if getattr(self, "_sel_item", None) is not None:
+        if self._sel_item is not None:
             self.view.removeItem(self._sel_item)
             self._sel_item = None
         self._selection = cell

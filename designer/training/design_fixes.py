@@ -1,74 +1,83 @@
-"""The Train tab's one-click fixes of the design: a part of TrainingPanel.
+"""The Train tab's one-click fixes of the design, under the Dataset box's fit message.
 
-Each is one undoable edit through the document (set_input_shape, set_field, replace_spec /
-insert_layer), offered only when design_check.check_design says it helps:
+Each is one undoable edit through the document's own methods (set_input_shape, set_field,
+apply_output_fix), offered only when design_check.check_design says it helps for the dataset in use:
     use_dataset_shape()      the input becomes the dataset's image shape
     use_dataset_classes()    the softmax layer gets one unit per class of the dataset
     make_softmax_output()    the last layer becomes (or is followed by) a softmax output with k units
-    open_suggested_preset()  the design can't take the dataset's images: ask the window for a preset
-                             made for them (preset_requested(key); the window loads it)
+    open_suggested_preset()  the design can't take the dataset's images: ask for a preset made for them
+                             (presetRequested(key); the window loads it)
 """
 from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import QObject, Signal
 
 from engine.kinds import class_count_field
 from engine.spec import SpecError
 
-from designer.output_hint import apply_output_fix
-
+from ..document import DesignDocument
+from .dataset_box import DatasetBox
+from .dataset_choice import DatasetChoice
 from .design_check import check_design, softmax_units_to_set
-from .text import ERROR_STYLE
 
 
-class DesignFixes:
-    """Uses the panel's `document`, `_dataset`, `run_controls`, `hyper_box` and `_refresh()`."""
+class DesignFixes(QObject):
+    """Edits `document` to fit the dataset `datasets` holds; the fix buttons of `box` act through it.
 
-    def check_design(self) -> tuple[bool, list[str], bool]:
-        """(can train, messages, input shape differs from the dataset's) for the current design and
-        dataset; every message comes from the engine (design_check.py)."""
-        check = self._check()
-        return check.ok, check.messages, check.shape_differs
+    Signals: presetRequested(str) a preset key to load; refused(str) an edit the document refused (SpecError).
+    """
 
-    def _check(self):
-        settings = self.hyper_box.values()
-        return check_design(self.document.spec, self._dataset, settings["batch_size"], settings["optimizer"])
+    presetRequested = Signal(str)
+    refused = Signal(str)
+
+    def __init__(self, document: DesignDocument, datasets: DatasetChoice, box: DatasetBox,
+                 parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._document, self._datasets = document, datasets
+        box.use_shape_button.clicked.connect(self.use_dataset_shape)
+        box.use_classes_button.clicked.connect(self.use_dataset_classes)
+        box.use_output_button.clicked.connect(self.make_softmax_output)
+        box.open_preset_button.clicked.connect(self.open_suggested_preset)
 
     def _edit(self, edit):
-        """Run one document edit; a SpecError is shown in the run status instead. (ok, what edit returned)."""
+        """Run one document edit; a SpecError is reported instead. (ok, what edit returned)."""
         try:
-            result = edit()
+            return True, edit()
         except SpecError as exc:
-            self.run_controls.set_status(str(exc), ERROR_STYLE)
+            self.refused.emit(str(exc))
             return False, None
-        self._refresh()
-        return True, result
 
     def use_dataset_shape(self) -> bool:
         """Set the design's input to the dataset's image shape: one undoable document edit."""
-        if self._dataset is None:
+        dataset = self._datasets.dataset
+        if dataset is None:
             return False
-        ok, changed = self._edit(lambda: self.document.set_input_shape(tuple(self._dataset.image_shape)))
-        return ok and (bool(changed) if changed is not None else True)
+        ok, changed = self._edit(lambda: self._document.set_input_shape(tuple(dataset.image_shape)))
+        return ok and bool(changed)
 
     def use_dataset_classes(self) -> bool:
         """Set the softmax output layer's units to the dataset's class count: one undoable edit."""
-        units = softmax_units_to_set(self.document.spec, self._dataset)
+        spec = self._document.spec
+        units = softmax_units_to_set(spec, self._datasets.dataset)
         if units is None:
             return False
-        last, field = len(self.document.spec.layers) - 1, class_count_field(self.document.spec)
-        return self._edit(lambda: self.document.set_field(last, field, units))[0]
+        last, field = len(spec.layers) - 1, class_count_field(spec)
+        return self._edit(lambda: self._document.set_field(last, field, units))[0]
 
     def make_softmax_output(self) -> bool:
         """Make the design end in a softmax layer with one unit per class of the dataset (the last FC
         layer itself when it can be, else an appended one): one undoable edit."""
-        fix = self._check().output_fix
+        fix = check_design(self._document.spec, self._datasets.dataset).output_fix
         if fix is None:
             return False
-        return self._edit(lambda: apply_output_fix(self.document, fix))[0]
+        return self._edit(lambda: self._document.apply_output_fix(fix))[0]
 
     def open_suggested_preset(self) -> bool:
         """Ask for the preset made for the dataset's images (when the design can't take them)."""
-        check = self._check()
+        check = check_design(self._document.spec, self._datasets.dataset)
         if check.shape_breaks is None or check.preset_for_shape is None:
             return False
-        self.preset_requested.emit(check.preset_for_shape[0])
+        self.presetRequested.emit(check.preset_for_shape[0])
         return True

@@ -1,4 +1,4 @@
-"""The Train tab's file dialogs, and the folder they remember (the window's settings file)."""
+"""The Train tab's file dialogs; they start in, and remember, the window's last folder (settings.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,24 +6,15 @@ from typing import Optional
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from designer.settings import KEY_LAST_DIR, app_settings
-
 from engine.network import Network
 
-
-def last_directory() -> str:
-    value = app_settings().value(KEY_LAST_DIR)
-    return str(value) if value and Path(str(value)).is_dir() else str(Path.home())
-
-
-def remember_directory(path) -> None:
-    app_settings().setValue(KEY_LAST_DIR, str(Path(path).parent))
+from ..settings import last_directory, remember_directory
 
 
 def _chosen(path: str) -> Optional[str]:
     if not path:
         return None
-    remember_directory(path)
+    remember_directory(Path(path).parent)
     return path
 
 
@@ -43,7 +34,7 @@ def ask_dataset_folder(parent: QWidget) -> Optional[str]:
     path = QFileDialog.getExistingDirectory(parent, "Open dataset folder", last_directory())
     if not path:
         return None
-    app_settings().setValue(KEY_LAST_DIR, str(Path(path).parent))
+    remember_directory(Path(path).parent)
     return path
 
 
@@ -61,7 +52,7 @@ def ask_weights_open_path(parent: QWidget) -> Optional[str]:
     return _chosen(path)
 
 
-def ask_replace_design(parent: QWidget, network: Network, can_replace: bool) -> Optional[bool]:
+def ask_replace_design(parent: QWidget, network: Network) -> Optional[bool]:
     """Loaded weights of another design: True replaces the design, False keeps it and only
     evaluates, None cancels."""
     name = network.spec.name or "another design"
@@ -69,18 +60,14 @@ def ask_replace_design(parent: QWidget, network: Network, can_replace: bool) -> 
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Load weights")
     box.setText(f"These weights belong to a different design ({name}).")
-    if can_replace:
-        box.setInformativeText("Replace the current design with theirs (you can undo it), or keep your "
-                               "design and only evaluate the loaded network?")
-        replace = box.addButton("Replace design", QMessageBox.ButtonRole.AcceptRole)
-    else:
-        box.setInformativeText("Keep your design and only evaluate the loaded network?")
-        replace = None
+    box.setInformativeText("Replace the current design with theirs (you can undo it), or keep your "
+                           "design and only evaluate the loaded network?")
+    replace = box.addButton("Replace design", QMessageBox.ButtonRole.AcceptRole)
     keep = box.addButton("Evaluate only", QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     clicked = box.clickedButton()
-    if replace is not None and clicked is replace:
+    if clicked is replace:
         return True
     if clicked is keep:
         return False

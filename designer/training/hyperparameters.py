@@ -1,17 +1,17 @@
-"""The Hyperparameters box: epochs, batch size, optimizer, learning rate, validation, seed."""
+"""The Hyperparameters box: epochs, batch size, optimizer, learning rate, validation, seed — the next run's
+engine.train.TrainSettings, starting from its defaults."""
 from __future__ import annotations
 
 import math
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QSpinBox
 
 from engine.optim import DEFAULT_LR
+from engine.train import TrainSettings
 
-ADAM_DEFAULT_LR = DEFAULT_LR["adam"]
-SGD_DEFAULT_LR = DEFAULT_LR["sgd"]
 OPTIMIZER_CHOICES = (
     ("adam", "Adam", "Adam: per-weight step sizes from running averages of the gradient and its square. "
                      "Forgiving; a good first choice (lr 0.001)."),
@@ -83,10 +83,16 @@ class LearningRateSpinBox(QDoubleSpinBox):
 
 
 class HyperparameterBox(QGroupBox):
-    """The settings of the next run; `values()` gives them as TrainingJob keyword arguments."""
+    """The settings of the next run: `settings()` gives them as a TrainSettings.
+
+    Signal settingsChanged(TrainSettings): after any of them changed.
+    """
+
+    settingsChanged = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__("Hyperparameters", parent)
+        defaults = TrainSettings()
         self.setObjectName("hyperparameterBox")
         form = QFormLayout(self)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -95,14 +101,14 @@ class HyperparameterBox(QGroupBox):
         self.epochs_spin = QSpinBox()
         self.epochs_spin.setObjectName("epochsSpin")
         self.epochs_spin.setRange(1, 10_000)
-        self.epochs_spin.setValue(10)
+        self.epochs_spin.setValue(defaults.epochs)
         self.epochs_spin.setToolTip("Epochs: full passes over the training images. More epochs fit the "
                                     "training set better; watch the validation curves for overfitting.")
         form.addRow("Epochs", self.epochs_spin)
         self.batch_spin = QSpinBox()
         self.batch_spin.setObjectName("batchSizeSpin")
         self.batch_spin.setRange(1, 65_536)
-        self.batch_spin.setValue(64)
+        self.batch_spin.setValue(defaults.batch_size)
         self.batch_spin.setGroupSeparatorShown(True)
         self.batch_spin.setToolTip("Mini-batch size m: images per gradient step. Smaller batches give more, "
                                    "noisier steps per epoch; larger ones fewer, smoother, and need more memory.")
@@ -118,7 +124,7 @@ class HyperparameterBox(QGroupBox):
         form.addRow("Optimizer", self.optimizer_combo)
         self.lr_spin = LearningRateSpinBox()
         self.lr_spin.setObjectName("learningRateSpin")
-        self.lr_spin.setValue(ADAM_DEFAULT_LR)
+        self.lr_spin.setValue(defaults.lr)
         self.lr_spin.setToolTip("Learning rate α: the step size. Too small learns slowly; too large makes the "
                                 "loss jump around or diverge (NaN). Adam: ~0.001; SGD: ~0.01–0.1. "
                                 "The arrows step 1-2-5 per decade; type any value such as 3e-4.")
@@ -128,7 +134,7 @@ class HyperparameterBox(QGroupBox):
         self.validation_spin.setRange(0.0, 0.9)
         self.validation_spin.setSingleStep(0.05)
         self.validation_spin.setDecimals(2)
-        self.validation_spin.setValue(0.1)
+        self.validation_spin.setValue(defaults.validation_fraction)
         self.validation_spin.setToolTip("Validation fraction: the share of the training images held out "
                                         "(never trained on) to measure the validation loss and accuracy "
                                         "after each epoch. 0 turns validation off.")
@@ -136,27 +142,31 @@ class HyperparameterBox(QGroupBox):
         self.seed_spin = QSpinBox()
         self.seed_spin.setObjectName("seedSpin")
         self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setValue(0)
+        self.seed_spin.setValue(defaults.seed)
         self.seed_spin.setToolTip("Random seed for the initial weights, the validation split, the batch "
                                   "order and the dropout masks: the same seed and settings give the same run.")
         form.addRow("Seed", self.seed_spin)
         # The rate is "on purpose" once the user changes it away from the optimizer's usual one; an
         # optimizer change resets only a rate that isn't.
+        self.set_optimizer(defaults.optimizer)
         self._optimizer = self.optimizer_combo.currentData()
         self._lr_on_purpose = False
         self._setting_default = False
         self.lr_spin.valueChanged.connect(self._on_lr_changed)
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer_changed)
+        for spin in (self.epochs_spin, self.batch_spin, self.lr_spin, self.validation_spin, self.seed_spin):
+            spin.valueChanged.connect(self._emit_settings)
+        self.optimizer_combo.currentIndexChanged.connect(self._emit_settings)
 
-    def values(self) -> dict:
-        return {
-            "epochs": self.epochs_spin.value(),
-            "batch_size": self.batch_spin.value(),
-            "learning_rate": self.lr_spin.value(),
-            "optimizer": self.optimizer_combo.currentData(),
-            "validation_fraction": round(self.validation_spin.value(), 4),
-            "seed": self.seed_spin.value(),
-        }
+    def settings(self) -> TrainSettings:
+        """The next run's settings as shown."""
+        return TrainSettings(epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
+                             optimizer=self.optimizer_combo.currentData(), learning_rate=self.lr_spin.value(),
+                             validation_fraction=round(self.validation_spin.value(), 4),
+                             seed=self.seed_spin.value())
+
+    def _emit_settings(self, *args) -> None:
+        self.settingsChanged.emit(self.settings())
 
     def optimizer_title(self) -> str:
         return self.optimizer_combo.currentText()

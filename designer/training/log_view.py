@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QPlainTextEdit
 
-from engine.train import EpochInfo
+from engine.train import EpochInfo, TrainSettings
 
 from .text import number, percent
 from .worker import TrainingResult
@@ -28,12 +28,11 @@ class TrainingLog(QPlainTextEdit):
         self.appendPlainText(line)
 
     def log_run_start(self, run_id: int, design: str, total_params: int, dataset: str, optimizer: str,
-                      settings: dict, continuing: bool) -> None:
-        """settings: HyperparameterBox.values()."""
+                      settings: TrainSettings, continuing: bool) -> None:
         self.log(f"── Run {run_id}: {design} ({total_params:,} parameters) on {dataset}")
-        self.log(f"   {optimizer}, lr {settings['learning_rate']:g}, batch {settings['batch_size']}, "
-                 f"{settings['epochs']} epochs, validation {settings['validation_fraction']:g}, "
-                 f"seed {settings['seed']}" + (", continuing from the current weights" if continuing else ""))
+        self.log(f"   {optimizer}, lr {settings.lr:g}, batch {settings.batch_size}, "
+                 f"{settings.epochs} epochs, validation {settings.validation_fraction:g}, "
+                 f"seed {settings.seed}" + (", continuing from the current weights" if continuing else ""))
 
     def log_epoch(self, info: EpochInfo) -> None:
         width = len(str(info.epochs))

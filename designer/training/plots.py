@@ -21,7 +21,6 @@ EMA_BETA = 0.8   # smoothing of the loss curve (≈ a 5-iteration window), bias-
 
 BLUE = (31, 119, 180)
 ORANGE = (230, 115, 0)
-GREEN = (44, 160, 44)
 FADED = [(120, 120, 170), (170, 120, 120), (120, 160, 120), (160, 140, 100)]
 
 

@@ -85,9 +85,6 @@ class SampleStrip(QWidget):
         """(training image index, class name) of each image shown, left to right."""
         return list(self._samples)
 
-    def image_labels(self) -> list[QLabel]:
-        return [w for w in self.findChildren(QLabel, "sampleImage")]
-
     def show_dataset(self, dataset: Optional[Dataset]) -> None:
         self._clear()
         if dataset is None or len(dataset.y_train) == 0:

@@ -1,35 +1,69 @@
-"""Save weights, Load weights, and which network the Train tab holds: a part of TrainingPanel.
+"""The weights the Train tab holds — the last trained network, an epoch's snapshot, or loaded ones — shown
+in the Weights box, with Save weights and Load weights.
 
-A mixin so the panel file stays about composing the boxes and running; it uses the panel's
-`document`, `controller`, boxes and `evaluate()`.
+Loaded weights of another design either replace the design in the document (one undoable step) or are
+only evaluated; the tab evaluates them on the dataset when they fit (`loaded`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
-from engine.data import DatasetError
+from PySide6.QtCore import QObject, Signal
+
 from engine.network import Network
 from engine.spec import SpecError
-from engine.train import check_dataset_fits
 
+from ..document import DesignDocument
 from . import files
+from .controller import RunController
 from .design_check import same_design
-from .text import ERROR_STYLE, OK_STYLE, WARN_STYLE, sentence
+from .text import ERROR_STYLE, OK_STYLE, WARN_STYLE
+from .weights_box import WeightsBox
 
 
-class WeightsFiles:
-    """TrainingPanel's weights: `network`, save_weights / load_weights and their dialogs."""
+class WeightsFiles(QObject):
+    """The Network in `network` (None before any), shown in `box`, whose Save and Load buttons act
+    through this; nothing is loaded while `controller` has a run going.
 
-    def _set_network(self, network: Optional[Network], source: str) -> None:
+    Signals:
+        loaded(object, str)   a Network was loaded from the file named (the tab shows and evaluates it)
+        status(str, str)      a line for the Run box's status, and its style
+        logged(str)           a line for the training log
+    """
+
+    loaded = Signal(object, str)
+    status = Signal(str, str)
+    logged = Signal(str)
+
+    def __init__(self, document: DesignDocument, box: WeightsBox, controller: RunController,
+                 parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self._document, self._box, self._controller = document, box, controller
+        self._network: Optional[Network] = None
+        self._source = ""
+        box.save_button.clicked.connect(self.save_weights_dialog)
+        box.load_button.clicked.connect(self.load_weights_dialog)
+
+    @property
+    def network(self) -> Optional[Network]:
+        """The last trained (or epoch snapshot, or loaded) Network, or None. Don't change its weights."""
+        return self._network
+
+    @property
+    def source(self) -> str:
+        """Where the network came from: "after epoch 3 of run 1", "loaded from run.npz", ..."""
+        return self._source
+
+    def set_network(self, network: Optional[Network], source: str) -> None:
         self._network = network
-        self._network_source = source
-        self.weights_box.show_network(network, source)
+        self._source = source
+        self._box.show_network(network, source)
 
     def save_weights(self, path) -> bool:
         """Write the current network (weights + its design) to an .npz file (atomically)."""
         if self._network is None:
-            self.run_controls.set_status("No weights to save yet: train or load first.", WARN_STYLE)
+            self.status.emit("No weights to save yet: train or load first.", WARN_STYLE)
             return False
         path = Path(path)
         if path.suffix.lower() != ".npz":
@@ -37,16 +71,16 @@ class WeightsFiles:
         try:
             self._network.save(path)
         except OSError as exc:
-            self.run_controls.set_status(f"Could not save the weights: {exc}", ERROR_STYLE)
+            self.status.emit(f"Could not save the weights: {exc}", ERROR_STYLE)
             return False
-        self.run_controls.set_status(f"Saved the weights ({self._network_source}) to {path.name}.", OK_STYLE)
-        self.log_view.log(f"saved weights to {path}")
+        self.status.emit(f"Saved the weights ({self._source}) to {path.name}.", OK_STYLE)
+        self.logged.emit(f"saved weights to {path}")
         return True
 
     def save_weights_dialog(self) -> bool:
         if self._network is None:
             return False
-        path = files.ask_weights_save_path(self, self._network.spec.name)
+        path = files.ask_weights_save_path(self._box, self._network.spec.name)
         return self.save_weights(path) if path else False
 
     def load_weights(self, path, replace_design: Optional[bool] = None) -> bool:
@@ -54,54 +88,44 @@ class WeightsFiles:
 
         When their design differs from the current one: replace_design True replaces the design in
         the document (one undoable step, via document.replace_spec); False keeps the design and only
-        evaluates the loaded network; None asks. Then the network is evaluated on the dataset when it
-        fits (evaluation_finished follows). Returns False if the file can't be used or the user cancels;
-        a damaged file shows the engine's message.
+        evaluates the loaded network; None asks. Returns False if the file can't be used, a run is going
+        on, or the user cancels; a damaged file shows the engine's message. `loaded` follows on success.
         """
-        if self.controller.is_active:
+        if self._controller.is_active:
             return False
         try:
             network = Network.load(path)
         except (SpecError, OSError) as exc:
-            self.run_controls.set_status(f"Could not load the weights: {exc}", ERROR_STYLE)
-            self.log_view.log(f"weights not loaded: {exc}")
+            self.status.emit(f"Could not load the weights: {exc}", ERROR_STYLE)
+            self.logged.emit(f"weights not loaded: {exc}")
             return False
         path = Path(path)
         replaced = False
-        if not same_design(network.spec, self.document.spec):
-            can_replace = hasattr(self.document, "replace_spec")
+        if not same_design(network.spec, self._document.spec):
             if replace_design is None:
-                replace_design = self._ask_replace_design(network, can_replace)
+                replace_design = self.ask_replace_design(network)
                 if replace_design is None:
                     return False
-            if replace_design and can_replace:
-                self.document.replace_spec(network.spec, f"Use design from {path.name}")
+            if replace_design:
+                self._document.replace_spec(network.spec, f"Use design from {path.name}")
                 replaced = True
-        self._set_network(network, f"loaded from {path.name}")
-        matches = same_design(network.spec, self.document.spec)
-        self.continue_check.setChecked(matches)
+        self.set_network(network, f"loaded from {path.name}")
+        matches = same_design(network.spec, self._document.spec)
+        self._box.continue_check.setChecked(matches)
         if replaced:
-            self.log_view.log(f"loaded weights from {path} and replaced the design with theirs (undo restores it)")
+            self.logged.emit(f"loaded weights from {path} and replaced the design with theirs (undo restores it)")
         elif matches:
-            self.log_view.log(f"loaded weights from {path}")
+            self.logged.emit(f"loaded weights from {path}")
         else:
-            self.log_view.log(f"loaded weights from {path} (their design differs from the current one: "
-                              "evaluate only)")
-        self._refresh()
-        self.network_updated.emit(network)
-        self.result_box.clear()
-        if not self.evaluate() and self._dataset is not None:
-            try:
-                check_dataset_fits(network, self._dataset)
-            except (DatasetError, SpecError) as exc:
-                self.run_controls.set_status(f"Loaded {path.name}; it doesn't fit the chosen dataset: "
-                                             f"{sentence(str(exc))}", WARN_STYLE)
+            self.logged.emit(f"loaded weights from {path} (their design differs from the current one: "
+                             "evaluate only)")
+        self.loaded.emit(network, path.name)
         return True
 
-    def _ask_replace_design(self, network: Network, can_replace: bool) -> Optional[bool]:
-        """True: replace the design; False: keep it and only evaluate; None: cancel."""
-        return files.ask_replace_design(self, network, can_replace)
+    def ask_replace_design(self, network: Network) -> Optional[bool]:
+        """True: replace the design; False: keep it and only evaluate; None: cancel (tests replace this)."""
+        return files.ask_replace_design(self._box, network)
 
     def load_weights_dialog(self) -> bool:
-        path = files.ask_weights_open_path(self)
+        path = files.ask_weights_open_path(self._box)
         return self.load_weights(path) if path else False

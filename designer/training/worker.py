@@ -40,7 +40,7 @@ from engine.network import Network
 from engine.optim import make_optimizer
 from engine.runtime import single_threaded_blas
 from engine.spec import NetworkSpec, SpecError
-from engine.train import BatchInfo, EpochInfo, History, Trainer
+from engine.train import BatchInfo, EpochInfo, History, Trainer, TrainSettings
 
 #: The longest the worker waits between two batchProgress emits while batches keep coming (s).
 DEFAULT_EMIT_INTERVAL = 1 / 25
@@ -52,12 +52,7 @@ class TrainingJob:
 
     spec: NetworkSpec
     dataset: Dataset
-    epochs: int = 10
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    optimizer: str = "adam"            # "sgd" | "momentum" | "adam" (engine.optim.make_optimizer)
-    validation_fraction: float = 0.1
-    seed: int = 0
+    settings: TrainSettings = field(default_factory=TrainSettings)   # epochs, batch size, optimizer, rate, ...
     initial_network: Optional[Network] = None   # continue from these weights (the worker owns it)
     evaluate_only: bool = False        # just measure initial_network on the test set
     emit_interval: float = DEFAULT_EMIT_INTERVAL
@@ -144,14 +139,6 @@ class TrainingWorker(QObject):
     def resume(self) -> None:
         self._gate.set()
 
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    @property
-    def pause_requested(self) -> bool:
-        return not self._gate.is_set()
-
     # ----- the run (worker thread) ------------------------------------------------------------
     @Slot()
     def run(self) -> None:
@@ -195,18 +182,18 @@ class TrainingWorker(QObject):
         return time.perf_counter() - self._started - self._paused_seconds
 
     def _train(self) -> TrainingResult:
-        job = self.job
+        job, settings = self.job, self.job.settings
         if job.initial_network is not None:
             net = job.initial_network
             # Continuing: the Seed box decides the dropout masks, as it does for a fresh network.
-            net.reseed_dropout(job.seed)
+            net.reseed_dropout(settings.seed)
         else:
-            net = Network.from_spec(job.spec, seed=job.seed)
+            net = Network.from_spec(job.spec, seed=settings.seed)
         self._net = net
-        optimizer = make_optimizer(job.optimizer, job.learning_rate)
-        trainer = Trainer(net, optimizer, batch_size=job.batch_size, seed=job.seed,
-                          validation_fraction=job.validation_fraction)
-        history = trainer.fit(job.dataset, epochs=job.epochs, on_batch=self._on_batch,
+        optimizer = make_optimizer(settings.optimizer, settings.lr)
+        trainer = Trainer(net, optimizer, batch_size=settings.batch_size, seed=settings.seed,
+                          validation_fraction=settings.validation_fraction)
+        history = trainer.fit(job.dataset, epochs=settings.epochs, on_batch=self._on_batch,
                               on_epoch=self._on_epoch, should_stop=self._should_stop)
         self._flush()
         if history.diverged:
@@ -285,13 +272,9 @@ class TrainingWorker(QObject):
 
 
 def _blas_limit(threads: Optional[int]):
-    """Single-threaded BLAS for the whole run (restored afterwards).
-
-    OpenBLAS's helper threads spin after each call and take a core from the window; on 2 cores the
-    engine's small matrices ran 3–5× slower with them and epochs varied from 0.1 s to 2.5 s while the
-    plots repainted (LeNet-5 on shapes: 5.2 s → 1.7 s an epoch). The engine pins BLAS itself around its
-    kernels; this covers the whole run (evaluation included). None: leave BLAS alone.
-    """
+    """Single-threaded BLAS for the whole run, evaluation included (restored afterwards); None leaves BLAS
+    alone. OpenBLAS's helper threads spin after each call and take a core from the window's repaints
+    (measured in benchmarks/RESULTS.md, "Window responsiveness while training")."""
     if threads is None:
         return contextlib.nullcontext()
     if threads != 1:

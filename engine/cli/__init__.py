@@ -1,4 +1,4 @@
-"""The command line: `python main.py summary|train|evaluate|data|export|diagram ...`.
+"""The command line: `python main.py summary|train|evaluate|data|export|diagram|runs ...`.
 
 It calls the same engine functions as the window. Every error a user can cause is one line on
 stderr naming what is wrong, and exit status 2 — never a traceback. Each command is one module of
@@ -16,13 +16,14 @@ from typing import Callable, Optional, Sequence
 from ..data import DatasetError
 from ..fileio import OutputPathError
 from ..parallel import EngineWorkersWarning
+from ..runs import RunError
 from ..spec import SpecError
 from ..train_settings import TrainSettings
 from ..version import version_line
-from . import data, diagram, evaluate, export, summary, train
+from . import data, diagram, evaluate, export, runs, summary, train
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
 
-COMMANDS = (summary, train, evaluate, data, export, diagram)
+COMMANDS = (summary, train, evaluate, data, export, diagram, runs)
 
 __all__ = ["main", "build_parser", "UserError", "EXIT_USAGE"]
 
@@ -78,7 +79,7 @@ def main(argv: Optional[Sequence[str]] = None,
         # since every file is written atomically; one line and the shell's status for SIGINT.
         print("error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (UserError, SpecError, DatasetError, OutputPathError) as exc:
+    except (UserError, SpecError, DatasetError, OutputPathError, RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # e.g. --save into a folder that doesn't exist

@@ -148,3 +148,23 @@ def design_help() -> str:
 def load_design(text: str) -> NetworkSpec:
     """The design a command's ARCH argument names: a JSON file, or a preset such as "lenet5"."""
     return load_spec(resolve_design(text))
+
+
+def non_negative_int(name: str, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = _convert(text, int, name, "a whole number")
+        if value < 0:
+            _refuse(f"{name} must be 0 or more, got {value}")
+        if value > high:
+            _refuse(f"{name} {value:,} is too large (at most {high:,})")
+        return value
+    return parse
+
+
+def non_negative_number(name: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = _convert(text, float, name, "a number")
+        if not math.isfinite(value) or value < 0:
+            _refuse(f"{name} must be 0 or a positive number, got {text}")
+        return value
+    return parse

@@ -36,7 +36,7 @@ def run(args) -> int:
     weights = None
     if args.weights:
         net = Network.load(args.weights)   # a file that isn't CNN Designer weights → SpecError
-        check_weights_fit(spec, net.params, Path(args.weights).name)
+        check_weights_fit(spec, {**net.params, **net.state}, Path(args.weights).name)
         weights = str(Path(args.weights).resolve())
     source = pytorch_source(spec, weights)
     write_text_atomic(output, source)

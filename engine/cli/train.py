@@ -4,6 +4,10 @@ Ctrl-C while training is a graceful stop: the loop ends before its next batch, t
 (every finished epoch, and the batches of the current one) are evaluated on the test set and written to
 ``--save``, and the command exits with status 130 (128 + SIGINT, what shells report for a command ended by
 Ctrl-C) after one line on stderr saying it was interrupted. A second Ctrl-C aborts at once (exit 2).
+With --early-stopping the weights evaluated and saved are the best epoch's, however the run ended.
+
+Every run is kept in the run history (engine.runs; `runs list` shows them) unless --no-record is given; the
+runs folder is checked before training, and a run that can't be written there is a warning, not an error.
 """
 from __future__ import annotations
 
@@ -12,14 +16,18 @@ import json
 import signal
 import sys
 import threading
+import time
+from pathlib import Path
 
 from ..fileio import check_writable
 from ..memory import check_memory
 from ..network import Network
-from ..optim import DEFAULT_LR, OPTIMIZERS, make_optimizer
+from ..optim import DEFAULT_LR, OPTIMIZERS
+from ..runs import RunError, prepare_runs_folder, record_run, runs_folder
 from ..parallel import workers_for
 from ..shapes import summarize
 from ..train import Trainer, TrainSettings, check_dataset_fits
+from . import training_aids
 from .common import (DATASET_HELP, DATASET_METAVAR, DESIGN_METAVAR, EXIT_INTERRUPTED, UserError,
                      add_dataset_options, design_help, finite_or_none, fraction, learning_rate,
                      load_dataset_arg, load_design, number, percent, positive_int, seed_arg, test_result_line)
@@ -54,22 +62,30 @@ def run(args) -> int:
         raise UserError(f"{args.arch}: {summary.error}")
     if args.save:
         check_writable(args.save)       # before training, so a run is never lost to a bad path
-    check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch)
+    check_memory(summary, purpose="train", batch_size=args.batch_size, optimizer=args.optimizer, what=args.arch,
+                 early_stopping=bool(args.early_stopping))
+    try:
+        runs = None if args.no_record else prepare_runs_folder(runs_folder(args.runs_dir))
+    except RunError as exc:
+        raise UserError(f"{exc}; keep runs elsewhere with --runs-dir DIR, or skip it with --no-record") from None
     net = Network.from_spec(spec, seed=args.seed)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset)
-    optimizer = make_optimizer(args.optimizer, args.lr)
-    trainer = Trainer(net, optimizer, batch_size=args.batch_size, seed=args.seed,
-                      validation_fraction=args.validation)
+    training_aids.check_aids(args, dataset)
+    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                             learning_rate=args.lr, validation_fraction=args.validation, seed=args.seed,
+                             **training_aids.aid_settings(args))
+    trainer = Trainer.from_settings(net, settings)
     progress = sys.stderr if args.json else sys.stdout
     print(f"training {spec.name or args.arch} ({summary.total_params:,} parameters) on {dataset.describe()}",
           file=progress, flush=True)
 
     def on_epoch(info):
         print(f"epoch {info.epoch}/{info.epochs}  loss {info.train_loss:.4f}  acc {percent(info.train_accuracy)}"
-              f"  val_loss {number(info.val_loss)}  val_acc {percent(info.val_accuracy)}  ({info.seconds:.1f} s)",
-              file=progress, flush=True)
+              f"  val_loss {number(info.val_loss)}  val_acc {percent(info.val_accuracy)}  lr {info.lr:.3g}"
+              f"  ({info.seconds:.1f} s)", file=progress, flush=True)
 
+    started = time.perf_counter()
     with workers_for(net, args.batch_size):     # the same worker processes for training and the test set
         try:
             with ctrl_c_requests_stop() as ctrl_c:
@@ -80,22 +96,43 @@ def run(args) -> int:
         if interrupted:
             print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating "
                   "and saving the weights as they are", file=sys.stderr, flush=True)
+        seconds = time.perf_counter() - started
         test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
     if history.diverged:
         print(history.message, file=sys.stderr)
+    elif history.restored_best:
+        print(history.message, file=progress, flush=True)
     print(test_result_line(test_acc, test_loss, len(dataset.y_test)), file=progress, flush=True)
     if args.save:
         net.save(args.save)
         print(f"saved weights and design to {args.save}", file=progress)
+    run_id = None
+    if runs is not None:
+        try:
+            run = record_run(runs, net=net, dataset=dataset, settings=settings, history=history,
+                             test_loss=test_loss, test_accuracy=test_acc, seconds=seconds,
+                             dataset_argument=_dataset_argument(args.dataset), last_weights=trainer.last_weights,
+                             interrupted=interrupted)
+            run_id = run.id
+            print(f"recorded run {run.id} in {runs}" + (f" ({run.data['weights']['note']})"
+                  if run.data["weights"].get("note") else ""), file=progress, flush=True)
+        except (RunError, OSError) as exc:   # the result is printed and saved; only the history lacks it
+            print(f"warning: the run was not recorded: {exc}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps({"name": spec.name, "dataset": dataset.name,
                           "test_accuracy": finite_or_none(test_acc), "test_loss": finite_or_none(test_loss),
-                          "params": summary.total_params, "interrupted": interrupted,
+                          "params": summary.total_params, "interrupted": interrupted, "run_id": run_id,
                           "history": history.to_dict()}, indent=2))
     if interrupted:
         return EXIT_INTERRUPTED
     return 1 if history.diverged else 0
 
+
+
+def _dataset_argument(value: str) -> str:
+    """--dataset as the run history keeps it: a built-in's name, else the absolute path."""
+    path = Path(value)
+    return str(path.resolve()) if path.exists() else value
 
 
 def add_parser(sub) -> None:
@@ -118,4 +155,5 @@ def add_parser(sub) -> None:
                    help="seeds the shuffling, the initial weights and the shapes dataset (default: %(default)s)")
     p.add_argument("--save", metavar="RUN.npz", help="write the trained weights (with the design) here")
     p.add_argument("--json", action="store_true", help="print one JSON document at the end (progress on stderr)")
+    training_aids.add_options(p)
     p.set_defaults(run=run)

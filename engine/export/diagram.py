@@ -134,11 +134,13 @@ def _window_label(layer, row) -> str:
 
 
 def diagram_layout(spec: NetworkSpec, summary: Summary | None = None) -> DiagramLayout:
-    """The boxes and arrows of `spec`, left to right, vertically centred on one line."""
+    """The boxes and arrows of `spec`, left to right, vertically centred on one line (a block is one box
+    for now, with its joined output)."""
     summary = summary or summarize(spec)
     layers = [None] + list(spec.layers)
+    top_rows = summary.top_level_rows
     shapes = []  # (kind, w, h, depth, label) per row
-    for layer, row in zip(layers, summary.rows):
+    for layer, row in zip(layers, top_rows):
         shape = row.output_shape
         if row.error:
             shapes.append((BROKEN, 40.0, 60.0, 14.0, "cannot work"))
@@ -155,12 +157,12 @@ def diagram_layout(spec: NetworkSpec, summary: Summary | None = None) -> Diagram
         else:
             shapes.append((BAR, 14.0, _bar_height(shape[0]), 0.0, volume_text(shape)))
 
-    arrow_labels = [""] + [_window_label(layer, row) for layer, row in zip(layers[1:], summary.rows[1:])]
+    arrow_labels = [""] + [_window_label(layer, row) for layer, row in zip(layers[1:], top_rows[1:])]
     top = MARGIN + FONT_SIZE + LABEL_GAP          # room for the names above the tallest box
     mid = top + max(d for _, _, _, d, _ in shapes) + max(h for _, _, h, _, _ in shapes) / 2
     boxes, arrows = [], []
     x = MARGIN
-    for i, ((kind, w, h, d, label), row) in enumerate(zip(shapes, summary.rows)):
+    for i, ((kind, w, h, d, label), row) in enumerate(zip(shapes, top_rows)):
         column = max(w + d, _text_width(row.name), _text_width(label))
         if i > 0:
             arrow = max(ARROW_MIN, _text_width(arrow_labels[i]) + 10)

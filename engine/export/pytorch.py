@@ -56,23 +56,48 @@ def check_exportable(spec: NetworkSpec):
     return summary
 
 
-def _layer_codes(spec: NetworkSpec, summary) -> list[tuple[LayerContext, LayerCode]]:
-    attributes = attribute_names([row.name for row in summary.rows[1:]])
-    shape = tuple(spec.input.shape)
-    pending_volume = None   # a volume flattened (explicitly) whose order the next dense layer must undo
-    out = []
-    last = len(spec.layers) - 1
-    for index, (layer, row, attribute) in enumerate(zip(spec.layers, summary.rows[1:], attributes)):
-        ctx = LayerContext(layer, row, attribute, shape, index == last,
-                           flattened_from=shape if len(shape) == 3 else pending_volume)
-        code = kind_of(layer).pytorch_code(ctx)
-        if code.weighted is not None:
-            pending_volume = None          # a weighted layer has consumed the flattened volume's order
-        elif len(shape) == 3 and len(row.output_shape) == 1:
-            pending_volume = shape         # an explicit flatten: the next weighted layer must undo its order
-        out.append((ctx, code))
-        shape = tuple(row.output_shape)
-    return out
+class _Codes:
+    """Every layer's code, inner layers of blocks included: `modules` lists (ctx, code) in table order
+    (the Net.__init__ lines and WEIGHTED_LAYERS), `forward` the lines of Net.forward."""
+
+    def __init__(self, spec: NetworkSpec, summary):
+        self.rows = {row.path: row for row in summary.rows[1:]}
+        names = attribute_names([row.name for row in summary.rows[1:]])
+        self.attributes = {row.path: name for row, name in zip(summary.rows[1:], names)}
+        self.last = (len(spec.layers) - 1,)
+        self.modules: list[tuple[LayerContext, LayerCode]] = []
+        self._taken: set[str] = set(names) | {"x", "self"}
+        self.forward = self.list_code(spec.layers, (), tuple(spec.input.shape))
+
+    def variable(self, prefix: str) -> str:
+        return unique_name(prefix, self._taken)
+
+    def list_code(self, layers: list, prefix: tuple, shape: tuple) -> list[str]:
+        lines: list[str] = []
+        pending_volume = None   # a volume flattened (explicitly) whose order the next dense layer must undo
+        for i, layer in enumerate(layers):
+            path = prefix + (i,)
+            row = self.rows[path]
+            kind = kind_of(layer)
+            ctx = LayerContext(layer, row, self.attributes[path], shape, path == self.last,
+                               flattened_from=shape if len(shape) == 3 else pending_volume,
+                               depth=len(path) // 2, variable=self.variable)
+            inner = {position: (sublist, path + (position,))
+                     for position, (_, sublist) in enumerate(kind.child_lists(layer))}
+            position_in_modules = len(self.modules)
+            self.modules.append((ctx, None))
+            ctx.inner_code = lambda position, inner=inner, shape=shape: self.list_code(
+                inner[position][0], inner[position][1], shape)
+            code = kind.pytorch_code(ctx)
+            if code.weighted is not None:
+                code.weighted = (*code.weighted, "b" in row.param_shapes)
+                pending_volume = None          # a weighted layer has consumed the flattened volume's order
+            elif len(shape) == 3 and len(row.output_shape) == 1 and not kind.is_block and ctx.depth == 0:
+                pending_volume = shape         # an explicit flatten: the next weighted layer must undo its order
+            self.modules[position_in_modules] = (ctx, code)
+            lines += code.forward
+            shape = tuple(row.output_shape)
+        return lines
 
 
 def _python_literal(value) -> str:
@@ -86,7 +111,8 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
     weights. Raises SpecError for a design that can't be built (as Network.from_spec would)."""
     summary = check_exportable(spec)
     kind = output_kind(spec)
-    codes = _layer_codes(spec, summary)
+    generated = _Codes(spec, summary)
+    codes = generated.modules
     title = spec.name or "Untitled design"
     n_H, n_W, n_C = spec.input.shape
     num_classes = spec.layers[-1].units
@@ -136,8 +162,8 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
         "# The design (CNN Designer's JSON), written into saved weights so the app can load them.",
         f"DESIGN_JSON = {_python_literal(json.dumps(spec.to_dict(), ensure_ascii=False))}",
         "",
-        "# (module attribute, design layer name, weight layout 'filters' or 'matrix', engine weight shape,",
-        "#  volume (H, W, C) flattened into it)",
+        "# (module attribute, design layer name, weight layout 'filters', 'matrix', 'depthwise' or 'batchnorm',",
+        "#  engine weight shape, volume (H, W, C) flattened into it, has a bias)",
         "WEIGHTED_LAYERS = [",
         *[f"    {code.weighted!r}," for _, code in codes if code.weighted],
         "]",
@@ -155,8 +181,7 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
             if ctx.attribute != ctx.row.name:
                 lines[-1] += f" (named {ctx.row.name!r} in the design)"
     lines += ["", "    def forward(self, x):", f"        # x: (N, {n_C}, {n_H}, {n_W})"]
-    for ctx, code in codes:
-        lines += [f"        {line}" for line in code.forward]
+    lines += [f"        {line}" for line in generated.forward]
     lines.append("        return x")
     return "\n".join(lines) + "\n" + SCRIPT_BODY
 
@@ -171,7 +196,7 @@ def check_weights_fit(spec: NetworkSpec, arrays: dict, label: str) -> None:
     summary = check_exportable(spec)
     needed = {}
     for row in summary.rows[1:]:
-        for part, shape in row.param_shapes.items():
+        for part, shape in {**row.param_shapes, **row.state_shapes}.items():
             needed[f"{row.name}.{part}"] = tuple(shape)
     for key, shape in needed.items():
         if key not in arrays:

@@ -5,12 +5,14 @@ engine.export.pytorch puts the pieces together. No torch import here: this is te
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..shapes import SummaryRow, format_shape
 
 # Python expression of each hidden activation applied to `{}`; the output layer stays linear (logits).
 ACTIVATION_CODE = {
     "relu": "torch.relu({})",
+    "relu6": "F.relu6({})",
     "leaky_relu": "F.leaky_relu({}, negative_slope=LEAKY_RELU_SLOPE)",
     "tanh": "torch.tanh({})",
     "sigmoid": "torch.sigmoid({})",
@@ -25,12 +27,19 @@ class LayerCode:
 
     init: str | None
     forward: list[str]
-    weighted: tuple | None = None   # (attribute, name, layout "filters" | "matrix", W shape, flattened volume)
+    # (attribute, name, layout, engine weight shape, flattened volume); layout "filters" (conv W
+    # (f, f, n_C_prev, n_C)), "matrix" (dense W (n_in, n_out)), "depthwise" (W (f, f, n_C, multiplier)) or
+    # "batchnorm" (gamma, beta and the running statistics, shape (n,)). The exporter adds whether there is a b.
+    weighted: tuple | None = None
 
 
 @dataclass
 class LayerContext:
-    """What a kind's code function knows about its layer."""
+    """What a kind's code function knows about its layer.
+
+    Blocks write their inner lists with `inner_code(position)` (the forward lines of inner list number
+    `position`, reading and writing `x`) and keep values in fresh local names from `variable(prefix)`.
+    """
 
     layer: object           # the layer spec (ConvSpec, PoolSpec, ...)
     row: SummaryRow         # its row of the course table
@@ -39,6 +48,13 @@ class LayerContext:
     is_output: bool
     flattened_from: tuple | None = None   # the volume (H, W, C) whose flatten feeds this dense layer
     notes: list = field(default_factory=list)
+    depth: int = 0                        # 0 at the top level, 1 inside a block, ...
+    inner_code: Callable[[int], list] | None = None
+    variable: Callable[[str], str] | None = None
+
+    def activation_code(self, activation: str, expression: str) -> str:
+        """`expression` through a hidden activation, as Python code."""
+        return ACTIVATION_CODE[activation].format(expression)
 
 
 def activated(ctx: LayerContext, call: str) -> str:

@@ -37,27 +37,51 @@ def build_model(weights=DEFAULT_WEIGHTS):
 
 
 # ----- weights in CNN Designer's format ------------------------------------------------------------
-# The engine stores a conv filter bank as (f, f, n_C_prev, n_C) and a dense matrix as (n_in, units);
-# PyTorch as (out, in, kh, kw) and (units, n_in). A dense layer right after a volume also needs its
-# inputs reordered: the engine flattens a volume in (H, W, C) order, PyTorch in (C, H, W) order.
+# The engine stores a conv filter bank as (f, f, n_C_prev, n_C), a depthwise one as (f, f, n_C, multiplier)
+# and a dense matrix as (n_in, units); PyTorch as (out, in, kh, kw), (n_C·multiplier, 1, kh, kw) and
+# (units, n_in). A dense layer right after a volume also needs its inputs reordered: the engine flattens a
+# volume in (H, W, C) order, PyTorch in (C, H, W) order. Batch norm: gamma/beta are the module's
+# weight/bias, and the running statistics its buffers.
 
 def _to_torch(layout, W, volume):
     if layout == "filters":
         return W.transpose(3, 2, 0, 1)
+    if layout == "depthwise":
+        f_h, f_w, n_C, k = W.shape
+        return W.transpose(2, 3, 0, 1).reshape(n_C * k, 1, f_h, f_w)
     if volume is not None:
         n_H, n_W, n_C = volume
         W = W.reshape(n_H, n_W, n_C, -1).transpose(2, 0, 1, 3).reshape(n_H * n_W * n_C, -1)
     return W.T
 
 
-def _to_engine(layout, W, volume):
+def _to_engine(layout, W, volume, shape):
     if layout == "filters":
         return W.transpose(2, 3, 1, 0)
+    if layout == "depthwise":
+        f_h, f_w, n_C, k = shape
+        return W.reshape(n_C, k, f_h, f_w).transpose(2, 3, 0, 1)
     W = W.T
     if volume is not None:
         n_H, n_W, n_C = volume
         W = W.reshape(n_C, n_H, n_W, -1).transpose(1, 2, 0, 3).reshape(n_H * n_W * n_C, -1)
     return W
+
+
+def _entries(model, layer):
+    """[(key in the .npz, tensor of the model, engine shape, weight layout or None)] of one WEIGHTED_LAYERS
+    entry."""
+    attribute, name, layout, shape, volume, bias = layer
+    module = getattr(model, attribute)
+    if layout == "batchnorm":
+        return [(f"{name}.gamma", module.weight, shape, None), (f"{name}.beta", module.bias, shape, None),
+                (f"{name}.running_mean", module.running_mean, shape, None),
+                (f"{name}.running_var", module.running_var, shape, None)]
+    out = [(f"{name}.W", module.weight, shape, layout)]
+    if bias:
+        n_out = shape[2] * shape[3] if layout == "depthwise" else shape[-1]
+        out.append((f"{name}.b", module.bias, (n_out,), None))
+    return out
 
 
 def load_weights(model, path):
@@ -69,15 +93,15 @@ def load_weights(model, path):
         arrays = {key: data[key] for key in data.files if not key.startswith("__")}
     used = set()
     with torch.no_grad():
-        for attribute, name, layout, shape, volume in WEIGHTED_LAYERS:
-            module = getattr(model, attribute)
-            for key, param, want in ((f"{name}.W", module.weight, shape), (f"{name}.b", module.bias, shape[-1:])):
+        for layer in WEIGHTED_LAYERS:
+            volume = layer[4]
+            for key, param, want, layout in _entries(model, layer):
                 if key not in arrays:
                     raise ValueError(f"{path}: weights for {key} are missing")
                 value = arrays[key]
                 if tuple(value.shape) != tuple(want):
                     raise ValueError(f"{path}: {key} has shape {tuple(value.shape)}, the design needs {tuple(want)}")
-                if key.endswith(".W"):
+                if layout is not None:
                     value = _to_torch(layout, value, volume)
                 param.copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)))
                 used.add(key)
@@ -92,10 +116,13 @@ def save_weights(model, path):
     atomically: a temporary file beside `path`, then a rename."""
     model = getattr(model, "module", model)
     arrays = {}
-    for attribute, name, layout, shape, volume in WEIGHTED_LAYERS:
-        module = getattr(model, attribute)
-        arrays[f"{name}.W"] = _to_engine(layout, module.weight.detach().cpu().numpy(), volume).astype(np.float32)
-        arrays[f"{name}.b"] = module.bias.detach().cpu().numpy().astype(np.float32)
+    for layer in WEIGHTED_LAYERS:
+        volume = layer[4]
+        for key, tensor, shape, layout in _entries(model, layer):
+            value = tensor.detach().cpu().numpy()
+            if layout is not None:
+                value = _to_engine(layout, value, volume, shape)
+            arrays[key] = np.ascontiguousarray(value, dtype=np.float32)
     arrays["__spec__"] = np.array(DESIGN_JSON)
     arrays["__meta__"] = np.array(json.dumps({"format": WEIGHTS_FORMAT, "dtype": "float32"}))
     folder = os.path.dirname(os.path.abspath(path))

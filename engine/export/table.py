@@ -5,6 +5,12 @@ Every function here only formats a `Summary`; none computes a number. All format
 columns — layer, activation shape, activation size, # parameters, MACs, formula — one row per layer
 (the input first) and a final "Total" row. A row that cannot be computed shows why in its formula
 cell and has no numbers.
+
+A design with blocks (residual, concat) keeps the same rows in table order: the block's row, then its
+inner rows. Text, Markdown and LaTeX indent the inner rows' names by their depth and add a "Branch"
+column after the layer ("main", "shortcut", "branch 2"); CSV and tab-separated text add "Branch" there
+too and "Depth" and "Parent" at the end (names stay unindented for a spreadsheet); JSON nests the inner
+rows under their block. A design without blocks gives exactly the tables it always gave.
 """
 from __future__ import annotations
 
@@ -15,9 +21,11 @@ import json
 from ..shapes import Summary, SummaryRow, format_shape, row_status
 
 HEADER = ("Layer", "Activation shape", "Activation size", "# parameters", "MACs", "Formula")
+BRANCH = "Branch"
 TOTAL = "Total"
 FORMATS = ("text", "markdown", "csv", "latex", "json")
 NO_VALUE = "—"
+INDENT = "  "            # per level of nesting, in front of an inner row's name (text)
 
 
 def _note(row: SummaryRow) -> str:
@@ -25,18 +33,31 @@ def _note(row: SummaryRow) -> str:
     return row_status(row) or row.formula
 
 
-def _cells(summary: Summary, number, missing: str) -> list[tuple[str, ...]]:
-    """The table as rows of six strings (header excluded, "Total" row last). `number` formats an int;
-    a row without numbers gets `missing` in its shape and number cells."""
+def _header(summary: Summary) -> tuple[str, ...]:
+    return HEADER[:1] + (BRANCH,) + HEADER[1:] if summary.nested else HEADER
+
+
+def _cells(summary: Summary, number, missing: str, indent: str = "") -> list[tuple[str, ...]]:
+    """The table as rows of strings (header excluded, "Total" row last): six cells, or seven with the
+    branch after the name for a design with blocks (`indent` repeated per depth before inner names).
+    `number` formats an int; a row without numbers gets `missing` in its shape and number cells."""
+    nested = summary.nested
     rows = []
     for row in summary.rows:
+        name = (indent * row.depth) + row.name
         if row.computable:
-            rows.append((row.name, format_shape(row.output_shape), number(row.activation_size),
-                         number(row.params), number(row.macs), _note(row)))
+            cells = [name, format_shape(row.output_shape), number(row.activation_size), number(row.params),
+                     number(row.macs), _note(row)]
         else:
-            rows.append((row.name, missing, missing, missing, missing, _note(row)))
-    rows.append((TOTAL, "", number(summary.total_activation_size), number(summary.total_params),
-                 number(summary.total_macs), ""))
+            cells = [name, missing, missing, missing, missing, _note(row)]
+        if nested:
+            cells.insert(1, row.branch or "")
+        rows.append(tuple(cells))
+    total = [TOTAL, "", number(summary.total_activation_size), number(summary.total_params),
+             number(summary.total_macs), ""]
+    if nested:
+        total.insert(1, "")
+    rows.append(tuple(total))
     return rows
 
 
@@ -56,16 +77,19 @@ def to_text(summary: Summary, title: str | None = None, why: bool = False) -> st
     With `why`, a column "FC would need" after # parameters: for each conv row, the parameters a fully
     connected layer with the same input and output volumes would need (the course's "why
     convolutions"); blank for other rows."""
-    header = list(HEADER)
+    header = list(_header(summary))
     right = [False, False, True, True, True]
-    rows = [list(cells) for cells in _cells(summary, _grouped, NO_VALUE)]
+    if summary.nested:
+        right.insert(1, False)
+    rows = [list(cells) for cells in _cells(summary, _grouped, NO_VALUE, INDENT)]
     if why:
-        header.insert(4, "FC would need")
-        right.insert(4, True)
+        at = len(right) - 1       # before MACs
+        header.insert(at, "FC would need")
+        right.insert(at, True)
         for cells, row in zip(rows, summary.rows):
             dense = row.dense_equivalent_params
-            cells.insert(4, NO_VALUE if not row.computable else ("" if dense is None else _grouped(dense)))
-        rows[-1].insert(4, "")
+            cells.insert(at, NO_VALUE if not row.computable else ("" if dense is None else _grouped(dense)))
+        rows[-1].insert(at, "")
     n = len(right)  # the columns padded to a width; the formula (last) is not
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(n)]
 
@@ -89,19 +113,34 @@ def _markdown_cell(text: str) -> str:
 def to_markdown(summary: Summary, title: str | None = None) -> str:
     """A GitHub-flavoured Markdown table (numbers right-aligned), the title as a bold line above it."""
     align = ("---", "---", "---:", "---:", "---:", "---")
+    if summary.nested:
+        align = align[:1] + ("---",) + align[1:]
     lines = [f"**{_markdown_cell(title)}**", ""] if title else []
-    for cells in [HEADER, align] + _cells(summary, _grouped, NO_VALUE):
+    # Non-breaking spaces indent inner rows (Markdown drops ordinary leading spaces in a cell).
+    for cells in [_header(summary), align] + _cells(summary, _grouped, NO_VALUE, "\u00a0\u00a0"):
         lines.append("| " + " | ".join(_markdown_cell(c) if cells is not align else c for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 # ----- CSV and TSV ------------------------------------------------------------------------------
 
-def _delimited(summary: Summary, delimiter: str) -> str:
+def _machine_rows(summary: Summary, rows: list[int] | None = None) -> list[tuple[str, ...]]:
+    """Header and rows for CSV / TSV: with blocks, "Depth" and "Parent" at the end of every row."""
+    table = _cells(summary, _plain, "")
+    header = _header(summary)
+    if summary.nested:
+        header += ("Depth", "Parent")
+        table = [cells + (str(row.depth), row.parent or "") for cells, row in zip(table, summary.rows)] + \
+                [table[-1] + ("", "")]
+    if rows is not None:
+        table = [table[i] for i in sorted(set(rows)) if 0 <= i < len(table)]
+    return [header] + table
+
+
+def _delimited(summary: Summary, delimiter: str, rows: list[int] | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(_cells(summary, _plain, ""))
+    writer.writerows(_machine_rows(summary, rows))
     return out.getvalue()
 
 
@@ -117,14 +156,7 @@ def to_tsv(summary: Summary, rows: list[int] | None = None) -> str:
 
     `rows` are indices into the table's rows (0 = the input; len(summary.rows) = the "Total" row);
     None means all of them."""
-    table = _cells(summary, _plain, "")
-    if rows is not None:
-        table = [table[i] for i in sorted(set(rows)) if 0 <= i < len(table)]
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(table)
-    return out.getvalue()
+    return _delimited(summary, "\t", rows)
 
 
 # ----- LaTeX -------------------------------------------------------------------------------------
@@ -136,6 +168,8 @@ _LATEX_SPECIALS = {
     # The course's symbols, so the table compiles with a plain pdflatex (no unicode-math packages).
     "·": r"$\cdot$", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$", "−": "$-$", "×": r"$\times$", "—": "---",
     "≥": r"$\geq$", "≤": r"$\leq$", "→": r"$\rightarrow$", "…": r"\ldots{}", "–": "--",
+    "γ": r"$\gamma$", "β": r"$\beta$", "μ": r"$\mu$", "σ": r"$\sigma$", "ε": r"$\varepsilon$",
+    "›": r"$\rangle$",
 }
 
 
@@ -149,13 +183,17 @@ def to_latex(summary: Summary, title: str | None = None) -> str:
     lines = [r"\begin{table}[ht]", r"\centering"]
     if title:
         lines.append(r"\caption{" + latex_escape(title) + "}")
-    lines += [r"\begin{tabular}{llrrrl}", r"\hline"]
-    body = _cells(summary, _grouped, NO_VALUE)
+    lines += [r"\begin{tabular}{" + ("lllrrrl" if summary.nested else "llrrrl") + "}", r"\hline"]
+    body = _cells(summary, _grouped, NO_VALUE, "\t")
 
     def row(cells):
-        return " & ".join(latex_escape(c) for c in cells) + r" \\"
+        # A tab stands for one level of nesting: \quad in front of the (escaped) name.
+        name = cells[0]
+        depth = len(name) - len(name.lstrip("\t"))
+        return " & ".join([r"\quad " * depth + latex_escape(name.lstrip("\t"))]
+                          + [latex_escape(c) for c in cells[1:]]) + r" \\"
 
-    lines.append(row(HEADER))
+    lines.append(row(_header(summary)))
     lines.append(r"\hline")
     lines += [row(cells) for cells in body[:-1]]
     lines += [r"\hline", row(body[-1]), r"\hline", r"\end{tabular}", r"\end{table}"]

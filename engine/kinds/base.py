@@ -32,7 +32,7 @@ class FieldInfo:
     """How the designer's form edits one field of a layer spec (plain data, no Qt).
 
     widget: "int" (spin box), "float" (decimal spin box), "choice" (combo of `choices`),
-    "padding" ("valid" / "same" / a whole number p) or "text". `low`/`high` bound the widget
+    "padding" ("valid" / "same" / a whole number p), "text" or "bool" (a check box). `low`/`high` bound the widget
     (validation is the kind's `validate`); `step`/`decimals` tune a float spin box. `default` is
     the spec's default (REQUIRED for a field the layer can't do without), filled in by the kind.
     """
@@ -54,8 +54,9 @@ class LayerShape:
     """What a kind says about one layer for one input shape: a row of the course table.
 
     `param_shapes` maps the layer's parameter names ("W", "b", ...) to their array shapes; the
-    network's keys are "<layer name>.<parameter name>". `padding` is the resolved p, for kinds
-    that pad.
+    network's keys are "<layer name>.<parameter name>". `state_shapes` does the same for arrays that
+    are not trained and not counted as parameters (batch norm's "running_mean", "running_var"); they
+    live in `Network.state`. `padding` is the resolved p, for kinds that pad.
     """
 
     output_shape: Shape
@@ -64,6 +65,30 @@ class LayerShape:
     formula: str = ""
     param_shapes: dict = field(default_factory=dict)
     padding: int | None = None
+    state_shapes: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PathShape:
+    """What one inner list of a block (a residual's main path or shortcut, a concat's branch) gives,
+    for the block's join: `output_shape` None when a layer in it cannot work. `layers` counts its
+    direct layers (0: the identity). params and macs are the totals of its rows."""
+
+    label: str
+    output_shape: Shape | None
+    params: int
+    macs: int
+    layers: int
+
+
+@dataclass(frozen=True)
+class MemoryTerms:
+    """What a layer allocates beyond its output, per example, in values (engine.memory adds them up):
+    `kept`: values kept from the forward pass for the backward pass (batch norm's x̂);
+    `patch_values`: one example's im2col patches (0 for kinds that build none)."""
+
+    kept: int = 0
+    patch_values: int = 0
 
 
 class ShapeError(ValueError):
@@ -76,8 +101,12 @@ class BuildContext:
     """What a kind needs to build its compute layer inside a Network.
 
     params: the network's shared dict of live arrays ("<name>.W", ...); the layer reads its
-    weights from it on every call. rng_holder: `.rng`, the network's seeded generator for random
-    masks. row: this layer's summary row (output shape, param shapes, padding).
+    weights from it on every call. state: the same for non-trainable arrays ("<name>.running_mean").
+    rng_holder: `.rng`, the network's seeded generator for random masks. row: this layer's summary
+    row (output shape, param shapes, padding). batch: the layer stack's engine.batch_reduce.BatchContext
+    (which part of a split batch this stack runs, the reducer that sums statistics over the parts, and
+    whether a pass that keeps caches behaves as inference). children: a block's built inner lists, in
+    the order of `child_lists` (empty for other kinds).
     """
 
     name: str
@@ -86,6 +115,9 @@ class BuildContext:
     row: Any
     is_output: bool
     rng_holder: Any
+    state: dict = field(default_factory=dict)
+    batch: Any = None
+    children: list = field(default_factory=list)
 
 
 class LayerKind:
@@ -102,6 +134,8 @@ class LayerKind:
     needs_volume: bool = False               # its input must be an n_H×n_W×n_C volume
     numbered: bool = False                   # takes the next course number (CONV1, FC3)
     learns_filters: bool = False             # its "W" is (f, f, n_C_prev, n_C): viewable as filters
+    own_numbering: bool = False              # named with its own count (RES1, RES2) instead of the course number
+    is_block: bool = False                   # its layers hold lists of layers (child_lists, parse_lists, join)
 
     # ----- the spec -----------------------------------------------------------------------------
     def editable_fields(self) -> tuple[FieldInfo, ...]:
@@ -124,9 +158,33 @@ class LayerKind:
         """A copy of a valid `layer` with its values in canonical types (e.g. 1 → 1.0 for a float)."""
         return replace(layer)
 
-    def new_layer(self, before: list):
-        """A layer of this kind with sensible settings, to insert after the layers `before`."""
+    def new_layer(self, before: list, in_shape: Shape | None = None):
+        """A layer of this kind with sensible settings, to insert after the layers `before` where its
+        input is `in_shape` (None when not known, e.g. after a layer that cannot work)."""
         return self.spec_class()
+
+    # ----- blocks: kinds whose layers hold lists of layers ----------------------------------------
+    def child_lists(self, layer) -> list[tuple[str, list]]:
+        """The inner layer lists of a block, in order, each with its label for the table
+        ([("main", layer.layers), ("shortcut", layer.shortcut)]); [] for a kind that is not a block.
+        A layer's path (engine.spec.LayerEntry.path) counts these lists by their position here."""
+        return []
+
+    def parse_lists(self, values: dict, where: str, parse_list) -> dict:
+        """For a block: `values` (the JSON fields) with each raw inner list replaced by
+        `parse_list(raw, label)` (which parses, checks and counts the layers, or raises SpecError).
+        Not a block: `values` unchanged."""
+        return values
+
+    def join(self, layer, in_shape: Shape, paths: list, is_last: bool) -> LayerShape:
+        """For a block: its row from what each inner list gives (`paths`, PathShape in the order of
+        `child_lists`, all computable); ShapeError when they don't fit together (say which and how to
+        fix it). Only asked for blocks."""
+        raise NotImplementedError
+
+    def empty_path_label(self, layer, position: int) -> str:
+        """What an empty inner list does, for the table and the tree ("identity")."""
+        return "identity"
 
     # ----- names and words ---------------------------------------------------------------------
     def auto_name(self, layer, number: int, is_last: bool) -> str:
@@ -170,6 +228,20 @@ class LayerKind:
         """Fresh parameter arrays {"W": ..., ...} with the shapes of `param_shapes`.
         The default is zeros; kinds with weights draw them from `rng`."""
         return {key: np.zeros(shape, dtype=dtype) for key, shape in param_shapes.items()}
+
+    def init_state(self, layer, state_shapes: dict, dtype) -> dict:
+        """Fresh non-trainable arrays {"running_mean": ..., ...} with the shapes of `state_shapes`
+        (zeros by default)."""
+        return {key: np.zeros(shape, dtype=dtype) for key, shape in state_shapes.items()}
+
+    def memory_terms(self, row) -> MemoryTerms:
+        """What the layer of summary row `row` allocates beyond its output (engine.memory). The default:
+        a 4-D "W" (f, f, n_C_prev, n_C) is a filter bank whose im2col patches are built per example."""
+        W = row.param_shapes.get("W") if row.param_shapes else None
+        if W is None or len(W) != 4 or row.output_shape is None or len(row.output_shape) != 3:
+            return MemoryTerms()
+        n_H, n_W, _ = row.output_shape
+        return MemoryTerms(patch_values=n_H * n_W * W[0] * W[1] * W[2])
 
     def build(self, layer, context: BuildContext):
         """The compute layer (an engine.layers.Layer) for `layer`."""

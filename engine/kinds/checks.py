@@ -10,7 +10,7 @@ class SpecError(ValueError):
     """A design or file a user wrote that cannot be used; the message says where and why."""
 
 
-HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+HIDDEN_ACTIVATIONS = ("relu", "relu6", "leaky_relu", "tanh", "sigmoid", "linear")
 ACTIVATIONS = HIDDEN_ACTIVATIONS + ("softmax",)
 PADDING_WORDS = ("valid", "same")
 POOL_MODES = ("max", "avg")
@@ -23,7 +23,8 @@ MAX_FILTER_SIZE = 255
 MAX_STRIDE = 255
 MAX_PADDING = 255
 MAX_UNITS = 1_000_000
-MAX_LAYERS = 1000
+MAX_LAYERS = 1000        # in the whole design, the layers inside blocks included
+MAX_DEPTH = 32           # blocks inside blocks: deeper than any published network, far from Python's stack
 
 
 def is_int(value) -> bool:
@@ -49,6 +50,21 @@ def int_field(where: str, key: str, value, low: int, high: int, hint: str = "") 
 def choice_field(where: str, key: str, value, choices) -> str:
     if not isinstance(value, str) or value not in choices:
         raise SpecError(f"{where}: field '{key}' must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def bool_field(where: str, key: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: field '{key}' must be true or false, got {value!r}")
+    return value
+
+
+def positive_number_field(where: str, key: str, value, high: float | None = None) -> float:
+    """A number > 0 (and ≤ high), such as batch norm's epsilon."""
+    if not is_number(value) or not value > 0 or value != value:
+        raise SpecError(f"{where}: field '{key}' must be a number greater than 0, got {value!r}")
+    if high is not None and value > high:
+        raise SpecError(f"{where}: field '{key}' = {value} is too large (at most {high})")
     return value
 
 

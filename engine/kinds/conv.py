@@ -1,6 +1,7 @@
 """The convolution layer: n_C filters of f×f×n_C_prev, stride s, padding p, then an activation.
 
-Output side ⌊(n + 2p − f)/s⌋ + 1; parameters (f·f·n_C_prev + 1)·n_C.
+Output side ⌊(n + 2p − f)/s⌋ + 1; parameters (f·f·n_C_prev + 1)·n_C, or (f·f·n_C_prev)·n_C without
+biases (bias false: the convolutions of networks with batch norm, whose β does the bias's job).
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from .. import functional as F
 from ..layers import WeightedLayer, init_weight_and_bias
 from ..shapes import format_count, resolve_padding
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
-from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, choice_field, int_field,
-                     padding_field)
+from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, bool_field, choice_field,
+                     int_field, padding_field)
 from .window import padding_text, window_output
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
@@ -24,6 +25,7 @@ class ConvSpec:
     stride: int = 1
     padding: Union[str, int] = "valid"
     activation: str = "relu"
+    bias: bool = field(default=True, metadata={"omit_default": True})
     name: str | None = None
     type: str = field(default="conv", init=False, repr=False)
 
@@ -31,8 +33,8 @@ class ConvSpec:
 class Conv(WeightedLayer):
     """x (m, n_H_prev, n_W_prev, n_C_prev) → (m, n_H, n_W, n_C); W (f, f, n_C_prev, n_C), b (n_C,)."""
 
-    def __init__(self, name, params, stride: int, pad: int, activation: str):
-        super().__init__(name, params, activation)
+    def __init__(self, name, params, stride: int, pad: int, activation: str, bias: bool = True):
+        super().__init__(name, params, activation, bias)
         self.stride, self.pad = stride, pad
         self._workspace = F.Workspace()
 
@@ -41,7 +43,8 @@ class Conv(WeightedLayer):
         # (engine.fastpaths.Workspace) and rebuilt in backward from the input the cache keeps, so no
         # batch-sized patch matrix lives between the two passes. Inference uses one-off chunks.
         workspace = self._workspace if training else None
-        Z, cache = F.conv2d_forward(x, self.params[self.key_W], self.params[self.key_b], self.stride, self.pad,
+        W = self.params[self.key_W]
+        Z, cache = F.conv2d_forward(x, W, self._bias(W.shape[3], W.dtype), self.stride, self.pad,
                                     workspace=workspace)
         if training:
             self._cache = cache
@@ -50,7 +53,7 @@ class Conv(WeightedLayer):
     def backward(self, dout, grads, need_input_grad=True):
         dZ = self._activation_grad(dout)
         dx, dW, db = F.conv2d_backward(dZ, self._cache, need_input_grad=need_input_grad)
-        grads[self.key_W], grads[self.key_b] = dW, db
+        self._store_grads(grads, dW, db)
         self._cache = self._A = None      # let the input and activation go as soon as they are used
         return dx
 
@@ -75,6 +78,7 @@ class ConvKind(LayerKind):
                   "custom: choose p, the rows and columns of zeros added on each side."),
         FieldInfo("activation", "Activation", "choice", "The non-linearity applied to each output value.",
                   choices=HIDDEN_ACTIVATIONS),
+        FieldInfo("bias", "Bias", "bool", "One bias per filter. Off before a batch norm, whose β does its job."),
     )
     needs_volume = True
     numbered = True
@@ -86,8 +90,9 @@ class ConvKind(LayerKind):
         int_field(where, "stride", layer.stride, 1, MAX_STRIDE)
         padding_field(where, layer.padding)
         choice_field(where, "activation", layer.activation, HIDDEN_ACTIVATIONS)
+        bool_field(where, "bias", layer.bias)
 
-    def new_layer(self, before):
+    def new_layer(self, before, in_shape=None):
         # Each conv doubles the filters of the conv before it (8, 16, 32, ... as in LeNet-5).
         previous = [layer.filters for layer in before if layer.type == self.type_name]
         filters = min(previous[-1] * 2, MAX_FILTERS) if previous else 8
@@ -98,7 +103,7 @@ class ConvKind(LayerKind):
 
     def describe(self, layer):
         return (f"{layer.filters} × {layer.size}×{layer.size}, s{layer.stride}, "
-                f"{padding_text(layer.padding)}, {layer.activation}")
+                f"{padding_text(layer.padding)}, {layer.activation}" + ("" if layer.bias else ", no bias"))
 
     def feature_map_caption(self, layer):
         act = layer.activation
@@ -113,23 +118,28 @@ class ConvKind(LayerKind):
         out_H, out_W, formula = window_output(in_shape, f, p, s, "filter",
                                               "use padding ≥ 1 or a smaller filter")
         n_C_out = layer.filters
-        params = (f * f * n_C + 1) * n_C_out
-        formula += f"; ({f}·{f}·{n_C} + 1)·{n_C_out} = {format_count(params)}"
+        if layer.bias:
+            params = (f * f * n_C + 1) * n_C_out
+            formula += f"; ({f}·{f}·{n_C} + 1)·{n_C_out} = {format_count(params)}"
+        else:
+            params = f * f * n_C * n_C_out
+            formula += f"; {f}·{f}·{n_C}·{n_C_out} = {format_count(params)} (no biases)"
+        shapes = {"W": (f, f, n_C, n_C_out), "b": (n_C_out,)} if layer.bias else {"W": (f, f, n_C, n_C_out)}
         return LayerShape((out_H, out_W, n_C_out), params, out_H * out_W * n_C_out * f * f * n_C, formula,
-                          {"W": (f, f, n_C, n_C_out), "b": (n_C_out,)}, padding=p)
+                          shapes, padding=p)
 
     def init_params(self, layer, param_shapes, rng, dtype):
         return init_weight_and_bias(param_shapes, layer.activation, rng, dtype)
 
     def build(self, layer, context: BuildContext):
-        return Conv(context.name, context.params, layer.stride, context.row.padding, layer.activation)
+        return Conv(context.name, context.params, layer.stride, context.row.padding, layer.activation, layer.bias)
 
     def pytorch_code(self, ctx: LayerContext) -> LayerCode:
         layer, row = ctx.layer, ctx.row
         padding = row.padding
         why = f'; padding "{layer.padding}": p = {padding}' if isinstance(layer.padding, str) else ""
         init = (f"nn.Conv2d({ctx.in_shape[2]}, {layer.filters}, kernel_size={layer.size}, "
-                f"stride={layer.stride}, padding={padding})")
+                f"stride={layer.stride}, padding={padding}" + ("" if layer.bias else ", bias=False") + ")")
         forward = [activated(ctx, f"self.{ctx.attribute}(x)") + f"  # (N, {row.output_shape[2]}, "
                    f"{row.output_shape[0]}, {row.output_shape[1]}){why}"]
         return LayerCode(init, forward, (ctx.attribute, row.name, "filters", row.param_shapes["W"], None))

@@ -12,7 +12,7 @@ from .. import functional as F
 from ..layers import WeightedLayer, init_weight_and_bias
 from ..shapes import format_count
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
-from .checks import ACTIVATIONS, MAX_UNITS, SpecError, choice_field, int_field
+from .checks import ACTIVATIONS, MAX_UNITS, SpecError, bool_field, choice_field, int_field
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 
@@ -20,6 +20,7 @@ from ..export.pytorch_layers import LayerCode, LayerContext, activated
 class DenseSpec:
     units: int
     activation: str = "relu"
+    bias: bool = field(default=True, metadata={"omit_default": True})
     name: str | None = None
     type: str = field(default="dense", init=False, repr=False)
 
@@ -31,7 +32,8 @@ class Dense(WeightedLayer):
         in_shape = x.shape
         if x.ndim != 2:
             x = x.reshape(x.shape[0], -1)
-        Z, cache = F.dense_forward(x, self.params[self.key_W], self.params[self.key_b])
+        W = self.params[self.key_W]
+        Z, cache = F.dense_forward(x, W, self._bias(W.shape[1], W.dtype))
         if training:  # only a training pass may overwrite what backward needs
             self._cache, self._in_shape = cache, in_shape
         return self._activate(Z, training)
@@ -39,7 +41,7 @@ class Dense(WeightedLayer):
     def backward(self, dout, grads, need_input_grad=True):
         dZ = self._activation_grad(dout)
         dx, dW, db = F.dense_backward(dZ, self._cache, need_input_grad=need_input_grad)
-        grads[self.key_W], grads[self.key_b] = dW, db
+        self._store_grads(grads, dW, db)
         self._cache = self._A = None
         return None if dx is None else dx.reshape(self._in_shape)
 
@@ -57,14 +59,16 @@ class DenseKind(LayerKind):
                   low=1, high=MAX_UNITS),
         FieldInfo("activation", "Activation", "choice",
                   "The non-linearity. Softmax belongs on the last layer (one unit per class).", choices=ACTIVATIONS),
+        FieldInfo("bias", "Bias", "bool", "One bias per unit. Off before a batch norm, whose β does its job."),
     )
     numbered = True
 
     def validate(self, layer, where):
         int_field(where, "units", layer.units, 1, MAX_UNITS)
         choice_field(where, "activation", layer.activation, ACTIVATIONS)
+        bool_field(where, "bias", layer.bias)
 
-    def new_layer(self, before):
+    def new_layer(self, before, in_shape=None):
         return DenseSpec(units=64, activation="relu")
 
     def auto_name(self, layer, number, is_last):
@@ -76,7 +80,7 @@ class DenseKind(LayerKind):
 
     def describe(self, layer):
         units = "unit" if layer.units == 1 else "units"
-        return f"{layer.units:,} {units}, {layer.activation}"
+        return f"{layer.units:,} {units}, {layer.activation}" + ("" if layer.bias else ", no bias")
 
     def output(self, layer, in_shape, is_last):
         if layer.activation == "softmax" and not is_last:
@@ -84,10 +88,14 @@ class DenseKind(LayerKind):
         if layer.activation == "softmax" and layer.units < 2:
             raise ShapeError("softmax needs at least 2 units (classes); for a yes/no output use 1 unit with sigmoid")
         n_in, units = prod(in_shape), layer.units
-        params = n_in * units + units
+        params = n_in * units + (units if layer.bias else 0)
         flat = f"{'·'.join(str(d) for d in in_shape)} = {format_count(n_in)} inputs; " if len(in_shape) == 3 else ""
-        formula = f"{flat}{format_count(n_in)}·{format_count(units)} + {format_count(units)} = {format_count(params)}"
-        return LayerShape((units,), params, n_in * units, formula, {"W": (n_in, units), "b": (units,)})
+        biases = f" + {format_count(units)}" if layer.bias else ""
+        formula = f"{flat}{format_count(n_in)}·{format_count(units)}{biases} = {format_count(params)}"
+        if not layer.bias:
+            formula += " (no biases)"
+        shapes = {"W": (n_in, units), "b": (units,)} if layer.bias else {"W": (n_in, units)}
+        return LayerShape((units,), params, n_in * units, formula, shapes)
 
     def output_kind(self, layer, name):
         if layer.activation == "softmax":
@@ -113,7 +121,7 @@ class DenseKind(LayerKind):
 
     def build(self, layer, context: BuildContext):
         # The output layer emits logits: its softmax / sigmoid is applied by the loss.
-        return Dense(context.name, context.params, "linear" if context.is_output else layer.activation)
+        return Dense(context.name, context.params, "linear" if context.is_output else layer.activation, layer.bias)
 
     def pytorch_code(self, ctx: LayerContext) -> LayerCode:
         layer, row = ctx.layer, ctx.row
@@ -124,7 +132,7 @@ class DenseKind(LayerKind):
             forward.append(f"x = torch.flatten(x, 1)  # implicit flatten: {n_H}·{n_W}·{n_C} = {n_in}, "
                            f"in PyTorch's (C, H, W) order")
         forward.append(activated(ctx, f"self.{ctx.attribute}(x)"))
-        return LayerCode(f"nn.Linear({n_in}, {layer.units})", forward,
+        return LayerCode(f"nn.Linear({n_in}, {layer.units}" + ("" if layer.bias else ", bias=False") + ")", forward,
                          (ctx.attribute, row.name, "matrix", row.param_shapes["W"], ctx.flattened_from))
 
 

@@ -23,10 +23,11 @@ class Dropout(Layer):
     """x (m, ...) → x with a random fraction `rate` zeroed (training only). `rng_holder.rng` is the
     network's seeded generator, shared by its dropout layers."""
 
-    def __init__(self, name, rate: float, rng_holder):
+    def __init__(self, name, rate: float, rng_holder, batch=None):
         super().__init__(name)
         self.rate = rate
         self._rng_holder = rng_holder
+        self._batch = batch       # engine.batch_reduce.BatchContext: an inference-behaviour pass drops nothing
         self.preset_mask = None   # set by the network when it splits a batch: this part's slice
 
     def draw_mask(self, shape, dtype):
@@ -40,7 +41,7 @@ class Dropout(Layer):
     def forward(self, x, training=False):
         if not training:
             return x
-        if self.rate == 0:
+        if self.rate == 0 or (self._batch is not None and self._batch.inference):
             self._mask = None
             return x
         if self.preset_mask is not None:
@@ -73,7 +74,7 @@ class DropoutKind(LayerKind):
     def normalize(self, layer):
         return replace(layer, rate=float(layer.rate))
 
-    def new_layer(self, before):
+    def new_layer(self, before, in_shape=None):
         return DropoutSpec(rate=0.5)
 
     def auto_name(self, layer, number, is_last):
@@ -86,7 +87,7 @@ class DropoutKind(LayerKind):
         return LayerShape(tuple(in_shape), 0, 0, f"drops {layer.rate:g} of the values while training; no parameters")
 
     def build(self, layer, context: BuildContext):
-        return Dropout(context.name, layer.rate, context.rng_holder)
+        return Dropout(context.name, layer.rate, context.rng_holder, context.batch)
 
     def pytorch_code(self, ctx: LayerContext) -> LayerCode:
         # Inverted dropout like the engine's: scales by 1/(1 − rate) while training, does nothing in eval().

@@ -54,6 +54,11 @@ class FlattenKind(LayerKind):
         return Flatten(context.name)
 
     def pytorch_code(self, ctx: LayerContext) -> LayerCode:
+        if ctx.depth and len(ctx.in_shape) == 3:
+            # Inside a block the vector may meet other paths (an add, a concat) before any dense layer could
+            # undo the order: flatten in the engine's (H, W, C) order there.
+            return LayerCode(None, [f"x = x.permute(0, 2, 3, 1).flatten(1)  # {ctx.row.name}: "
+                                    f"(N, {ctx.row.output_shape[0]}), in the engine's (H, W, C) order"])
         return LayerCode("nn.Flatten()", [f"x = self.{ctx.attribute}(x)  # (N, {ctx.row.output_shape[0]}), "
                                           f"in PyTorch's (C, H, W) order"])
 

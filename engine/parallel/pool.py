@@ -12,12 +12,17 @@ results equal the unsplit ones up to the order of float additions.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
 import numpy as np
 
+from ..batch_reduce import IDENTITY
+from ..layers import iter_layers
+
 from .process import WorkerError, WorkerProcess, WorkersLost, check_platform
+from .reduce import ParentReducer
 from .shared import Layout, SharedBlock
 
 # A batch is split across the processes when each part has at least this many multiply-adds (of its
@@ -29,7 +34,7 @@ MIN_SAMPLES_PER_PART = 4
 def batch_parts(summary, m: int, workers: int, training: bool = True):
     """[(start, stop)] of the parts a batch of m of the design `summary` (engine.shapes.Summary) splits into
     over `workers` processes, or None to leave it whole."""
-    macs = sum(row.macs or 0 for row in summary.rows)
+    macs = summary.total_macs
     n = min(workers, m // MIN_SAMPLES_PER_PART, m * macs // MIN_MACS_PER_PART["train" if training else "infer"])
     if n < 2:
         return None
@@ -53,6 +58,7 @@ class WorkerPool:
             raise ValueError("this network already has a worker pool")
         self.net = net
         self.workers = int(workers)
+        self._walk = list(iter_layers(net.layers))   # every layer, inner ones included, in table order
         self._children: list[WorkerProcess] = []
         self._params_block = None
         self._views: dict = {}
@@ -73,15 +79,21 @@ class WorkerPool:
     def _start(self, niceness: int) -> None:
         check_platform()
         net = self.net
-        layout = Layout.of({key: value.shape for key, value in net.params.items()}, net.dtype)
+        # The weights and the running statistics (batch norm's state, which part 0 updates in place and
+        # every worker's inference reads) in one block.
+        shared = {**{f"param.{key}": value for key, value in net.params.items()},
+                  **{f"state.{key}": value for key, value in net.state.items()}}
+        layout = Layout.of({key: value.shape for key, value in shared.items()}, net.dtype)
         grads_layout = Layout.of({f"grad.{key}": value.shape for key, value in net.params.items()}, net.dtype)
         self._params_block = SharedBlock.create(layout.nbytes)
         for _ in range(self.workers - 1):
             self._children.append(WorkerProcess(niceness))
         self._views = self._params_block.arrays(layout)
-        for key, view in self._views.items():        # re-home: the network's params become the shared views
-            view[...] = net.params[key]
-            net.params[key] = view
+        for key, view in self._views.items():        # re-home: params and state become the shared views
+            kind, name = key.split(".", 1)
+            owner = net.params if kind == "param" else net.state
+            view[...] = owner[name]
+            owner[name] = view
         setup = {"op": "setup", "spec": net.spec.to_dict(), "seed": net.seed, "params": layout.to_data(),
                  "grads": grads_layout.to_data()}
         for child in self._children:
@@ -103,8 +115,10 @@ class WorkerPool:
             self._children = []
             net = self.net
             for key, view in self._views.items():
-                if net.params.get(key) is view:
-                    net.params[key] = view.copy()
+                kind, name = key.split(".", 1)
+                owner = net.params if kind == "param" else net.state
+                if owner.get(name) is view:
+                    owner[name] = view.copy()
             self._views = {}
             self._batch = None
             if self._batch_block is not None:
@@ -161,8 +175,7 @@ class WorkerPool:
         if result is None and masks:
             # The workers went mid-step: the step runs whole here with the dropout masks already drawn for
             # it, so that a lost worker changes nothing in the run's results.
-            for index, mask in masks.items():
-                self.net.layers[index].preset_mask = mask
+            self._preset_masks(masks, 0, len(x))
             result = self.net._train_step(x, y, None)
         return result
 
@@ -195,30 +208,27 @@ class WorkerPool:
         errstate = np.geterr()
         mark = _Marks(self.timeline)
         self._sync_params()
-        for index, layer in enumerate(net.layers):        # drawn for the whole batch, as unsplit
-            mask = layer.draw_mask((len(x), *net.summary.rows[index].output_shape), net.dtype)
-            if mask is not None:
-                masks[index] = mask
-        for child, (s, e) in zip(children, parts[1:]):
-            self._send_forward(child, x, s, e, masks, True, errstate)
+        self._draw_masks(len(x), masks)
+        for part, (child, (s, e)) in enumerate(zip(children, parts[1:]), start=1):
+            self._send_forward(child, x, s, e, masks, True, errstate, part=(part, len(parts)))
         s0, e0 = parts[0]
-        for index, mask in masks.items():
-            net.layers[index].preset_mask = mask[s0:e0]
+        self._preset_masks(masks, s0, e0)
         mark("hand out")
-        logits = self._logits(x, parts, children, True, mark)
-        loss, dout = net.loss_from_logits(logits, y)
-        for child, (s, e) in zip(children, parts[1:]):
-            np.copyto(child.io["dlogits"][:e - s], dout[s:e])
-            child.request({"op": "backward", "rows": e - s, "errstate": errstate})
-        mark("loss")
-        grads: dict = {}
-        error = None
-        try:
-            net._run_backward(net.layers, dout[s0:e0], grads)
-        except BaseException as exc:
-            error = exc
-        mark("own backward")
-        self._gather(children, error)
+        with self._statistics(children):
+            logits = self._logits(x, parts, children, True, mark)
+            loss, dout = net.loss_from_logits(logits, y)
+            for child, (s, e) in zip(children, parts[1:]):
+                np.copyto(child.io["dlogits"][:e - s], dout[s:e])
+                child.request({"op": "backward", "rows": e - s, "errstate": errstate})
+            mark("loss")
+            grads: dict = {}
+            error = None
+            try:
+                net._run_backward(net.layers, dout[s0:e0], grads)
+            except BaseException as exc:
+                error = exc
+            mark("own backward")
+            self._gather(children, error)
         mark("wait backward")
         for child in children:
             for key, value in grads.items():
@@ -239,30 +249,27 @@ class WorkerPool:
         errstate = np.geterr()
         mark = _Marks(self.timeline)
         self._sync_params()
-        for index, layer in enumerate(net.layers):        # drawn for the whole batch, as unsplit
-            mask = layer.draw_mask((m, *net.summary.rows[index].output_shape), net.dtype)
-            if mask is not None:
-                masks[index] = mask
-        for child, (s, e) in zip(children, parts[1:]):
-            self._send_forward(child, x, s, e, masks, True, errstate, y=y, m=m)
+        self._draw_masks(m, masks)
+        for part, (child, (s, e)) in enumerate(zip(children, parts[1:]), start=1):
+            self._send_forward(child, x, s, e, masks, True, errstate, y=y, m=m, part=(part, len(parts)))
         s0, e0 = parts[0]
-        for index, mask in masks.items():
-            net.layers[index].preset_mask = mask[s0:e0]
+        self._preset_masks(masks, s0, e0)
         mark("hand out")
         grads: dict = {}
         error, own, loss = None, None, 0.0
-        try:
-            own = net._run_forward(net.layers, x[s0:e0], True)
-            mark("own forward")
-            loss, dout = net.loss_from_logits(own, y[s0:e0])
-            loss *= (e0 - s0) / m
-            dout *= dout.dtype.type((e0 - s0) / m)
-            mark("loss")
-            net._run_backward(net.layers, dout, grads)
-            mark("own backward")
-        except BaseException as exc:
-            error = exc
-        replies = self._gather(children, error)
+        with self._statistics(children):
+            try:
+                own = net._run_forward(net.layers, x[s0:e0], True)
+                mark("own forward")
+                loss, dout = net.loss_from_logits(own, y[s0:e0])
+                loss *= (e0 - s0) / m
+                dout *= dout.dtype.type((e0 - s0) / m)
+                mark("loss")
+                net._run_backward(net.layers, dout, grads)
+                mark("own backward")
+            except BaseException as exc:
+                error = exc
+            replies = self._gather(children, error)
         mark("wait")
         logits = np.empty((m, own.shape[1]), own.dtype)
         logits[s0:e0] = own
@@ -295,30 +302,54 @@ class WorkerPool:
         return logits
 
     # ----- plumbing ----------------------------------------------------------------------------------
+    def _draw_masks(self, m: int, masks: dict) -> None:
+        """Every dropout mask of a training pass over m samples, drawn for the whole batch in table order
+        as an unsplit pass draws them: {position in the walk of the layers: mask}."""
+        for position, layer in enumerate(self._walk):
+            mask = layer.draw_mask((m, *layer.input_shape), self.net.dtype)
+            if mask is not None:
+                masks[position] = mask
+
+    def _preset_masks(self, masks: dict, s: int, e: int) -> None:
+        for position, mask in masks.items():
+            self._walk[position].preset_mask = mask[s:e]
+
+    @contextlib.contextmanager
+    def _statistics(self, children):
+        """This process's layers run part 0 of a batch whose batch statistics are summed with the
+        children's (engine.parallel.reduce) for the pass inside."""
+        batch = self.net.layers.batch
+        batch.reducer, batch.part = ParentReducer(children), 0
+        try:
+            yield
+        finally:
+            batch.reducer, batch.part = IDENTITY, 0
+
     def _sync_params(self) -> None:
-        """An array someone replaced in net.params (instead of updating it in place) is copied into the
-        shared block, so that the workers compute with it too."""
-        params = self.net.params
+        """An array someone replaced in net.params or net.state (instead of updating it in place) is copied
+        into the shared block, so that the workers compute with it too."""
         for key, view in self._views.items():
-            value = params[key]
+            kind, name = key.split(".", 1)
+            owner = self.net.params if kind == "param" else self.net.state
+            value = owner[name]
             if value is not view:
                 view[...] = value
-                params[key] = view
+                owner[name] = view
 
     def _send_forward(self, child: WorkerProcess, x, s: int, e: int, masks: dict, training: bool, errstate,
-                      y=None, m: int = 0) -> None:
+                      y=None, m: int = 0, part=(0, 1)) -> None:
         rows = e - s
         shared_x = self._in_batch_buffer(x)
         if rows > child.io_rows or not set(masks) <= child.io_masks or not (shared_x or child.io_has_x):
             self._grow_io(child, max(rows, child.io_rows), child.io_masks | set(masks),
                           child.io_has_x or not shared_x)
-        message = {"rows": rows, "masks": sorted(masks), "errstate": errstate}
+        message = {"rows": rows, "masks": sorted(masks), "errstate": errstate, "part": part}
         if shared_x:
             message["batch_at"] = s               # the worker reads its slice where the parent wrote it
         else:
             np.copyto(child.io["x"][:rows], x[s:e])
-        for index, mask in masks.items():
-            np.copyto(child.io[f"mask.{index}"][:rows], mask[s:e])
+        for position, mask in masks.items():
+            np.copyto(child.io[f"mask.{position}"][:rows], mask[s:e])
         if y is None:
             child.request({"op": "forward", "training": training, **message})
         else:
@@ -329,12 +360,12 @@ class WorkerPool:
         """A new I/O block for `child` with room for `rows` samples, the masks of layers `masks` and, unless
         the batches come in the shared batch buffer, the part's input."""
         net = self.net
-        k = net.summary.rows[-1].output_shape[0]
+        k = 1 if net.output_kind == "sigmoid" else net.num_classes        # logits per sample
         shapes = {"y": (rows,), "logits": (rows, k), "dlogits": (rows, k)}
         if with_x:
             shapes["x"] = (rows, *net.input_shape)
-        for index in sorted(masks):
-            shapes[f"mask.{index}"] = (rows, *net.summary.rows[index].output_shape)   # the layer's input
+        for position in sorted(masks):
+            shapes[f"mask.{position}"] = (rows, *self._walk[position].input_shape)
         layout = Layout.of(shapes, net.dtype)
         block = SharedBlock.create(layout.nbytes)
         child.request({"op": "map_io", "layout": layout.to_data()}, (block.fd,))

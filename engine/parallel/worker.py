@@ -12,6 +12,7 @@ at once, whatever it was computing. No Qt, no designer: only NumPy and the engin
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -22,9 +23,12 @@ import traceback
 import numpy as np
 
 from .. import runtime
+from ..batch_reduce import IDENTITY
+from ..layers import iter_layers
 from ..network import Network
 from ..spec import NetworkSpec
 from .channel import Channel, ChannelClosed
+from .reduce import WorkerReducer
 from .shared import Layout, SharedBlock
 
 
@@ -62,6 +66,8 @@ class Worker:
         self.grads = {}           # key → view in the gradients block
         self.io = {}              # "x", "y", "logits", "dlogits", "mask.<layer index>" → view
         self.batch = None         # the shared batch buffer, when the parent uses one
+        self.walk = []            # every layer, inner ones included, in table order (masks by position)
+        self._part_message = {}   # the forward's part and parts, for its backward (two-phase steps)
 
     # ----- commands ------------------------------------------------------------------------------
     def setup(self, message, fds):
@@ -72,7 +78,13 @@ class Worker:
         params = self.blocks["params"].arrays(params_layout)
         self.grads = {key[len("grad."):]: view for key, view in self.blocks["grads"].arrays(grads_layout).items()}
         spec = NetworkSpec.from_dict(message["spec"])
-        self.net = Network(spec, params, np.dtype(params_layout.dtype), int(message.get("seed", 0)))
+        shared = {"param": {}, "state": {}}
+        for key, view in params.items():
+            kind, name = key.split(".", 1)
+            shared[kind][name] = view
+        self.net = Network(spec, shared["param"], np.dtype(params_layout.dtype), int(message.get("seed", 0)),
+                           state=shared["state"])
+        self.walk = list(iter_layers(self.net.layers))
         return {"ok": True, "pid": os.getpid()}
 
     def map_io(self, message, fds):
@@ -88,6 +100,24 @@ class Worker:
         self.batch = self.blocks["batch"].arrays(layout)["x"]
         return {"ok": True}
 
+    def _preset_masks(self, message, rows: int) -> None:
+        for position in message.get("masks", ()):
+            self.walk[int(position)].preset_mask = self.io[f"mask.{int(position)}"][:rows]
+
+    @contextlib.contextmanager
+    def _statistics(self, message, training: bool):
+        """This worker's layers run part `part` of `parts` of a batch: their batch statistics go through
+        the parent (engine.parallel.reduce) for the pass inside, and only part 0 moves the running ones."""
+        part, parts = message.get("part", (0, 1))
+        self._part_message = message
+        batch = self.net.layers.batch
+        if training and parts > 1:
+            batch.reducer, batch.part = WorkerReducer(self.channel, int(part), int(parts)), int(part)
+        try:
+            yield
+        finally:
+            batch.reducer, batch.part = IDENTITY, 0
+
     def _input(self, message, rows: int) -> np.ndarray:
         """This part's input: its slice of the shared batch buffer, or the copy in the I/O block."""
         if "batch_at" in message:
@@ -98,9 +128,8 @@ class Worker:
     def forward(self, message, fds):
         rows, training = int(message["rows"]), bool(message["training"])
         layers = self.net.layers
-        for index in message.get("masks", ()):
-            layers[int(index)].preset_mask = self.io[f"mask.{int(index)}"][:rows]
-        with np.errstate(**message.get("errstate", {})):
+        self._preset_masks(message, rows)
+        with np.errstate(**message.get("errstate", {})), self._statistics(message, training):
             logits = Network._run_forward(layers, self._input(message, rows), training)
         self.io["logits"][:rows] = logits
         return {"ok": True}
@@ -110,10 +139,9 @@ class Worker:
         labels in the block) scaled to the whole batch of `batch`, backward. Replies that share."""
         rows, m = int(message["rows"]), int(message["batch"])
         layers = self.net.layers
-        for index in message.get("masks", ()):
-            layers[int(index)].preset_mask = self.io[f"mask.{int(index)}"][:rows]
+        self._preset_masks(message, rows)
         grads = _IntoBlock(self.grads)
-        with np.errstate(**message.get("errstate", {})):
+        with np.errstate(**message.get("errstate", {})), self._statistics(message, True):
             logits = Network._run_forward(layers, self._input(message, rows), True)
             self.io["logits"][:rows] = logits
             loss, dout = self.net.loss_from_logits(logits, self.io["y"][:rows].astype(np.intp))
@@ -127,7 +155,7 @@ class Worker:
     def backward(self, message, fds):
         rows = int(message["rows"])
         grads = _IntoBlock(self.grads)
-        with np.errstate(**message.get("errstate", {})):
+        with np.errstate(**message.get("errstate", {})), self._statistics(self._part_message, True):
             Network._run_backward(self.net.layers, self.io["dlogits"][:rows], grads)
         for key, view in self.grads.items():
             if key not in grads:          # no gradient this step: nothing stale may be added up

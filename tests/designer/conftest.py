@@ -14,7 +14,8 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from designer.app import garbage_collected_on_gui_thread
-from designer.main_window import DISCARD, MainWindow
+from designer.dialogs import DISCARD, WindowDialogs
+from designer.main_window import MainWindow
 from designer.settings import app_settings
 
 
@@ -34,7 +35,7 @@ def isolated_settings(tmp_path, monkeypatch):
 
 
 class Dialogs:
-    """Stands in for every dialog MainWindow shows, and records what was asked."""
+    """Stands in for every dialog the window shows (WindowDialogs), and records what was asked."""
 
     def __init__(self):
         self.errors: list[tuple[str, str]] = []
@@ -51,14 +52,14 @@ def dialogs(monkeypatch):
     def show_error(self, title, text):
         record.errors.append((title, text))
 
-    def ask_save_changes(self):
+    def ask_save_changes(self, design):
         record.prompts += 1
         return record.answer
 
-    monkeypatch.setattr(MainWindow, "show_error", show_error)
-    monkeypatch.setattr(MainWindow, "ask_save_changes", ask_save_changes)
-    monkeypatch.setattr(MainWindow, "ask_open_path", lambda self: record.open_path)
-    monkeypatch.setattr(MainWindow, "ask_save_path", lambda self: record.save_path)
+    monkeypatch.setattr(WindowDialogs, "show_error", show_error)
+    monkeypatch.setattr(WindowDialogs, "ask_save_changes", ask_save_changes)
+    monkeypatch.setattr(WindowDialogs, "ask_open_path", lambda self, folder: record.open_path)
+    monkeypatch.setattr(WindowDialogs, "ask_save_path", lambda self, suggested: record.save_path)
 
     # A modal box or file dialog in a headless test would wait forever: fail instead.
     def blocked(*args, **kwargs):
@@ -132,6 +133,6 @@ def shut_down_training_panels():
     OPEN_PANELS.clear()
     yield
     for panel in OPEN_PANELS:
-        assert panel.shutdown() and not panel.is_loading_dataset and panel.training_thread is None
+        assert panel.shutdown() and not panel.datasets.is_loading and panel.controller.thread is None
     OPEN_PANELS.clear()
     gc.collect()

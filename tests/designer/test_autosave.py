@@ -38,8 +38,8 @@ def answers(monkeypatch):
 
 def test_an_edit_is_autosaved_after_a_pause_with_its_file_path(window, qtbot, tmp_path):
     design = tmp_path / "mine.json"
-    window.load_preset("lenet5")
-    assert window.save_file(design)
+    window.files.load_preset("lenet5")
+    assert window.files.save_file(design)
     window.autosave.timer.setInterval(50)
     window.document.set_field(0, "filters", 4)
     assert window.autosave.timer.isActive()          # restarted by the edit, written when it fires
@@ -50,13 +50,13 @@ def test_an_edit_is_autosaved_after_a_pause_with_its_file_path(window, qtbot, tm
     assert record["file_path"] == str(design)
     assert record["design"]["layers"][0]["filters"] == 4
     # Saving makes the document clean: nothing left to restore.
-    assert window.save_file(design)
+    assert window.files.save_file(design)
     assert not path.exists()
 
 
 def test_undo_back_to_the_saved_state_removes_the_autosave(window, qtbot, tmp_path):
     window.autosave.timer.setInterval(50)
-    window.add_layer("conv")
+    window.design_tab.add_layer("conv")
     path = autosave_file(tmp_path)
     qtbot.waitUntil(path.exists)
     window.document.undo_stack.undo()
@@ -66,7 +66,7 @@ def test_undo_back_to_the_saved_state_removes_the_autosave(window, qtbot, tmp_pa
 def test_a_clean_close_removes_the_autosave(qtbot, tmp_path, dialogs):
     w = MainWindow()
     qtbot.addWidget(w)
-    w.add_layer("conv")
+    w.design_tab.add_layer("conv")
     assert w.autosave.save_now()
     assert autosave_file(tmp_path).exists()
     assert w.close()                       # the unsaved-changes prompt answers Discard (conftest)
@@ -76,17 +76,17 @@ def test_a_clean_close_removes_the_autosave(qtbot, tmp_path, dialogs):
 
 def test_a_failed_autosave_says_so_and_editing_goes_on(window, tmp_path):
     (tmp_path / "data").write_text("a file where the data folder should be")
-    window.add_layer("conv")
+    window.design_tab.add_layer("conv")
     assert not window.autosave.save_now()
     assert "Could not autosave" in window.statusBar().currentMessage()
-    window.add_layer("pool")
+    window.design_tab.add_layer("pool")
     assert window.document.layer_count == 2
 
 
 def test_declining_the_restore_deletes_the_autosave(qtbot, tmp_path, answers):
     first = MainWindow()
     qtbot.addWidget(first)
-    first.add_layer("conv")
+    first.design_tab.add_layer("conv")
     assert first.autosave.save_now()
     answers["answer"] = QMessageBox.StandardButton.No
     second = MainWindow()
@@ -113,7 +113,7 @@ CHILD = textwrap.dedent("""
     from designer.main_window import MainWindow
     window = MainWindow()
     window.autosave.timer.setInterval(100)
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     window.document.set_field(0, "filters", 4)       # the unsaved edit
     window.document.add_layer("dropout")   # at the end
     path = window.autosave.path
@@ -145,8 +145,9 @@ def test_a_design_is_restored_after_the_app_was_killed(qtbot, tmp_path, answers)
     assert window.autosave.offer_restore()
     assert len(answers["asked"]) == 1 and "Restore" in answers["asked"][0]
     lenet = load_spec(ROOT / "resources" / "presets" / "lenet5.json")
-    assert [layer.type for layer in window.spec.layers] == [layer.type for layer in lenet.layers] + ["dropout"]
-    assert window.spec.layers[0].filters == 4
+    kinds = [layer.type for layer in window.document.spec.layers]
+    assert kinds == [layer.type for layer in lenet.layers] + ["dropout"]
+    assert window.document.spec.layers[0].filters == 4
     # Restored as modified and unsaved: the title says so, Save asks where, Undo goes back.
     assert window.document.is_modified and window.isWindowModified()
     assert window.document.file_path is None

@@ -2,16 +2,16 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from designer.check_yourself import parse_count, parse_shape
-from designer.table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE
+from designer.design.check_yourself import parse_count, parse_shape
+from designer.design.table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE
 
 CONV2 = 2          # layer index in LeNet-5; table row 3
 
 
 def type_answer(window, qtbot, row, column, text):
     """Go to the cell, press F2, type, press Enter: what a learner does at the keyboard."""
-    view = window.table_view
-    index = window.shape_model.index(row, column)
+    view = window.design_tab.table_view
+    index = window.design_tab.shape_model.index(row, column)
     view.scrollTo(index)
     view.setFocus()
     view.setCurrentIndex(index)
@@ -26,15 +26,17 @@ def type_answer(window, qtbot, row, column, text):
 
 
 def test_lenet_conv2_right_and_wrong_answers_and_score(window, qtbot):
-    window.load_preset("lenet5")
-    model = window.shape_model
+    window.files.load_preset("lenet5")
+    model = window.design_tab.shape_model
     row = model.row_for_layer(CONV2)
     window.findChild(object, "checkYourselfAction").setChecked(True)
     # Hidden: the learner sees '?' and no formula; the editor with the answers is out of sight.
     assert [model.data(model.index(row, c)) for c in (COL_SHAPE, COL_SIZE, COL_PARAMS)] == ["?", "?", "?"]
     assert "3,216" not in model.data(model.index(row, COL_FORMULA))
-    assert not window.diagram_pane.isVisible()
-    check = window.check_mode.check
+    assert not window.design_tab.diagram_pane.isVisible()
+    # The status bar's totals would give the parameter count away too.
+    assert not window.totals.params_label.isVisible() and not window.totals.memory_label.isVisible()
+    check = window.design_tab.check_mode.check
 
     type_answer(window, qtbot, row, COL_SHAPE, "10x10x16")
     type_answer(window, qtbot, row, COL_SIZE, "1,600")
@@ -57,19 +59,20 @@ def test_lenet_conv2_right_and_wrong_answers_and_score(window, qtbot):
     assert model.data(model.index(row, COL_PARAMS)) == "3,216"
     window.findChild(object, "checkYourselfAction").setChecked(False)
     assert model.data(model.index(row + 2, COL_PARAMS)) == "48,120"
-    assert window.diagram_pane.isVisible() and not window.check_mode.score_label.isVisible()
+    assert window.design_tab.diagram_pane.isVisible() and not window.design_tab.check_mode.score_label.isVisible()
+    assert window.totals.params_label.isVisible() and window.totals.memory_label.isVisible()
 
 
 def test_wrong_shape_shows_the_output_size_formula_and_any_preset_works(window):
-    window.load_preset("example_convnet")
+    window.files.load_preset("example_convnet")
     window.findChild(object, "checkYourselfAction").setChecked(True)
-    check = window.check_mode.check
+    check = window.design_tab.check_mode.check
     assert check.answer(1, COL_SHAPE, "(16,16,20)") is False      # CONV2: 37 → 17 at stride 2
-    model = window.shape_model
+    model = window.design_tab.shape_model
     tip = model.data(model.index(2, COL_SHAPE), Qt.ItemDataRole.ToolTipRole)
     assert "⌊(37 + 2·0 − 5)/2⌋ + 1 = 17" in tip
     assert check.answer(3, COL_SHAPE, "(1960,1)") is True and check.answer(3, COL_PARAMS, "0") is True
-    window.load_preset("lenet5")                                    # another design: start over
+    window.files.load_preset("lenet5")                                    # another design: start over
     assert check.score()[1] == 0 and len(check.hidden_layers()) == 7
 
 
@@ -82,14 +85,14 @@ def test_parsers():
 
 def test_hidden_rows_hide_their_macs_too(window):
     # FC3's 48,000 MACs would give its 48,120 parameters away (MACs + units), CONV2's its output size.
-    from designer.table_model import COL_MACS
-    window.load_preset("lenet5")
-    model = window.shape_model
+    from designer.design.table_model import COL_MACS
+    window.files.load_preset("lenet5")
+    model = window.design_tab.shape_model
     row = model.row_for_layer(CONV2)
     total = model.rowCount() - 1
     assert model.data(model.index(row, COL_MACS)) == "320,000"
     window.findChild(object, "checkYourselfAction").setChecked(True)
     assert model.data(model.index(row, COL_MACS)) == ""
     assert model.data(model.index(total, COL_MACS)) == ""
-    window.check_mode.check.set_hidden(CONV2, False)
+    window.design_tab.check_mode.check.set_hidden(CONV2, False)
     assert model.data(model.index(row, COL_MACS)) == "320,000"

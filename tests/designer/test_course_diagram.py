@@ -2,20 +2,20 @@
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from designer.diagram_view import VolumeDiagram
+from designer.design.diagram_view import VolumeDiagram
 
 
 def diagram(window) -> VolumeDiagram:
-    return window.diagram_pane.diagram
+    return window.design_tab.diagram_pane.diagram
 
 
 def test_one_box_per_layer_and_it_follows_edits(window, qtbot):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     view = diagram(window)
     assert view.box_count() == 8
     assert [b.label for b in view.layout_data().boxes][:3] == ["32×32×3", "28×28×8", "14×14×8"]
-    window.select_layer(1)
-    window.add_layer("conv")                               # after POOL1
+    window.design_tab.select_layer(1)
+    window.design_tab.add_layer("conv")                               # after POOL1
     assert view.box_count() == 9
     window.document.set_field(0, "filters", 6)
     assert view.layout_data().boxes[1].label == "28×28×6"
@@ -26,17 +26,17 @@ def test_one_box_per_layer_and_it_follows_edits(window, qtbot):
 
 
 def test_selection_both_ways(window, qtbot):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     view = diagram(window)
-    window.select_layer(3)
+    window.design_tab.select_layer(3)
     assert view.selected() == 3
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.box_center(1).toPoint())
-    assert window.selected_layer() == 1
-    assert window.editor.findChild(object, "layerName").text() == "POOL1"
+    assert window.design_tab.selected_layer() == 1
+    assert window.design_tab.editor.findChild(object, "layerName").text() == "POOL1"
 
 
 def test_exports_svg_and_png(window, tmp_path):
-    window.load_preset("example_convnet")
+    window.files.load_preset("example_convnet")
     view = diagram(window)
     svg, png = tmp_path / "net.svg", tmp_path / "net.png"
     assert view.export_svg(svg) > 0 and "7×7×40" in svg.read_text(encoding="utf-8")
@@ -48,6 +48,6 @@ def test_exports_svg_and_png(window, tmp_path):
 def test_view_menu_hides_the_pane(window):
     action = window.findChild(object, "diagramAction")
     action.setChecked(False)
-    assert not window.diagram_pane.isVisible()
+    assert not window.design_tab.diagram_pane.isVisible()
     action.setChecked(True)
-    assert window.diagram_pane.isVisible()
+    assert window.design_tab.diagram_pane.isVisible()

@@ -4,7 +4,7 @@ import pytest
 
 from designer.course_examples import EXAMPLES
 from designer.inside.pooling import PoolingPlayground
-from designer.table_model import COL_PARAMS, COL_SIZE, COL_WHY
+from designer.design.table_model import COL_PARAMS, COL_SIZE, COL_WHY
 
 
 def trigger(window, key):
@@ -12,7 +12,8 @@ def trigger(window, key):
 
 
 def current_inside(window):
-    return window.tabs.currentWidget().content.currentWidget()
+    assert window.tabs.currentWidget().isAncestorOf(window.inside_tab)
+    return window.inside_tab.currentWidget()
 
 
 def test_menu_lists_every_example(window):
@@ -23,7 +24,7 @@ def test_menu_lists_every_example(window):
 
 def test_edge_examples_open_in_the_filter_playground(window):
     trigger(window, "edge_6x6")
-    playground = window.inside.playground
+    playground = window.inside_tab.playground
     assert current_inside(window) is playground
     assert playground.cell_texts("output") == [["−5", "−4", "0", "8"], ["−10", "−2", "2", "3"],
                                                ["0", "−2", "−4", "−7"], ["−3", "−2", "−3", "−16"]]
@@ -35,9 +36,9 @@ def test_edge_examples_open_in_the_filter_playground(window):
                                            ("avg_pool", [["3.75", "1.25"], ["3.75", "1.5"]])])
 def test_pooling_examples(window, key, expected):
     trigger(window, key)
-    assert current_inside(window) is window.inside.pooling
-    assert window.inside.pooling.cell_texts("output") == expected
-    assert "⌊(4 − 2)/2⌋ + 1 = 2" in window.inside.pooling.formula_text()
+    assert current_inside(window) is window.inside_tab.pooling
+    assert window.inside_tab.pooling.cell_texts("output") == expected
+    assert "⌊(4 − 2)/2⌋ + 1 = 2" in window.inside_tab.pooling.formula_text()
 
 
 @pytest.mark.parametrize("key, cell, text", [("quiz_280", (1, COL_PARAMS), "280"),
@@ -46,16 +47,16 @@ def test_pooling_examples(window, key, expected):
 def test_design_examples(window, key, cell, text):
     trigger(window, key)
     assert window.tabs.currentIndex() == 0
-    model = window.shape_model
+    model = window.design_tab.shape_model
     assert model.data(model.index(*cell)) == text
 
 
 def test_network_examples(window):
     trigger(window, "example_convnet")
-    model = window.shape_model
+    model = window.design_tab.shape_model
     assert model.data(model.index(4, COL_SIZE)) == "1,960" and model.data(model.index(4, 1)) == "(1960,1)"
     trigger(window, "lenet5")
-    assert window.params_label.text() == "Parameters: <b>62,958</b>"
+    assert window.totals.params_label.text() == "Parameters: <b>62,958</b>"
 
 
 def test_pooling_playground_edits_and_errors(qtbot):

@@ -5,9 +5,9 @@ from engine import Network, load_dataset
 
 
 def test_views_work_before_training_and_say_untrained(window, qtbot):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     window.untrained_feed.update_now()
-    inside = window.inside
+    inside = window.inside_tab
     filters, maps = inside.filters, inside.feature_maps
     assert "No network" not in filters.placeholder_text()
     assert filters.layer_names() == ["CONV1", "CONV2"] and filters.untrained
@@ -21,7 +21,7 @@ def test_views_work_before_training_and_say_untrained(window, qtbot):
     qtbot.waitUntil(lambda: filters.untrained and window.untrained_feed.network is not None
                     and window.untrained_feed.network.params["CONV1.W"].shape == (5, 5, 3, 6))
     # A trained (or loaded) network replaces it, unmarked.
-    trained = Network.from_spec(window.spec.copy(), seed=1, dtype=np.float32)
-    window.training_panel.network_updated.emit(trained)
+    trained = Network.from_spec(window.document.spec.copy(), seed=1, dtype=np.float32)
+    window.train_tab.network_updated.emit(trained)
     assert not filters.untrained and not maps.untrained
     assert filters.untrained_banner.isHidden()

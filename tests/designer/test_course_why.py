@@ -2,7 +2,7 @@
 from PySide6.QtCore import Qt
 
 from engine import NetworkSpec
-from designer.table_model import COL_WHY
+from designer.design.table_model import COL_WHY
 
 
 def test_column_hidden_until_toggled_and_shows_the_ratio(window):
@@ -11,14 +11,14 @@ def test_column_hidden_until_toggled_and_shows_the_ratio(window):
                                              {"type": "pool"}, {"type": "dense", "units": 10,
                                                                 "activation": "softmax"}]})
     window.document.load(spec)
-    assert window.table_view.isColumnHidden(COL_WHY)
+    assert window.design_tab.table_view.isColumnHidden(COL_WHY)
     window.findChild(object, "whyColumnAction").setChecked(True)
-    assert not window.table_view.isColumnHidden(COL_WHY)
-    model = window.shape_model
+    assert not window.design_tab.table_view.isColumnHidden(COL_WHY)
+    model = window.design_tab.shape_model
     assert model.data(model.index(1, COL_WHY)) == "31,700× fewer"      # 14,455,392 / 456
     tip = model.data(model.index(1, COL_WHY), Qt.ItemDataRole.ToolTipRole)
     assert "14,455,392" in tip and "456" in tip
     assert "Parameter sharing" in tip and "Sparsity of connections" in tip
     assert model.data(model.index(2, COL_WHY)) == "" and model.data(model.index(3, COL_WHY)) == ""
     window.findChild(object, "whyColumnAction").setChecked(False)
-    assert window.table_view.isColumnHidden(COL_WHY)
+    assert window.design_tab.table_view.isColumnHidden(COL_WHY)

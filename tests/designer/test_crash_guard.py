@@ -31,7 +31,7 @@ def test_window_survives_an_exception_in_a_slot(window, guard, shown, tmp_path):
         raise ZeroDivisionError("a bug in a slot")
 
     window.document.changed.connect(broken_slot)
-    window.actions["add_conv"].trigger()            # the edit's slots run; one of them raises
+    window.design_tab.actions["add_conv"].trigger()            # the edit's slots run; one of them raises
     assert window.document.layer_count == 1         # the edit itself is kept
     assert len(shown) == 1
     message, details = shown[0]
@@ -43,10 +43,10 @@ def test_window_survives_an_exception_in_a_slot(window, guard, shown, tmp_path):
     assert "ZeroDivisionError: a bug in a slot" in log.read_text(encoding="utf-8")
     # The window goes on working: more edits, undo.
     window.document.changed.disconnect(broken_slot)
-    window.actions["add_pool"].trigger()
-    assert [layer.type for layer in window.spec.layers] == ["conv", "pool"]
-    window.actions["undo"].trigger()
-    assert [layer.type for layer in window.spec.layers] == ["conv"]
+    window.design_tab.actions["add_pool"].trigger()
+    assert [layer.type for layer in window.document.spec.layers] == ["conv", "pool"]
+    window.menus.actions["undo"].trigger()
+    assert [layer.type for layer in window.document.spec.layers] == ["conv"]
     assert sys.excepthook == guard.excepthook
 
 

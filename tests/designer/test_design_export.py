@@ -10,14 +10,14 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu
 
-from designer.design_export import EXPORTS, DesignExporter
+from designer.design.export import EXPORTS, DesignExporter
 from engine.export.pytorch import pytorch_source
 from engine.export.table import to_csv, to_latex, to_markdown, to_tsv
 
 
 @pytest.fixture
 def lenet(window):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     return window
 
 
@@ -40,10 +40,10 @@ def clipboard_rows():
 
 def test_ctrl_c_in_the_table_copies_every_row_when_none_is_selected(lenet, qtbot):
     QGuiApplication.clipboard().setText("")
-    lenet.table_view.clearSelection()
-    lenet.table_view.setFocus()
-    qtbot.waitUntil(lenet.table_view.hasFocus)
-    qtbot.keyClick(lenet.table_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lenet.design_tab.table_view.clearSelection()
+    lenet.design_tab.table_view.setFocus()
+    qtbot.waitUntil(lenet.design_tab.table_view.hasFocus)
+    qtbot.keyClick(lenet.design_tab.table_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     rows = clipboard_rows()
     assert rows[0][:5] == ["Layer", "Activation shape", "Activation size", "# parameters", "MACs"]
     assert [r[0] for r in rows[1:]] == ["Input", "CONV1", "POOL1", "CONV2", "POOL2", "FC3", "FC4", "Softmax", "Total"]
@@ -52,13 +52,13 @@ def test_ctrl_c_in_the_table_copies_every_row_when_none_is_selected(lenet, qtbot
 
 
 def test_edit_copy_copies_the_selected_rows(lenet):
-    view = lenet.table_view
+    view = lenet.design_tab.table_view
     view.clearSelection()
     flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     for row in (5, 1):   # FC3 and CONV1, selected out of order
-        view.selectionModel().select(lenet.shape_model.index(row, 0), flags)
+        view.selectionModel().select(lenet.design_tab.shape_model.index(row, 0), flags)
     edit_menu = next(a.menu() for a in lenet.menuBar().actions() if a.text() == "&Edit")
-    copy = lenet.actions["copyTable"]
+    copy = lenet.design_tab.actions["copyTable"]
     assert copy in edit_menu.actions()
     copy.trigger()
     rows = clipboard_rows()
@@ -74,8 +74,8 @@ def test_edit_copy_copies_the_selected_rows(lenet):
 def test_export_table_writes_the_engine_format(lenet, tmp_path, export_path, key, suffix, make):
     export_path["path"] = str(tmp_path / "table")      # no suffix typed: the format's is added
     menu = lenet.findChild(QMenu, "exportMenu")
-    assert lenet.actions[key] in menu.actions()
-    lenet.actions[key].trigger()
+    assert lenet.exporter.actions[key] in menu.actions()
+    lenet.exporter.actions[key].trigger()
     written = tmp_path / f"table{suffix}"
     assert written.read_text(encoding="utf-8") == make(lenet.document.summary, lenet.document.spec.name)
     assert export_path["asked"][0][1].endswith(suffix)
@@ -84,7 +84,7 @@ def test_export_table_writes_the_engine_format(lenet, tmp_path, export_path, key
 
 def test_export_pytorch_code(lenet, tmp_path, export_path):
     export_path["path"] = str(tmp_path / "lenet.py")
-    lenet.actions["exportPytorch"].trigger()
+    lenet.exporter.actions["exportPytorch"].trigger()
     assert (tmp_path / "lenet.py").read_text(encoding="utf-8") == pytorch_source(lenet.document.spec)
     assert "lenet.py" in lenet.statusBar().currentMessage()
 
@@ -92,15 +92,15 @@ def test_export_pytorch_code(lenet, tmp_path, export_path):
 def test_export_cancelled_writes_nothing(lenet, tmp_path, export_path):
     export_path["path"] = None
     csv_export = next(e for e in EXPORTS if e.key == "exportCsv")
-    assert lenet.design_export.export(csv_export) is False
+    assert lenet.exporter.export(csv_export) is False
     assert list(tmp_path.glob("*.csv")) == []
 
 
 def test_pytorch_export_of_a_design_without_class_scores_says_why(window, tmp_path, export_path, dialogs):
-    window.load_preset("blank")
-    window.add_layer("conv")
+    window.files.load_preset("blank")
+    window.design_tab.add_layer("conv")
     export_path["path"] = str(tmp_path / "model.py")
-    window.actions["exportPytorch"].trigger()
+    window.exporter.actions["exportPytorch"].trigger()
     assert not (tmp_path / "model.py").exists()
     assert dialogs.errors and "PyTorch" in dialogs.errors[-1][0] and "last layer" in dialogs.errors[-1][1]
     assert export_path["asked"] == []     # refused before asking for a file
@@ -108,5 +108,5 @@ def test_pytorch_export_of_a_design_without_class_scores_says_why(window, tmp_pa
 
 def test_failed_export_shows_a_message_and_keeps_nothing(lenet, tmp_path, export_path, dialogs):
     export_path["path"] = str(tmp_path / "missing" / "t.md")
-    lenet.actions["exportMarkdown"].trigger()
+    lenet.exporter.actions["exportMarkdown"].trigger()
     assert dialogs.errors and "t.md" in dialogs.errors[-1][1]

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
-from designer.property_editor import INPUT
+from designer.design.property_editor import INPUT
 from engine.kinds import type_names
 from engine.spec import FORMAT, NetworkSpec
 
@@ -27,8 +27,15 @@ FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=int
 BASE = NetworkSpec.from_dict({
     "format": FORMAT, "name": "fuzz base", "input": {"shape": [28, 28, 1]},
     "layers": [{"type": "conv", "filters": 4, "size": 3, "stride": 1, "padding": "same", "activation": "relu"},
+               {"type": "batchnorm", "activation": "relu"},
                {"type": "pool", "mode": "max", "size": 2, "stride": 2},
+               {"type": "depthwise", "size": 3, "padding": "same", "multiplier": 2},
+               {"type": "residual", "layers": [{"type": "conv", "filters": 8, "size": 3, "padding": "same",
+                                                "activation": "linear", "bias": False},
+                                               {"type": "batchnorm"}]},
+               {"type": "concat", "branches": [[{"type": "conv", "filters": 4, "size": 1}], []]},
                {"type": "conv", "filters": 6, "size": 3, "stride": 1, "padding": 1, "activation": "tanh"},
+               {"type": "globalpool", "mode": "avg"},
                {"type": "flatten"},
                {"type": "dropout", "rate": 0.25},
                {"type": "dense", "units": 10, "activation": "softmax"}]})
@@ -61,11 +68,11 @@ steps = st.tuples(st.integers(-1, len(BASE.layers) - 1), st.integers(0, 20),
 
 def field_widgets(window) -> list:
     """The editor's live field widgets on the shown page, and the name field."""
-    page = window.editor.pages.currentWidget()
+    page = window.design_tab.editor.pages.currentWidget()
     found = [w for w in page.findChildren(QWidget) if isinstance(w, (QAbstractSpinBox, QComboBox, QLineEdit))
              and w.isEnabled() and not isinstance(w.parent(), (QAbstractSpinBox, QComboBox))]
-    if window.editor.name_edit.isVisible():
-        found.append(window.editor.name_edit)
+    if window.design_tab.editor.name_edit.isVisible():
+        found.append(window.design_tab.editor.name_edit)
     return found
 
 
@@ -101,14 +108,14 @@ def test_random_values_in_every_field_then_undo(window, actions):
     stack = window.document.undo_stack
     with escaped_exceptions() as caught:
         for row, which, action, value in actions:
-            window.select_layer(INPUT if row < 0 else row)
+            window.design_tab.select_layer(INPUT if row < 0 else row)
             widgets = field_widgets(window)
             if widgets:
                 poke(widgets[which % len(widgets)], action, value)
             message = window.statusBar().currentMessage()
             assert "\n" not in message and "Traceback" not in message
             summary = window.document.summary                 # the table is always computable
-            assert len(summary.rows) == len(window.spec.layers) + 1
+            assert len(summary.top_level_rows) == len(window.document.spec.layers) + 1
         while stack.canUndo():
             stack.undo()
     assert caught == []
@@ -161,13 +168,13 @@ def mutated_design_texts(draw) -> str:
 @FUZZ
 @given(text=mutated_design_texts())
 def test_file_open_with_mutated_design_files(window, dialogs, text):
-    window.load_preset("lenet5")
-    before = window.spec.to_dict()
+    window.files.load_preset("lenet5")
+    before = window.document.spec.to_dict()
     dialogs.errors.clear()
     with tempfile.TemporaryDirectory() as folder, escaped_exceptions() as caught:
         path = Path(folder) / "design.json"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
-        opened = window.open_file(path)
+        opened = window.files.open_file(path)
     assert caught == []
     if opened:
         assert dialogs.errors == [] and window.document.file_path == path
@@ -175,4 +182,4 @@ def test_file_open_with_mutated_design_files(window, dialogs, text):
         assert len(dialogs.errors) == 1
         title, message = dialogs.errors[0]
         assert title == "Could not open the file" and message and "\n" not in message
-        assert window.spec.to_dict() == before               # the open design is kept
+        assert window.document.spec.to_dict() == before               # the open design is kept

@@ -12,7 +12,7 @@ from engine import Adam, Network, NetworkSpec, Trainer, load_dataset, load_spec,
 from engine.functional import conv2d
 from engine.inspection import to_grey
 from engine.train import dataset_fit_problem, dataset_shape_problem
-from designer.inside import (FeatureMapsView, FilterPlayground, InsideTabs, LearnedFiltersView,
+from designer.inside import (FeatureMapsView, FilterPlayground, InsideTab, LearnedFiltersView,
                              PredictionsView)
 from designer.inside import common
 from designer.inside.playground import COURSE_6X6
@@ -440,7 +440,7 @@ def test_export_overwrites_and_keeps_the_old_file_on_failure(qtbot, trained_digi
     def broken_encode(image):
         raise OSError("disk full")
 
-    monkeypatch.setattr("designer.inside.export.png_bytes", broken_encode)
+    monkeypatch.setattr("designer.image_export.png_bytes", broken_encode)
     with pytest.raises(OSError):
         w.export_png(path)
     assert path.read_bytes() == before
@@ -471,7 +471,7 @@ def test_colour_maps_are_symmetric_about_zero():
 
 
 def test_inside_tabs_forward_and_link(qtbot, trained_digits_net, digits):
-    tabs = InsideTabs()
+    tabs = InsideTab()
     qtbot.addWidget(tabs)
     tabs.set_dataset(digits)
     tabs.set_network(trained_digits_net)
@@ -479,6 +479,10 @@ def test_inside_tabs_forward_and_link(qtbot, trained_digits_net, digits):
     assert tabs.feature_maps.current_layer() == "POOL1"
     tabs.show_test_image(3)
     assert tabs.currentWidget() is tabs.feature_maps and tabs.feature_maps.image_index() == 3
+    tabs.setCurrentWidget(tabs.playground)
+    assert not tabs.show_feature_maps("Softmax") and tabs.currentWidget() is tabs.playground   # no maps to show
+    assert tabs.show_feature_maps("CONV1")
+    assert tabs.currentWidget() is tabs.feature_maps and tabs.feature_maps.current_layer() == "CONV1"
     assert tabs.predictions.confusion_matrix().sum() == len(digits.y_test)
 
 

@@ -6,11 +6,10 @@ import pytest
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QToolButton
 
 from designer.document import DesignDocument
-from designer.field_form import widget_name
-from designer.icons import kind_icon
-from designer.layers import describe, title
+from designer.design.field_form import widget_name
+from designer.design.kind_visuals import add_tooltip, describe, kind_icon, kind_types, title
 from designer.main_window import MainWindow
-from designer.property_editor import PropertyEditor
+from designer.design.property_editor import PropertyEditor
 from engine import NetworkSpec
 from engine.kinds import register, unregister
 from tests.engine.test_kinds import TOY_DOC, ScaleKind, ScaleSpec
@@ -61,7 +60,15 @@ def test_a_window_made_with_the_toy_kind_registered_can_add_one(scale_kind, qtbo
     qtbot.addWidget(window)
     button = window.findChild(QToolButton, "addScaleButton")
     assert button is not None and button.text() == "Scale"
+    # The kind's hint is its one description: under the form and on its add button.
+    assert button.toolTip().startswith("Add a scale layer after the selected layer. Multiplies each channel by")
     button.click()
-    assert window.spec.layers[-1] == ScaleSpec(1.0)
+    assert window.document.spec.layers[-1] == ScaleSpec(1.0)
     assert window.findChild(QDoubleSpinBox, "scaleFactor").value() == 1.0
     window.document.undo_stack.setClean()
+
+
+@pytest.mark.parametrize("kind", kind_types())
+def test_every_add_button_says_what_its_kind_computes_in_the_kinds_own_words(kind, qapp):
+    from engine.kinds import kind_for
+    assert add_tooltip(kind) == f"Add a {title(kind).lower()} after the selected layer. {kind_for(kind).hint}"

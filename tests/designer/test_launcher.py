@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 import designer.app
 from designer import launcher
 from designer.icons import APP_ICON_NAME, app_icon
-from designer.layers import COLORS
+from designer.design.kind_visuals import COLORS
 from engine.resources import resource_path
 
 ROOT = Path(__file__).resolve().parents[2]

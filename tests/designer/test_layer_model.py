@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QIcon
 
 from designer.document import DesignDocument
-from designer.layer_model import MIME_TYPE, LayerIndexRole, LayerListModel, StateRole
+from designer.design.layer_model import MIME_TYPE, LayerIndexRole, LayerListModel, StateRole
 from designer.presets import load_preset
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -119,7 +119,7 @@ def test_follows_every_kind_of_edit(lenet_doc, model):
 def test_dropping_on_the_list_view_moves_one_layer(lenet_doc, qtbot):
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QDropEvent
-    from designer.views import LayerListView
+    from designer.design.views import LayerListView
 
     model = LayerListModel(lenet_doc)
     view = LayerListView()

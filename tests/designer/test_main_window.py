@@ -9,9 +9,11 @@ from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDoubleSpinBox, QLabe
                                QSpinBox, QTableView, QTabWidget, QWidget)
 
 import engine.spec
-from designer.main_window import CANCEL, DISCARD, SAVE, MainWindow
+from designer.dialogs import CANCEL, DISCARD, SAVE
+from designer.main_window import MainWindow
+from designer.training import TrainTab
 from designer.settings import KEY_RECENT, app_settings, read_list
-from designer.table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE, StateRole
+from designer.design.table_model import COL_FORMULA, COL_LAYER, COL_PARAMS, COL_SHAPE, COL_SIZE, StateRole
 from engine import load_spec, summarize
 
 from course_table import COURSE_TABLE  # noqa: E402  (tests/designer is on sys.path under pytest)
@@ -51,7 +53,7 @@ def type_into(qtbot, box, text):
 
 
 def table(window):
-    model = window.shape_model
+    model = window.design_tab.shape_model
     return [tuple(model.data(model.index(r, c)) for c in range(model.columnCount()))
             for r in range(model.rowCount())]
 
@@ -62,7 +64,7 @@ def course_part(window):
 
 def build_lenet5(window, qtbot):
     """LeNet-5 from a blank design, by clicking the add buttons and filling in the editor."""
-    window.load_preset("blank")
+    window.files.load_preset("blank")
     click(qtbot, window, "addConvButton")
     spin(window, "convFilters").setValue(8)
     type_into(qtbot, spin(window, "convSize"), "5")
@@ -82,7 +84,7 @@ def build_lenet5(window, qtbot):
 
 @pytest.fixture
 def lenet(window):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     return window
 
 
@@ -92,21 +94,23 @@ def test_window_has_its_parts(window):
     tabs = child(window, QTabWidget, "mainTabs")
     assert tabs.tabText(0) == "Design"
     child(window, QListView, "layerList")
-    assert child(window, QTableView, "shapeTable").model() is window.shape_model
+    assert child(window, QTableView, "shapeTable").model() is window.design_tab.shape_model
     for name in BUTTONS:
         button = child(window, QAbstractButton, name)
         assert button.toolTip(), f"{name} has no tooltip"
     for name, cls in EDITOR_WIDGETS.items():
         assert child(window, cls, name).toolTip(), f"{name} has no tooltip"
     assert window.windowTitle() == "Untitled[*] — CNN Designer"
-    assert window.document.spec is window.spec
     assert child(window, QLabel, "totalParamsLabel").text() == "Parameters: <b>0</b>"
 
 
-def test_add_tab_for_later_panels(window):
-    panel = QWidget()
-    index = window.add_tab(panel, "Train")
-    assert window.tabs.widget(index) is panel and window.tabs.tabText(index) == "Train"
+def test_the_window_is_made_of_its_three_tabs(window):
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside"]
+    assert window.tabs.widget(0) is window.design_tab
+    for index, tab in ((1, window.train_tab), (2, window.inside_tab)):
+        assert window.tabs.widget(index).isAncestorOf(tab)    # in a page that scrolls
+        window.show_tab(tab)
+        assert window.tabs.currentIndex() == index
 
 
 def test_build_lenet5_from_blank_by_clicking(window, qtbot):
@@ -114,7 +118,7 @@ def test_build_lenet5_from_blank_by_clicking(window, qtbot):
     assert course_part(window) == COURSE_TABLE
     total = table(window)[-1]
     assert total[COL_LAYER] == "Total" and total[COL_PARAMS] == "62,958"
-    assert all(layer.name is None for layer in window.spec.layers)
+    assert all(layer.name is None for layer in window.document.spec.layers)
     assert "62,958" in child(window, QLabel, "totalParamsLabel").text()
     assert "13,126" in child(window, QLabel, "activationMemoryLabel").text()
     # typing "120" digit by digit was one undo step
@@ -124,24 +128,24 @@ def test_build_lenet5_from_blank_by_clicking(window, qtbot):
 
 
 def test_add_inserts_after_the_selected_layer(lenet, qtbot):
-    lenet.select_layer(1)  # POOL1
+    lenet.design_tab.select_layer(1)  # POOL1
     click(qtbot, lenet, "addDropoutButton")
-    assert [layer.type for layer in lenet.spec.layers[:3]] == ["conv", "pool", "dropout"]
-    assert lenet.selected_layer() == 2
-    assert lenet.editor.pages.currentWidget().findChild(QDoubleSpinBox, "dropoutRate") is not None
-    lenet.select_layer(-1)  # the input
+    assert [layer.type for layer in lenet.document.spec.layers[:3]] == ["conv", "pool", "dropout"]
+    assert lenet.design_tab.selected_layer() == 2
+    assert lenet.design_tab.editor.pages.currentWidget().findChild(QDoubleSpinBox, "dropoutRate") is not None
+    lenet.design_tab.select_layer(-1)  # the input
     click(qtbot, lenet, "addFlattenButton")
-    assert lenet.spec.layers[0].type == "flatten"
+    assert lenet.document.spec.layers[0].type == "flatten"
 
 
 def test_impossible_layer_turns_red_and_fixing_clears_it(window, qtbot):
-    window.load_preset("blank")
+    window.files.load_preset("blank")
     click(qtbot, window, "addConvButton")
     click(qtbot, window, "addPoolButton")
-    window.select_layer(0)
+    window.design_tab.select_layer(0)
     type_into(qtbot, spin(window, "convSize"), "40")
-    model = window.shape_model
-    error = summarize(window.spec).rows[1].error
+    model = window.design_tab.shape_model
+    error = summarize(window.document.spec).rows[1].error
     assert model.data(model.index(1, COL_LAYER), StateRole) == "error"
     assert error in model.data(model.index(1, COL_FORMULA))
     assert error in model.data(model.index(1, COL_SHAPE), Qt.ItemDataRole.ToolTipRole)
@@ -164,13 +168,13 @@ def test_undo_and_redo_walk_through_the_edits(window, qtbot):
     snapshots = [table(window)]
     click(qtbot, window, "addConvButton"); snapshots.append(table(window))
     click(qtbot, window, "addPoolButton"); snapshots.append(table(window))
-    window.select_layer(0)
+    window.design_tab.select_layer(0)
     type_into(qtbot, spin(window, "convFilters"), "12"); snapshots.append(table(window))
-    window.select_layer(1)
+    window.design_tab.select_layer(1)
     click(qtbot, window, "moveUpButton"); snapshots.append(table(window))
-    window.select_layer(-1)
+    window.design_tab.select_layer(-1)
     type_into(qtbot, spin(window, "inputHeight"), "64"); snapshots.append(table(window))
-    window.select_layer(0)
+    window.design_tab.select_layer(0)
     click(qtbot, window, "removeLayerButton"); snapshots.append(table(window))
     assert len({tuple(s) for s in snapshots}) == len(snapshots)  # every edit changed the table
 
@@ -192,13 +196,13 @@ def test_undo_and_redo_walk_through_the_edits(window, qtbot):
 def test_ctrl_z_in_a_spin_box_undoes_the_design(lenet, qtbot):
     lenet.activateWindow()
     qtbot.waitActive(lenet)
-    lenet.select_layer(0)
+    lenet.design_tab.select_layer(0)
     filters = spin(lenet, "convFilters")
     type_into(qtbot, filters, "6")
-    assert lenet.spec.layers[0].filters == 6
+    assert lenet.document.spec.layers[0].filters == 6
     filters.setFocus()
     qtbot.keyClick(filters, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert lenet.spec.layers[0].filters == 8
+    assert lenet.document.spec.layers[0].filters == 8
     assert filters.value() == 8
 
 
@@ -221,51 +225,51 @@ def test_ctrl_tab_switches_tabs_from_anywhere_in_the_window(lenet, qtbot):
     tabs.setCurrentIndex(0)
     qtbot.keyClick(layer_list, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert tabs.currentIndex() == tabs.count() - 1
-    assert "Ctrl+Tab" in lenet.actions["nextTab"].toolTip()
+    assert "Ctrl+Tab" in lenet.menus.actions["nextTab"].toolTip()
 
 
 def test_keyboard_delete_duplicate_and_move(lenet, qtbot):
     lenet.activateWindow()
     qtbot.waitActive(lenet)
     layer_list = child(lenet, QListView, "layerList")
-    lenet.select_layer(4)  # FC3
+    lenet.design_tab.select_layer(4)  # FC3
     layer_list.setFocus()
     qtbot.keyClick(layer_list, Qt.Key.Key_Delete)
     assert [row[0] for row in course_part(lenet)] == ["Input", "CONV1", "POOL1", "CONV2", "POOL2", "FC4", "Softmax"]
-    assert lenet.selected_layer() == 4  # FC4 moved up into the gap and is selected
+    assert lenet.design_tab.selected_layer() == 4  # FC4 moved up into the gap and is selected
     qtbot.keyClick(layer_list, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
-    assert len(lenet.spec.layers) == 7 and lenet.selected_layer() == 5
-    assert lenet.spec.layers[5].units == 84 and lenet.spec.layers[5].name is None
+    assert len(lenet.document.spec.layers) == 7 and lenet.design_tab.selected_layer() == 5
+    assert lenet.document.spec.layers[5].units == 84 and lenet.document.spec.layers[5].name is None
     qtbot.keyClick(layer_list, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
-    assert lenet.selected_layer() == 4
+    assert lenet.design_tab.selected_layer() == 4
     qtbot.keyClick(layer_list, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
-    assert lenet.selected_layer() == 5
+    assert lenet.design_tab.selected_layer() == 5
 
 
 def test_delete_in_a_text_field_edits_text(lenet, qtbot):
     lenet.activateWindow()
     qtbot.waitActive(lenet)
-    lenet.select_layer(0)
+    lenet.design_tab.select_layer(0)
     name = child(lenet, QLineEdit, "layerName")
     name.setFocus()
     name.setCursorPosition(0)
     qtbot.keyClick(name, Qt.Key.Key_Delete)
-    assert len(lenet.spec.layers) == 7
-    assert lenet.spec.layers[0].name == "ONV1"
+    assert len(lenet.document.spec.layers) == 7
+    assert lenet.document.spec.layers[0].name == "ONV1"
 
 
 def test_buttons_are_enabled_only_when_they_can_act(lenet):
-    lenet.select_layer(-1)
-    assert not lenet.remove_button.isEnabled() and not lenet.move_up_button.isEnabled()
-    lenet.select_layer(0)
-    assert lenet.remove_button.isEnabled() and not lenet.move_up_button.isEnabled()
-    assert lenet.move_down_button.isEnabled()
-    lenet.select_layer(6)
-    assert lenet.move_up_button.isEnabled() and not lenet.move_down_button.isEnabled()
+    lenet.design_tab.select_layer(-1)
+    assert not lenet.design_tab.remove_button.isEnabled() and not lenet.design_tab.move_up_button.isEnabled()
+    lenet.design_tab.select_layer(0)
+    assert lenet.design_tab.remove_button.isEnabled() and not lenet.design_tab.move_up_button.isEnabled()
+    assert lenet.design_tab.move_down_button.isEnabled()
+    lenet.design_tab.select_layer(6)
+    assert lenet.design_tab.move_up_button.isEnabled() and not lenet.design_tab.move_down_button.isEnabled()
 
 
 def test_renaming_in_the_editor(window, qtbot):
-    window.load_preset("blank")
+    window.files.load_preset("blank")
     click(qtbot, window, "addConvButton")
     click(qtbot, window, "addConvButton")
     name = child(window, QLineEdit, "layerName")
@@ -274,18 +278,18 @@ def test_renaming_in_the_editor(window, qtbot):
     qtbot.keyClicks(name, "CONV1")              # taken by the other layer: refused
     error = child(window, QLabel, "nameError")
     assert not error.isHidden() and "already" in error.text()
-    assert window.spec.layers[1].name == "CONV"  # the last valid prefix typed, live
+    assert window.document.spec.layers[1].name == "CONV"  # the last valid prefix typed, live
     qtbot.keyClick(name, Qt.Key.Key_Return)
     # Refused: the name it had before the typing comes back (automatic: empty), and the why stays.
-    assert name.text() == "" and window.spec.layers[1].name is None
+    assert name.text() == "" and window.document.spec.layers[1].name is None
     assert not error.isHidden() and "Kept the name CONV2" in error.text() and "already" in error.text()
     name.selectAll()
     qtbot.keyClicks(name, "features")
-    assert window.spec.layers[1].name == "features"
-    assert window.shape_model.data(window.shape_model.index(2, 0)) == "features"
+    assert window.document.spec.layers[1].name == "features"
+    assert window.design_tab.shape_model.data(window.design_tab.shape_model.index(2, 0)) == "features"
     name.clear()
     name.editingFinished.emit()
-    assert window.spec.layers[1].name is None
+    assert window.document.spec.layers[1].name is None
 
 
 def test_padding_choices(window, qtbot):
@@ -293,21 +297,21 @@ def test_padding_choices(window, qtbot):
     padding = child(window, QComboBox, "convPadding")
     amount = spin(window, "convPaddingValue")
     padding.setCurrentText("same")
-    assert window.spec.layers[0].padding == "same"
+    assert window.document.spec.layers[0].padding == "same"
     assert table(window)[1][COL_SHAPE] == "(32,32,8)"
     assert amount.value() == 1 and not amount.isEnabled()   # the resolved p, from summarize
     padding.setCurrentText("custom")
-    assert amount.isEnabled() and window.spec.layers[0].padding == 1
+    assert amount.isEnabled() and window.document.spec.layers[0].padding == 1
     amount.setValue(2)
-    assert window.spec.layers[0].padding == 2
+    assert window.document.spec.layers[0].padding == 2
     assert table(window)[1][COL_SHAPE] == "(34,34,8)"
 
 
 def test_input_shape_spin_boxes(window, qtbot):
-    window.select_layer(-1)
+    window.design_tab.select_layer(-1)
     spin(window, "inputHeight").setValue(39)
     spin(window, "inputWidth").setValue(39)
-    assert window.spec.input.shape == (39, 39, 3)
+    assert window.document.spec.input.shape == (39, 39, 3)
     assert table(window)[0][COL_SHAPE] == "(39,39,3)"
     window.document.undo_stack.undo()
     assert spin(window, "inputWidth").value() == 32
@@ -316,17 +320,17 @@ def test_input_shape_spin_boxes(window, qtbot):
 def test_table_and_list_selection_follow_each_other(lenet):
     view = child(lenet, QTableView, "shapeTable")
     view.selectRow(3)
-    assert lenet.selected_layer() == 2
-    assert lenet.editor.current_index() == 2
-    lenet.select_layer(5)
+    assert lenet.design_tab.selected_layer() == 2
+    assert lenet.design_tab.editor.current_index() == 2
+    lenet.design_tab.select_layer(5)
     assert [index.row() for index in view.selectionModel().selectedRows()] == [6]
 
 
 def test_undo_selects_the_layer_it_changes(lenet):
     lenet.document.set_field(5, "units", 50)
-    lenet.select_layer(0)
+    lenet.design_tab.select_layer(0)
     lenet.document.undo_stack.undo()
-    assert lenet.selected_layer() == 5
+    assert lenet.design_tab.selected_layer() == 5
     assert spin(lenet, "denseUnits").value() == 84
 
 
@@ -335,48 +339,50 @@ def test_undo_selects_the_layer_it_changes(lenet):
     ("lenet5", 8, "62,958"), ("example_convnet", 6, None), ("digits_net", 7, None), ("blank", 1, "0"),
 ])
 def test_presets_menu(window, key, rows, total):
-    window.preset_actions[key].trigger()
+    window.menus.preset_actions[key].trigger()
     assert len(table(window)) == rows + 1
     assert not window.isWindowModified()
     if total:
         assert table(window)[-1][COL_PARAMS] == total
-    assert summarize(window.spec).ok
+    assert summarize(window.document.spec).ok
 
 
 def test_preset_titles_in_the_menu(window):
-    titles = [action.text() for action in window.presets_menu.actions() if not action.isSeparator()]
-    assert titles == ["LeNet-5 (course)", "Example ConvNet (39×39×3)", "Digits net (8×8×1)", "Blank"]
+    titles = [action.text() for action in window.menus.presets_menu.actions() if not action.isSeparator()]
+    assert titles == ["LeNet-5 (course)", "Example ConvNet (39×39×3)", "Digits net (8×8×1)", "AlexNet (course)",
+                      "VGG-16", "ResNet-18", "ResNet-50", "MobileNetV2", "Inception module (course)",
+                      "Small ResNet (32×32×3)", "Small MobileNet (28×28×1)", "Blank"]
 
 
 # ----- files --------------------------------------------------------------------------------------------
 def test_save_and_open_round_trip(lenet, tmp_path, dialogs):
     lenet.document.set_field(2, "filters", 20)
     path = tmp_path / "net.json"
-    assert lenet.save_file(path)
+    assert lenet.files.save_file(path)
     assert path.exists()
     saved = json.loads(path.read_text(encoding="utf-8"))
-    assert saved == lenet.spec.to_dict() and saved["format"] == "cnn-designer/1"
-    assert load_spec(path) == lenet.spec
+    assert saved == lenet.document.spec.to_dict() and saved["format"] == "cnn-designer/1"
+    assert load_spec(path) == lenet.document.spec
     assert not lenet.isWindowModified()
     assert lenet.windowTitle() == "net.json[*] — CNN Designer"
 
     before = table(lenet)
-    lenet.load_preset("blank")
-    assert lenet.open_file(path)
+    lenet.files.load_preset("blank")
+    assert lenet.files.open_file(path)
     assert table(lenet) == before
-    assert lenet.spec == load_spec(path)
+    assert lenet.document.spec == load_spec(path)
     assert not lenet.isWindowModified()
     assert not dialogs.errors
     assert read_list(app_settings(), KEY_RECENT)[0] == str(path.resolve())
 
     # saving again writes the same bytes
     again = tmp_path / "again.json"
-    assert lenet.save_file(again)
+    assert lenet.files.save_file(again)
     assert again.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
 
 
 def test_modified_mark_in_the_title(lenet, tmp_path):
-    lenet.save_file(tmp_path / "a.json")
+    lenet.files.save_file(tmp_path / "a.json")
     assert not lenet.isWindowModified()
     lenet.document.set_field(0, "filters", 4)
     assert lenet.isWindowModified()
@@ -392,25 +398,25 @@ def test_modified_mark_in_the_title(lenet, tmp_path):
 ])
 def test_malformed_file_leaves_the_design_alone(lenet, tmp_path, dialogs, content, words):
     lenet.document.set_field(0, "filters", 4)
-    before = lenet.spec.to_dict()
+    before = lenet.document.spec.to_dict()
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
-    assert not lenet.open_file(path)
-    assert lenet.spec.to_dict() == before
+    assert not lenet.files.open_file(path)
+    assert lenet.document.spec.to_dict() == before
     assert lenet.isWindowModified() and lenet.document.file_path is None
     assert len(dialogs.errors) == 1 and words in dialogs.errors[0][1]
     assert read_list(app_settings(), KEY_RECENT) == []
 
 
 def test_open_missing_file(lenet, tmp_path, dialogs):
-    assert not lenet.open_file(tmp_path / "nowhere.json")
+    assert not lenet.files.open_file(tmp_path / "nowhere.json")
     assert "no such file" in dialogs.errors[0][1]
 
 
 def test_failed_save_shows_a_message(lenet, tmp_path, dialogs):
     path = tmp_path / "missing-folder" / "net.json"
     lenet.document.set_field(0, "filters", 4)
-    assert not lenet.save_file(path)
+    assert not lenet.files.save_file(path)
     assert not path.exists()
     assert len(dialogs.errors) == 1 and "missing-folder" in dialogs.errors[0][1]
     assert lenet.isWindowModified() and lenet.document.file_path is None
@@ -418,7 +424,7 @@ def test_failed_save_shows_a_message(lenet, tmp_path, dialogs):
 
 def test_failed_save_leaves_the_old_file_intact(lenet, tmp_path, dialogs, monkeypatch):
     path = tmp_path / "net.json"
-    assert lenet.save_file(path)
+    assert lenet.files.save_file(path)
     old = path.read_text(encoding="utf-8")
     lenet.document.set_field(0, "filters", 4)
 
@@ -426,7 +432,7 @@ def test_failed_save_leaves_the_old_file_intact(lenet, tmp_path, dialogs, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(engine.spec.os, "replace", disk_full)
-    assert not lenet.save_file(path)
+    assert not lenet.files.save_file(path)
     assert path.read_text(encoding="utf-8") == old
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json", "settings"]  # no temp file left
     assert "No space left" in dialogs.errors[0][1]
@@ -437,11 +443,11 @@ def test_save_action_asks_for_a_path_once(window, tmp_path, dialogs):
     click_path = tmp_path / "first.json"
     window.document.add_layer("conv")
     dialogs.save_path = str(click_path)
-    window.actions["save"].trigger()
+    window.menus.actions["save"].trigger()
     assert click_path.exists() and window.document.file_path == click_path
     dialogs.save_path = None                      # a second Save doesn't ask
     window.document.add_layer("pool")
-    window.actions["save"].trigger()
+    window.menus.actions["save"].trigger()
     assert load_spec(click_path).layers[-1].type == "pool"
 
 
@@ -449,14 +455,14 @@ def test_open_action_and_recent_files(window, tmp_path, dialogs):
     path = tmp_path / "x.json"
     path.write_text(json.dumps({"format": "cnn-designer/1", "input": {"shape": [8, 8, 1]}, "layers": []}))
     dialogs.open_path = str(path)
-    window.actions["open"].trigger()
-    assert window.spec.input.shape == (8, 8, 1)
-    window.recent_menu.aboutToShow.emit()
-    entries = [a for a in window.recent_menu.actions() if a.toolTip() == str(path.resolve())]
+    window.menus.actions["open"].trigger()
+    assert window.document.spec.input.shape == (8, 8, 1)
+    window.files.recent_menu.aboutToShow.emit()
+    entries = [a for a in window.files.recent_menu.actions() if a.toolTip() == str(path.resolve())]
     assert len(entries) == 1
-    window.load_preset("blank")
+    window.files.load_preset("blank")
     entries[0].trigger()
-    assert window.spec.input.shape == (8, 8, 1)
+    assert window.document.spec.input.shape == (8, 8, 1)
 
 
 # ----- unsaved changes ----------------------------------------------------------------------------------
@@ -479,7 +485,7 @@ def test_close_can_save_first(window, tmp_path, dialogs):
 
 
 def test_close_of_an_unmodified_design_does_not_ask(window, dialogs):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     assert window.close()
     assert dialogs.prompts == 0
 
@@ -487,16 +493,16 @@ def test_close_of_an_unmodified_design_does_not_ask(window, dialogs):
 def test_new_and_presets_ask_before_dropping_changes(lenet, dialogs):
     lenet.document.set_field(0, "filters", 4)
     dialogs.answer = CANCEL
-    lenet.actions["new"].trigger()
-    assert len(lenet.spec.layers) == 7 and dialogs.prompts == 1
-    lenet.preset_actions["digits_net"].trigger()
-    assert lenet.spec.input.shape == (32, 32, 3) and dialogs.prompts == 2
+    lenet.menus.actions["new"].trigger()
+    assert len(lenet.document.spec.layers) == 7 and dialogs.prompts == 1
+    lenet.menus.preset_actions["digits_net"].trigger()
+    assert lenet.document.spec.input.shape == (32, 32, 3) and dialogs.prompts == 2
     dialogs.open_path = "/nonexistent.json"
-    lenet.actions["open"].trigger()
+    lenet.menus.actions["open"].trigger()
     assert dialogs.prompts == 3 and not dialogs.errors
     dialogs.answer = DISCARD
-    lenet.actions["new"].trigger()
-    assert lenet.spec.layers == [] and not lenet.isWindowModified()
+    lenet.menus.actions["new"].trigger()
+    assert lenet.document.spec.layers == [] and not lenet.isWindowModified()
 
 
 # ----- settings ----------------------------------------------------------------------------------------
@@ -505,8 +511,8 @@ def test_window_state_is_remembered(qtbot, isolated_settings):
     qtbot.addWidget(first)
     first.show()
     first.resize(760, 560)  # inside the offscreen screen (restoreGeometry keeps windows on screen)
-    first.design_splitter.setSizes([250, 500])
-    first.right_splitter.setSizes([300, 200])
+    first.design_tab.design_splitter.setSizes([250, 500])
+    first.design_tab.right_splitter.setSizes([300, 200])
     assert first.close()
     assert app_settings().fileName().startswith(str(isolated_settings))
     assert app_settings().value("window/geometry") is not None
@@ -514,8 +520,8 @@ def test_window_state_is_remembered(qtbot, isolated_settings):
     qtbot.addWidget(second)
     second.show()
     assert (second.width(), second.height()) == (760, 560)
-    assert second.design_splitter.sizes() == first.design_splitter.sizes()
-    assert second.right_splitter.sizes() == first.right_splitter.sizes()
+    assert second.design_tab.design_splitter.sizes() == first.design_tab.design_splitter.sizes()
+    assert second.design_tab.right_splitter.sizes() == first.design_tab.right_splitter.sizes()
 
 
 def test_pool_and_dropout_fields(window, qtbot):
@@ -524,30 +530,27 @@ def test_pool_and_dropout_fields(window, qtbot):
     child(window, QComboBox, "poolMode").setCurrentText("avg")
     spin(window, "poolSize").setValue(3)
     spin(window, "poolStride").setValue(1)
-    assert (window.spec.layers[1].mode, window.spec.layers[1].size, window.spec.layers[1].stride) == ("avg", 3, 1)
+    pool = window.document.spec.layers[1]
+    assert (pool.mode, pool.size, pool.stride) == ("avg", 3, 1)
     assert table(window)[2][COL_SHAPE] == "(28,28,8)"
     click(qtbot, window, "addDropoutButton")
     child(window, QDoubleSpinBox, "dropoutRate").setValue(0.25)
-    assert window.spec.layers[2].rate == 0.25
+    assert window.document.spec.layers[2].rate == 0.25
     assert table(window)[3][COL_SHAPE] == "(28,28,8)"
     child(window, QComboBox, "convActivation")  # exists even when another page shows
-    window.select_layer(0)
+    window.design_tab.select_layer(0)
     child(window, QComboBox, "convActivation").setCurrentText("tanh")
-    assert window.spec.layers[0].activation == "tanh"
-    assert window.layer_model.data(window.layer_model.index(1)) == "CONV1 — 8 × 3×3, s1, valid, tanh"
+    assert window.document.spec.layers[0].activation == "tanh"
+    layer_model = window.design_tab.layer_model
+    assert layer_model.data(layer_model.index(1)) == "CONV1 — 8 × 3×3, s1, valid, tanh"
 
 
-def test_closing_shuts_down_tabs_that_can(window):
-    class Panel(QWidget):
-        stopped = 0
-
-        def shutdown(self):
-            Panel.stopped += 1
-            return True
-
-    window.add_tab(Panel(), "Train")
+def test_closing_shuts_down_the_train_tab_once(window, monkeypatch):
+    calls = []
+    original = TrainTab.shutdown
+    monkeypatch.setattr(TrainTab, "shutdown", lambda self, *a: calls.append(self) or original(self, *a))
     assert window.close()
-    assert Panel.stopped == 1
+    assert calls == [window.train_tab]
 
 
 def test_run_shows_the_window_and_returns(qapp, tmp_path, monkeypatch):
@@ -562,7 +565,7 @@ def test_run_shows_the_window_and_returns(qapp, tmp_path, monkeypatch):
     # widgets in this test process rightly treat as the end of the application.
     def fake_exec(app):
         windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        seen.extend(w.spec.input.shape for w in windows)
+        seen.extend(w.document.spec.input.shape for w in windows)
         for w in windows:
             w.close()
         return 0
@@ -577,7 +580,7 @@ def _capture_windows(monkeypatch, seen):
 
     def fake_exec(app):
         windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        seen.extend(w.spec for w in windows)
+        seen.extend(w.document.spec for w in windows)
         for w in windows:
             w.close()
         return 0

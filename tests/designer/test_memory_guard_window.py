@@ -20,7 +20,7 @@ def limit(monkeypatch):
 
 def test_status_bar_shows_the_training_estimate_at_the_train_tabs_settings(window, limit):
     limit("2G")
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     label = window.memory_status.label
     assert label.objectName() == "memoryEstimateLabel"
     estimate = estimate_memory(window.document.summary, "train", 64, "adam")
@@ -30,8 +30,8 @@ def test_status_bar_shows_the_training_estimate_at_the_train_tabs_settings(windo
     assert label.toolTip().startswith(f"Design {expected}; 2.1 GB available.")
     assert window.memory_status.fits
     # The Train tab's batch size and optimizer change the estimate at once.
-    window.training_panel.batch_spin.setValue(8)
-    window.training_panel.set_optimizer("sgd")
+    window.train_tab.hyper_box.batch_spin.setValue(8)
+    window.train_tab.hyper_box.set_optimizer("sgd")
     assert label.text().endswith("(SGD, batch 8)")
     assert label.toolTip().startswith(
         f"Design {estimate_memory(window.document.summary, 'train', 8, 'sgd').describe()}")
@@ -43,22 +43,22 @@ def test_status_bar_shows_the_training_estimate_at_the_train_tabs_settings(windo
 
 def test_status_bar_warns_when_training_would_not_fit(window, limit):
     limit("10M")
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     label = window.memory_status.label
     assert not window.memory_status.fits
     estimate = estimate_memory(window.document.summary, "train", 64, "adam")
     assert label.text() == f"⚠ Training: {format_bytes(estimate.total)} of 10 MB (Adam, batch 64)"
     assert label.toolTip().startswith(f"Design {estimate.describe()}; 10 MB available.")
     assert "Too much: reduce" in label.toolTip()
-    window.training_panel.batch_spin.setValue(1)       # small enough now
+    window.train_tab.hyper_box.batch_spin.setValue(1)       # small enough now
     assert window.memory_status.fits and not label.text().startswith("⚠")
 
 
 def test_feature_maps_and_predictions_say_the_guard_message_instead_of_computing(window, limit):
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     window.document.set_field(window.document.layer_count - 1, "units", 4)   # the shapes dataset's classes
-    net = Network.from_spec(window.spec.copy(), seed=0, dtype=np.float32)
-    inside = window.inside
+    net = Network.from_spec(window.document.spec.copy(), seed=0, dtype=np.float32)
+    inside = window.inside_tab
     inside.set_dataset(load_dataset("shapes"))
     limit("400K")                                       # LeNet-5 needs ~535 kB for one image
     inside.set_network(net)
@@ -79,21 +79,21 @@ def test_feature_maps_and_predictions_say_the_guard_message_instead_of_computing
 
 def test_untrained_design_too_big_to_build_is_explained_in_the_inside_views(window, limit):
     limit("500K")                                       # LeNet-5's weights need ~636 kB to build
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     window.untrained_feed.update_now()
     assert window.untrained_feed.network is None
-    for view in (window.inside.filters, window.inside.feature_maps, window.inside.predictions):
+    for view in (window.inside_tab.filters, window.inside_tab.feature_maps, window.inside_tab.predictions):
         text = view.placeholder_text()
         assert "Not enough memory" in text and "for its weights" in text and "No network yet" not in text
     limit("1G")
     window.untrained_feed.update_now()
     assert window.untrained_feed.network is not None
-    assert window.inside.filters.layer_names() == ["CONV1", "CONV2"]
+    assert window.inside_tab.filters.layer_names() == ["CONV1", "CONV2"]
 
 
 def test_an_empty_design_shows_no_training_estimate(window):
-    window.new_design()
+    window.files.new_design()
     assert len(window.document.summary.rows) == 1          # only the input
     assert window.memory_status.text() == "" and window.memory_status.fits
-    window.load_preset("lenet5")
+    window.files.load_preset("lenet5")
     assert window.memory_status.text().startswith("Training: ")

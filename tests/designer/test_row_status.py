@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from designer import roles
-from designer.layer_model import LayerListModel
-from designer.table_model import COL_FORMULA, COL_LAYER, ShapeTableModel
+from designer.design import roles
+from designer.design.layer_model import LayerListModel
+from designer.design.table_model import COL_FORMULA, COL_LAYER, ShapeTableModel
 from engine.export.table import to_text
 from engine.shapes import row_status
 

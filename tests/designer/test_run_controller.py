@@ -10,7 +10,7 @@ import pytest
 
 from engine import load_spec
 from engine.data import load_dataset
-from engine.train import History, Trainer
+from engine.train import History, Trainer, TrainSettings
 from designer.training.controller import TRANSITIONS, RunController, RunEvent, RunState
 from designer.training.worker import TrainingJob, TrainingWorker
 
@@ -30,7 +30,8 @@ def fit_until_stopped(self, dataset, epochs=5, on_batch=None, on_epoch=None, sho
 
 @pytest.fixture
 def job():
-    return TrainingJob(spec=load_spec(PRESETS / "digits_net.json"), dataset=load_dataset("digits"), epochs=1)
+    return TrainingJob(spec=load_spec(PRESETS / "digits_net.json"), dataset=load_dataset("digits"),
+                       settings=TrainSettings(epochs=1))
 
 
 @pytest.fixture

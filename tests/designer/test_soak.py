@@ -21,15 +21,15 @@ def test_open_edit_undo_cycles_leave_no_timer_or_thread(window):
 
 def test_train_stop_cycles_leave_no_thread_or_timer(window):
     app = QApplication.instance()
-    panel = window.training_panel
+    panel = window.train_tab
     settle(app, window)
     before = leftovers(window)
     # The counter sees a run's thread while it runs (so the zero below means something).
-    window.load_preset("digits_net")
-    assert panel.set_dataset("digits") and panel.start_training()
+    window.files.load_preset("digits_net")
+    assert panel.datasets.set_dataset("digits") and panel.start_training()
     assert leftovers(window).running_threads == 1
     panel.stop()
-    assert process_events_for(app, 60.0, until=lambda: not panel.is_running)
+    assert process_events_for(app, 60.0, until=lambda: not panel.controller.is_active)
     run_train_cycles(app, window, 6)
     settle(app, window)
     after = leftovers(window)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush
 
 from designer.presets import load_preset
-from designer.table_model import (COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, HEADERS,
+from designer.design.table_model import (COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, HEADERS,
                                   ERROR_FOREGROUND, LayerIndexRole, RawValueRole, ShapeTableModel, StateRole)
 from engine import summarize
 from engine import ConvSpec

@@ -37,7 +37,7 @@ SHAPE_NAMES = ["circle", "cross", "square", "triangle"]
 def open_and_wait(qtbot, panel, path) -> list:
     """Open `path` and wait for the read to end; the (ok, message) it ended with."""
     with qtbot.waitSignal(panel.dataset_load_finished, timeout=LOAD_TIMEOUT) as ended:
-        assert panel.open_dataset(path)
+        assert panel.datasets.open_dataset(path)
     return ended.args
 
 
@@ -74,15 +74,15 @@ def strip_names(panel) -> list[str]:
 
 
 def train_a_few_batches(qtbot, panel):
-    panel.epochs_spin.setValue(1)
-    panel.batch_spin.setValue(16)
-    assert panel.train_button.isEnabled(), panel.fit_label.text()
+    panel.hyper_box.epochs_spin.setValue(1)
+    panel.hyper_box.batch_spin.setValue(16)
+    assert panel.run_controls.train_button.isEnabled(), panel.dataset_box.fit_label.text()
     with qtbot.waitSignal(panel.training_finished, timeout=LOAD_TIMEOUT) as finished:
-        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.run_controls.train_button, Qt.MouseButton.LeftButton)
     result = finished.args[0]
     assert result.status == "completed" and result.history.epochs_completed == 1
-    assert len(result.history.batch_loss) == -(-int(len(panel.dataset.y_train) * 0.9) // 16)
-    assert result.test_count == len(panel.dataset.y_test)
+    assert len(result.history.batch_loss) == -(-int(len(panel.datasets.dataset.y_train) * 0.9) // 16)
+    assert result.test_count == len(panel.datasets.dataset.y_test)
     return result
 
 
@@ -90,11 +90,11 @@ def train_a_few_batches(qtbot, panel):
 def test_a_class_folder_shows_its_counts_and_one_sample_per_class_then_trains(qtbot, class_folder):
     document, panel = make_panel(qtbot)
     assert open_and_wait(qtbot, panel, class_folder) == [True, ""]
-    ds = panel.dataset
+    ds = panel.datasets.dataset
     assert (ds.name, ds.image_shape, ds.class_names) == ("my_shapes", (32, 32, 3), SHAPE_NAMES)
     assert ds.class_counts("train") == [8] * 4 and ds.class_counts("test") == [2] * 4
-    assert "32×32×3 images, 32 train / 8 test, 4 classes" in panel.dataset_info.text()
-    assert panel.dataset_combo.currentText() == "my_shapes (folder)"
+    assert "32×32×3 images, 32 train / 8 test, 4 classes" in panel.dataset_box.dataset_info.text()
+    assert panel.dataset_box.dataset_combo.currentText() == "my_shapes (folder)"
     # The strip: 8 images, each class once before any class twice, every caption its image's class.
     strip = panel.dataset_box.sample_strip
     pictures = strip.findChildren(QLabel, "sampleImage")
@@ -107,7 +107,7 @@ def test_a_class_folder_shows_its_counts_and_one_sample_per_class_then_trains(qt
     assert all(not p.pixmap().isNull() for p in pictures)
     qtbot.waitUntil(lambda: all(p.isVisible() for p in pictures))
     # LeNet-5 predicts 10 classes: the one-click fix, then training runs.
-    qtbot.mouseClick(panel.use_classes_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.dataset_box.use_classes_button, Qt.MouseButton.LeftButton)
     assert document.spec.layers[-1].units == 4
     train_a_few_batches(qtbot, panel)
 
@@ -115,14 +115,14 @@ def test_a_class_folder_shows_its_counts_and_one_sample_per_class_then_trains(qt
 def test_a_cifar_archive_shows_its_counts_and_first_eight_classes_then_trains(qtbot, cifar_archive):
     _, panel = make_panel(qtbot)
     assert open_and_wait(qtbot, panel, cifar_archive) == [True, ""]
-    ds = panel.dataset
+    ds = panel.datasets.dataset
     assert ds.source == "CIFAR-10 binary archive" and ds.class_names == CIFAR_NAMES
     assert ds.class_counts("train") == [6] * 10 and ds.class_counts("test") == [2] * 10
-    assert "60 train / 20 test, 10 classes" in panel.dataset_info.text()
-    assert "airplane 6/2" in panel.dataset_info.toolTip()          # counts per class
+    assert "60 train / 20 test, 10 classes" in panel.dataset_box.dataset_info.text()
+    assert "airplane 6/2" in panel.dataset_box.dataset_info.toolTip()          # counts per class
     assert strip_names(panel) == CIFAR_NAMES[:MAX_SAMPLES]
     assert len(panel.dataset_box.sample_strip.findChildren(QLabel, "sampleImage")) == MAX_SAMPLES
-    assert "The design fits" in panel.fit_label.text()             # LeNet-5 takes CIFAR-10 as it is
+    assert "The design fits" in panel.dataset_box.fit_label.text()             # LeNet-5 takes CIFAR-10 as it is
     train_a_few_batches(qtbot, panel)
 
 
@@ -144,10 +144,10 @@ def test_a_damaged_archive_is_one_line_in_the_dataset_box_and_the_choice_stays(q
     broken.write_bytes(cifar_archive.read_bytes()[:2000])
     ok, message = open_and_wait(qtbot, panel, broken)
     assert not ok and "broken-cifar.tar.gz" in message
-    text = panel.dataset_info.text()
+    text = panel.dataset_box.dataset_info.text()
     assert text == f"Could not open the dataset: {message}" and "\n" not in text
-    assert panel.dataset.name == "digits" and panel.dataset_combo.currentData() == "digits"
-    assert panel.train_button.isEnabled() is panel.can_train
+    assert panel.datasets.dataset.name == "digits" and panel.dataset_box.dataset_combo.currentData() == "digits"
+    assert panel.run_controls.train_button.isEnabled() is panel.can_train
 
 
 # ----- not blocking the window -------------------------------------------------------------------------
@@ -169,8 +169,8 @@ def test_loading_reports_progress_and_the_window_keeps_running(qtbot, monkeypatc
     timer.setInterval(5)
 
     def tick():
-        ticks.append(panel.is_loading_dataset)
-        during.append((panel.train_button.isEnabled(), panel.dataset_combo.isEnabled(),
+        ticks.append(panel.datasets.is_loading)
+        during.append((panel.run_controls.train_button.isEnabled(), panel.dataset_box.dataset_combo.isEnabled(),
                        panel.dataset_box.load_progress.isVisible()))
         if len(ticks) >= 3:
             ticks_seen.set()
@@ -178,7 +178,7 @@ def test_loading_reports_progress_and_the_window_keeps_running(qtbot, monkeypatc
 
     timer.timeout.connect(tick)
     progress = []
-    panel._loader.progress.connect(lambda fraction, message: progress.append((fraction, message)))
+    panel.datasets.loader.progress.connect(lambda fraction, message: progress.append((fraction, message)))
     timer.start()
     assert open_and_wait(qtbot, panel, cifar_archive) == [True, ""]
     assert ticks[:3] == [True, True, True]                      # ticks happened while the read went on
@@ -186,7 +186,7 @@ def test_loading_reports_progress_and_the_window_keeps_running(qtbot, monkeypatc
     fractions = [f for f, _ in progress]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
     assert any("data_batch_1.bin" in m for _, m in progress)   # the engine's own messages
-    assert not panel.dataset_box.load_progress.isVisible() and panel.train_button.isEnabled()
+    assert not panel.dataset_box.load_progress.isVisible() and panel.run_controls.train_button.isEnabled()
 
 
 # ----- remembered --------------------------------------------------------------------------------------
@@ -196,20 +196,20 @@ def test_opened_datasets_are_listed_by_a_new_panel_and_gone_ones_are_dropped(qtb
     open_and_wait(qtbot, panel, class_folder)
     open_and_wait(qtbot, panel, cifar_archive)
     keys = [str(cifar_archive.resolve()), str(class_folder.resolve())]
-    assert panel.remembered_datasets() == [str(class_folder.resolve()), str(cifar_archive.resolve())]
+    assert panel.datasets.remembered() == [str(class_folder.resolve()), str(cifar_archive.resolve())]
 
     _, again = make_panel(qtbot)                                # as at the next start
-    assert again.remembered_datasets() == keys                  # most recent first
-    assert again.dataset.name == "digits"                       # listed, not read
-    index = again.dataset_combo.findData(keys[1])
-    assert again.dataset_combo.itemText(index) == "my_shapes (folder)"
+    assert again.datasets.remembered() == keys                  # most recent first
+    assert again.datasets.dataset.name == "digits"              # listed, not read
+    index = again.dataset_box.dataset_combo.findData(keys[1])
+    assert again.dataset_box.dataset_combo.itemText(index) == "my_shapes (folder)"
     with qtbot.waitSignal(again.dataset_load_finished, timeout=LOAD_TIMEOUT):
-        again.dataset_combo.activated.emit(index)               # choosing it reads it
-    assert again.dataset.name == "my_shapes"
+        again.dataset_box.dataset_combo.activated.emit(index)   # choosing it reads it
+    assert again.datasets.dataset.name == "my_shapes"
 
     shutil.rmtree(class_folder)
     _, third = make_panel(qtbot)
-    assert third.remembered_datasets() == [keys[0]]
+    assert third.datasets.remembered() == [keys[0]]
 
 
 # ----- drag and drop -----------------------------------------------------------------------------------
@@ -227,11 +227,11 @@ def drop(window, path: Path) -> QDropEvent:
 
 
 def test_a_folder_dropped_on_the_window_opens_as_the_dataset(window, qtbot, class_folder):
-    panel = window.training_panel
+    panel = window.train_tab
     assert window.acceptDrops()
     with qtbot.waitSignal(panel.dataset_load_finished, timeout=LOAD_TIMEOUT):
         assert drop(window, class_folder).isAccepted()
-    assert panel.dataset.name == "my_shapes" and strip_names(panel) == SHAPE_NAMES * 2
+    assert panel.datasets.dataset.name == "my_shapes" and strip_names(panel) == SHAPE_NAMES * 2
     assert window.tabs.currentWidget().isAncestorOf(panel)     # the Train tab is shown
 
 
@@ -241,8 +241,8 @@ def test_a_design_dropped_on_the_window_still_opens_as_the_design(window, qtbot,
     save_spec(design, path)
     assert drop(window, path).isAccepted()
     assert window.document.file_path == path
-    assert window.spec.to_dict() == design.to_dict()
-    assert window.training_panel.dataset.name == "digits"      # not taken for a dataset
+    assert window.document.spec.to_dict() == design.to_dict()
+    assert window.train_tab.datasets.dataset.name == "digits"      # not taken for a dataset
 
 
 def test_text_drags_are_left_alone(window):

@@ -9,23 +9,23 @@ from engine.sysmem import format_bytes
 
 def test_the_status_bar_shows_every_figure_whole_at_1024_by_640(window, qtbot):
     # The longest case: a broken LeNet-5 (the parameter count says which rows it covers).
-    window.load_preset("lenet5")
-    window.select_layer(2)
+    window.files.load_preset("lenet5")
+    window.design_tab.select_layer(2)
     window.findChild(QSpinBox, "convSize").setValue(20)
     assert window.document.summary.error_row is not None
     window.resize(1024, 640)
     qtbot.waitUntil(lambda: (window.width(), window.height()) == (1024, 640))
     QApplication.processEvents()
     bar = window.statusBar()
-    for label in (window.params_label, window.memory_label, window.memory_status.label):
+    for label in (window.totals.params_label, window.totals.memory_label, window.memory_status.label):
         assert label.isVisible()
         assert label.width() >= label.sizeHint().width(), label.text()       # not squeezed
         assert label.mapTo(bar, label.rect().topRight()).x() <= bar.width(), label.text()   # not off the edge
 
 
 def test_the_activation_memory_uses_the_estimates_units(window):
-    window.load_preset("lenet5")
-    text = window.memory_label.text()
+    window.files.load_preset("lenet5")
+    text = window.totals.memory_label.text()
     assert "13,126" in text and format_bytes(13_126 * 4) in text     # "52.5 kB", as the estimate writes kB
 
 

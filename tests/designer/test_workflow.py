@@ -22,14 +22,14 @@ def test_design_train_inside_export(qtbot, tmp_path):
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside"]
 
     # Design: the digits preset, then one edit by clicking in the editor.
-    window.load_preset("digits_net")
-    window.select_layer(2)  # CONV2
+    window.files.load_preset("digits_net")
+    window.design_tab.select_layer(2)  # CONV2
     _child(window, QSpinBox, "convFilters").setValue(24)
-    assert window.spec.layers[2].filters == 24
+    assert window.document.spec.layers[2].filters == 24
 
     # Train: through the buttons on the Train tab.
-    panel = window.training_panel
-    panel.set_dataset("digits")
+    panel = window.train_tab
+    panel.datasets.set_dataset("digits")
     _child(window, QSpinBox, "epochsSpin").setValue(3)
     updates = []
     panel.network_updated.connect(updates.append)
@@ -44,23 +44,23 @@ def test_design_train_inside_export(qtbot, tmp_path):
     assert updates, "the inside views never received a network"
 
     # Inside: the views got the trained network and the dataset; their shapes follow the table.
-    inside = window.inside
-    table_shapes = {row.name: row.output_shape for row in summarize(window.spec).rows[1:]
+    inside = window.inside_tab
+    table_shapes = {row.name: row.output_shape for row in summarize(window.document.spec).rows[1:]
                     if row.kind in ("conv", "pool")}
     assert inside.feature_maps.feature_map_shapes() == table_shapes
     assert inside.predictions.confusion_matrix().sum() == 360
     # Double-clicking the CONV2 row of the shape table opens its feature maps.
-    model = window.shape_model
+    model = window.design_tab.shape_model
     conv2_row = next(r for r in range(model.rowCount()) if model.layer_for_row(r) == 2)
     index = model.index(conv2_row, 0)
-    window.table_view.doubleClicked.emit(index)
+    window.design_tab.table_view.doubleClicked.emit(index)
     assert window.tabs.currentIndex() == 2 and inside.currentWidget() is inside.feature_maps
     assert inside.feature_maps.current_layer() == "CONV2"
 
     # Export: the design as JSON and a view as PNG.
     path = tmp_path / "my_digits.json"
-    assert window.save_file(path)
-    assert load_spec(path) == window.spec
+    assert window.files.save_file(path)
+    assert load_spec(path) == window.document.spec
     assert json.loads(path.read_text())["layers"][2]["filters"] == 24
     png = tmp_path / "maps.png"
     width, height = inside.feature_maps.export_png(png)

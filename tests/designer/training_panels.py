@@ -6,7 +6,7 @@ from engine import load_spec
 from engine.resources import preset_path
 
 from designer.document import DesignDocument
-from designer.training import TrainingPanel
+from designer.training import TrainTab
 
 OPEN_PANELS: list = []
 
@@ -14,7 +14,7 @@ OPEN_PANELS: list = []
 def make_panel(qtbot, preset: str = "lenet5"):
     """(document, panel) for a preset's design, the panel 1100×760 and shown."""
     document = DesignDocument(load_spec(preset_path(preset)))
-    panel = TrainingPanel(document)
+    panel = TrainTab(document)
     panel._test_document = document
     OPEN_PANELS.append(panel)
     qtbot.addWidget(panel)

@@ -176,7 +176,7 @@ def test_layer_names_become_module_names():
                       {"type": "dense", "name": "forward", "units": 2, "activation": "softmax"}]}
     source = pytorch_source(NetworkSpec.from_dict(doc))
     assert "self.edge_finder = nn.Conv2d(1, 2, kernel_size=3, stride=1, padding=0)" in source
-    assert "('layer_forward', 'forward', 'matrix', (32, 2), (4, 4, 2))" in source
+    assert "('layer_forward', 'forward', 'matrix', (32, 2), (4, 4, 2), True)" in source
 
 
 # ----- training under torchrun -------------------------------------------------------------------------

@@ -43,7 +43,10 @@ def parse_number(text):
 
 
 def parsed(rows):
-    """[name, shape, size, params, macs] per layer row, and the totals row's (size, params, macs)."""
+    """[name, shape, size, params, macs] per layer row, and the totals row's (size, params, macs). A table of
+    a design with blocks has a Branch column after the name and indented names: both are taken out."""
+    if rows and len(rows[0]) in (7, 9):          # Layer, Branch, ... (+ Depth, Parent in CSV)
+        rows = [[r[0].replace(r"\quad ", "").strip()] + r[2:7] for r in rows]
     *layers, total = rows
     assert total[0] == "Total"
     return ([[r[0], parse_shape(r[1]), parse_number(r[2]), parse_number(r[3]), parse_number(r[4])] for r in layers],
@@ -58,8 +61,13 @@ def markdown_rows(text):
 
 def csv_rows(text, delimiter=","):
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    assert rows[0][:5] == ["Layer", "Activation shape", "Activation size", "# parameters", "MACs"]
-    assert all("," not in "".join(r[2:5]) for r in rows[1:]), "CSV numbers carry no thousands separators"
+    nested = rows[0][1] == "Branch"                 # a design with blocks
+    header = rows[0][:1] + rows[0][2:] if nested else rows[0]
+    assert header[:5] == ["Layer", "Activation shape", "Activation size", "# parameters", "MACs"]
+    if nested:
+        assert rows[0][-2:] == ["Depth", "Parent"]
+    numbers = slice(3, 6) if nested else slice(2, 5)
+    assert all("," not in "".join(r[numbers]) for r in rows[1:]), "CSV numbers carry no thousands separators"
     return rows[1:]
 
 
@@ -76,8 +84,17 @@ def latex_rows(text):
     return rows[1:]
 
 
+def flat_json_rows(rows):
+    """The JSON rows in table order: a block's row, then the rows nested under its paths."""
+    for r in rows:
+        yield r
+        for path in r.get("paths", []):
+            yield from flat_json_rows(path["rows"])
+
+
 def json_rows(doc):
-    layers = [[r["name"], r["output_shape"], r["activation_size"], r["params"], r["macs"]] for r in doc["rows"]]
+    layers = [[r["name"], r["output_shape"], r["activation_size"], r["params"], r["macs"]]
+              for r in flat_json_rows(doc["rows"])]
     return layers, (doc["total_activation_size"], doc["total_params"], doc["total_macs"])
 
 

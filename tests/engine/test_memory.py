@@ -8,7 +8,7 @@ import pytest
 
 from engine import Adam, Network, NetworkSpec, SpecError, Trainer, load_spec, summarize
 from engine.data import Dataset
-from engine.memory import MemoryGuardError, check_memory, estimate_memory
+from engine.memory import MemoryGuardError, activation_bytes, check_memory, estimate_memory
 from engine.spec import FORMAT
 from engine.sysmem import ENV_LIMIT, MemoryLimitError, available_memory, format_bytes, parse_size
 
@@ -32,6 +32,21 @@ def test_training_estimate_counts_every_part_in_bytes():
     # im2col patches m·n_H·n_W·f·f·n_C_prev (smaller than one chunk here), and the chunk of their gradient
     assert e.scratch == 2 * 4 * (6 * 6 * 3 * 3 * 1) * 4
     assert e.total == sum(e.parts().values())
+
+
+def test_activation_bytes_are_one_examples_activations_at_the_item_size():
+    # SMALL: input 8·8·1 = 64, CONV (6,6,2) = 72, Softmax 3 → 139 values per example.
+    summary = _summary(*SMALL)
+    assert summary.total_activation_size == 139
+    assert activation_bytes(summary) == 139 * 4
+    assert activation_bytes(summary, np.float64) == 139 * 8
+
+
+def test_early_stopping_counts_one_more_copy_of_the_weights_for_the_best_epoch():
+    plain = estimate_memory(_summary(*SMALL), "train", 4, "adam")
+    keeping = estimate_memory(_summary(*SMALL), "train", 4, "adam", early_stopping=True)
+    assert plain.best_weights == 0 and keeping.best_weights == plain.weights
+    assert keeping.total == plain.total + plain.weights
 
 
 @pytest.mark.parametrize("optimizer, copies", [("sgd", 0), ("momentum", 1), ("adam", 2)])

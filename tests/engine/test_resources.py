@@ -19,10 +19,14 @@ def run(*args, cwd):
                           capture_output=True, text=True, timeout=120)
 
 
+PRESETS = ["alexnet", "digits_net", "example_convnet", "inception_module", "lenet5", "mobilenet_small",
+           "mobilenet_v2", "resnet18", "resnet50", "resnet_small", "vgg16"]
+
+
 def test_bundled_files_are_found():
     # From the checkout (tests) or an editable install both resolve to this repository's resources/.
     assert resources_dir() == ROOT / "resources"
-    assert preset_names() == ["digits_net", "example_convnet", "lenet5"]
+    assert preset_names() == PRESETS
     assert summarize(load_spec(preset_path("lenet5"))).total_params == 62_958
     assert dataset_path("digits.npz").is_file()
     assert load_dataset("digits").x_train.shape == (1437, 8, 8, 1)
@@ -41,7 +45,7 @@ def test_a_design_argument_is_a_file_or_a_preset_name(tmp_path, monkeypatch):
     assert resolve_design("designs/lenet5") == Path("designs/lenet5")
     with pytest.raises(SpecError) as info:
         resolve_design("lenet")
-    assert str(info.value) == "lenet: no such file, and not a preset name (presets: digits_net, example_convnet, lenet5)"
+    assert str(info.value) == f"lenet: no such file, and not a preset name (presets: {', '.join(PRESETS)})"
 
 
 def test_summary_and_train_take_preset_names(tmp_path):
@@ -58,7 +62,7 @@ def test_an_unknown_design_name_is_one_line_listing_the_presets(tmp_path):
     result = run("summary", "lenet", cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == ("error: lenet: no such file, and not a preset name "
-                             "(presets: digits_net, example_convnet, lenet5)\n")
+                             f"(presets: {', '.join(PRESETS)})\n")
 
 
 def test_version_flag(tmp_path):
