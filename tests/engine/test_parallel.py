@@ -17,7 +17,8 @@ from engine import Adam, Network, NetworkSpec, SGD, Trainer, load_dataset, runti
 from engine import parallel
 from engine.parallel import EngineWorkersWarning, WorkerError, WorkerPool, pool as pool_module, workers_for
 from engine.parallel.shared import Layout, SharedBlock, SharedMemoryUnavailable
-from engine import ConvSpec, DenseSpec, DropoutSpec, InputSpec, PoolSpec
+from engine import (BatchNormSpec, ConcatSpec, ConvSpec, DenseSpec, DropoutSpec, GlobalPoolSpec, InputSpec, PoolSpec,
+                    ResidualSpec)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,6 +80,72 @@ def test_two_and_three_workers_train_as_one_process(split_everything):
                 np.testing.assert_allclose(grads[key], grads1[key], rtol=1e-10, atol=1e-13)
         for key, value in results[1][1].items():
             np.testing.assert_allclose(results[workers][1][key], value, rtol=1e-10, atol=1e-13)
+
+
+def _blocks_spec():
+    """Batch norm at the top and inside a residual block, a concat block with dropout in a branch: batch
+    statistics and masks at every depth."""
+    return NetworkSpec(InputSpec((8, 8, 3)), [
+        ConvSpec(6, 3, padding="same", activation="linear"), BatchNormSpec(activation="relu"),
+        ResidualSpec(layers=[ConvSpec(6, 3, padding="same", activation="linear"), BatchNormSpec()]),
+        ConcatSpec(branches=[[ConvSpec(4, 1), DropoutSpec(0.4)], [PoolSpec("max", 3, 1, padding="same")]]),
+        GlobalPoolSpec("avg"), BatchNormSpec(momentum=0.2), DenseSpec(5, "softmax")])
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["one round trip", "two phases"])
+def test_batch_norm_statistics_and_gradients_are_the_whole_batch_ones(split_everything, fused):
+    """Loss, gradients, logits, running statistics and weights after SGD steps: equal at 1, 2 and 3
+    processes for a design with batch norm (top level and inside a block) and dropout inside a block."""
+    first = Network.from_spec(_blocks_spec(), seed=5, dtype=np.float64)
+    assert any(key.endswith("running_mean") for key in first.state)
+    results = {}
+    for workers in (1, 2, 3):
+        net = first.copy()
+        opt = SGD(0.05, momentum=0.9)
+        pool = WorkerPool(net, workers) if workers > 1 else None
+        if pool is not None:
+            pool.fused = fused
+        steps = []
+        try:
+            for step in range(3):
+                x, y = _batch(14, seed=10 + step, shape=(8, 8, 3))
+                loss, grads, logits = net.train_step(x, y)
+                steps.append((loss, {k: v.copy() for k, v in grads.items()}, logits))
+                opt.step(net.params, grads)
+            evaluated = net.evaluate(*_batch(20, seed=99, shape=(8, 8, 3)), batch_size=20)   # running stats
+            results[workers] = (steps, {k: v.copy() for k, v in {**net.params, **net.state}.items()}, evaluated)
+        finally:
+            if pool is not None:
+                pool.close()
+    for workers in (2, 3):
+        for (loss, grads, logits), (loss1, grads1, logits1) in zip(results[workers][0], results[1][0]):
+            assert loss == pytest.approx(loss1, rel=1e-11)
+            np.testing.assert_allclose(logits, logits1, rtol=1e-10, atol=1e-12)
+            for key in grads1:
+                np.testing.assert_allclose(grads[key], grads1[key], rtol=1e-9, atol=1e-12)
+        for key, value in results[1][1].items():
+            np.testing.assert_allclose(results[workers][1][key], value, rtol=1e-9, atol=1e-12)
+        assert results[workers][2] == pytest.approx(results[1][2], rel=1e-10)
+
+
+def test_a_part_that_fails_inside_the_batch_statistics_releases_the_others(split_everything):
+    """A worker whose part raises before its batch norm sums, and a parent whose part raises: the error
+    comes back here, nobody waits for ever, and the pool computes the next step as before."""
+    net = Network.from_spec(_blocks_spec(), seed=1, dtype=np.float64)
+    x, y = _batch(12, shape=(8, 8, 3))
+    with WorkerPool(net, 3) as pool:
+        bad = x.copy()
+        bad[10] = np.inf                                   # in the last worker's part: inf − inf in its conv
+        with np.errstate(invalid="raise"):
+            with pytest.raises(FloatingPointError):
+                net.train_step(bad, y)
+            bad = x.copy()
+            bad[0] = np.inf                                # in this process's part
+            with pytest.raises(FloatingPointError):
+                net.train_step(bad, y)
+        assert not pool.closed
+        loss, grads, _ = net.train_step(x, y)
+        assert np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values())
 
 
 def test_dropout_masks_are_the_whole_batch_draws(split_everything):
