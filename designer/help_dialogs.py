@@ -30,7 +30,8 @@ TOUR_SECTIONS = (
     ("Inside", "3 · Inside: look at what the network does",
      "The <b>Filter playground</b> slides a filter over the course's 6×6 example (or an image of yours) "
      "with the stride and padding you choose; <b>Learned filters</b> and <b>Feature maps</b> show what "
-     "each conv layer picked up; <b>Predictions</b> lists the test images with a confusion matrix. "
+     "each conv layer picked up; <b>Predictions</b> lists the test images with a confusion matrix, and "
+     "<b>Why</b> shows which pixels and positions made the network say what it said (saliency, Grad-CAM). "
      "Double-click a conv or pool row of the layer table to jump to its feature maps."),
 )
 

@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         exporter        DesignExporter: File › Export
         design_tab      DesignTab: layer list, course table, property editor, volume diagram
         train_tab       TrainTab: dataset, hyperparameters, the training run, weights
-        inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions
+        inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions, why
         tabs            the QTabWidget holding the three tabs
         help            HelpDialogs: Help › Quick tour and Keyboard shortcuts
         menus           WindowMenus: the menu bar, toolbar, History dock, and the window's own actions

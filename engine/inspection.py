@@ -1,5 +1,6 @@
 """Looking inside a network: pure-NumPy helpers for the "inside" views (filters, feature maps, predictions,
-and the filter and pooling playgrounds: one filter or pooling window slid over one image).
+the filter and pooling playgrounds: one filter or pooling window slid over one image, and why a prediction:
+`saliency` and `grad_cam`, which live in engine.explanation).
 
 Nothing here draws: these functions turn weights, activations and predictions into arrays that a view
 only has to colour. Shapes follow the engine: conv weights ``W`` ``(f, f, n_C_prev, n_C)``, a stack of
@@ -11,16 +12,23 @@ import math
 
 import numpy as np
 
+from .explanation import (Explanation, default_grad_cam_layer, explain, grad_cam, grad_cam_layers,
+                          saliency)
 from .functional import conv2d, pool2d
 from .shapes import conv_output_size, output_size_formula
 
 __all__ = [
+    "Explanation",
     "accuracy_from_confusion",
     "choose_columns",
     "confusion_matrix",
     "convolve_image",
+    "default_grad_cam_layer",
+    "explain",
     "filter_tiles",
     "filter_matrix_tiles",
+    "grad_cam",
+    "grad_cam_layers",
     "image_output_formula",
     "misclassified_first",
     "normalize_tiles",
@@ -28,6 +36,7 @@ __all__ = [
     "pool_image",
     "pool_output_formula",
     "rgb_filter_tiles",
+    "saliency",
     "to_grey",
     "window_at",
 ]

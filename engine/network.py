@@ -393,16 +393,19 @@ class Network:
             return np.argmax(logits, axis=1)
         return (logits[:, 0] > 0).astype(np.int64)
 
+    def probabilities_from_logits(self, logits: np.ndarray) -> np.ndarray:
+        """Logits (m, k) → class probabilities (m, num_classes): softmax rows, or [P(0), P(1)] for a
+        single sigmoid unit."""
+        if self.output_kind == "softmax":
+            return F.softmax(logits)
+        p1 = F.sigmoid(logits[:, 0])
+        return np.stack([1 - p1, p1], axis=1)
+
     def predict_proba(self, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """Class probabilities (m, k); for a sigmoid output k = 2 ([P(0), P(1)])."""
         chunks = []
         for start in range(0, len(x), batch_size):
-            logits = self.forward(x[start:start + batch_size])
-            if self.output_kind == "softmax":
-                chunks.append(F.softmax(logits))
-            else:
-                p1 = F.sigmoid(logits[:, 0])
-                chunks.append(np.stack([1 - p1, p1], axis=1))
+            chunks.append(self.probabilities_from_logits(self.forward(x[start:start + batch_size])))
         if not chunks:
             return np.zeros((0, self.num_classes), dtype=self.dtype)
         return np.concatenate(chunks)

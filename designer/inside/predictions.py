@@ -130,9 +130,11 @@ class PredictionsView(InsideView):
         placeholder_text(), refresh(), export_png(path)
     Signals:
         testImageClicked(int): a test image was clicked (e.g. to open it in the feature maps view).
+        explainRequested(object): "Why?" was clicked: the chosen cell (true, predicted), or None.
     """
 
     testImageClicked = Signal(int)
+    explainRequested = Signal(object)
 
     INFERENCE_BATCH = 256   # predict_proba's batch (the memory guard checks it first)
 
@@ -166,6 +168,12 @@ class PredictionsView(InsideView):
         self.all_button.clicked.connect(lambda: self.select_cell(None))
         self.all_button.setEnabled(False)
         bar.addWidget(self.all_button)
+        self.why_button = QPushButton("Why? ›")
+        self.why_button.setObjectName("whyButton")
+        self.why_button.setToolTip("Open Inside › Why on these images: the saliency and Grad-CAM maps of each "
+                                   "(on the chosen cell's images one after another, or the first image shown)")
+        self.why_button.clicked.connect(lambda: self.explainRequested.emit(self._cell))
+        bar.addWidget(self.why_button)
         self.export_button = make_export_button(self, "predictions.png")
         bar.addWidget(self.export_button)
 

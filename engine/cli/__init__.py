@@ -1,4 +1,4 @@
-"""The command line: `python main.py summary|train|evaluate|data|export|diagram|runs ...`.
+"""The command line: `python main.py summary|train|evaluate|data|export|diagram|runs|explain ...`.
 
 It calls the same engine functions as the window. Every error a user can cause is one line on
 stderr naming what is wrong, and exit status 2 — never a traceback. Each command is one module of
@@ -20,10 +20,10 @@ from ..runs import RunError
 from ..spec import SpecError
 from ..train_settings import TrainSettings
 from ..version import version_line
-from . import data, diagram, evaluate, export, runs, summary, train
+from . import data, diagram, evaluate, explain, export, runs, summary, train
 from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
 
-COMMANDS = (summary, train, evaluate, data, export, diagram, runs)
+COMMANDS = (summary, train, evaluate, data, export, diagram, runs, explain)
 
 __all__ = ["main", "build_parser", "UserError", "EXIT_USAGE"]
 
