@@ -5,6 +5,7 @@ run, and arrays are only of the float and integer dtypes below, their sizes chec
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 from math import prod
@@ -22,8 +23,16 @@ class ChannelClosed(EOFError):
 
 
 class Channel:
-    def __init__(self, sock: socket.socket):
+    """One end of the socket. `ring` (an eventfd in semaphore mode, Linux): send() also rings it, and the
+    other end's recv() waits on it (`wait_bell`) before reading. A write to a Unix socket wakes its reader
+    as "the writer is about to sleep" (a sync wake-up), so on a busy machine the scheduler runs the worker
+    on the parent's core, where it waits behind the parent's own part (measured: stem64's step 1.5x slower
+    under load); an eventfd wakes it without that hint."""
+
+    def __init__(self, sock: socket.socket, ring: int | None = None, wait_bell: int | None = None):
         self.sock = sock
+        self.ring = ring
+        self.wait_bell = wait_bell
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -44,11 +53,15 @@ class Channel:
                 self.sock.sendall(body + payload)
             else:
                 self.sock.sendall(head + body + payload)
+            if self.ring is not None:
+                os.eventfd_write(self.ring, 1)
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise ChannelClosed(str(exc)) from None
 
     def recv(self) -> tuple[dict, list]:
         """(message, descriptors); a message that carried arrays has them (copies) under "arrays"."""
+        if self.wait_bell is not None:
+            os.eventfd_read(self.wait_bell)          # one ring per message (semaphore mode)
         size, nfds, nbytes = _HEADER.unpack(self._exactly(_HEADER.size))
         if size > MAX_MESSAGE or nfds > MAX_FDS or nbytes > MAX_MESSAGE:
             raise ValueError(f"malformed engine message ({size} bytes, {nfds} descriptors, {nbytes} bytes)")

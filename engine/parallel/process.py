@@ -41,6 +41,7 @@ class WorkersLost(RuntimeError):
     """A worker process ended unexpectedly (killed, out of memory): the pool can't be used any more."""
 
 
+USE_BELL = True         # the eventfd doorbell where the system has one (see Channel); tests and A/B runs may turn it off
 _SAME_KIND = {kind.__name__: kind for kind in (ValueError, FloatingPointError, OverflowError, ZeroDivisionError)}
 
 
@@ -50,6 +51,8 @@ class WorkerProcess:
     def __init__(self, niceness: int):
         parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         life_read, self._life_write = os.pipe()
+        self._bell = os.eventfd(0, os.EFD_SEMAPHORE | os.EFD_CLOEXEC) if USE_BELL and hasattr(os, "eventfd") \
+            else None
         env = dict(os.environ)
         for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[key] = "1"          # a worker is one part on one core: its BLAS stays single-threaded
@@ -57,16 +60,20 @@ class WorkerProcess:
             # fork + exec at once (never a fork that runs on: the window's process has threads).
             self.process = subprocess.Popen(
                 [sys.executable, "-c", _LAUNCH, _PACKAGE_ROOT, str(child_sock.fileno()), str(life_read),
-                 str(int(niceness)), str(int(runtime.allocator_tuned()))],
-                pass_fds=(child_sock.fileno(), life_read), env=env, stdin=subprocess.DEVNULL)
+                 str(int(niceness)), str(int(runtime.allocator_tuned())),
+                 str(-1 if self._bell is None else self._bell)],
+                pass_fds=(child_sock.fileno(), life_read) + (() if self._bell is None else (self._bell,)),
+                env=env, stdin=subprocess.DEVNULL)
         except BaseException:
             parent_sock.close()
             os.close(self._life_write)
+            if self._bell is not None:
+                os.close(self._bell)
             raise
         finally:
             child_sock.close()
             os.close(life_read)
-        self.channel = Channel(parent_sock)
+        self.channel = Channel(parent_sock, ring=self._bell)
         self.grads_block = None
         self.grads = {}
         self.io_block = None
@@ -132,6 +139,9 @@ class WorkerProcess:
         if self._life_write is not None:
             os.close(self._life_write)        # the lifeline: the worker exits now even if it is busy
             self._life_write = None
+        if self._bell is not None:
+            os.close(self._bell)
+            self._bell = None
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -208,7 +208,7 @@ class Worker:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    sock_fd, life_fd, niceness, tune = (int(value) for value in argv[:4])
+    sock_fd, life_fd, niceness, tune, bell = (int(value) for value in argv[:5])
     _watch_lifeline(life_fd)
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what it means (the command
     # line stops training gracefully), the worker carries on until told or until the parent is gone.
@@ -220,7 +220,7 @@ def main(argv=None) -> int:
             pass
     if tune:
         runtime.tune_allocator()
-    channel = Channel(socket.socket(fileno=sock_fd))
+    channel = Channel(socket.socket(fileno=sock_fd), wait_bell=None if bell < 0 else bell)
     with runtime.single_threaded_blas():
         Worker(channel).serve()
     return 0
