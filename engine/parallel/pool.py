@@ -26,8 +26,9 @@ from .reduce import ParentReducer
 from .shared import Layout, SharedBlock
 
 # A batch is split across the processes when each part has at least this many multiply-adds (of its
-# forward pass) and samples; below that the per-step cost of the hand-over is more than the part saves.
-MIN_MACS_PER_PART = {"train": 2_000_000, "infer": 1_000_000}
+# forward pass) and samples; below that the hand-over costs more than the part saves (training steps
+# broke even from 9-14M a part on the shared 2-core machine; benchmarks/RESULTS.md, "Every core").
+MIN_MACS_PER_PART = {"train": 8_000_000, "infer": 4_000_000}
 MIN_SAMPLES_PER_PART = 4
 
 
