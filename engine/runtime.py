@@ -273,6 +273,26 @@ def in_parallel_part() -> bool:
     return _IN_PARALLEL_PART.get()
 
 
+# How many processes the batch of the pass being computed is split across (engine.parallel sets it around
+# each process's part; 1 otherwise): the kernels keep each part's scratch within a share of the unsplit one.
+_PROCESS_PARTS = contextvars.ContextVar("cnn_designer_process_parts", default=1)
+
+
+def process_parts() -> int:
+    """The number of processes this pass's batch is split across (1: unsplit, or threads)."""
+    return _PROCESS_PARTS.get()
+
+
+@contextlib.contextmanager
+def as_process_part(parts: int):
+    """Inside: this process computes one of `parts` parts of a batch (engine.parallel)."""
+    token = _PROCESS_PARTS.set(max(1, int(parts)))
+    try:
+        yield
+    finally:
+        _PROCESS_PARTS.reset(token)
+
+
 def _part_context():
     context = contextvars.copy_context()
     context.run(_IN_PARALLEL_PART.set, True)

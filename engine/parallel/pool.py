@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from .. import runtime
 from ..batch_reduce import IDENTITY
 from ..layers import iter_layers
 
@@ -199,8 +200,8 @@ class WorkerPool:
         children = self._children[:len(parts) - 1]
         errstate = np.geterr()
         self._sync_params()
-        for child, (s, e) in zip(children, parts[1:]):
-            self._send_forward(child, x, s, e, {}, False, errstate)
+        for part, (child, (s, e)) in enumerate(zip(children, parts[1:]), start=1):
+            self._send_forward(child, x, s, e, {}, False, errstate, part=(part, len(parts)))
         return self._logits(x, parts, children, training=False)
 
     def _train_step(self, x, y, parts, masks: dict):
@@ -215,7 +216,7 @@ class WorkerPool:
         s0, e0 = parts[0]
         self._preset_masks(masks, s0, e0)
         mark("hand out")
-        with self._statistics(children):
+        with self._as_part(children):
             logits = self._logits(x, parts, children, True, mark)
             loss, dout = net.loss_from_logits(logits, y)
             for child, (s, e) in zip(children, parts[1:]):
@@ -258,7 +259,7 @@ class WorkerPool:
         mark("hand out")
         grads: dict = {}
         error, own, loss = None, None, 0.0
-        with self._statistics(children):
+        with self._as_part(children):
             try:
                 own = net._run_forward(net.layers, x[s0:e0], True)
                 mark("own forward")
@@ -290,7 +291,8 @@ class WorkerPool:
         s0, e0 = parts[0]
         own, error = None, None
         try:
-            own = net._run_forward(net.layers, x[s0:e0], training)
+            with runtime.as_process_part(len(parts)):
+                own = net._run_forward(net.layers, x[s0:e0], training)
         except BaseException as exc:
             error = exc
         mark("own forward")
@@ -316,13 +318,15 @@ class WorkerPool:
             self._walk[position].preset_mask = mask[s:e]
 
     @contextlib.contextmanager
-    def _statistics(self, children):
-        """This process's layers run part 0 of a batch whose batch statistics are summed with the
-        children's (engine.parallel.reduce) for the pass inside."""
+    def _as_part(self, children, training: bool = True):
+        """This process's layers run part 0 of a batch split with `children`: batch statistics summed with
+        theirs (engine.parallel.reduce) and scratch kept to a share (engine.runtime.as_process_part)."""
         batch = self.net.layers.batch
-        batch.reducer, batch.part = ParentReducer(children), 0
+        if training:
+            batch.reducer, batch.part = ParentReducer(children), 0
         try:
-            yield
+            with runtime.as_process_part(len(children) + 1):
+                yield
         finally:
             batch.reducer, batch.part = IDENTITY, 0
 

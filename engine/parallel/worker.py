@@ -105,16 +105,18 @@ class Worker:
             self.walk[int(position)].preset_mask = self.io[f"mask.{int(position)}"][:rows]
 
     @contextlib.contextmanager
-    def _statistics(self, message, training: bool):
+    def _as_part(self, message, training: bool):
         """This worker's layers run part `part` of `parts` of a batch: their batch statistics go through
-        the parent (engine.parallel.reduce) for the pass inside, and only part 0 moves the running ones."""
+        the parent (engine.parallel.reduce) for the pass inside, only part 0 moves the running ones, and
+        the kernels keep their scratch to a share (engine.runtime.as_process_part)."""
         part, parts = message.get("part", (0, 1))
         self._part_message = message
         batch = self.net.layers.batch
         if training and parts > 1:
             batch.reducer, batch.part = WorkerReducer(self.channel, int(part), int(parts)), int(part)
         try:
-            yield
+            with runtime.as_process_part(int(parts)):
+                yield
         finally:
             batch.reducer, batch.part = IDENTITY, 0
 
@@ -129,7 +131,7 @@ class Worker:
         rows, training = int(message["rows"]), bool(message["training"])
         layers = self.net.layers
         self._preset_masks(message, rows)
-        with np.errstate(**message.get("errstate", {})), self._statistics(message, training):
+        with np.errstate(**message.get("errstate", {})), self._as_part(message, training):
             logits = Network._run_forward(layers, self._input(message, rows), training)
         self.io["logits"][:rows] = logits
         return {"ok": True}
@@ -141,7 +143,7 @@ class Worker:
         layers = self.net.layers
         self._preset_masks(message, rows)
         grads = _IntoBlock(self.grads)
-        with np.errstate(**message.get("errstate", {})), self._statistics(message, True):
+        with np.errstate(**message.get("errstate", {})), self._as_part(message, True):
             logits = Network._run_forward(layers, self._input(message, rows), True)
             self.io["logits"][:rows] = logits
             loss, dout = self.net.loss_from_logits(logits, self.io["y"][:rows].astype(np.intp))
@@ -155,7 +157,7 @@ class Worker:
     def backward(self, message, fds):
         rows = int(message["rows"])
         grads = _IntoBlock(self.grads)
-        with np.errstate(**message.get("errstate", {})), self._statistics(self._part_message, True):
+        with np.errstate(**message.get("errstate", {})), self._as_part(self._part_message, True):
             Network._run_backward(self.net.layers, self.io["dlogits"][:rows], grads)
         for key, view in self.grads.items():
             if key not in grads:          # no gradient this step: nothing stale may be added up
