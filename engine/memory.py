@@ -42,7 +42,8 @@ import numpy as np
 from .parallel.pool import batch_parts
 from .patches import ONE_OFF_CHUNK_BYTES
 from .runtime import get_num_threads
-from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, use_winograd
+from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, PART_CHUNK_BYTES as WINOGRAD_PART_CHUNK_BYTES
+from .winograd import use_winograd
 
 from .kinds import kind_for
 from .kinds.base import MemoryTerms
@@ -244,7 +245,9 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     m_part = max(e - s for s, e in parts) if parts else m        # each process's patch chunks are of its part
     chunk = max((_patch_chunk_bytes(p, m_part, itemsize) for p in patches if p), default=0)
     if any(_may_use_winograd(row) for row in rows):
-        chunk = max(chunk, WINOGRAD_CHUNK_BYTES)     # that layer runs through Winograd's buffers instead
+        # That layer runs through Winograd's buffers instead; a process's part takes a share of them.
+        chunk = max(chunk, WINOGRAD_CHUNK_BYTES if processes == 1 else
+                    max(WINOGRAD_PART_CHUNK_BYTES, WINOGRAD_CHUNK_BYTES // processes))
     weights = params * itemsize
 
     if purpose == "weights":
