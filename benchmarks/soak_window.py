@@ -119,7 +119,7 @@ def run_edit_cycles(app: QApplication, window, cycles: int) -> None:
             window.design_tab.select_layer(0)
             window.design_tab.add_layer("dropout")
             window.design_tab.select_layer(document.layer_count - 1)
-            window.design_tab.remove_selected()
+            window.design_tab.layer_actions.remove_selected()
             document.set_input_shape((30 + cycle % 3, 30, 1))
             app.processEvents()
             while document.undo_stack.canUndo():

@@ -6,13 +6,13 @@ Names are loaded on first use so `import designer` stays cheap.
 """
 from __future__ import annotations
 
-__all__ = ["MainWindow", "DesignDocument", "ShapeTableModel", "LayerListModel", "run"]
+__all__ = ["MainWindow", "DesignDocument", "ShapeTableModel", "LayerTreeModel", "run"]
 
 _LAZY = {
     "MainWindow": ("main_window", "MainWindow"),
     "DesignDocument": ("document", "DesignDocument"),
     "ShapeTableModel": ("design.table_model", "ShapeTableModel"),
-    "LayerListModel": ("design.layer_model", "LayerListModel"),
+    "LayerTreeModel": ("design.layer_model", "LayerTreeModel"),
     "run": ("app", "run"),
 }
 

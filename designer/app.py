@@ -41,7 +41,8 @@ def garbage_collected_on_gui_thread(interval_s: float = GC_INTERVAL_S) -> Iterat
 def run(argv: list[str] | None = None) -> int:
     """Show the main window and run the event loop; returns the exit code.
 
-    argv: Qt's command-line arguments (default sys.argv); a trailing path to a .json file opens it.
+    argv: Qt's command-line arguments (default sys.argv); a trailing path to a .json file (or an .onnx
+    model) opens it.
     """
     argv = list(sys.argv if argv is None else argv)
     app = QApplication.instance()
@@ -76,7 +77,7 @@ def _show_window(argv: list[str]) -> int:
     # Unsaved work of a session that crashed or was killed comes first; a file named on the command
     # line would replace it, so it is opened only when nothing was restored.
     restored = window.autosave.offer_restore()
-    files = [arg for arg in argv[1:] if arg.lower().endswith(".json")]
+    files = [arg for arg in argv[1:] if arg.lower().endswith((".json", ".onnx"))]
     if files and not restored:
         window.files.open_file(files[-1])
     elif first_run and not restored:

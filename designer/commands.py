@@ -20,59 +20,81 @@ SET_INPUT_ID = 1002
 
 
 class InsertLayerCommand(QUndoCommand):
-    def __init__(self, document: "DesignDocument", index: int, layer, text: str):
+    """A layer put in at slot `path` (any depth)."""
+
+    def __init__(self, document: "DesignDocument", path: tuple, layer, text: str):
         super().__init__(text)
         self._document = document
-        self._index = index
+        self.path = tuple(path)
         self._layer = copy_layer(layer)
 
     def redo(self):
-        self._document._apply_insert(self._index, copy_layer(self._layer))
+        self._document._apply_insert(self.path, copy_layer(self._layer))
 
     def undo(self):
-        self._document._apply_remove(self._index)
+        self._document._apply_remove(self.path)
 
 
 class RemoveLayerCommand(QUndoCommand):
-    def __init__(self, document: "DesignDocument", index: int, text: str):
+    def __init__(self, document: "DesignDocument", path: tuple, text: str):
         super().__init__(text)
         self._document = document
-        self._index = index
-        self._layer = copy_layer(document.spec.layers[index])
+        self.path = tuple(path)
+        self._layer = copy_layer(document.layer_at(self.path))
 
     def redo(self):
-        self._document._apply_remove(self._index)
+        self._document._apply_remove(self.path)
 
     def undo(self):
-        self._document._apply_insert(self._index, copy_layer(self._layer))
+        self._document._apply_insert(self.path, copy_layer(self._layer))
 
 
 class MoveLayerCommand(QUndoCommand):
-    def __init__(self, document: "DesignDocument", source: int, destination: int, text: str):
+    """The layer at `source` taken out and put in at `destination` (a slot counted after it left); undo is
+    the same move back, since `source` is a slot of the tree without it too."""
+
+    def __init__(self, document: "DesignDocument", source: tuple, destination: tuple, text: str):
         super().__init__(text)
         self._document = document
-        self._source = source
-        self._destination = destination
+        self.source = tuple(source)
+        self.destination = tuple(destination)
 
     def redo(self):
-        self._document._apply_move(self._source, self._destination)
+        self._document._apply_move(self.source, self.destination)
 
     def undo(self):
-        self._document._apply_move(self._destination, self._source)
+        self._document._apply_move(self.destination, self.source)
+
+
+class ReplaceLayerCommand(QUndoCommand):
+    """One layer replaced by another version of it (a block with a branch added or removed)."""
+
+    def __init__(self, document: "DesignDocument", path: tuple, new, text: str):
+        super().__init__(text)
+        self._document = document
+        self.path = tuple(path)
+        self._old = copy_layer(document.layer_at(self.path))
+        self._new = copy_layer(new)
+
+    def redo(self):
+        self._document._apply_replace(self.path, copy_layer(self._new))
+
+    def undo(self):
+        self._document._apply_replace(self.path, copy_layer(self._old))
 
 
 class SetFieldCommand(QUndoCommand):
-    """One field of one layer. Bursts (a spin box stepping or typed digit by digit) merge.
+    """One field of the layer at `path`. Bursts (a spin box stepping or typed digit by digit) merge.
 
     Only commands created with merge=True and the same burst number merge; the document starts a
     new burst whenever an editor finishes editing, so separate edits stay separate undo steps.
     """
 
-    def __init__(self, document: "DesignDocument", index: int, field_name: str, old, new,
+    def __init__(self, document: "DesignDocument", path: tuple, field_name: str, old, new,
                  text: str, merge: bool, burst: int):
         super().__init__(text)
         self._document = document
-        self.index = index
+        self.path = tuple(path)
         self.field_name = field_name
         self.old = old
         self.new = new
@@ -83,14 +105,14 @@ class SetFieldCommand(QUndoCommand):
         return SET_FIELD_ID
 
     def redo(self):
-        self._document._apply_field(self.index, self.field_name, self.new)
+        self._document._apply_field(self.path, self.field_name, self.new)
 
     def undo(self):
-        self._document._apply_field(self.index, self.field_name, self.old)
+        self._document._apply_field(self.path, self.field_name, self.old)
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not (isinstance(other, SetFieldCommand) and self.merge and other.merge
-                and other.burst == self.burst and other.index == self.index
+                and other.burst == self.burst and other.path == self.path
                 and other.field_name == self.field_name):
             return False
         self.new = other.new

@@ -1,7 +1,11 @@
 """Help › Course examples: every worked example of the course one click away, opened in the right place.
 
-The example data lives in `engine.course_examples` (and the presets); this module only knows where each
-one is shown: the filter playground, the pooling playground, or the Design tab.
+The example data lives in `engine.course_examples` (and the presets, and engine.overfitting_lesson); this
+module only knows where each one is shown: the filter playground, the pooling playground, the Design tab,
+or the Runs tab (the over-fitting lesson, trained on a thread there). Week 2's worked numbers
+(`WEEK2_EXAMPLES`: the 1×1 bottleneck, the depthwise-separable convolution, the inception module, the
+residual block's identity) open their design with the row that shows the number selected, the lesson in
+the status bar.
 """
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from typing import Callable
 
 from PySide6.QtGui import QAction
 
-from engine.course_examples import quiz_280_spec, why_convolutions_spec
+from engine.course_examples import WEEK2_EXAMPLES, WorkedExample, quiz_280_spec, why_convolutions_spec
+from engine.overfitting_lesson import RUNS, TRAIN_IMAGES
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ def _pool(window, mode: str) -> bool:
     return _inside(window, window.inside_tab.pooling)
 
 
-def _design(window, spec, select: int = 0, why: bool = False) -> bool:
+def _design(window, spec, select=0, why: bool = False) -> bool:
     if not window.files.maybe_save():
         return False
     window.document.load(spec, None)
@@ -53,10 +58,29 @@ def _design(window, spec, select: int = 0, why: bool = False) -> bool:
     return True
 
 
+def _worked(window, example: WorkedExample) -> bool:
+    """A week-2 worked example: its design, the first row its numbers name selected (the table shows the
+    number in that row's MACs or # parameters cell), and the lesson in the status bar."""
+    spec = example.spec()
+    names = {entry.name: entry.path for entry in spec.walk()}
+    row = next((names[name] for name, _ in example.numbers if name in names), (0,))
+    if not _design(window, spec, row):
+        return False
+    window.statusBar().showMessage(example.text, 20000)
+    return True
+
+
 def _preset(window, key: str) -> bool:
     if not window.files.load_preset(key):
         return False
     window.show_tab(window.design_tab)
+    return True
+
+
+def _lesson(window) -> bool:
+    """The over-fitting lesson: trained and recorded on a thread, followed in the Runs tab."""
+    window.show_tab(window.runs_tab)
+    window.runs_tab.start_lesson()
     return True
 
 
@@ -81,7 +105,15 @@ EXAMPLES = (
     CourseExample("why_convolutions", "Why convolutions: 32×32×3 → 28×28×6",
                   "456 parameters, where a fully connected layer would need 14,455,392 (the vs. FC column)",
                   lambda w: _design(w, why_convolutions_spec(), why=True)),
-)
+    CourseExample("overfitting", "Over-fitting: training aids compared",
+                  f"{TRAIN_IMAGES} training digits trained {len(RUNS)} ways — no aids, then augmentation, weight "
+                  "decay, early stopping — and compared in the Runs tab (a few seconds, on a thread)",
+                  _lesson),
+) + tuple(
+    CourseExample(f"week2_{worked.key}", f"Week 2: {worked.title}", worked.text,
+                  lambda w, worked=worked: _worked(w, worked))
+    for worked in WEEK2_EXAMPLES)
+FIRST_WEEK2 = "week2_" + WEEK2_EXAMPLES[0].key
 EXAMPLES_BY_KEY = {example.key: example for example in EXAMPLES}
 
 
@@ -96,6 +128,8 @@ def add_course_examples_menu(window, parent_menu) -> None:
     menu.setObjectName("courseExamplesMenu")
     menu.setToolTipsVisible(True)
     for example in EXAMPLES:
+        if example.key == FIRST_WEEK2:
+            menu.addSeparator()
         action = QAction(example.title, window)
         action.setObjectName(f"courseExample_{example.key}")
         action.setToolTip(example.tip)

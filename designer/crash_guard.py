@@ -6,7 +6,8 @@ PySide6 reports an exception raised in a slot or a virtual override (paintEvent,
 takes both: it appends the traceback to `crash.log` in the user's data folder (capped at MAX_LOG_BYTES;
 the older half is dropped when it grows past that) and shows a dialog with the one-line message, a "Copy
 details" button (the traceback to the clipboard) and the log's path. A thread's exception is shown on the
-GUI thread (a queued signal).
+GUI thread (a queued signal). A MemoryError — what the checks before each allocation did not foresee — is
+logged the same way but shown as what it is: "Not enough memory", with what to make smaller.
 
 The user's data folder is `<GenericDataLocation>/CNN Designer` (on Linux ~/.local/share/CNN Designer, which
 follows XDG_DATA_HOME — how the tests keep out of the real home). It does not depend on the
@@ -31,6 +32,9 @@ from .settings import APPLICATION
 
 LOG_NAME = "crash.log"
 MAX_LOG_BYTES = 512 * 1024
+MEMORY_MESSAGE = ("Not enough memory: this needed more than the machine (or its limits, or "
+                  "CNN_DESIGNER_MEMORY_LIMIT) could give. Try a smaller batch size, dataset or design, or close "
+                  "other programs.")
 
 
 def data_folder() -> Path:
@@ -61,7 +65,8 @@ class CrashGuard(QObject):
     """Catches what escapes the event loop: `install()` replaces sys.excepthook and threading.excepthook,
     `uninstall()` puts the previous ones back. `handled` counts the exceptions it took."""
 
-    _from_thread = Signal(str, str)   # (message, details): a worker thread's exception, shown on the GUI thread
+    # (message, details, out of memory): a worker thread's exception, shown on the GUI thread
+    _from_thread = Signal(str, str, bool)
 
     def __init__(self, log_path: Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -108,21 +113,25 @@ class CrashGuard(QObject):
             details += f"\n(could not write {self.log_path}: {log_error.strerror or log_error})"
         if sys.__stderr__ is not None:   # also where a developer running from a terminal looks
             sys.__stderr__.write(details)
-        message = one_line(exc)
+        memory = isinstance(exc, MemoryError)
+        message = MEMORY_MESSAGE if memory else one_line(exc)
         app = QApplication.instance()
         if app is not None and QThread.currentThread() is not app.thread():
-            self._from_thread.emit(message, details)
+            self._from_thread.emit(message, details, memory)
         else:
-            self._show_safely(message, details)
+            self._show_safely(message, details, memory)
 
-    def _show_safely(self, message: str, details: str) -> None:
+    def _show_safely(self, message: str, details: str, memory: bool = False) -> None:
         # One dialog at a time: an exception raised again while it is open (e.g. in every paint) is only
         # logged, instead of stacking dialogs.
         if self._showing or QApplication.instance() is None:
             return
         self._showing = True
         try:
-            self.show_dialog(message, details)
+            if memory:
+                self.show_memory_dialog(message)
+            else:
+                self.show_dialog(message, details)
         except Exception:  # noqa: BLE001 - the hook itself must never raise
             pass
         finally:
@@ -140,6 +149,12 @@ class CrashGuard(QObject):
         box.exec()
         if box.clickedButton() is copy:
             copy_details(details)
+
+
+    def show_memory_dialog(self, message: str) -> None:
+        """The out-of-memory dialog (tests replace this method): what happened and what to make smaller."""
+        QMessageBox.warning(QApplication.activeWindow(), "Not enough memory",
+                            f"{message}\n\nYour design is still open. (Logged in {os.fspath(self.log_path)})")
 
 
 def copy_details(details: str) -> None:

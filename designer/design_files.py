@@ -3,6 +3,8 @@
 `DesignFiles` reads and writes `cnn-designer/1` JSON through engine.spec (`load_spec`, `save_spec`,
 which writes atomically) into the DesignDocument it is given, keeps the recent-files list in the
 settings (and the Open Recent menu it fills), and asks the user through the WindowDialogs it is given.
+An ONNX model (.onnx) opens as a design with its weights: it is read in a thread (onnx_loading.py) with
+its progress in the status bar, and a refusal leaves the open design as it was.
 """
 from __future__ import annotations
 
@@ -11,11 +13,16 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
+import numpy as np
+
+from engine.network import Network
+from engine.onnx_import import is_onnx_path
 from engine.spec import SpecError, load_spec, save_spec
 
 from . import settings as cfg
 from .dialogs import DISCARD, SAVE, WindowDialogs
 from .document import DesignDocument
+from .onnx_loading import OnnxLoader
 from .presets import load_preset
 
 UNTITLED = "Untitled"
@@ -26,15 +33,22 @@ class DesignFiles(QObject):
     """Opens, saves and starts designs in `document`.
 
     recent_menu      File › Open Recent (objectName ``recentMenu``), refilled when it opens
-    Signal statusMessage(str, int): "Opened lenet.json", "Saved …", for the window's status bar.
+    onnx_loader      OnnxLoader: the thread that reads .onnx models
+    Signal statusMessage(str, int): "Opened lenet.json", "Saved …", "Reading resnet50.onnx: 40%", for the
+    window's status bar.
+    Signal networkOpened(Network, str): an .onnx model opened as the design, with its weights (file name).
     """
 
     statusMessage = Signal(str, int)
+    networkOpened = Signal(object, str)
 
     def __init__(self, document: DesignDocument, dialogs: WindowDialogs, parent: QWidget):
         super().__init__(parent)
         self._document = document
         self._dialogs = dialogs
+        self.onnx_loader = OnnxLoader(self)
+        self.onnx_loader.progress.connect(self._onnx_progress)
+        self.onnx_loader.finished.connect(self._onnx_read)
         self.recent_menu = QMenu("Open &Recent", parent)
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
@@ -59,6 +73,15 @@ class DesignFiles(QObject):
         self.statusMessage.emit(f"Loaded {spec.name}" if spec.name != UNTITLED else "New design", STATUS_MS)
         return True
 
+    def open_design(self, spec, origin: str) -> bool:
+        """Make `spec` (a NetworkSpec from elsewhere: a recorded run) the document, after offering to save
+        the changes as Open does; it has no file until saved. `origin` names it in the status bar."""
+        if not self.maybe_save():
+            return False
+        self._document.load(spec, None)
+        self.statusMessage.emit(f"Opened the design of {origin}", STATUS_MS)
+        return True
+
     def open_dialog(self) -> bool:
         if not self.maybe_save():
             return False
@@ -67,7 +90,11 @@ class DesignFiles(QObject):
 
     def open_file(self, path) -> bool:
         """Read an architecture JSON file into the document. On any problem the current design stays
-        as it was and the error is shown. No unsaved-changes prompt here (the menu asks first)."""
+        as it was and the error is shown. No unsaved-changes prompt here (the menu asks first).
+        An .onnx model is read in a thread: True means the read started (the design follows when it is
+        done, or the refusal in a dialog)."""
+        if is_onnx_path(path):
+            return self._start_onnx(Path(path))
         try:
             spec = load_spec(path)
         except SpecError as exc:
@@ -77,6 +104,41 @@ class DesignFiles(QObject):
         self.remember_recent(path)
         self.statusMessage.emit(f"Opened {Path(path).name}", STATUS_MS)
         return True
+
+    # ----- ONNX models, read in a thread -------------------------------------------------------------
+    def _start_onnx(self, path: Path) -> bool:
+        if not self.onnx_loader.load(path):
+            self.statusMessage.emit("A model is still being read; open this one when it is done", STATUS_MS)
+            return False
+        self.statusMessage.emit(f"Reading {path.name}…", 0)
+        return True
+
+    def _onnx_progress(self, fraction: float, message: str) -> None:
+        self.statusMessage.emit(f"{message}: {round(100 * fraction)}%", 0)
+
+    def _onnx_read(self, path: str, imported, error: str) -> None:
+        """The thread's result: the design and its weights, or the refusal (the open design untouched)."""
+        name = Path(path).name
+        if imported is None:
+            self.statusMessage.emit(f"Could not open {name}", STATUS_MS)
+            self._dialogs.show_error("Could not open the model", error)
+            return
+        if not self.maybe_save():      # edits made while the model was read
+            return
+        spec = imported.spec
+        if not spec.name:
+            spec.name = Path(path).stem
+        network = Network(spec, imported.params, np.float32, state=imported.state)
+        self._document.load(spec, None)        # Save asks where to write the design's JSON
+        self.remember_recent(path)
+        how = "exported by CNN Designer" if imported.from_metadata else "imported"
+        self.statusMessage.emit(f"Opened {name} ({how}: {len(network.layer_names())} layers, "
+                                f"{network.num_params:,} parameters)", STATUS_MS)
+        self.networkOpened.emit(network, name)
+
+    def shutdown(self) -> None:
+        """Join the model-reading thread (the window's close path)."""
+        self.onnx_loader.wait()
 
     def save(self) -> bool:
         if self._document.file_path is None:

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 APP_TITLE = "CNN Designer"
 FILE_FILTER = "CNN Designer architecture (*.json);;All files (*)"
+OPEN_FILTER = ("Designs and models (*.json *.onnx);;CNN Designer architecture (*.json);;ONNX model (*.onnx);;"
+               "All files (*)")
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"   # the answers of ask_save_changes()
 
 
@@ -33,8 +35,8 @@ class WindowDialogs:
                 QMessageBox.StandardButton.Discard: DISCARD}.get(QMessageBox.StandardButton(answer), CANCEL)
 
     def ask_open_path(self, folder: str) -> str | None:
-        """An architecture file to open, starting in `folder`; None if cancelled."""
-        path, _ = QFileDialog.getOpenFileName(self._parent, "Open architecture", folder, FILE_FILTER)
+        """An architecture file (or an ONNX model) to open, starting in `folder`; None if cancelled."""
+        path, _ = QFileDialog.getOpenFileName(self._parent, "Open architecture", folder, OPEN_FILTER)
         return path or None
 
     def ask_save_path(self, suggested: Path) -> str | None:

@@ -1,5 +1,5 @@
-"""Drag and drop onto the main window: a design (.json) is dropped to be opened as the design, anything
-else — a dataset file, archive or folder — to be opened as the Train tab's dataset.
+"""Drag and drop onto the main window: a design (.json) or an ONNX model (.onnx) is dropped to be opened as
+the design, anything else — a dataset file, archive or folder — to be opened as the Train tab's dataset.
 
 `FileDrop` is an event filter on the window; it only says what was dropped (its signals), and the window
 decides what to do. Widgets that take drops of their own (the layer list's row moves) keep them.
@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-DESIGN_SUFFIXES = (".json",)
+DESIGN_SUFFIXES = (".json", ".onnx")
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -28,7 +28,7 @@ def is_design_file(path: Path) -> bool:
 class FileDrop(QObject):
     """Accepts drags of local files and folders over `window`; of a drop, the first path counts.
 
-    Signals: designDropped(Path) for a .json file, datasetDropped(Path) for anything else.
+    Signals: designDropped(Path) for a .json or .onnx file, datasetDropped(Path) for anything else.
     """
 
     designDropped = Signal(object)

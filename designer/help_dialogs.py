@@ -1,7 +1,7 @@
 """Help › Quick tour and Help › Keyboard shortcuts: help that lives in the app, not on the web.
 
 The tour is a short illustrated page (a QTextBrowser in a dialog): one section per tab — design, train,
-inside — each with a picture of that tab rendered from the running window itself, so the pictures always
+inside, runs — each with a picture of that tab rendered from the running window itself, so the pictures always
 show the app as it is. The shortcuts list is built from the window's own QActions and QShortcuts, so it
 cannot drift from what the keys really do.
 """
@@ -33,6 +33,12 @@ TOUR_SECTIONS = (
      "each conv layer picked up; <b>Predictions</b> lists the test images with a confusion matrix, and "
      "<b>Why</b> shows which pixels and positions made the network say what it said (saliency, Grad-CAM). "
      "Double-click a conv or pool row of the layer table to jump to its feature maps."),
+    ("Runs", "4 · Runs: compare what you tried",
+     "Every training run is kept — from the Train tab and from <code>main.py train</code> — with its "
+     "design, settings, curves, test accuracy and weights. Select runs to overlay their curves; sort, "
+     "filter, rename and add notes; <b>Open design</b> or <b>Load weights</b> brings a run back; export "
+     "the comparison as Markdown or CSV. Help › Course examples › Over-fitting trains a small lesson to "
+     "compare the training aids (schedules, weight decay, early stopping, augmentation) of the Train tab."),
 )
 
 
@@ -53,7 +59,7 @@ def tab_picture(tabs: QTabWidget, title: str, width: int = TOUR_PICTURE_WIDTH) -
 def tour_html(pictures: dict[str, str]) -> str:
     """The tour page; `pictures` maps a tab title to the image URL shown in its section."""
     parts = ["<h2>Quick tour of CNN Designer</h2>",
-             "<p>Three tabs, in the order you use them. Press F1 at any time to see this again.</p>"]
+             "<p>Four tabs, in the order you use them. Press F1 at any time to see this again.</p>"]
     for title, heading, text in TOUR_SECTIONS:
         parts.append(f"<h3>{escape(heading)}</h3><p>{text}</p>")
         if title in pictures:

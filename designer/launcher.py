@@ -40,6 +40,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def gui_main(argv: Optional[Sequence[str]] = None) -> int:
-    """`cnn-designer-gui [ARCH.json]`: the window, with that design open if given."""
+    """`cnn-designer-gui [ARCH.json|MODEL.onnx]`: the window, with that design open if given."""
     tune_allocator()
     return launch_window(list(sys.argv[1:] if argv is None else argv))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFrame, QMainWindow, QScrollArea, QTabWidget, QWidget
 
+from engine.runs import runs_folder
+
 from . import settings as cfg
 from .autosave import Autosave
 from .design.export import DesignExporter
@@ -22,6 +24,7 @@ from .help_dialogs import HelpDialogs
 from .inside.tab import InsideTab
 from .inside.untrained_network import UntrainedNetworkFeed
 from .memory_status import MemoryStatus
+from .runs.tab import RunsTab
 from .status_bar import DesignTotals
 from .training.tab import TrainTab
 from .window_menus import WindowMenus
@@ -49,7 +52,9 @@ class MainWindow(QMainWindow):
         design_tab      DesignTab: layer list, course table, property editor, volume diagram
         train_tab       TrainTab: dataset, hyperparameters, the training run, weights
         inside_tab      InsideTab: playgrounds, learned filters, feature maps, predictions, why
-        tabs            the QTabWidget holding the three tabs
+        runs_tab        RunsTab: every recorded run (window, command line, lesson) compared; the
+                        over-fitting lesson's thread
+        tabs            the QTabWidget holding the four tabs
         help            HelpDialogs: Help › Quick tour and Keyboard shortcuts
         menus           WindowMenus: the menu bar, toolbar, History dock, and the window's own actions
         totals          DesignTotals: the status bar's parameters and activations
@@ -68,8 +73,10 @@ class MainWindow(QMainWindow):
         self.files = DesignFiles(self.document, self.dialogs, self)
         self.exporter = DesignExporter(self.document, self.files, self.dialogs, self)
         self.design_tab = DesignTab(self.document)
-        self.train_tab = TrainTab(self.document)
+        folder = runs_folder()       # where the Train tab keeps its runs and the Runs tab reads them
+        self.train_tab = TrainTab(self.document, runs_folder=folder)
         self.inside_tab = InsideTab()
+        self.runs_tab = RunsTab(folder)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -81,6 +88,8 @@ class MainWindow(QMainWindow):
                       "Train the design on a dataset and watch the loss J fall")
         self._add_tab(self.inside_tab, "Inside", scrolling_page(self.inside_tab),
                       "Edge-detection playground, learned filters, feature maps and predictions")
+        self._add_tab(self.runs_tab, "Runs", self.runs_tab,
+                      "Every training run kept, from this window and the command line: compare them side by side")
 
         self.help = HelpDialogs(self, self.tabs)
         self.menus = WindowMenus(self, self.tabs, self.document, self.files, self.design_tab, self.exporter,
@@ -131,6 +140,15 @@ class MainWindow(QMainWindow):
         train.network_updated.connect(self.untrained_feed.stop)
         train.settings_changed.connect(self.memory_status.set_settings)
         train.preset_requested.connect(self.files.load_preset)   # "Open the Digits net preset" on the Train tab
+        # An .onnx model opened as the design brings its weights: the Train tab holds them (and File › Export
+        # › ONNX… writes them back), as after Load weights.
+        self.files.networkOpened.connect(train.weights.use_imported)
+        train.network_updated.connect(self.exporter.set_network)
+        # Runs: every training run is kept; a kept run's design and weights come back into the tabs.
+        train.run_recorded.connect(self.runs_tab.add_recorded)
+        self.runs_tab.view.openDesignRequested.connect(self._open_run_design)
+        self.runs_tab.view.loadWeightsRequested.connect(self._load_run_weights)
+        self.runs_tab.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
         if train.datasets.dataset is not None:   # chosen while the tab was made, before these connections
             inside.set_dataset(train.datasets.dataset)
             design.set_dataset(train.datasets.dataset)
@@ -139,7 +157,7 @@ class MainWindow(QMainWindow):
 
     # ===== what the window does between its parts ===================================================
     def show_tab(self, tab: QWidget) -> None:
-        """Bring `tab` (design_tab, train_tab or inside_tab) to the front."""
+        """Bring `tab` (design_tab, train_tab, inside_tab or runs_tab) to the front."""
         self.tabs.setCurrentWidget(self._pages[tab])
 
     def open_dataset(self, path: Path) -> bool:
@@ -151,6 +169,16 @@ class MainWindow(QMainWindow):
                                      else "A dataset is still being read; drop this one again when it is done",
                                      STATUS_MS)
         return started
+
+    def _open_run_design(self, spec, title: str) -> None:
+        """A run's design becomes the document (after offering to save the changes, as File › Open)."""
+        if self.files.open_design(spec, f"run {title}"):
+            self.show_tab(self.design_tab)
+
+    def _load_run_weights(self, path: str) -> None:
+        """A run's kept weights go to the Train tab (which offers to take their design too)."""
+        self.show_tab(self.train_tab)
+        self.train_tab.load_weights_file(path)
 
     def _show_feature_maps(self, layer: str) -> None:
         if self.inside_tab.show_feature_maps(layer):
@@ -175,11 +203,13 @@ class MainWindow(QMainWindow):
     # ===== closing ==================================================================================
     def closeEvent(self, event) -> None:
         """The one close path: offer to save, keep the window's arrangement, stop the Train tab's work
-        (its training thread and dataset read are joined), and drop the autosave."""
+        (its training thread and dataset read are joined) and the Runs tab's lesson, and drop the autosave."""
         if not self.files.maybe_save():
             event.ignore()
             return
         cfg.save_window_state(self, self.design_tab.splitters)
+        self.files.shutdown()         # an ONNX model being read: its thread is joined
         self.train_tab.shutdown()
-        self.autosave.discard()  # a clean close: nothing to restore at the next start
+        self.runs_tab.shutdown()
+        self.autosave.close_cleanly()  # nothing to restore at the next start, and its lock released
         event.accept()

@@ -49,7 +49,8 @@ class MemoryStatus:
         self.update()
 
     def set_settings(self, settings: TrainSettings) -> None:
-        """The Train tab's settings changed: its batch size and optimizer are what the estimate counts."""
+        """The Train tab's settings changed: its batch size, optimizer and early stopping (one more copy of
+        the weights) are what the estimate counts."""
         self._settings = settings
         self.update()
 
@@ -65,7 +66,8 @@ class MemoryStatus:
             available, limit_problem = available_memory(), ""
         except MemoryLimitError as exc:
             available, limit_problem = None, str(exc)
-        estimate = estimate_memory(summary, "train", batch, optimizer)
+        estimate = estimate_memory(summary, "train", batch, optimizer,
+                                   early_stopping=bool(self._settings.early_stopping))
         sentence, self.fits = estimate_text(estimate, available)
         text = short_estimate_text(estimate, available)
         parts = "".join(f"<br>{html.escape(name)}: {format_bytes(size)}"

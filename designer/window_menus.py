@@ -82,7 +82,7 @@ class WindowMenus(QObject):
         # Ctrl+Tab / Ctrl+Shift+Tab (and Ctrl+PgDown / Ctrl+PgUp) switch tabs from anywhere in the window:
         # QTabWidget itself reacts to them only while the focus is inside it.
         self.actions["nextTab"] = make_action(
-            window, "nextTab", "&Next tab", "Show the next tab (Design → Train → Inside)", lambda: self._step_tab(1),
+            window, "nextTab", "&Next tab", "Show the next tab (Design → Train → Inside → Runs)", lambda: self._step_tab(1),
             [QKeySequence.StandardKey.NextChild, "Ctrl+PgDown"])
         self.actions["previousTab"] = make_action(
             window, "previousTab", "&Previous tab", "Show the previous tab", lambda: self._step_tab(-1),
@@ -123,7 +123,7 @@ class WindowMenus(QObject):
         for kind in kind_types():
             layer_menu.addAction(tab[f"add_{kind}"])
         layer_menu.addSeparator()
-        for key in ("duplicate", "remove", "moveUp", "moveDown"):
+        for key in ("duplicate", "remove", "moveUp", "moveDown", "addBranch", "removeBranch"):
             layer_menu.addAction(tab[key])
 
         self.presets_menu = bar.addMenu("&Presets")

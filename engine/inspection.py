@@ -130,6 +130,15 @@ def filter_matrix_tiles(W) -> np.ndarray:
     return np.ascontiguousarray(W.transpose(2, 3, 0, 1)).reshape(n_C_prev * n_C, f, f)
 
 
+def depthwise_filter_tiles(W) -> np.ndarray:
+    """A depthwise layer's filters, one ``f × f`` filter per input channel (× multiplier):
+    ``(n_C · multiplier, f, f)`` from W ``(f, f, n_C, multiplier)``; tile ``c · multiplier + k`` is
+    ``W[:, :, c, k]``, the filter that makes output channel ``c · multiplier + k``."""
+    W = _check_W(W)
+    f, _, n_C, multiplier = W.shape
+    return np.ascontiguousarray(W.transpose(2, 3, 0, 1)).reshape(n_C * multiplier, f, f)
+
+
 def rgb_filter_tiles(W) -> np.ndarray:
     """First-layer filters over an RGB input as colour images: ``(n_C, f, f, 3)`` in ``[0, 1]``.
 

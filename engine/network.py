@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,6 @@ import numpy as np
 from . import functional as F
 from . import runtime
 from .batch_reduce import IDENTITY, BatchContext, ThreadReducer
-from .data.npz import describe_bytes
 from .data.pixels import images_to_float
 from .fileio import atomic_write
 from .kinds import BuildContext, kind_of, num_classes_of, output_kind
@@ -25,57 +23,7 @@ from .probe import Probe, ProbeTap, Recorder
 from .memory import check_memory
 from .shapes import summarize
 from .spec import NetworkSpec, SpecError
-
-WEIGHTS_FORMAT = "cnn-designer-weights/1"
-_SPEC_KEY = "__spec__"
-_META_KEY = "__meta__"
-
-
-_WEIGHT_DTYPES = ("float32", "float64")
-
-
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")   # how every .npz (a zip archive) starts
-
-
-def _read_npz(path: Path, label: str) -> dict:
-    """Every array of an .npz without unpickling anything; SpecError in plain words otherwise."""
-    not_weights = f"{label}: not a CNN Designer weights file (.npz)"
-    with open(path, "rb") as handle:
-        head = handle.read(512)
-    if head[:4] not in _ZIP_MAGIC:      # NumPy would call any such file a pickle; say what it is instead
-        if head.startswith(b"\x93NUMPY"):
-            raise SpecError(f"{not_weights}: it holds one bare array")
-        if head.lstrip()[:1] == b"{" and path.suffix.lower() == ".json":
-            raise SpecError(f"{not_weights}: it is an architecture JSON; train it first and save the "
-                            "weights (Save weights in the window, or `main.py train ... --save RUN.npz`)")
-        raise SpecError(f"{not_weights}: it is {describe_bytes(head)}")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):        # a single .npy array
-                raise SpecError(f"{not_weights}: it holds one bare array")
-            return {key: data[key] for key in data.files}
-    except ValueError as exc:
-        # NumPy refuses object arrays (Python objects, pickled) without allow_pickle; they are never loaded.
-        if "pickle" in str(exc) or "Object arrays" in str(exc):
-            raise SpecError(f"{not_weights}: it holds Python objects, which are never loaded") from None
-        raise SpecError(f"{not_weights}: the file's contents are not NumPy arrays") from None
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError):
-        raise SpecError(f"{not_weights}: the file is unreadable or damaged") from None
-
-
-def _json_entry(array: np.ndarray, label: str, what: str):
-    """The JSON document stored as a 0-d string array; SpecError naming `what` if it isn't one."""
-    if array.shape != () or array.dtype.kind not in "US":
-        raise SpecError(f"{label}: {what} is damaged (not a JSON text)")
-    try:
-        return json.loads(str(array[()]))
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{label}: {what} is damaged ({exc.msg})") from None
-
-
-def _kind_name(dtype: np.dtype) -> str:
-    return {"U": "text", "S": "bytes", "O": "Python objects", "c": "complex numbers",
-            "M": "dates", "m": "time spans"}.get(dtype.kind, f"{dtype} values")
+from .weights_file import META_KEY, SPEC_KEY, WEIGHTS_FORMAT, open_weights
 
 
 def _fresh_state(spec: NetworkSpec, summary, dtype) -> dict:
@@ -434,59 +382,26 @@ class Network:
         path = Path(path)
         meta = {"format": WEIGHTS_FORMAT, "dtype": self.dtype.name}
         arrays = {**self.params, **self.state}
-        arrays[_SPEC_KEY] = np.array(json.dumps(self.spec.to_dict()))
-        arrays[_META_KEY] = np.array(json.dumps(meta))
+        arrays[SPEC_KEY] = np.array(json.dumps(self.spec.to_dict()))
+        arrays[META_KEY] = np.array(json.dumps(meta))
         atomic_write(path, lambda handle: np.savez(handle, **arrays), binary=True)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Network":
         """Weights and design from a file written by `save`.
 
-        Any problem with the file (missing, not an .npz, a damaged entry, weights that are not numbers,
-        NaN or infinite weights, shapes the design doesn't have) → SpecError: one line naming the file.
+        Any problem with the file (missing, a FIFO or device, not an .npz, a damaged entry, weights that are
+        not numbers, NaN or infinite weights, shapes the design doesn't have, a design too big for the
+        memory available) → SpecError: one line naming the file. What the file declares is checked before
+        it is read (engine.weights_file), so a small file can't make the app allocate gigabytes.
         """
-        path = Path(path)
-        label = path.name
-        if path.is_dir():
-            raise SpecError(f"{path}: is a folder, not a weights file (.npz)")
-        if not path.is_file():
-            raise SpecError(f"{path}: no such weights file")
-        arrays = _read_npz(path, label)
-        if _SPEC_KEY not in arrays or _META_KEY not in arrays:
-            raise SpecError(f"{label}: not a CNN Designer weights file (it holds no design); "
-                            "save weights from the app or with `main.py train --save`")
-        meta = _json_entry(arrays.pop(_META_KEY), label, "the weights file's header")
-        spec_doc = _json_entry(arrays.pop(_SPEC_KEY), label, "the stored design")
-        if not isinstance(meta, dict):
-            raise SpecError(f"{label}: the weights file's header is damaged (not a JSON object)")
-        if meta.get("format") != WEIGHTS_FORMAT:
-            raise SpecError(f"{label}: unknown weights format {meta.get('format')!r}; this version reads "
-                            f"{WEIGHTS_FORMAT!r}")
-        dtype = meta.get("dtype", "float32")
-        if dtype not in _WEIGHT_DTYPES:
-            raise SpecError(f"{label}: the weights file's header is damaged: dtype {dtype!r} is not one of "
-                            f"{', '.join(_WEIGHT_DTYPES)}")
-        try:
-            spec = NetworkSpec.from_dict(spec_doc)
-        except SpecError as exc:
-            raise SpecError(f"{label}: the stored design is invalid: {exc}") from None
-        fresh = cls.from_spec(spec, dtype=np.dtype(dtype))
-        for key, value in {**fresh.params, **fresh.state}.items():
-            if key not in arrays:
-                what = "running statistics" if key in fresh.state else "weights"
-                raise SpecError(f"{label}: {what} for {key} are missing")
-            stored = arrays[key]
-            if stored.shape != value.shape:
-                raise SpecError(f"{label}: {key} has shape {stored.shape}, the design needs {value.shape}")
-            if stored.dtype.kind not in "biuf":
-                raise SpecError(f"{label}: {key} holds {_kind_name(stored.dtype)}, not numbers")
-            if not np.isfinite(stored).all():
-                raise SpecError(f"{label}: {key} holds NaN or infinite values; the run that saved it had "
-                                "diverged")
-            value[...] = stored
-        extra = sorted(set(arrays) - set(fresh.params) - set(fresh.state))
-        if extra:
-            raise SpecError(f"{label}: holds weights the design has no layer for: {', '.join(extra)}")
+        with open_weights(path) as stored:
+            fresh = cls.from_spec(stored.spec, dtype=np.dtype(stored.dtype))   # memory checked here
+            for key, value in fresh.params.items():
+                value[...] = stored.read(key, value.shape)
+            for key, value in fresh.state.items():
+                value[...] = stored.read(key, value.shape, what="running statistics")
+            stored.check_no_extra({**fresh.params, **fresh.state})
         return fresh
 
     def copy(self) -> "Network":

@@ -19,7 +19,7 @@ from .network import Network
 from .resources import preset_path
 from .runs import Run, record_run
 from .spec import load_spec
-from .train import Trainer
+from .train import EpochInfo, Trainer
 from .train_settings import TrainSettings
 
 TRAIN_IMAGES = 120
@@ -46,11 +46,13 @@ def lesson_settings() -> list[tuple[str, TrainSettings]]:
 
 
 def run_lesson(folder, should_stop: Optional[Callable[[], bool]] = None,
-               on_run: Optional[Callable[[int, int, str], None]] = None) -> list[Run]:
+               on_run: Optional[Callable[[int, int, str], None]] = None,
+               on_epoch: Optional[Callable[[EpochInfo], None]] = None) -> list[Run]:
     """Train and record the lesson's runs in the runs `folder`, one after the other; the recorded runs.
 
-    on_run(index, count, name) is called before each run; should_stop() is asked before every batch,
-    and a stop ends the lesson after recording the run it stopped (marked "stopped").
+    on_run(index, count, name) is called before each run and on_epoch(EpochInfo) after each of its
+    epochs; should_stop() is asked before every batch, and a stop ends the lesson after recording the
+    run it stopped (marked "stopped").
     """
     dataset = lesson_dataset()
     spec = load_spec(preset_path(DESIGN))
@@ -61,7 +63,7 @@ def run_lesson(folder, should_stop: Optional[Callable[[], bool]] = None,
         net = Network.from_spec(spec, seed=settings.seed)
         trainer = Trainer.from_settings(net, settings)
         started = time.perf_counter()
-        history = trainer.fit(dataset, epochs=settings.epochs, should_stop=should_stop)
+        history = trainer.fit(dataset, epochs=settings.epochs, should_stop=should_stop, on_epoch=on_epoch)
         seconds = time.perf_counter() - started
         test_loss, test_accuracy = net.evaluate(dataset.x_test, dataset.y_test)
         recorded.append(record_run(folder, net=net, dataset=dataset, settings=settings, history=history,

@@ -345,6 +345,21 @@ def shape_before(spec: NetworkSpec, index: int) -> Shape | None:
     return rows[min(index, len(rows) - 1)].output_shape
 
 
+def shape_at(summary: Summary, path: tuple) -> Shape | None:
+    """The shape going into slot `path` of a design's nested lists (engine.spec_paths: a list path plus
+    a position; (i,) at the top level): the output of the layer before it in its list, or, first in an
+    inner list, the block's input. None when that is not computed (a layer above cannot work)."""
+    path = tuple(path)
+    holder, position = path[:-1], path[-1]
+    if position > 0:
+        row = summary.row_at(holder + (position - 1,))
+        return row.output_shape if row is not None else None
+    if not holder:
+        return summary.rows[0].output_shape
+    block = summary.row_at(holder[:-1])
+    return block.input_shape if block is not None else None
+
+
 def row_status(row: SummaryRow, *, long: bool = False) -> str:
     """What a table says instead of numbers for a row that cannot be computed; "" for a computed row.
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .fileio import atomic_write
+from .fileio import atomic_write, refuse_special_file
 from .kinds import is_registered, kind_for, kind_of, type_names
 from .kinds.checks import MAX_CHANNELS, MAX_DEPTH, MAX_IMAGE_SIDE, MAX_LAYERS, SpecError, int_field
 from .kinds.tree import walk_layers
 
 FORMAT = "cnn-designer/1"
 KNOWN_FORMATS = (FORMAT,)
+MAX_DESIGN_BYTES = 16 << 20    # a design of MAX_LAYERS layers is well under a megabyte of JSON
 
 # The layer kinds' spec classes live in engine.kinds (and `from engine import ConvSpec`); the field
 # checks and limits in engine.kinds.checks. SpecError, defined there, is the error every reader raises.
@@ -389,9 +390,14 @@ def _json_problem(exc: json.JSONDecodeError, text: str) -> str:
 
 
 def load_spec(path: str | os.PathLike) -> NetworkSpec:
-    """Read an architecture JSON file; any problem → SpecError naming the file."""
+    """Read an architecture JSON file; any problem → SpecError naming the file (a FIFO or device, and a
+    file larger than MAX_DESIGN_BYTES, are refused before they are read)."""
     path = Path(path)
+    refuse_special_file(path, "an architecture JSON file", SpecError)   # a FIFO would wait, /dev/zero never end
     try:
+        if path.is_file() and path.stat().st_size > MAX_DESIGN_BYTES:
+            raise SpecError(f"{path}: {path.stat().st_size:,} bytes, far more than an architecture JSON file "
+                            f"holds (at most {MAX_DESIGN_BYTES // 2**20} MB); not a design")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None

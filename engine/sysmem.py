@@ -50,6 +50,20 @@ def parse_size(text: str) -> int:
     return int(float(number) * _SUFFIXES[suffix.upper()])
 
 
+def allocation_refusal(nbytes: int, what: str) -> str | None:
+    """None when `nbytes` fit in the memory available (or nothing is known about it); else the one-line
+    reason, starting with `what` ("x_train: 1,000,000 images of 28×28×1"): readers call it with the size a
+    file declares, before they allocate anything. A bad CNN_DESIGNER_MEMORY_LIMIT is a reason too."""
+    try:
+        available = available_memory()
+    except MemoryLimitError as exc:
+        return str(exc)
+    if available is None or nbytes <= available:
+        return None
+    return (f"{what} would take {format_bytes(nbytes)} of memory, more than the {format_bytes(max(available, 0))} "
+            f"available; refused before reading it")
+
+
 def available_memory() -> int | None:
     """Bytes this process can still allocate (see the module notes), or None when nothing is known."""
     override = os.environ.get(ENV_LIMIT, "").strip()

@@ -119,6 +119,22 @@ def dataset_fit_problem(net_or_spec, dataset: Dataset, saved_weights: bool = Fal
     return None
 
 
+def settings_fit_problem(settings: TrainSettings, image_shape) -> str | None:
+    """Why the training aids of `settings` can't work for a run of its epochs on images of `image_shape`
+    (n_H, n_W, n_C), naming the setting and saying what to change; None when they can. These are the
+    refusals `Trainer.fit` would make after the run started, said before it does."""
+    if settings.warmup_epochs and settings.warmup_epochs >= settings.epochs:
+        return (f"a warm-up of {settings.warmup_epochs} epochs leaves none of the {settings.epochs} epochs at "
+                "the full learning rate; use fewer warm-up epochs than epochs")
+    if settings.early_stopping and settings.validation_fraction <= 0:
+        return (f"early stopping (patience {settings.early_stopping}) watches the validation loss, and a "
+                "validation fraction of 0 holds no images out; set the validation fraction to 0.1 (for example)")
+    problem = settings.augmentation.problem(tuple(image_shape))
+    if problem:
+        return problem.replace("augment: ", "augmentation ", 1)
+    return None
+
+
 def check_dataset_fits(net_or_spec, dataset: Dataset, saved_weights: bool = False) -> None:
     """DatasetError if the dataset's images or classes don't fit the design, saying what to change
     (the message of `dataset_fit_problem`)."""

@@ -1,9 +1,12 @@
 """The engine benchmark runs and reports what issue 13 asks of it (no timing is asserted: the numbers are
 whatever this machine gives). Small settings: one net or two, one short repetition."""
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks" / "bench_engine.py"
@@ -63,3 +66,21 @@ def test_profile_shows_each_layer_against_the_gemm_peak_and_the_parts_side_by_si
     assert "## Batch parts side by side (2 threads)" in out
     assert "### lenet5 (batch 256, parts 128, 128)" in out                   # split: a per-layer table
     assert "### digits (batch 256): not split at this batch" in out          # too small to split
+
+
+def test_onnx_import_benchmark_reports_each_reader_beside_the_file_size():
+    """benchmarks/bench_onnx_import.py on the small ResNet (the full run exports a ResNet-50): a row per
+    reader with seconds, peak memory and the ratio to the file's size."""
+    for module in ("torch", "onnx", "onnxruntime"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"the ONNX import benchmark needs {module}")
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_onnx_import.py"), "--net", "small",
+                             "--reps", "1"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "small: 5,181 parameters in PyTorch" in out
+    assert "| reader | seconds | peak memory above baseline | peak / file size |" in out
+    for title in ("CNN Designer: design and weights", "CNN Designer: design only (summary)",
+                  "onnx.load + numpy_helper.to_array", "onnxruntime.InferenceSession"):
+        assert sum(line.startswith(f"| {title} | ") and line.endswith(" |") for line in out.splitlines()) == 1

@@ -86,6 +86,10 @@ def test_wheel_metadata_version_and_licence(built):
     assert f"\nVersion: {__version__}\n" in metadata
     assert "\nLicense-Expression: MIT\n" in metadata
     assert "Requires-Dist: Pillow>=9" in metadata and 'Requires-Dist: torch>=2.1; extra == "torch"' in metadata
+    # ONNX export and import as an optional extra; onnxruntime only for the tests
+    assert 'Requires-Dist: onnx>=1.15; extra == "onnx"' in metadata
+    assert 'Requires-Dist: onnxruntime>=1.16; extra == "onnx-test"' in metadata
+    assert not any(line.startswith("Requires-Dist: onnx") and "extra" not in line for line in metadata.splitlines())
     licence = archive.read(f"cnn_designer-{__version__}.dist-info/licenses/LICENSE").decode()
     assert licence.startswith("MIT License") and "CNN Designer contributors" in licence
 
@@ -121,3 +125,9 @@ def test_installed_wheel_finds_its_presets_and_dataset(built, tmp_path):
     assert Path(engine_file).is_relative_to(site)
     assert Path(resources) == site / "cnn_designer_resources"
     assert numbers == "62958 (360, 8, 8, 1)"
+
+
+def test_ci_installs_the_onnx_extras_so_the_onnx_tests_run_there():
+    script = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    install = next(line for line in script.splitlines() if "pip install --quiet -e" in line)
+    assert '".[test,torch,onnx,onnx-test]"' in install

@@ -6,7 +6,8 @@ shape, Activation size and # parameters cells show the learner's answer instead 
 editable, and are marked right or wrong as soon as an answer is entered; a wrong answer's tooltip shows
 the formula with this design's numbers plugged in. The Formula, MACs and vs. FC cells of a hidden row stay
 hidden (they would give the answer away). Answers are checked against `engine.summarize` every time
-they are shown, so an edit of the design re-marks them.
+they are shown, so an edit of the design re-marks them. Every row of a layer can be asked, a block's and
+its inner layers' too; a layer is named by its path (engine.spec_paths; an int is a top-level index).
 """
 from __future__ import annotations
 
@@ -53,9 +54,10 @@ def parse_count(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() else None
 
 
-def _formula_part(row: SummaryRow, ends_with: str) -> str:
+def _formula_part(row: SummaryRow, value: str) -> str:
+    """The part of the row's formula ("a; b; c") that works out `value` ("= 3,216")."""
     for part in row.formula.split("; "):
-        if part.rstrip().endswith(ends_with):
+        if value in part:
             return part
     return ""
 
@@ -63,7 +65,10 @@ def _formula_part(row: SummaryRow, ends_with: str) -> str:
 def explain(row: SummaryRow, column: int) -> str:
     """How the engine got the cell: the formula with this design's numbers plugged in."""
     shape = row.output_shape
+    first = row.formula.split("; ")[0]
     if column == COL_SHAPE:
+        if row.is_block:
+            return f"the block joins its lists: {first} → {format_shape(shape)}"
         windows = [p for p in row.formula.split("; ") if "⌊" in p]
         if windows and len(shape) == 3:
             channels = ("n_C = the number of filters" if row.params else "n_C unchanged (pooling keeps the "
@@ -72,22 +77,37 @@ def explain(row: SummaryRow, column: int) -> str:
                     f"{format_shape(shape)}")
         if len(shape) == 1:
             return f"a vector of {shape[0]:,} values, written ({shape[0]},1)"
-        return f"the same volume as the layer before: {format_shape(shape)}"
+        if row.input_shape is not None and tuple(row.input_shape) == tuple(shape):
+            return f"the same volume as the layer before: {format_shape(shape)}"
+        return f"{first} → {format_shape(shape)}"
     if column == COL_SIZE:
         return f"n_H·n_W·n_C = {'·'.join(str(d) for d in shape)} = {row.activation_size:,}"
+    if row.is_block:
+        return f"the parameters of the layers inside it, added: {row.params:,}"
     part = _formula_part(row, f"= {row.params:,}")
     if row.params == 0 or not part:
         return "no parameters: this layer learns nothing"
-    if len(row.param_shapes.get("W", ())) == 4:
+    W = row.param_shapes.get("W", ())
+    if len(W) == 4 and part.startswith(f"({W[0]}·{W[1]}·{W[2]} + 1)"):
         return f"(f·f·n_C_prev + 1)·n_C = {part}"
-    return f"n_in·n_out + n_out = {part}"
+    if len(W) == 2 and part.startswith(f"{W[0]}·{W[1]} + "):
+        return f"n_in·n_out + n_out = {part}"
+    return part
+
+
+def _path(layer) -> tuple:
+    """A row's key: the layer's path; an int is a top-level index (−1: the input)."""
+    if isinstance(layer, int):
+        return () if layer < 0 else (layer,)
+    return tuple(layer)
 
 
 class CheckYourself(QObject):
     """The check-yourself state: which layers are hidden, the learner's answers, the score.
 
-    hide_layers(indexes) / set_hidden(layer, bool), answer(layer, column, text) → True/False (right?),
-    score() → (right, answered, asked), verdict(layer, column) → None / True / False.
+    hide_layers(layers) / set_hidden(layer, bool), answer(layer, column, text) → True/False (right?),
+    score() → (right, answered, asked), verdict(layer, column) → None / True / False; `layer` is a path
+    (or a top-level index).
     Signal `changed()` after any of them (the model repaints, the window updates the score)."""
 
     changed = Signal()
@@ -95,33 +115,31 @@ class CheckYourself(QObject):
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self._document = document
-        self._hidden: set[int] = set()
-        self._answers: dict[tuple[int, int], str] = {}
+        self._hidden: set[tuple] = set()
+        self._answers: dict[tuple[tuple, int], str] = {}
 
     # ----- state -----------------------------------------------------------------------------
-    def _rows(self) -> list[SummaryRow]:
-        return self._document.summary.top_level_rows
-
     def hide_all(self) -> None:
-        self.hide_layers(range(len(self._rows()) - 1))
+        self.hide_layers([row.path for row in self._document.summary.rows[1:]])
 
-    def hide_layers(self, indexes) -> None:
-        self._hidden = set(indexes)
+    def hide_layers(self, layers) -> None:
+        self._hidden = {_path(layer) for layer in layers}
         self.changed.emit()
 
-    def set_hidden(self, layer: int, hidden: bool) -> None:
-        (self._hidden.add if hidden else self._hidden.discard)(layer)
+    def set_hidden(self, layer, hidden: bool) -> None:
+        (self._hidden.add if hidden else self._hidden.discard)(_path(layer))
         self.changed.emit()
 
-    def hidden_layers(self) -> set[int]:
+    def hidden_layers(self) -> set[tuple]:
         return set(self._hidden)
 
     def clear_answers(self) -> None:
         self._answers.clear()
         self.changed.emit()
 
-    def answer(self, layer: int, column: int, text: str) -> bool | None:
+    def answer(self, layer, column: int, text: str) -> bool | None:
         """Record the learner's answer for a hidden cell; returns whether it is right (None if blank)."""
+        layer = _path(layer)
         text = str(text).strip()
         if text:
             self._answers[(layer, column)] = text
@@ -130,7 +148,8 @@ class CheckYourself(QObject):
         self.changed.emit()
         return self.verdict(layer, column)
 
-    def verdict(self, layer: int, column: int) -> bool | None:
+    def verdict(self, layer, column: int) -> bool | None:
+        layer = _path(layer)
         text = self._answers.get((layer, column))
         row = self._row(layer)
         if text is None or row is None or not row.computable:
@@ -154,22 +173,23 @@ class CheckYourself(QObject):
         return (f"Score: <b>{right}</b> right, <b>{wrong}</b> wrong, {asked - answered} to go "
                 f"(of {asked} cells). Double-click a '?' to answer; point at a red cell for the formula.")
 
-    def _row(self, layer: int) -> SummaryRow | None:
-        rows = self._rows()
-        return rows[layer + 1] if 0 <= layer + 1 < len(rows) and layer >= 0 else None
+    def _row(self, layer: tuple) -> SummaryRow | None:
+        return self._document.summary.row_at(layer) if layer else None
 
     # ----- what the table shows ------------------------------------------------------------------
-    def data(self, layer: int | None, column: int, role):
-        """The overlay's value for a cell, or NOT_MINE."""
+    def data(self, layer: tuple | None, column: int, role):
+        """The overlay's value for a cell of the row of `layer` (a path; () the input, None the totals),
+        or NOT_MINE."""
         if layer is None:  # the totals row: its sums would give the hidden numbers away
             if self._hidden and column in (COL_SIZE, COL_PARAMS, COL_MACS) and role == _DISPLAY:
                 return "?" if column in ASKED else ""
             return NOT_MINE
-        if layer < 0:
+        if not layer:
             return NOT_MINE
         if column == COL_LAYER and role == _CHECK:
             return Qt.CheckState.Checked if layer in self._hidden else Qt.CheckState.Unchecked
-        if layer not in self._hidden or not self._row(layer).computable:
+        row = self._row(layer)
+        if layer not in self._hidden or row is None or not row.computable:
             return NOT_MINE
         # MACs give the answers away too: a dense layer's parameters are its MACs plus its units, and a
         # conv layer's MACs are its output size times f·f·n_C_prev.
@@ -197,20 +217,21 @@ class CheckYourself(QObject):
                 return "Your answer: double-click (or start typing) and press Enter."
             if verdict:
                 return "Right."
-            return f"Not {text}. {explain(self._row(layer), column)}"
+            return f"Not {text}. {explain(row, column)}"
         return NOT_MINE
 
-    def flags(self, layer: int | None, column: int, flags):
-        if layer is None or layer < 0:
+    def flags(self, layer: tuple | None, column: int, flags):
+        if not layer:
             return flags
         if column == COL_LAYER:
             return flags | Qt.ItemFlag.ItemIsUserCheckable
-        if column in ASKED and layer in self._hidden and self._row(layer).computable:
+        row = self._row(layer)
+        if column in ASKED and layer in self._hidden and row is not None and row.computable:
             return flags | Qt.ItemFlag.ItemIsEditable
         return flags
 
-    def set_data(self, layer: int | None, column: int, value, role) -> bool:
-        if layer is None or layer < 0:
+    def set_data(self, layer: tuple | None, column: int, value, role) -> bool:
+        if not layer:
             return False
         if column == COL_LAYER and role == _CHECK:
             self.set_hidden(layer, getattr(value, "value", value) == Qt.CheckState.Checked.value)

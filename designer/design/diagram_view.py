@@ -1,8 +1,9 @@
 """The volume diagram on the Design tab: the design drawn as the course draws it, live.
 
 The geometry comes from `engine.export.diagram.diagram_layout` (the same data the SVG export and the
-command line use); this widget only paints it with QPainter, scaled to fit, highlights the selected
-layer and turns a click on a box into `layerClicked(layer index)` (−1 for the input).
+command line use, blocks with their skip arrows and branches included); this widget only paints it with
+QPainter, scaled to fit, highlights the selected layer and turns a click on a box into
+`layerClicked(path)` (the layer's path, () for the input).
 """
 from __future__ import annotations
 
@@ -11,17 +12,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy,
-                               QToolTip, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea,
+                               QSizePolicy, QToolTip, QVBoxLayout, QWidget)
 
-from engine.export.diagram import (BLOCKED, COLOURS, FONT_SIZE, SELECTED_EDGE, DiagramLayout, diagram_layout,
-                                   faces, render_svg)
+from engine.export.diagram import (ADD, BLOCKED, COLOURS, FONT_SIZE, JOIN_RADIUS, LINE_COLOUR, SELECTED_EDGE,
+                                   SKIP_COLOUR, DiagramLayout, diagram_layout, faces, render_svg)
 from engine.fileio import atomic_write
 
 from ..document import DesignDocument
 from ..image_export import png_bytes, say_exported
 
 MAX_SCALE = 1.6     # a two-layer design shouldn't turn into a poster
+MIN_SCALE = 0.75    # a long design (a ResNet) scrolls sideways rather than shrink below readable
 PNG_SCALE = 2       # exported PNGs at twice the layout's pixels: sharp on slides
 
 
@@ -29,13 +31,15 @@ class VolumeDiagram(QWidget):
     """Paints a DiagramLayout (objectName ``volumeDiagram``).
 
     set_document(doc)        follow a DesignDocument (redraws on every edit)
-    set_selected(index)      outline layer `index` (−1 = input, None = nothing)
+    set_selected(path)       outline the layer at `path` (() = input, an int = a top-level index, None = nothing)
     layout_data()            the DiagramLayout drawn now; box_count()
     export_svg(path), export_png(path)   atomic writes; return the file size in bytes
-    Signals: layerClicked(int)
+    Signals: layerClicked(tuple): the path of the layer whose box was clicked (() for the input);
+             selectedMoved(QPointF): where the outlined box now is on the widget (to scroll it into view)
     """
 
-    layerClicked = Signal(int)
+    layerClicked = Signal(object)
+    selectedMoved = Signal(QPointF)
 
     def __init__(self, document: DesignDocument | None = None, parent=None):
         super().__init__(parent)
@@ -60,14 +64,22 @@ class VolumeDiagram(QWidget):
     def refresh(self) -> None:
         doc = self._document
         self._layout = diagram_layout(doc.spec, doc.summary) if doc is not None else None
+        # Never narrower than readable: a scroll area around the diagram scrolls it sideways.
+        self.setMinimumWidth(int(self._layout.width * MIN_SCALE) if self._layout is not None else 0)
         self.update()
 
-    def set_selected(self, index: int | None) -> None:
-        if index != self._selected:
-            self._selected = index
+    def set_selected(self, layer) -> None:
+        if isinstance(layer, int):
+            layer = () if layer < 0 else (layer,)
+        path = None if layer is None else tuple(layer)
+        if path != self._selected:
+            self._selected = path
             self.update()
+            if path is not None and self._layout is not None and self._layout.box_for(path) is not None:
+                self.selectedMoved.emit(self.box_center(path))
 
-    def selected(self) -> int | None:
+    def selected(self) -> tuple | None:
+        """The outlined layer's path (() for the input), or None."""
         return self._selected
 
     def layout_data(self) -> DiagramLayout | None:
@@ -85,10 +97,10 @@ class VolumeDiagram(QWidget):
         dy = (self.height() - lay.height * scale) / 2
         return scale, dx, dy
 
-    def box_center(self, layer_index: int) -> QPointF:
-        """Where layer `layer_index`'s box is on the widget (for clicks in tests)."""
+    def box_center(self, layer) -> QPointF:
+        """Where the box of a layer (its path, or a top-level index) is on the widget (for clicks in tests)."""
         scale, dx, dy = self._transform()
-        box = next(b for b in self._layout.boxes if b.layer_index == layer_index)
+        box = self._layout.box_for(layer)
         return QPointF(dx + (box.x + box.w / 2) * scale, dy + (box.y + box.h / 2) * scale)
 
     def _box_at(self, pos):
@@ -105,7 +117,8 @@ class VolumeDiagram(QWidget):
         font = QFont(self.font())
         font.setPixelSize(FONT_SIZE)
         painter.setFont(font)
-        arrow_pen = QPen(QColor("#555555"), 1.5)
+        arrow_pen = QPen(QColor(LINE_COLOUR), 1.5)
+        self._paint_links(painter, font)
         for arrow in lay.arrows:
             painter.setPen(arrow_pen)
             painter.drawLine(QPointF(arrow.x1, arrow.y), QPointF(arrow.x2 - 2, arrow.y))
@@ -120,7 +133,7 @@ class VolumeDiagram(QWidget):
         bold.setBold(True)
         for box in lay.boxes:
             fill, edge = COLOURS[box.kind]
-            chosen = box.layer_index == self._selected
+            chosen = box.path == self._selected
             pen = QPen(QColor(SELECTED_EDGE if chosen else edge), 3 if chosen else 1.2)
             if box.kind == BLOCKED:
                 pen.setStyle(Qt.PenStyle.DashLine)
@@ -141,12 +154,48 @@ class VolumeDiagram(QWidget):
             wide = max(box.w + box.depth, len(box.name) * FONT_SIZE, len(box.label) * FONT_SIZE) + 8
             painter.setPen(QColor(SELECTED_EDGE) if chosen and not box.error else colour)
             painter.setFont(bold)
-            painter.drawText(QRectF(centre - wide / 2, lay.name_y - FONT_SIZE - 2, wide, FONT_SIZE + 6),
+            painter.drawText(QRectF(centre - wide / 2, box.name_y - FONT_SIZE - 2, wide, FONT_SIZE + 6),
                              Qt.AlignmentFlag.AlignCenter, box.name)
             painter.setFont(font)
             painter.setPen(colour)
-            painter.drawText(QRectF(centre - wide / 2, lay.label_y - FONT_SIZE - 2, wide, FONT_SIZE + 6),
+            painter.drawText(QRectF(centre - wide / 2, box.label_y - FONT_SIZE - 2, wide, FONT_SIZE + 6),
                              Qt.AlignmentFlag.AlignCenter, box.label)
+
+    def _paint_links(self, painter: QPainter, font: QFont) -> None:
+        """A block's lines (skip arrows, forks, lanes into their join) and its joins: ⊕ or a bar."""
+        lay = self._layout
+        italic = QFont(font)
+        italic.setItalic(True)
+        for link in lay.links:
+            colour = QColor(SKIP_COLOUR if link.skip else LINE_COLOUR)
+            painter.setPen(QPen(colour, 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPolyline(QPolygonF([QPointF(x, y) for x, y in link.points]))
+            if link.head and len(link.points) > 1:
+                (x1, y1), (x2, y2) = link.points[-2], link.points[-1]
+                length = max(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5, 1e-9)
+                ux, uy = (x2 - x1) / length, (y2 - y1) / length
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+                painter.drawPolygon(QPolygonF([QPointF(x2, y2), QPointF(x2 - 8 * ux - 4 * uy, y2 - 8 * uy + 4 * ux),
+                                               QPointF(x2 - 8 * ux + 4 * uy, y2 - 8 * uy - 4 * ux)]))
+            if link.label:
+                painter.setPen(colour)
+                painter.setFont(italic)
+                painter.drawText(QPointF(*link.label_at), link.label)
+        painter.setFont(font)
+        for join in lay.joins:
+            painter.setPen(QPen(QColor(LINE_COLOUR), 1.5))
+            if join.kind == ADD:
+                r = JOIN_RADIUS
+                painter.setBrush(QColor("#ffffff"))
+                painter.drawEllipse(QPointF(join.x, join.y), r, r)
+                painter.drawLine(QPointF(join.x - r + 3, join.y), QPointF(join.x + r - 3, join.y))
+                painter.drawLine(QPointF(join.x, join.y - r + 3), QPointF(join.x, join.y + r - 3))
+            else:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(LINE_COLOUR))
+                painter.drawRect(QRectF(join.x - 3, join.y - 6, 6, join.y2 - join.y + 12))
 
     def paintEvent(self, event):  # noqa: N802 - Qt API
         painter = QPainter(self)
@@ -161,7 +210,7 @@ class VolumeDiagram(QWidget):
     def mousePressEvent(self, event):  # noqa: N802 - Qt API
         box = self._box_at(event.position())
         if box is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.layerClicked.emit(box.layer_index)
+            self.layerClicked.emit(box.path)
             event.accept()
             return
         super().mousePressEvent(event)
@@ -224,7 +273,13 @@ class DiagramPane(QWidget):
         col.setContentsMargins(0, 4, 0, 0)
         col.setSpacing(4)
         col.addLayout(head)
-        col.addWidget(self.diagram, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("diagramScroll")
+        self.scroll.setWidget(self.diagram)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.diagram.selectedMoved.connect(lambda point: self.scroll.ensureVisible(int(point.x()), int(point.y()), 80, 0))
+        col.addWidget(self.scroll, 1)
 
     def ask_export_path(self, suffix: str) -> str | None:
         """A file name from a dialog (tests replace this)."""

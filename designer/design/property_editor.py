@@ -3,6 +3,8 @@
 Every widget change becomes one DesignDocument call; spin boxes pass merge=True so stepping or
 typing digit by digit is one undo step, closed when the spin box finishes editing. The editor
 never changes the spec itself and never computes shapes: the info panel shows the summary row.
+It edits any layer, a block (its own fields: a residual's activation) and a block's inner layers alike:
+the layer is named by its path (engine.spec_paths; () is the input).
 """
 from __future__ import annotations
 
@@ -40,8 +42,16 @@ class UndoPassThrough(QObject):
         return False
 
 
+def _as_path(layer) -> tuple | None:
+    if layer is None:
+        return None
+    if isinstance(layer, int):
+        return () if layer == INPUT else (layer,)
+    return tuple(layer)
+
+
 class PropertyEditor(QWidget):
-    """Edits layer `current_index()` of the document (INPUT = −1 for the input; None = nothing)."""
+    """Edits the layer at `current_path()` of the document (() for the input; None = nothing)."""
 
     # Emitted with a message when an edit is refused (e.g. a duplicate name), "" when it clears.
     problem = Signal(str)
@@ -50,7 +60,7 @@ class PropertyEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("propertyEditor")
         self._document = document
-        self._index: int | None = None
+        self._path: tuple | None = None
         self._name_refused = False          # the name field holds a name another layer has
         self._name_before: str | None = None  # the layer's name when the current typing began
         self._typing_name = False
@@ -181,52 +191,67 @@ class PropertyEditor(QWidget):
         return form
 
     # ----- which layer ----------------------------------------------------------------------
-    def current_index(self) -> int | None:
-        return self._index
+    def current_path(self) -> tuple | None:
+        return self._path
 
-    def set_current(self, index: int | None) -> None:
-        """Show layer `index` (INPUT for the input, None for nothing)."""
-        if index is not None and index != INPUT and not 0 <= index < self._document.layer_count:
-            index = None
-        if index != self._index:
+    def current_index(self):
+        """The layer shown: its index in spec.layers at the top level (INPUT for the input), its path
+        inside a block; None for nothing."""
+        path = self._path
+        if path is None:
+            return None
+        return INPUT if path == () else path[0] if len(path) == 1 else path
+
+    def set_current(self, layer) -> None:
+        """Show a layer: a path (() for the input), an index in spec.layers (INPUT for the input), or None
+        for nothing."""
+        path = _as_path(layer)
+        if path and not self._document.has_layer(path):
+            path = None
+        if path != self._path:
             self._document.end_burst()
             self._clear_name_error()
             self._report_range("", "")
             self._typing_name = False
-        self._index = index
+        self._path = path
         self.refresh()
+
+    def _layer_shown(self) -> bool:
+        """A layer (not the input, not nothing) is shown, and it still exists."""
+        return bool(self._path) and self._document.has_layer(self._path)
 
     # ----- showing values -----------------------------------------------------------------
     def refresh(self) -> None:
-        index = self._index
-        if index is not None and index != INPUT and index >= self._document.layer_count:
-            index = self._index = None
-        if index is None:
+        path = self._path
+        if path and not self._document.has_layer(path):
+            path = self._path = None
+        summary_row = self._document.summary.row_at(path) if path else self._document.summary.rows[0]
+        if path is None or summary_row is None:
             self._show_page("none", None)
             self._title.setText("No layer selected")
             self._icon.clear()
             self.info.setText("")
             self.hint.setText("")
             return
-        summary_row = self._document.summary.top_level_rows[index + 1]
-        if index == INPUT:
+        if path == ():
             self._show_page("input", "input")
             self._title.setText("Input")
             shape = self._document.spec.input.shape
             for spin, value in zip((self.input_height, self.input_width, self.input_channels), shape):
                 put_value(spin, value)
         else:
-            layer = self._document.layer(index)
+            layer = self._document.layer_at(path)
             form = self._kind_form(layer.type)
             self._show_page(layer.type, layer.type)
-            self._title.setText(f"{summary_row.name} · {title(layer.type)}")
+            where = f" — in {summary_row.parent} › {summary_row.branch}" if summary_row.parent else ""
+            self._title.setText(f"{summary_row.name} · {title(layer.type)}{where}")
             # Keep what the user is typing (a refused name, or spaces the spec strips).
             if not self._name_refused and (self.name_edit.text().strip() or None) != layer.name:
                 put_text(self.name_edit, layer.name or "")
             self.name_edit.setPlaceholderText(f"{summary_row.name} (automatic)")
             form.show(layer, summary_row)
         self.info.setText(self._info_html(summary_row))
-        self.hint.setText(INPUT_HINT if index == INPUT else self._hint(self._document.layer(index).type))
+        self.hint.setText(INPUT_HINT if path == () else self._hint(self._document.layer_at(path).type))
 
     def _show_page(self, page: str, icon_kind: str | None) -> None:
         self.pages.setCurrentIndex(self._page_index[page])
@@ -265,19 +290,18 @@ class PropertyEditor(QWidget):
             self.field_error.clear()
             self.field_error.hide()
             return
-        index = self._index
-        where = "Input" if index == INPUT else (self._document.layer_names()[index] if index is not None else "")
+        path = self._path
+        where = "Input" if path == () else (self._document.name_at(path) if self._layer_shown() else "")
         text = f"{where} {label}: {message}".strip()
         self.field_error.setText(text)
         self.field_error.show()
         self.problem.emit(text)
 
     def _set(self, field_name: str, value, merge: bool = False) -> None:
-        index = self._index
-        if index is None or index == INPUT:
+        if not self._layer_shown():
             return
         try:
-            self._document.set_field(index, field_name, value, merge=merge)
+            self._document.set_field_at(self._path, field_name, value, merge=merge)
         except SpecError as exc:
             self.problem.emit(str(exc))
             self.refresh()
@@ -292,13 +316,13 @@ class PropertyEditor(QWidget):
             self.refresh()
 
     def _on_name_edited(self, text: str) -> None:
-        index = self._index
-        if index is None or index == INPUT:
+        if not self._layer_shown():
             return
+        path = self._path
         if not self._typing_name:   # remember the name to go back to if the typing ends refused
             self._typing_name = True
-            self._name_before = self._document.layer(index).name
-        message = self._document.check_name(index, text)
+            self._name_before = self._document.layer_at(path).name
+        message = self._document.check_name(path, text)
         if message:
             self._name_refused = True
             self.name_error.setText(message)
@@ -308,11 +332,11 @@ class PropertyEditor(QWidget):
         self._set("name", text, merge=True)
 
     def _on_name_finished(self) -> None:
-        index = self._index
-        if index is None or index == INPUT or index >= self._document.layer_count:
+        if not self._layer_shown():
             return
+        path = self._path
         text = self.name_edit.text()
-        refusal = self._document.check_name(index, text)
+        refusal = self._document.check_name(path, text)
         if refusal is None:
             self._set("name", text, merge=True)
             self._clear_name_error()
@@ -320,14 +344,14 @@ class PropertyEditor(QWidget):
             # Not the half-typed prefix that was valid on the way ("POOL" of "POOL1"): the name it had.
             self._set("name", self._name_before, merge=True)
             self._name_refused = False
-            kept = self._document.layer_names()[index]
+            kept = self._document.name_at(path)
             why = f"Kept the name {kept}: {refusal}."
             self.name_error.setText(why)
             self.name_error.show()
             self.problem.emit(why)
         self._typing_name = False
         self._document.end_burst()
-        put_text(self.name_edit, self._document.layer(index).name or "")
+        put_text(self.name_edit, self._document.layer_at(path).name or "")
 
     def _clear_name_error(self) -> None:
         self._name_refused = False

@@ -1,17 +1,18 @@
-"""The Design tab: the layer list with its add and edit buttons, the course's layer table (with its error
+"""The Design tab: the layer tree with its add and edit buttons, the course's layer table (with its error
 banner, check-yourself score, output hint and legend), the selected layer's property editor and the volume
-diagram, arranged by three splitters; the actions that edit the layers; and the selection, kept in step
-between the list, the table, the diagram and the editor.
+diagram, arranged by three splitters. The layer edits are `LayerActions` (layer_actions.py); the
+selection, kept in step between the tree, the table, the diagram and the editor, is `DesignSelection`
+(selection.py).
 
 Everything here reads and edits the DesignDocument it is given; it reports to the window only through
 its signals.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSplitter,
-                               QStyle, QToolButton, QVBoxLayout, QWidget)
+                               QToolButton, QVBoxLayout, QWidget)
 
 from engine.export.table import to_tsv
 
@@ -19,13 +20,15 @@ from ..actions import make_action
 from ..document import DesignDocument
 from .check_yourself import CheckYourselfMode
 from .diagram_view import DiagramPane
-from .kind_visuals import add_button_name, add_shortcut, add_tooltip, button_label, kind_icon, kind_types
-from .layer_model import LayerListModel
+from .kind_visuals import add_button_name, kind_types
+from .layer_actions import LayerActions
+from .layer_model import LayerTreeModel
 from .layout import DesignLayout
 from .output_hint import OutputHint
-from .property_editor import INPUT, PropertyEditor
+from .property_editor import PropertyEditor
+from .selection import INPUT, DesignSelection, as_path
 from .table_model import COL_WHY, ShapeTableModel
-from .views import LayerListView, ShapeTableView
+from .views import LayerTreeView, ShapeTableView
 
 STATUS_MS = 4000   # how long the tab's status bar lines stay
 
@@ -52,19 +55,21 @@ class DesignTab(QWidget):
     """The Design tab for `document` (objectName ``designTab``).
 
     Parts, made here:
-        layer_model, shape_model    the Qt models over the document's Summary
-        layer_view, table_view      the layer list and the course table
+        layer_model, shape_model    the Qt models over the document's Summary (a tree, a table)
+        layer_view, table_view      the layer tree and the course table
+        selection                   the DesignSelection (the selected tree item, in step everywhere)
+        layer_actions               the LayerActions (add, remove, duplicate, move, branches)
         editor                      the selected layer's PropertyEditor
         diagram_pane                the volume diagram with its export buttons
         output_hint                 "the last layer should be softmax" with its one-click fix
         check_mode                  View › Check yourself
         error_banner                the first layer that cannot work, above the table
         add_buttons                 {kind: its add button}; remove_button, duplicate_button, move_up_button,
-                                    move_down_button
+                                    move_down_button, add_branch_button, remove_branch_button
         design_splitter, right_splitter, table_splitter   kept by the window's settings; fitted by `fitter`
         actions                     {key: QAction} placed by the window's menus: add_<kind>, remove,
-                                    duplicate, moveUp, moveDown, diagram, editor, whyColumn, checkYourself,
-                                    copyTable
+                                    duplicate, moveUp, moveDown, addBranch, removeBranch, diagram, editor,
+                                    whyColumn, checkYourself, copyTable
     Signals:
         statusMessage(str, int)       a line for the window's status bar, and for how many ms
         layerFollowed(str)            a table row was clicked: that layer's name (the Inside views follow)
@@ -81,12 +86,16 @@ class DesignTab(QWidget):
         super().__init__(parent)
         self.setObjectName("designTab")
         self.document = document
-        self.layer_model = LayerListModel(document, self)
+        self.layer_model = LayerTreeModel(document, self)
         self.shape_model = ShapeTableModel(document, self)
         self.actions: dict[str, QAction] = {}
-        self._syncing_selection = False
         self._create_actions()
         self._build()
+        self.selection = DesignSelection(document, self.layer_view, self.layer_model, self.table_view,
+                                         self.shape_model, self.diagram_pane.diagram, self.editor, self)
+        self.layer_actions = LayerActions(self, document, self.selection)
+        self.actions.update(self.layer_actions.actions)
+        self._add_buttons()
         self.check_mode = CheckYourselfMode(document, self.shape_model, self.table_view,
                                             [self.diagram_pane, self.editor_scroll], self)
         self.table_layout.insertWidget(self.table_layout.indexOf(self.table_view), self.check_mode.score_label)
@@ -101,27 +110,7 @@ class DesignTab(QWidget):
 
     # ===== construction ===========================================================================
     def _create_actions(self) -> None:
-        sp = QStyle.StandardPixmap
-        icon = self.style().standardIcon
-        for kind in kind_types():
-            self.actions[f"add_{kind}"] = make_action(
-                self, f"add_{kind}", button_label(kind), add_tooltip(kind),
-                lambda checked=False, k=kind: self.add_layer(k), add_shortcut(kind), kind_icon(kind))
-        remove = self.actions["remove"] = make_action(
-            self, "remove", "Remove", "Remove the selected layer", self.remove_selected,
-            QKeySequence.StandardKey.Delete, icon(sp.SP_TrashIcon))
-        # Delete means "remove layer" only while the list or the table has focus; in text fields it
-        # deletes text.
-        remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.removeAction(remove)
-        self.actions["duplicate"] = make_action(
-            self, "duplicate", "Duplicate", "Insert a copy of the selected layer right after it",
-            self.duplicate_selected, "Ctrl+D", icon(sp.SP_FileLinkIcon))
-        self.actions["moveUp"] = make_action(self, "moveUp", "Up", "Move the selected layer one place up",
-                                             self.move_selected_up, "Alt+Up", icon(sp.SP_ArrowUp))
-        self.actions["moveDown"] = make_action(self, "moveDown", "Down", "Move the selected layer one place down",
-                                               self.move_selected_down, "Alt+Down", icon(sp.SP_ArrowDown))
-
+        """The tab's View and Edit actions (the layer edits are LayerActions')."""
         self.actions["editor"] = make_action(
             self, "editor", "Layer &properties", "Show or hide the form under the table that edits the "
             "selected layer", shortcut="Ctrl+E", checkable=True)
@@ -157,34 +146,20 @@ class DesignTab(QWidget):
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.setSpacing(4)
         list_layout.addWidget(heading("Layers"))
-        # Buttons in rows of three (add) and two (edit): the list panel stays narrow enough for the
-        # table's every column to fit beside it on a 1024-px-wide window.
-        add_grid = QGridLayout()
-        add_grid.setSpacing(4)
-        self.add_buttons: dict[str, QToolButton] = {}
-        for number, kind in enumerate(kind_types()):
-            button = tool_button(self.actions[f"add_{kind}"], add_button_name(kind))
-            self.add_buttons[kind] = button
-            add_grid.addWidget(button, number // 3, number % 3)
-        list_layout.addLayout(add_grid)
+        # Buttons in rows of three (add) and two (edit), filled in by _add_buttons: the list panel stays
+        # narrow enough for the table's every column to fit beside it on a 1024-px-wide window.
+        self._add_grid = QGridLayout()
+        self._add_grid.setSpacing(4)
+        list_layout.addLayout(self._add_grid)
 
-        self.layer_view = LayerListView()
+        self.layer_view = LayerTreeView()
         self.layer_view.setModel(self.layer_model)
         self.layer_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        for key in ("remove", "duplicate", "moveUp", "moveDown"):
-            self.layer_view.addAction(self.actions[key])
         list_layout.addWidget(self.layer_view, 1)
 
-        edit_grid = QGridLayout()
-        edit_grid.setSpacing(4)
-        self.remove_button = tool_button(self.actions["remove"], "removeLayerButton")
-        self.duplicate_button = tool_button(self.actions["duplicate"], "duplicateButton")
-        self.move_up_button = tool_button(self.actions["moveUp"], "moveUpButton")
-        self.move_down_button = tool_button(self.actions["moveDown"], "moveDownButton")
-        for number, button in enumerate((self.remove_button, self.duplicate_button, self.move_up_button,
-                                         self.move_down_button)):
-            edit_grid.addWidget(button, number // 2, number % 2)
-        list_layout.addLayout(edit_grid)
+        self._edit_grid = QGridLayout()
+        self._edit_grid.setSpacing(4)
+        list_layout.addLayout(self._edit_grid)
 
         # --- right: the table, and under it the selected layer's properties ---
         table_panel = QWidget()
@@ -202,7 +177,6 @@ class DesignTab(QWidget):
         table_layout.addWidget(self.error_banner)
         self.table_view = ShapeTableView()
         self.table_view.setModel(self.shape_model)
-        self.table_view.addAction(self.actions["remove"])  # Delete works on a selected table row too
         self.table_view.addAction(self.actions["copyTable"])
         self.table_view.setToolTip("Click a row to edit that layer; double-click a conv or pool row to see its "
                                    "feature maps")
@@ -252,6 +226,27 @@ class DesignTab(QWidget):
         self.right_splitter.setSizes([590, 210])
         outer.addWidget(self.design_splitter)
 
+    def _add_buttons(self) -> None:
+        """The add buttons (a row of three per line), the edit buttons under the tree (two per line) and
+        the tree's context menu, from the layer actions."""
+        self.add_buttons: dict[str, QToolButton] = {}
+        for number, kind in enumerate(kind_types()):
+            button = tool_button(self.actions[f"add_{kind}"], add_button_name(kind))
+            self.add_buttons[kind] = button
+            self._add_grid.addWidget(button, number // 3, number % 3)
+        for key in ("remove", "duplicate", "moveUp", "moveDown", "addBranch", "removeBranch"):
+            self.layer_view.addAction(self.actions[key])
+        self.table_view.addAction(self.actions["remove"])  # Delete works on a selected table row too
+        self.remove_button = tool_button(self.actions["remove"], "removeLayerButton")
+        self.duplicate_button = tool_button(self.actions["duplicate"], "duplicateButton")
+        self.move_up_button = tool_button(self.actions["moveUp"], "moveUpButton")
+        self.move_down_button = tool_button(self.actions["moveDown"], "moveDownButton")
+        self.add_branch_button = tool_button(self.actions["addBranch"], "addBranchButton")
+        self.remove_branch_button = tool_button(self.actions["removeBranch"], "removeBranchButton")
+        for number, button in enumerate((self.remove_button, self.duplicate_button, self.move_up_button,
+                                         self.move_down_button, self.add_branch_button, self.remove_branch_button)):
+            self._edit_grid.addWidget(button, number // 2, number % 2)
+
     @property
     def splitters(self) -> tuple[QSplitter, QSplitter, QSplitter]:
         """The splitters whose positions the window keeps between runs (design, right, table)."""
@@ -262,101 +257,45 @@ class DesignTab(QWidget):
         the property editor (name, then the fields) → the diagram's buttons. The table doesn't keep Tab
         for its cells (arrow keys move between them), so Tab never stays in it."""
         chain = [*self.add_buttons.values(), self.layer_view, self.remove_button, self.duplicate_button,
-                 self.move_up_button, self.move_down_button, self.table_view, self.editor.name_edit]
+                 self.move_up_button, self.move_down_button, self.add_branch_button, self.remove_branch_button,
+                 self.table_view, self.editor.name_edit]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
         doc = self.document
-        doc.layerInserted.connect(self.select_layer)
-        doc.layerRemoved.connect(self._after_remove)
-        doc.layerMoved.connect(lambda source, destination: self.select_layer(destination))
-        doc.layerChanged.connect(self.select_layer)
-        doc.inputChanged.connect(lambda: self.select_layer(INPUT))
-        doc.specReset.connect(lambda: self.select_layer(INPUT))
         doc.changed.connect(self._show_error)
-        doc.changed.connect(self._update_actions)
-        self.layer_view.selectionModel().selectionChanged.connect(self._on_list_selection)
-        self.table_view.selectionModel().selectionChanged.connect(self._on_table_selection)
-        self.layer_view.deleteRequested.connect(self.remove_selected)
+        self.layer_view.deleteRequested.connect(self.layer_actions.remove_selected)
         self.editor.problem.connect(lambda message: self.statusMessage.emit(message, 6000))
-        self.diagram_pane.diagram.layerClicked.connect(self.select_layer)
         self.actions["diagram"].toggled.connect(self.diagram_pane.setVisible)
         self.table_view.clicked.connect(self._follow_row)
         self.table_view.doubleClicked.connect(self._jump_to_row)
         self._show_error()
 
-    # ===== the selection ==========================================================================
-    def selected_layer(self) -> int | None:
-        """The selected layer's index in spec.layers; INPUT (−1) for the input; None for nothing."""
-        indexes = self.layer_view.selectionModel().selectedRows()
-        if not indexes:
+    # ===== the selection (DesignSelection keeps the views in step) ==================================
+    def selected_path(self) -> tuple | None:
+        """The selected layer's path (() for the input); None when nothing or a block's list is selected."""
+        return self.selection.layer_path()
+
+    def selected_layer(self):
+        """The selected layer: its index in spec.layers at the top level (INPUT, −1, for the input), its
+        path inside a block; None when nothing or a block's list is selected."""
+        path = self.selection.layer_path()
+        if path is None:
             return None
-        return self.layer_model.layer_for_row(indexes[0].row())
+        return INPUT if path == () else path[0] if len(path) == 1 else path
 
-    def select_layer(self, index: int | None) -> None:
-        """Select layer `index` (INPUT for the input, None to clear) in the list, the table, the diagram
-        and the editor."""
-        selection = self.layer_view.selectionModel()
-        if index is None:
-            selection.clearSelection()
-            self.editor.set_current(None)
-            return
-        row = self.layer_model.row_for_layer(index)
-        if not 0 <= row < self.layer_model.rowCount():
-            row = self.layer_model.rowCount() - 1
-        model_index = self.layer_model.index(row, 0)
-        if selection.isSelected(model_index) and selection.currentIndex() == model_index:
-            self.editor.set_current(self.layer_model.layer_for_row(row))
-            return
-        selection.setCurrentIndex(model_index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self.layer_view.scrollTo(model_index)
-
-    def _after_remove(self, index: int) -> None:
-        count = self.document.layer_count
-        self.select_layer(min(index, count - 1) if count else INPUT)
-
-    def _on_list_selection(self, *args) -> None:
-        layer = self.selected_layer()
-        self.editor.set_current(layer)
-        self.diagram_pane.diagram.set_selected(layer)
-        self._update_actions()
-        if self._syncing_selection:
-            return
-        self._syncing_selection = True
-        try:
-            table_selection = self.table_view.selectionModel()
-            if layer is None:
-                table_selection.clearSelection()
-            else:
-                row = self.shape_model.row_for_layer(layer)
-                table_selection.setCurrentIndex(
-                    self.shape_model.index(row, 0),
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        finally:
-            self._syncing_selection = False
-
-    def _on_table_selection(self, *args) -> None:
-        if self._syncing_selection:
-            return
-        rows = self.table_view.selectionModel().selectedRows()
-        if not rows:
-            return
-        layer = self.shape_model.layer_for_row(rows[0].row())
-        if layer is None:  # the totals row
-            return
-        self._syncing_selection = True
-        try:
-            self.select_layer(layer)
-        finally:
-            self._syncing_selection = False
+    def select_layer(self, layer) -> None:
+        """Select a layer (an index in spec.layers, INPUT for the input, or a path; None to clear) in the
+        tree, the table, the diagram and the editor."""
+        self.selection.select(None if layer is None else as_path(layer))
 
     def _layer_name_at(self, index) -> str | None:
         """The name of the layer on the table's row of `index`; None for the totals row."""
-        layer = self.shape_model.layer_for_row(index.row())
-        if layer is None:
+        path = self.shape_model.path_for_row(index.row())
+        if path is None:
             return None
-        return "Input" if layer < 0 else self.document.layer_names()[layer]
+        return "Input" if path == () else self.document.name_at(path)
 
     def _follow_row(self, index) -> None:
         name = self._layer_name_at(index)
@@ -369,37 +308,11 @@ class DesignTab(QWidget):
             self.featureMapsRequested.emit(name)
 
     # ===== editing the layers =======================================================================
-    def add_layer(self, kind: str) -> int:
-        """Insert a `kind` layer after the selected row (at the end if nothing is selected)."""
-        return self.document.add_layer(kind, after=self.selected_layer())
-
-    def remove_selected(self) -> None:
-        index = self.selected_layer()
-        if index is not None and index >= 0:
-            self.document.remove_layer(index)
-
-    def duplicate_selected(self) -> None:
-        index = self.selected_layer()
-        if index is not None and index >= 0:
-            self.document.duplicate_layer(index)
-
-    def move_selected_up(self) -> None:
-        index = self.selected_layer()
-        if index is not None and index > 0:
-            self.document.move_layer(index, index - 1)
-
-    def move_selected_down(self) -> None:
-        index = self.selected_layer()
-        if index is not None and 0 <= index < self.document.layer_count - 1:
-            self.document.move_layer(index, index + 1)
-
-    def _update_actions(self) -> None:
-        index = self.selected_layer()
-        is_layer = index is not None and index >= 0
-        self.actions["remove"].setEnabled(is_layer)
-        self.actions["duplicate"].setEnabled(is_layer)
-        self.actions["moveUp"].setEnabled(is_layer and index > 0)
-        self.actions["moveDown"].setEnabled(is_layer and index < self.document.layer_count - 1)
+    def add_layer(self, kind: str):
+        """Insert a `kind` layer after the selected item at its level (at the end if nothing is selected);
+        returns its index in spec.layers at the top level, its path inside a block."""
+        path = self.layer_actions.add_layer(kind)
+        return path[0] if len(path) == 1 else path
 
     # ===== what the tab shows ======================================================================
     def _show_error(self) -> None:
@@ -424,15 +337,11 @@ class DesignTab(QWidget):
     # ===== Edit › Copy ==============================================================================
     def table_text(self) -> str:
         """The selected rows of the shape table (all if none is selected) as tab-separated text with a
-        header; the model's rows are the summary's top-level rows, the last one the totals."""
+        header; the model's rows are the summary's rows (blocks' inner rows included, with their branch,
+        depth and parent), the last one the totals."""
         selection = self.table_view.selectionModel()
         rows = sorted({index.row() for index in selection.selectedIndexes()}) if selection else []
-        summary = self.document.summary
-        # The table shows the top-level rows; to_tsv counts every row (blocks' inner rows too).
-        position = {id(row): i for i, row in enumerate(summary.rows)}
-        top = summary.top_level_rows
-        rows = [position[id(top[r])] if r < len(top) else len(summary.rows) for r in rows]
-        return to_tsv(summary, rows or None)
+        return to_tsv(self.document.summary, rows or None)
 
     def copy_table(self) -> None:
         QGuiApplication.clipboard().setText(self.table_text())

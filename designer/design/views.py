@@ -1,14 +1,14 @@
-"""The two views of the Design tab, configured once: the layer list and the shape table."""
+"""The two views of the Design tab, configured once: the layer tree and the shape table."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QListView, QStyle, QStyledItemDelegate,
-                               QStyleOptionHeader, QStyleOptionViewItem, QTableView)
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QStyle, QStyledItemDelegate, QStyleOptionHeader,
+                               QStyleOptionViewItem, QTableView, QTreeView)
 
 from . import layer_model
 from .roles import StateRole
-from .table_model import COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
+from .table_model import COL_BRANCH, COL_FORMULA, COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
 
 SELECTION = QColor("#cfe2fa")
 EMPTY_DESIGN_HINT = ("No layers yet. Click Conv, Pool or FC above (or press Ctrl+1, Ctrl+2, Ctrl+3) to add one "
@@ -41,14 +41,19 @@ class StateColorDelegate(QStyledItemDelegate):
         super().paint(painter, option, index)
 
 
-class LayerListView(QListView):
-    """The layer list: single selection, drag-and-drop reordering, Delete removes a layer."""
+class LayerTreeView(QTreeView):
+    """The layer list, a tree (objectName ``layerList``): single selection, blocks expanded to show their
+    lists, drag-and-drop moves (within a list and between lists), Delete removes a layer.
+
+    After the model rebuilds its tree (a block added, moved or removed) every block is expanded again
+    except those the user had collapsed."""
 
     deleteRequested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("layerList")
+        self.setHeaderHidden(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setDragEnabled(True)
@@ -57,36 +62,51 @@ class LayerListView(QListView):
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setDragDropOverwriteMode(False)
-        self.setUniformItemSizes(True)
-        self.setSpacing(1)
-        self.setToolTip("The network, input first. Click a layer to edit it; drag to reorder; "
-                        "Delete removes it.")
+        self.setUniformRowHeights(True)
+        self.setIndentation(14)
+        self.setExpandsOnDoubleClick(False)
+        self.setToolTip("The network, input first; a block holds its lists (main / shortcut, branches). Click a "
+                        "layer to edit it; drag to move it, also into or out of a block; Delete removes it.")
         self.setItemDelegate(StateColorDelegate(StateRole, self))
+        self._collapsed: set = set()
+
+    def setModel(self, model):
+        old = self.model()
+        if old is not None:
+            old.modelAboutToBeReset.disconnect(self._remember_collapsed)
+            old.modelReset.disconnect(self._restore_expanded)
+        super().setModel(model)
+        if model is not None:
+            model.modelAboutToBeReset.connect(self._remember_collapsed)
+            model.modelReset.connect(self._restore_expanded)
+            self._restore_expanded()
+
+    def _remember_collapsed(self) -> None:
+        model = self.model()
+        self._collapsed = {node.key for node in model.nodes()
+                           if node.children and not self.isExpanded(model.index_of(node))}
+
+    def _restore_expanded(self) -> None:
+        model = self.model()
+        self.expandAll()
+        for node in model.nodes():
+            if node.children and node.key in self._collapsed:
+                self.collapse(model.index_of(node))
 
     def dropEvent(self, event):
-        """Reorder: the dragged layer lands above or below the row under the cursor.
-
-        Done here rather than left to QListView, whose internal move goes through insert + remove
-        on some Qt versions (two edits); this makes it one `moveRows`, i.e. one undo step."""
+        """A layer dropped above or below an item, or onto a list or its placeholder (into that list): one
+        document move, i.e. one undo step (QTreeView's own move would be an insert and a remove)."""
         model = self.model()
         mime = event.mimeData()
-        if model is None or mime is None or not mime.hasFormat(layer_model.MIME_TYPE):
-            event.ignore()
-            return
-        try:
-            source_row = int(bytes(mime.data(layer_model.MIME_TYPE)).decode("ascii"))
-        except ValueError:
+        source = layer_model.decode_path(mime) if model is not None and mime is not None \
+            and mime.hasFormat(layer_model.MIME_TYPE) else None
+        if source is None:
             event.ignore()
             return
         point = event.position().toPoint()
         index = self.indexAt(point)
-        if index.isValid():
-            before = index.row() + (1 if point.y() > self.visualRect(index).center().y() else 0)
-        else:
-            before = model.rowCount()
-        model.moveRows(QModelIndex(), source_row, 1, QModelIndex(), before)
-        # Accepted as a move, but the source is already gone from its old place; the model has no
-        # removeRows, so the view's "remove what was moved away" step does nothing.
+        below = index.isValid() and point.y() > self.visualRect(index).center().y()
+        model.document.move_before(source, model.drop_slot(index, below))
         event.setDropAction(Qt.DropAction.MoveAction)
         event.accept()
         self.setState(QAbstractItemView.State.NoState)
@@ -161,7 +181,7 @@ class ShapeTableView(QTableView):
     the event loop) rather than with QHeaderView.ResizeToContents, which asks the model for every
     role of every cell on each layout pass."""
 
-    CELL_PADDING = 6 + 10 + 6  # the item padding in the style sheet, plus a little air
+    CELL_PADDING = 6 + 10 + 6 + 3  # the item padding in the style sheet, the style's text margins, and air
     MIN_FORMULA_WIDTH = 360
     CHECKBOX_WIDTH = 26
 
@@ -207,6 +227,9 @@ class ShapeTableView(QTableView):
         for column in range(model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
+        # The Branch column (the model's last) reads right after the layer's name, as in the command line.
+        if model.columnCount() > COL_BRANCH and header.visualIndex(COL_BRANCH) != COL_LAYER + 1:
+            header.moveSection(header.visualIndex(COL_BRANCH), COL_LAYER + 1)
         for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.modelReset):
             signal.connect(self._schedule_fit)
         self.fit_columns()
@@ -227,7 +250,11 @@ class ShapeTableView(QTableView):
         rows = model.display_rows()
         states = [model.row_state(r) for r in range(len(rows))]
         header_metrics = QFontMetrics(header.font())
-        for column in (COL_LAYER, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
+        # Only a design with blocks has inner rows to say the branch of.
+        nested = model.nested()
+        if header.isSectionHidden(COL_BRANCH) == nested:
+            self.setColumnHidden(COL_BRANCH, not nested)
+        for column in (COL_LAYER, COL_BRANCH, COL_SHAPE, COL_SIZE, COL_PARAMS, COL_MACS, COL_WHY):
             title = str(model.headerData(column, Qt.Orientation.Horizontal))
             width = max(header_metrics.horizontalAdvance(word) for word in title.split())
             for texts, state in zip(rows, states):
@@ -244,7 +271,8 @@ class ShapeTableView(QTableView):
         # formula: below that the table scrolls sideways instead of squeezing it to a stub.
         widest = max((plain.horizontalAdvance(texts[COL_FORMULA]) for texts in rows), default=0)
         readable = min(widest + self.CELL_PADDING, self.MIN_FORMULA_WIDTH)
-        others = sum(header.sectionSize(column) for column in range(COL_FORMULA) if not header.isSectionHidden(column))
+        others = sum(header.sectionSize(column) for column in range(header.count())
+                     if column != COL_FORMULA and not header.isSectionHidden(column))
         self._fit_formula(max(self.viewport().width() - others, readable))
 
     def _fit_formula(self, width: int) -> None:

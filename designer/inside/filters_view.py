@@ -1,21 +1,24 @@
 """Learned filters: a conv layer's weights as small images, refreshed (at most once a second) while the
-network trains — the course's point that a CNN *learns* its edge detectors."""
+network trains — the course's point that a CNN *learns* its edge detectors. A depthwise layer (MobileNet's)
+shows its own way: one f×f filter per input channel (× multiplier), no input-channel choice."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSpinBox
 
-from engine.inspection import filter_matrix_tiles, filter_tiles, normalize_tiles, rgb_filter_tiles
+from engine.inspection import (depthwise_filter_tiles, filter_matrix_tiles, filter_tiles, normalize_tiles,
+                               rgb_filter_tiles)
 
 from ..image_export import export_png, make_export_button
 from .common import format_number
 from .image_grid import ImageGrid
-from .network_view import InsideView, network_conv_layers
+from .network_view import InsideView, network_filter_layouts
 
 ALL_CHANNELS = -1           # the channel spin box's special value: RGB (3 channels) or the in × out grid
 MAX_GRID_TILES = 4096       # the in × out grid beyond this falls back to one input channel
 DEFAULT_GRID_TILES = 256    # a layer with more slices than this opens on input channel 0
+PER_CHANNEL = "per_channel"  # a depthwise layer's filter layout (engine.kinds.filter_layout)
 
 
 class LearnedFiltersView(InsideView):
@@ -37,6 +40,7 @@ class LearnedFiltersView(InsideView):
     def __init__(self, parent=None):
         super().__init__("learnedFilters", parent)
         self._weights: dict[str, np.ndarray] = {}     # copies taken at the last refresh
+        self._layouts: dict[str, str] = {}            # name → "filters" or "per_channel"
         self._shown_tiles = 0
 
         bar = QHBoxLayout()
@@ -126,7 +130,8 @@ class LearnedFiltersView(InsideView):
             self.grid.clear_tiles()
             self._show_placeholder()
             return
-        names = network_conv_layers(net)
+        self._layouts = network_filter_layouts(net)
+        names = list(self._layouts)
         if not names:
             self._weights = {}
             self.grid.clear_tiles()
@@ -152,11 +157,20 @@ class LearnedFiltersView(InsideView):
             self.layerChanged.emit(self.layer_combo.currentText())
 
     def _configure_channel(self) -> None:
-        W = self._weights.get(self.layer_combo.currentText())
+        name = self.layer_combo.currentText()
+        W = self._weights.get(name)
         if W is None:
             return
         n_C_prev = W.shape[2]
+        depthwise = self._layouts.get(name) == PER_CHANNEL
+        self.channel_label.setEnabled(not depthwise)
         with QSignalBlocker(self.channel_spin):
+            if depthwise:        # one filter per channel: every channel is shown, nothing to choose
+                self.channel_spin.setRange(ALL_CHANNELS, ALL_CHANNELS)
+                self.channel_spin.setSpecialValueText("one per channel")
+                self.channel_spin.setValue(ALL_CHANNELS)
+                self.channel_spin.setEnabled(False)
+                return
             if n_C_prev == 1:
                 self.channel_spin.setRange(0, 0)
                 self.channel_spin.setSpecialValueText("")
@@ -180,6 +194,9 @@ class LearnedFiltersView(InsideView):
         scale_txt = ("each filter scaled to its own range" if per_tile
                      else "one scale for the whole layer")
         lo, hi = format_number(W.min()), format_number(W.max())
+        if self._layouts.get(name) == PER_CHANNEL:
+            self._draw_depthwise(name, W, per_tile, scale_txt, lo, hi)
+            return
         head = f"<b>{name}</b>: {n_C} filters of {f}×{f}×{n_C_prev} (weights {lo} … {hi})"
         captions = [f"#{k}" for k in range(n_C)]
         if n_C_prev == 3 and channel == ALL_CHANNELS:
@@ -207,6 +224,22 @@ class LearnedFiltersView(InsideView):
             which = "" if n_C_prev == 1 else f" — input channel {c} of each"
             text = f"{head}{which}. Blue negative, white 0, red positive; {scale_txt}."
         self.info.setText(text)
+
+    def _draw_depthwise(self, name, W, per_tile: bool, scale_txt: str, lo: str, hi: str) -> None:
+        """W (f, f, n_C, multiplier): one f×f filter per input channel, not an n_C_prev × n_C grid."""
+        f, _, n_C, multiplier = W.shape
+        tiles = normalize_tiles(depthwise_filter_tiles(W), "symmetric", per_tile=per_tile)
+        if multiplier == 1:
+            captions = [f"ch {c}" for c in range(n_C)]
+        else:
+            captions = [f"ch {c}·{k}" for c in range(n_C) for k in range(multiplier)]
+        self.grid.set_tiles(tiles, "diverging", captions=captions)
+        self.grid.set_axis_labels()
+        per = f" × {multiplier}" if multiplier > 1 else ""
+        self.info.setText(f"<b>{name}</b>: depthwise, one {f}×{f} filter per input channel{per} — "
+                          f"{n_C * multiplier} filters for {n_C} channels (weights {lo} … {hi}); each channel is "
+                          f"filtered on its own, never mixed with the others. Blue negative, white 0, red "
+                          f"positive; {scale_txt}.")
 
     # ----- export -----------------------------------------------------------------------------------
     def export_png(self, path) -> tuple[int, int]:

@@ -12,7 +12,7 @@ import html
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from engine.kinds import feature_map_caption, learns_filters
+from engine.kinds import feature_map_caption, filter_layout, learns_filters
 from engine.memory import MemoryGuardError, check_memory
 from engine.train import dataset_shape_problem
 
@@ -265,9 +265,11 @@ def snapshot(net):
     return net.copy()
 
 
-def network_conv_layers(net) -> list[str]:
-    """Names of the layers of ``net`` whose weights are f×f filters (conv layers), in order."""
-    return [row.name for entry, row in zip(net.spec.walk(), net.summary.rows[1:]) if learns_filters(entry.layer)]
+def network_filter_layouts(net) -> dict[str, str]:
+    """{name: how its "W" holds its filters} for every layer of ``net`` with f×f filters, in table order:
+    "filters" (f, f, n_C_prev, n_C) or "per_channel" (f, f, n_C, multiplier: one filter per channel)."""
+    return {row.name: filter_layout(entry.layer) for entry, row in zip(net.spec.walk(), net.summary.rows[1:])
+            if learns_filters(entry.layer)}
 
 
 def network_volume_layers(net) -> list[tuple[str, str]]:

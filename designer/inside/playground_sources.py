@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from engine.course_examples import COURSE_6X6, VERTICAL_EDGE_IMAGE, VERTICAL_FILTER
+from engine.fileio import refuse_special_file
 
 from .common import format_number, pixel_text
 from .number_grid import NumberGridModel
@@ -72,8 +73,10 @@ class FilterModel(NumberGridModel):
 
 def read_image_file(path, max_side: int = MAX_SIDE) -> tuple[np.ndarray, str]:
     """A PNG/JPEG (anything QImage reads) → ``(n_H, n_W, 3)`` float64 RGB in [0, 1], scaled down so its
-    longer side is at most ``max_side``; plus a one-line description. ValueError if Qt can't read it."""
+    longer side is at most ``max_side``; plus a one-line description. ValueError if Qt can't read it, or if
+    it is a FIFO or a device (refused before Qt would open it and wait, or read forever)."""
     path = Path(path)
+    refuse_special_file(path, "a picture", ValueError)
     image = QImage(str(path))
     if image.isNull():
         raise ValueError(f"{path.name}: not a picture Qt can read (PNG, JPEG, BMP, ...)")

@@ -1,5 +1,7 @@
-"""The Runs view: every recorded run (window and command line) in a sortable, filterable table, the
-selected runs' curves overlaid, and the comparison exported. The runs themselves live in engine.runs."""
+"""The Runs tab: every recorded run (window and command line) in a sortable, filterable table, the
+selected runs' curves overlaid, the comparison exported, and the over-fitting lesson run on a thread. The
+runs themselves live in engine.runs."""
 from .runs_view import RunsView
+from .tab import RunsTab
 
-__all__ = ["RunsView"]
+__all__ = ["RunsTab", "RunsView"]

@@ -2,9 +2,11 @@
 
 Each run gets one colour (in the table's order); its training curve is solid and its validation curve
 dashed, and the legend names each run once (PlotItem adds a named curve to its legend by itself). A run whose best epoch was restored by early stopping
-has a ring on its validation loss at that epoch.
+has a ring on its validation loss at that epoch (explained once in the legend).
 """
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,6 +25,7 @@ COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
 
 LOSS_TITLE = "Loss per epoch (solid: training, dashed: validation)"
 ACCURACY_TITLE = "Accuracy per epoch (solid: training, dashed: validation)"
+BEST_LABEL = "best epoch: weights kept"
 
 
 def _pen(rgb, dashed: bool = False, width: float = 2.0):
@@ -37,23 +40,44 @@ def _series(values) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
+def shared_name_prefix(runs: list[Run]) -> str:
+    """What every run's name starts with, up to and including its last ": " ("over-fitting: " for the
+    lesson's runs), when there are several runs and their names differ after it; else ""."""
+    names = [run.name for run in runs]
+    if len(set(names)) < 2:
+        return ""
+    prefix = names[0][:len(os.path.commonprefix(names))]
+    cut = prefix.rfind(": ")
+    return prefix[:cut + 2] if cut > 0 else ""
+
+
 def legend_labels(runs: list[Run], limit: int = 70) -> list[str]:
     """A legend label per run that tells the runs apart: the run's name when the names differ; when
-    they are alike, what differs between the runs (dataset and settings, the parts all share left out)."""
-    names = [run.name for run in runs]
+    they are alike, what differs between the runs (dataset and settings, the parts all share left out):
+    "no aids" for a run with none of the others' training aids, "without …" for one that lacks the others'
+    extras. Labels that would still be alike get the time each run was recorded. A prefix all the names
+    share (`shared_name_prefix`) goes to the plots' titles instead."""
+    prefix = shared_name_prefix(runs)
+    names = [run.name[len(prefix):] for run in runs]
     parts = [[run.dataset_name] + settings_text(run.settings).split(", ") for run in runs]
     shared = set.intersection(*map(set, parts)) if len(runs) > 1 else set()
     labels = []
-    for run, own in zip(runs, parts):
-        differing = ", ".join(part for part in own if part not in shared) or "same settings"
+    for run, name, own in zip(runs, names, parts):
+        # settings_text gives the optimizer's rate and the batch, then only the aids that were on.
+        extras = list(dict.fromkeys(part for other in parts for part in other
+                                     if part not in shared and part not in own))
+        differing = ", ".join(part for part in own if part not in shared) or (
+            "no aids" if len(own) == 3 else f"without {', '.join(extras)}" if extras else "same settings")
         if len(set(names)) == 1 and len(runs) > 1:
             label = differing
-        elif names.count(run.name) == 1:
-            label = run.name
+        elif names.count(name) == 1:
+            label = name
         else:
-            label = f"{run.name}: {differing}"
+            label = f"{name}: {differing}"
         labels.append(label if len(label) <= limit else label[:limit - 1] + "…")
-    return labels
+    alike = [labels.count(label) > 1 for label in labels]
+    return [label.rstrip("…")[:limit - 12] + f" ({run.created[11:19]})" if same else label
+            for label, run, same in zip(labels, runs, alike)]
 
 
 class RunsCurves(QWidget):
@@ -93,13 +117,15 @@ class RunsCurves(QWidget):
         self.colours = {}
         labels = legend_labels(runs)
         names = {run.name for run in runs}
-        common = f"{names.pop()}: " if len(names) == 1 and len(runs) > 1 else ""
+        common = f"{names.pop()}: " if len(names) == 1 and len(runs) > 1 else shared_name_prefix(runs)
         for plot, title in ((self.loss_plot, LOSS_TITLE), (self.accuracy_plot, ACCURACY_TITLE)):
             plot.setTitle(common + title[0].lower() + title[1:] if common else title, size="10pt",
                           color=plot.titleLabel.opts.get("color"))
         for number, run in enumerate(runs):
             self.colours[run.id] = COLOURS[number % len(COLOURS)]
             self._add(run, self.colours[run.id], labels[number])
+        if self.best_markers:        # the ring explained once, in the colour of the first run that has one
+            self.loss_legend.addItem(next(iter(self.best_markers.values())), BEST_LABEL)
         for legend in (self.loss_legend, self.accuracy_legend):
             legend.setVisible(bool(legend.items))
         longest = max((run.history["epochs_completed"] for run in runs), default=0)

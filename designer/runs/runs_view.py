@@ -78,6 +78,9 @@ class RunsView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
+        # Room for the header and a handful of runs (the lesson's four) even in a 640-px-high window.
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + int(4.6 * self.table.verticalHeader().defaultSectionSize()))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -131,7 +134,7 @@ class RunsView(QWidget):
                     self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
                 if key == "name":    # room for the colour swatch a plotted run gets
                     self.table.setColumnWidth(column, self.table.columnWidth(column) + 24)
-        self.select_runs(selected)
+        self.select_runs(selected, scroll=False)
         self._watch(self.isVisible())
         count = len(self.model.runs)
         text = (f"{count} run{'s' if count != 1 else ''} in {self.folder}" if count else
@@ -168,16 +171,24 @@ class RunsView(QWidget):
         source = [self.proxy.mapToSource(self.proxy.index(row, 0)).row() for row in rows]
         return [self.model.run_at(row) for row in source if 0 <= row < len(self.model.runs)]
 
-    def select_runs(self, run_ids: list[str]) -> None:
+    def select_runs(self, run_ids: list[str], scroll: bool = True) -> None:
+        """Select these runs (those shown); `scroll`: the first of them at the top of the table, so that as
+        many of them as fit are in view (a window that lays itself out again keeps them there)."""
         selection = self.table.selectionModel()
         selection.clearSelection()
         flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        shown = []
         for run_id in run_ids:
             row = self.model.row_of(run_id)
             if row >= 0:
                 index = self.proxy.mapFromSource(self.model.index(row, 0))
                 if index.isValid():
                     selection.select(index, flags)
+                    shown.append(index)
+        if shown and scroll:
+            self.table.doItemsLayout()     # the scroll range of rows just read, not of the ones before
+            self.table.scrollTo(min(shown, key=lambda index: index.row()),
+                                QAbstractItemView.ScrollHint.PositionAtTop)
         self._selection_changed()
 
     def _filter_changed(self, text: str) -> None:

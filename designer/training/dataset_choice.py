@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 
 from engine.data import Dataset, DatasetError
+from engine.fileio import refuse_special_file
 
 from . import files
 from .dataset_box import DatasetBox
@@ -62,6 +63,11 @@ class DatasetChoice(QObject):
         return self._dataset
 
     @property
+    def key(self) -> Optional[str]:
+        """The dataset in use as the chooser names it: a built-in's name or a file's or folder's path."""
+        return self._key
+
+    @property
     def is_loading(self) -> bool:
         return self.loader.is_busy
 
@@ -78,6 +84,12 @@ class DatasetChoice(QObject):
         key = dataset_key(key_or_path)
         if self.loader.is_busy:
             return False
+        if not is_builtin(key):
+            try:   # a FIFO or device: refused at once, before a thread would wait on it
+                refuse_special_file(key_or_path, "a dataset file or folder", DatasetError)
+            except DatasetError as exc:
+                self._show_error(str(exc))
+                return False
         if key not in self._cache and not is_builtin(key):
             self._box.show_loading(key)
             self.loader.load(key)
@@ -110,8 +122,12 @@ class DatasetChoice(QObject):
         path = files.ask_dataset_folder(self._box)
         return self.open_dataset(path) if path else False
 
+    def cancel(self) -> None:
+        """Stop a dataset read in progress at its next chunk (readFinished(False, "… cancelled") follows)."""
+        self.loader.cancel()
+
     def wait(self) -> bool:
-        """Join a dataset read in progress (it can't be cancelled) and show its end; True when none is left."""
+        """Join a dataset read in progress and show its end; True when none is left."""
         return self.loader.wait()
 
     # ----- internals ------------------------------------------------------------------------------

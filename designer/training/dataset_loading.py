@@ -9,16 +9,21 @@ worker thread, and the worker forwards it as a queued signal, at most once per p
     loader.finished.connect(...)     # (key, Dataset or None, error message ""), exactly once per load
     loader.load(key)                 # False while another load is going on
 
-There is no cancel: a load runs to its end. `wait()` joins the thread (the panel's shutdown calls it), so
-no thread is left running when the window goes.
+    loader.cancel()                  # the read stops at its next chunk: finished(key, None, "… cancelled")
+
+`cancel()` makes the worker's progress callback raise engine.data.LoadCancelled, which the engine's
+readers let through between chunks (every few megabytes, images or CSV lines), so a window closing during
+a read of gigabytes waits a moment, not for the whole read. `wait()` joins the thread (the tab's shutdown
+cancels, then waits), so no thread is left running when the window goes.
 """
 from __future__ import annotations
 
+import threading
 from typing import Optional
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, Slot
 
-from engine.data import Dataset, DatasetError
+from engine.data import Dataset, DatasetError, LoadCancelled
 
 from .datasets import read_dataset
 
@@ -34,9 +39,12 @@ class _LoadWorker(QObject):
         super().__init__()
         self.key = key
         self._last = (-1.0, None)
+        self.cancelled = threading.Event()     # set from the GUI thread: the next progress call ends the read
 
     def _report(self, fraction: float, message: str) -> None:
-        """The engine's progress callback (worker thread)."""
+        """The engine's progress callback (worker thread); raises LoadCancelled once cancel() was asked."""
+        if self.cancelled.is_set():
+            raise LoadCancelled
         last_fraction, last_message = self._last
         if message != last_message or fraction - last_fraction >= PROGRESS_STEP or fraction >= 1.0:
             self._last = (fraction, message)
@@ -50,6 +58,8 @@ class _LoadWorker(QObject):
             dataset = read_dataset(self.key, progress=self._report)
         except DatasetError as exc:
             error = str(exc)
+        except LoadCancelled:
+            error = f"{self.key}: reading cancelled"
         except MemoryError:
             error = f"{self.key}: not enough memory to read this dataset"
         except Exception as exc:  # noqa: BLE001 - a loader bug must reach the window, not kill the thread silently
@@ -101,6 +111,11 @@ class DatasetLoader(QObject):
         thread.start()
         self.started.emit(key)
         return True
+
+    def cancel(self) -> None:
+        """Stop the read in progress at its next chunk (finished follows, with no dataset)."""
+        if self._worker is not None:
+            self._worker.cancelled.set()
 
     def wait(self, timeout_ms: int = -1) -> bool:
         """Join the loading thread (and deliver its last report now); True when none is left."""

@@ -44,9 +44,10 @@ TRAINING_DTYPE = np.float32
 
 
 def check_design(spec: NetworkSpec, dataset: Optional[Dataset], batch_size: Optional[int] = None,
-                 optimizer: str = "adam") -> DesignCheck:
+                 optimizer: str = "adam", early_stopping: bool = False) -> DesignCheck:
     """The verdict for `spec` on `dataset` (None: no dataset chosen). With a `batch_size`, training
-    memory at that batch size and `optimizer` is checked too (engine.memory.check_memory)."""
+    memory at that batch size and `optimizer` is checked too (engine.memory.check_memory), with the best
+    epoch's copy of the weights that `early_stopping` keeps."""
     messages: list[str] = []
     design_ok = True
     output_fix = memory_problem = None
@@ -64,7 +65,8 @@ def check_design(spec: NetworkSpec, dataset: Optional[Dataset], batch_size: Opti
                                             dataset.num_classes >= 2 else DEFAULT_CLASSES)
         if batch_size is not None:
             try:
-                check_memory(summary, "train", batch_size, optimizer, TRAINING_DTYPE)
+                check_memory(summary, "train", batch_size, optimizer, TRAINING_DTYPE,
+                             early_stopping=early_stopping)
             except MemoryGuardError as exc:
                 design_ok = False
                 memory_problem = sentence(str(exc))

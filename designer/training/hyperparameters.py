@@ -1,5 +1,6 @@
 """The Hyperparameters box: epochs, batch size, optimizer, learning rate, validation, seed — the next run's
-engine.train.TrainSettings, starting from its defaults."""
+engine.train.TrainSettings, starting from its defaults, with the training aids of the Training aids box
+(training_aids.py) it is handed."""
 from __future__ import annotations
 
 import math
@@ -83,15 +84,18 @@ class LearningRateSpinBox(QDoubleSpinBox):
 
 
 class HyperparameterBox(QGroupBox):
-    """The settings of the next run: `settings()` gives them as a TrainSettings.
+    """The settings of the next run: `settings()` gives them as a TrainSettings, the training aids included
+    when the box was handed `aids` (an object with `values()` → the aids' TrainSettings fields and a
+    `changed` signal: the TrainingAidsBox, shown elsewhere in the column).
 
-    Signal settingsChanged(TrainSettings): after any of them changed.
+    Signal settingsChanged(TrainSettings): after any of them changed (an aid included).
     """
 
     settingsChanged = Signal(object)
 
-    def __init__(self, parent=None):
+    def __init__(self, aids=None, parent=None):
         super().__init__("Hyperparameters", parent)
+        self._aids = aids
         defaults = TrainSettings()
         self.setObjectName("hyperparameterBox")
         form = QFormLayout(self)
@@ -157,13 +161,16 @@ class HyperparameterBox(QGroupBox):
         for spin in (self.epochs_spin, self.batch_spin, self.lr_spin, self.validation_spin, self.seed_spin):
             spin.valueChanged.connect(self._emit_settings)
         self.optimizer_combo.currentIndexChanged.connect(self._emit_settings)
+        if aids is not None:
+            aids.changed.connect(self._emit_settings)
 
     def settings(self) -> TrainSettings:
-        """The next run's settings as shown."""
+        """The next run's settings as shown (with the aids' when the box has them)."""
+        aids = self._aids.values() if self._aids is not None else {}
         return TrainSettings(epochs=self.epochs_spin.value(), batch_size=self.batch_spin.value(),
                              optimizer=self.optimizer_combo.currentData(), learning_rate=self.lr_spin.value(),
                              validation_fraction=round(self.validation_spin.value(), 4),
-                             seed=self.seed_spin.value())
+                             seed=self.seed_spin.value(), **aids)
 
     def _emit_settings(self, *args) -> None:
         self.settingsChanged.emit(self.settings())

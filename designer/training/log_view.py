@@ -4,6 +4,9 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QPlainTextEdit
 
+from dataclasses import asdict
+
+from engine.runs_compare import settings_text
 from engine.train import EpochInfo, TrainSettings
 
 from .text import number, percent
@@ -33,13 +36,16 @@ class TrainingLog(QPlainTextEdit):
         self.log(f"   {optimizer}, lr {settings.lr:g}, batch {settings.batch_size}, "
                  f"{settings.epochs} epochs, validation {settings.validation_fraction:g}, "
                  f"seed {settings.seed}" + (", continuing from the current weights" if continuing else ""))
+        aids = settings_text(asdict(settings)).split(", ")[2:]    # after the optimizer's rate and the batch
+        if aids:
+            self.log(f"   training aids: {', '.join(aids)}")
 
     def log_epoch(self, info: EpochInfo) -> None:
         width = len(str(info.epochs))
         seconds = f"{info.seconds:.2f} s" if info.seconds < 1 else f"{info.seconds:.1f} s"
         self.log(f"epoch {info.epoch:>{width}}/{info.epochs}  loss {number(info.train_loss)}  "
                  f"acc {percent(info.train_accuracy):>7}  val loss {number(info.val_loss)}  "
-                 f"val acc {percent(info.val_accuracy):>7}  ({seconds})")
+                 f"val acc {percent(info.val_accuracy):>7}  lr {info.lr:.3g}  ({seconds})")
 
     def log_result(self, result: TrainingResult, kind: str, dataset: str, design_edited: bool,
                    warning: str = "") -> None:
@@ -62,7 +68,14 @@ class TrainingLog(QPlainTextEdit):
             self.log(f"run {run}: {result.message}")
         else:
             self.log(f"run {run} failed: {result.message}")
+        if result.history.restored_best and status == "completed":   # stopped: said in the message
+            self.log(f"   {result.history.message}")
         if warning:
             self.log(f"   warning: {warning}")
+        if result.run is not None:
+            self.log(f"   kept in the Runs tab as {result.run.id}"
+                     + (f" ({result.run.data['weights']['note']})" if result.run.data["weights"].get("note") else ""))
+        elif result.record_problem:
+            self.log(f"   not kept in the Runs tab: {result.record_problem}")
         if design_edited:
             self.log("   (the design was edited during the run; the next run uses the edited design)")

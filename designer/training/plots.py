@@ -1,4 +1,6 @@
-"""The training plots: loss against iteration, accuracy against epoch (pyqtgraph).
+"""The training plots: loss against iteration, accuracy against epoch (pyqtgraph), and the learning rate of
+each epoch on the accuracy plot's right-hand axis. When early stopping restores the best epoch's weights,
+that epoch is marked on both plots.
 
 Plot items are created once per run and only ever updated with setData. Incoming data is appended
 to growable NumPy buffers; a QTimer redraws what changed at most `REDRAW_HZ` times a second, so a
@@ -12,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -21,6 +23,8 @@ EMA_BETA = 0.8   # smoothing of the loss curve (≈ a 5-iteration window), bias-
 
 BLUE = (31, 119, 180)
 ORANGE = (230, 115, 0)
+RATE = (110, 110, 110)      # the learning rate: grey, behind the accuracies it explains
+BEST = (46, 125, 50)        # the best epoch's marker
 FADED = [(120, 120, 170), (170, 120, 120), (120, 160, 120), (160, 140, 100)]
 
 
@@ -66,7 +70,8 @@ def _pen(rgb, alpha=255, width=1.0, style=None):
 class RunCurves:
     """The items and data of one run on both plots."""
 
-    def __init__(self, number: int, label: str, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem):
+    def __init__(self, number: int, label: str, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem,
+                 rate_view: pg.ViewBox):
         self.number = number
         self.label = label
         self.iterations = Series()
@@ -79,6 +84,9 @@ class RunCurves:
         self.epochs = Series(32)
         self.train_accuracy = Series(32)
         self.val_accuracy = Series(32)
+        self.epoch_iterations = Series(32)   # the iteration each epoch ended at
+        self.rates = Series(32)              # the learning rate of each epoch
+        self.best_epoch: Optional[int] = None
         self.loss_dirty = False
         self.epoch_dirty = False
         self.faded = False
@@ -95,12 +103,24 @@ class RunCurves:
                                          symbolBrush=pg.mkBrush(*BLUE), symbolPen=None, name="training")
         self.val_acc = pg.PlotDataItem(pen=_pen(ORANGE, 255, 2.0), symbol="s", symbolSize=7,
                                        symbolBrush=pg.mkBrush(*ORANGE), symbolPen=None, name="validation")
+        # A step curve: each epoch's rate holds from the epoch's start (e − ½) to its end (e + ½).
+        self.rate = pg.PlotDataItem(pen=_pen(RATE, 220, 1.5, Qt.PenStyle.DashLine), stepMode="center",
+                                    name="learning rate")
+        # The best epoch's marks, placed when a run ends with its weights (mark_best).
+        self.best_line = pg.InfiniteLine(angle=90, movable=False, pen=_pen(BEST, 200, 1.5, Qt.PenStyle.DotLine),
+                                         label="", labelOpts=dict(position=0.6, color=BEST,
+                                                                  fill=(255, 255, 255, 210)))
+        self.best_ring = pg.ScatterPlotItem(symbol="o", size=15, pen=_pen(BEST, 255, 2.5), brush=None)
+        self.best_line.setVisible(False)
+        self.best_ring.setVisible(False)
         self.loss_items = (self.raw, self.smooth, self.val_loss)
         self.accuracy_items = (self.train_acc, self.val_acc)
-        for item in self.loss_items:
+        for item in (*self.loss_items, self.best_ring):
             loss_plot.addItem(item)
-        for item in self.accuracy_items:
+        for item in (*self.accuracy_items, self.best_line):
             accuracy_plot.addItem(item)
+        rate_view.addItem(self.rate)
+        self._rate_view = rate_view
 
     # ----- data ---------------------------------------------------------------------------------
     def add_losses(self, first_iteration: int, losses: np.ndarray) -> None:
@@ -120,7 +140,9 @@ class RunCurves:
         self.loss_dirty = True
 
     def add_epoch(self, epoch: int, iteration: int, val_loss: float, train_accuracy: float,
-                  val_accuracy: float) -> None:
+                  val_accuracy: float, lr: float = float("nan")) -> None:
+        self.epoch_iterations.append(iteration)
+        self.rates.append(lr)
         if math.isfinite(val_loss):
             self.val_iterations.append(iteration)
             self.val_losses.append(val_loss)
@@ -150,6 +172,33 @@ class RunCurves:
         val = self.val_accuracy.view()
         finite = np.isfinite(val)
         self.val_acc.setData(epochs[finite], val[finite])
+        rates = self.rates.view()
+        if len(rates) and np.all(np.isfinite(rates)):
+            self.rate.setData(np.arange(0.5, len(rates) + 1.0), rates)
+            # From 0, so a constant rate is a flat line high up and a decay is seen as the fall it is.
+            self._rate_view.setYRange(0, float(rates.max()) * 1.15, padding=0)
+
+    def mark_best(self, epoch: int) -> bool:
+        """Mark `epoch` (1-based) as the one whose weights were kept: a line on the accuracy plot and a
+        ring round its validation loss. False if the run has no such epoch."""
+        if not 1 <= epoch <= len(self.epochs):
+            return False
+        self.redraw()
+        self.best_epoch = epoch
+        self.best_line.setVisible(True)      # first: a hidden label doesn't take a new text
+        self.best_line.setValue(epoch)
+        self.best_line.label.setFormat(f"best epoch {epoch}")
+        self.best_line.setToolTip(f"Early stopping kept the weights of epoch {epoch}, the lowest validation loss")
+        # The label on the side of the line with more room: left of it in the second half of the run.
+        side = 1.0 if epoch > max(self.total_epochs, len(self.epochs)) / 2 else 0.0
+        self.best_line.label.anchors = [(side, 0.5), (side, 0.5)]
+        self.best_line.label.updatePosition()
+        iteration = self.epoch_iterations.view()[epoch - 1]
+        at = np.flatnonzero(self.val_iterations.view() == iteration)
+        if len(at):
+            self.best_ring.setData([iteration], [self.val_losses.view()[at[0]]])
+            self.best_ring.setVisible(True)
+        return True
 
     # ----- looks --------------------------------------------------------------------------------
     def fade(self) -> None:
@@ -159,6 +208,9 @@ class RunCurves:
         rgb = FADED[(self.number - 1) % len(FADED)]
         self.raw.setData([], [])
         self.raw.setVisible(False)
+        self.rate.setVisible(False)          # one rate curve at a time: the current run's
+        for item in (self.best_line, self.best_ring):
+            item.setVisible(False)
         self.smooth.setPen(_pen(rgb, 150, 1.2))
         self.val_loss.setPen(None)
         self.val_loss.setSymbolBrush(pg.mkBrush(*rgb, 110))
@@ -171,10 +223,11 @@ class RunCurves:
             item.setZValue(-10)
 
     def remove(self, loss_plot: pg.PlotItem, accuracy_plot: pg.PlotItem) -> None:
-        for item in self.loss_items:
+        for item in (*self.loss_items, self.best_ring):
             loss_plot.removeItem(item)
-        for item in self.accuracy_items:
+        for item in (*self.accuracy_items, self.best_line):
             accuracy_plot.removeItem(item)
+        self._rate_view.removeItem(self.rate)
 
 
 def make_plot_widget(object_name: str, title: str, left: str, bottom: str, units: str | None = None) -> pg.PlotWidget:
@@ -216,6 +269,7 @@ class TrainingPlots(QObject):
         self.accuracy_plot.setYRange(0, 100, padding=0.02)
         self.accuracy_plot.getViewBox().setLimits(yMin=-5, yMax=105)
         self.accuracy_plot.enableAutoRange(axis="y", enable=False)
+        self.rate_view = self._add_rate_axis(self.accuracy_plot)
         dark = loss_widget.backgroundBrush().color().lightness() < 128
         legend_style = dict(labelTextSize="8pt", labelTextColor="#ddd" if dark else "#222",
                             brush=pg.mkBrush(40, 40, 40, 200) if dark else pg.mkBrush(255, 255, 255, 215),
@@ -237,7 +291,7 @@ class TrainingPlots(QObject):
         if self.current is not None:
             self._fade(self.current)
         self._run_number += 1
-        run = RunCurves(self._run_number, label, self.loss_plot, self.accuracy_plot)
+        run = RunCurves(self._run_number, label, self.loss_plot, self.accuracy_plot, self.rate_view)
         self.runs.append(run)
         self.current = run
         self.loss_plot.enableAutoRange()
@@ -276,9 +330,13 @@ class TrainingPlots(QObject):
             self.current.add_losses(first_iteration, losses)
 
     def add_epoch(self, epoch: int, iteration: int, val_loss: float, train_accuracy: float,
-                  val_accuracy: float) -> None:
+                  val_accuracy: float, lr: float = float("nan")) -> None:
         if self.current is not None:
-            self.current.add_epoch(epoch, iteration, val_loss, train_accuracy, val_accuracy)
+            self.current.add_epoch(epoch, iteration, val_loss, train_accuracy, val_accuracy, lr)
+
+    def mark_best_epoch(self, epoch: int) -> bool:
+        """The current (just ended) run kept the weights of `epoch`: mark it on both plots."""
+        return self.current is not None and self.current.mark_best(epoch)
 
     def set_extent(self, total_iterations: int, epochs: int) -> None:
         """Fix the x ranges to the whole run (and any longer earlier run): growing curves then don't
@@ -302,6 +360,31 @@ class TrainingPlots(QObject):
             self.redraw_count += 1
 
     # ----- internals ------------------------------------------------------------------------------
+    @staticmethod
+    def _add_rate_axis(plot: pg.PlotItem) -> pg.ViewBox:
+        """A second ViewBox over `plot`'s, sharing its x (epochs), scaled on the right-hand axis: the
+        learning rate per epoch beside the accuracies."""
+        view = pg.ViewBox()
+        view.setMouseEnabled(x=False, y=False)
+        plot.showAxis("right")
+        plot.scene().addItem(view)
+        axis = plot.getAxis("right")
+        axis.linkToView(view)
+        # The rate's dashes say which curve this axis is for; the legend stays two lines in a narrow plot.
+        axis.setLabel("learning rate (dashed)", color=plot.getAxis("left").labelStyle.get("color"))
+        axis.setPen(plot.getAxis("left").pen())
+        axis.setTextPen(plot.getAxis("left").textPen())
+        axis.enableAutoSIPrefix(False)
+        view.setXLink(plot.getViewBox())
+        view.enableAutoRange(enable=False)
+        view.setYRange(0, 0.0012, padding=0)     # Adam's usual rate, until a run draws its own
+
+        def follow():
+            view.setGeometry(plot.getViewBox().sceneBoundingRect())
+        plot.getViewBox().sigResized.connect(follow)
+        follow()
+        return view
+
     def _fade(self, run: RunCurves) -> None:
         run.fade()
         self._rebuild_legends()

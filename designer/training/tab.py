@@ -10,12 +10,14 @@ Its collaborators are handed what they need and report through signals: DatasetC
 read in a thread), DesignFixes (the one-click fixes) and WeightsFiles (which network, Save / Load).
 
 A run trains a copy of the spec taken at Start on a thread that `RunController` owns (controller.py);
-the widgets change only in slots on the GUI thread. Whoever owns the tab calls `shutdown()` before it
+the widgets change only in slots on the GUI thread. Every training run is kept in the runs folder
+(engine.runs, the Runs tab's) by the worker, and announced with `run_recorded`. Whoever owns the tab calls `shutdown()` before it
 goes: MainWindow.closeEvent does.
 """
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import Signal
@@ -24,9 +26,10 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 from engine.data import DatasetError
 from engine.network import Network
 from engine.optim import DEFAULT_LR
+from engine.runs import runs_folder as default_runs_folder
 from engine.shapes import summarize
 from engine.spec import SpecError
-from engine.train import check_dataset_fits
+from engine.train import check_dataset_fits, settings_fit_problem
 
 from ..column_scroll import vertical_scroll
 from ..document import DesignDocument
@@ -41,6 +44,7 @@ from .plots_pane import PlotsPane
 from .result_box import ResultBox
 from .run_controls import RunControls
 from .text import ERROR_STYLE, WARN_STYLE, sentence
+from .training_aids import TrainingAidsBox
 from .weights_box import WeightsBox
 from .weights_files import WeightsFiles
 from .worker import TrainingJob, TrainingResult
@@ -60,7 +64,7 @@ class TrainTab(QWidget):
     """The Train tab for a DesignDocument (objectName ``trainingPanel``).
 
     Parts, made here:
-        dataset_box, hyper_box, run_controls, weights_box, result_box, plots_pane   the widgets
+        dataset_box, hyper_box, aids_box, run_controls, weights_box, result_box, plots_pane   the widgets
         controller     RunController: the run's state and its thread
         datasets       DatasetChoice: the dataset in use (`datasets.dataset`) and how it is chosen
         fixes          DesignFixes: the one-click fixes of the design
@@ -79,7 +83,8 @@ class TrainTab(QWidget):
         dataset_load_finished(bool, str)   a dataset file or folder was read (True, "") or not
                                     (False, the one-line DatasetError message)
         preset_requested(str)       "Open the … preset": the window should load this preset key
-        settings_changed(object)    the next run's TrainSettings, after any hyperparameter changed
+        settings_changed(object)    the next run's TrainSettings, after any hyperparameter or aid changed
+        run_recorded(object)        an engine.runs.Run: a training run was kept in `runs_folder`
     """
 
     training_started = Signal(int)
@@ -93,17 +98,21 @@ class TrainTab(QWidget):
     dataset_load_finished = Signal(bool, str)
     preset_requested = Signal(str)
     settings_changed = Signal(object)
+    run_recorded = Signal(object)
 
-    def __init__(self, document: DesignDocument, parent: Optional[QWidget] = None):
+    def __init__(self, document: DesignDocument, parent: Optional[QWidget] = None,
+                 runs_folder: Optional[Path] = None):
         super().__init__(parent)
         self.setObjectName("trainingPanel")
         self.document = document
+        #: Where training runs are kept (engine.runs.runs_folder() unless given).
+        self.runs_folder = Path(runs_folder) if runs_folder is not None else default_runs_folder()
+        self._blocking_problem_shown = ""
         self._build()
         self.controller = RunController(self)
         self.datasets = DatasetChoice(self.dataset_box, self)
         self.fixes = DesignFixes(document, self.datasets, self.dataset_box, self)
         self.weights = WeightsFiles(document, self.weights_box, self.controller, self)
-        self._memory_status_shown = ""
         self._run_settings = None   # (TrainSettings, optimizer title, classes) of the last run started
         self._can_train = False
         self._design_edited_during_run = False
@@ -114,7 +123,8 @@ class TrainTab(QWidget):
     # ================================================================================ construction
     def _build(self) -> None:
         self.dataset_box = DatasetBox()
-        self.hyper_box = HyperparameterBox()
+        self.aids_box = TrainingAidsBox()
+        self.hyper_box = HyperparameterBox(self.aids_box)
         self.run_controls = RunControls()
         self.weights_box = WeightsBox()
         self.result_box = ResultBox()
@@ -127,7 +137,7 @@ class TrainTab(QWidget):
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 6, 0)
         column.setSpacing(8)
-        for box in (self.dataset_box, self.hyper_box, self.weights_box):
+        for box in (self.dataset_box, self.hyper_box, self.aids_box, self.weights_box):
             column.addWidget(box)
         column.addStretch(1)
         scroll = vertical_scroll(side, "trainingSideScroll")
@@ -191,10 +201,18 @@ class TrainTab(QWidget):
         self._refresh()
 
     def check_design(self) -> DesignCheck:
-        """The engine's verdict for the current design on the dataset in use, at the chosen batch size and
-        optimizer (design_check.check_design)."""
+        """The engine's verdict for the current design on the dataset in use, at the chosen batch size,
+        optimizer and early stopping (design_check.check_design)."""
         settings = self.hyper_box.settings()
-        return check_design(self.document.spec, self.datasets.dataset, settings.batch_size, settings.optimizer)
+        return check_design(self.document.spec, self.datasets.dataset, settings.batch_size, settings.optimizer,
+                            early_stopping=bool(settings.early_stopping))
+
+    def settings_problem(self) -> Optional[str]:
+        """Why the chosen training aids can't work for this run on the dataset in use (the engine's
+        settings_fit_problem, as a sentence), or None."""
+        dataset = self.datasets.dataset
+        problem = settings_fit_problem(self.hyper_box.settings(), dataset.image_shape) if dataset else None
+        return sentence(problem) if problem else None
 
     # ================================================================================ running
     def start_training(self) -> bool:
@@ -208,7 +226,8 @@ class TrainTab(QWidget):
         optimizer_title = self.hyper_box.optimizer_title()
         self._run_settings = (settings, optimizer_title, dataset.num_classes)
         initial = network.copy() if self.weights_box.continue_requested and network else None
-        job = TrainingJob(spec=spec, dataset=dataset, settings=settings, initial_network=initial)
+        job = TrainingJob(spec=spec, dataset=dataset, settings=settings, initial_network=initial,
+                          runs_folder=self.runs_folder, dataset_argument=self.datasets.key or dataset.name)
         self._design_edited_during_run = False
         if not self.controller.start(job, "train"):
             return False
@@ -270,11 +289,13 @@ class TrainTab(QWidget):
         return True
 
     def shutdown(self, timeout_ms: int = -1) -> bool:
-        """Join a dataset read in progress, stop any run and join its thread (MainWindow.closeEvent calls
-        this). Safe any time and repeatedly; True when no thread is left running. After a timeout the tab
-        shows the run as stopping, and the run ends normally when its thread does."""
-        if self.datasets.is_loading:   # a read can't be cancelled: the window waits for it
-            self.run_controls.set_status("Waiting for the dataset being read…", WARN_STYLE)
+        """Cancel and join a dataset read in progress, stop any run and join its thread
+        (MainWindow.closeEvent calls this). Safe any time and repeatedly; True when no thread is left
+        running. After a timeout the tab shows the run as stopping, and the run ends normally when its
+        thread does."""
+        if self.datasets.is_loading:   # the read stops at its next chunk: a moment, not the whole file
+            self.run_controls.set_status("Cancelling the dataset being read…", WARN_STYLE)
+            self.datasets.cancel()
             self.datasets.wait()
         if self.controller.thread is None:
             return True
@@ -293,7 +314,7 @@ class TrainTab(QWidget):
     def _on_epoch_done(self, progress) -> None:
         info = progress.info
         self.plots_pane.plots.add_epoch(info.epoch, progress.iteration, info.val_loss, info.train_accuracy,
-                                        info.val_accuracy)
+                                        info.val_accuracy, info.lr)
         self.plots_pane.log_view.log_epoch(info)
         run_id = self.controller.run_id
         self.weights.set_network(progress.network, f"after epoch {info.epoch} of run {run_id}")
@@ -315,6 +336,8 @@ class TrainTab(QWidget):
             result.network = self.weights.network
         if kind == "train":
             self.plots_pane.plots.end_run()
+            if result.history.restored_best and result.history.best_epoch:
+                self.plots_pane.plots.mark_best_epoch(result.history.best_epoch)
             if result.network is not None and result.status != "failed":
                 self.weights.set_network(result.network, f"end of run {result.run_id} ({result.status})")
         self.result_box.show_result(result)
@@ -326,6 +349,8 @@ class TrainTab(QWidget):
         self._refresh()
         if kind == "train" and result.network is not None and result.status != "failed":
             self.network_updated.emit(result.network)
+        if result.run is not None:
+            self.run_recorded.emit(result.run)
         if kind == "evaluate":
             self.evaluation_finished.emit(result)
         else:
@@ -337,6 +362,14 @@ class TrainTab(QWidget):
         """outcome.run_warning for a training run, with the run's learning rate and its usual one."""
         settings, optimizer_title, classes = self._run_settings
         return run_warning(result, classes, settings.lr, optimizer_title, DEFAULT_LR[settings.optimizer])
+
+    def load_weights_file(self, path) -> bool:
+        """Load weights from `path` (a recorded run's, or any saved), as Load weights does; while a run is
+        going on the tab says to wait instead. True when they were loaded."""
+        if self.controller.is_active:
+            self.run_controls.set_status("A run is going on: load the weights when it has ended.", WARN_STYLE)
+            return False
+        return self.weights.load_weights(path)
 
     def _on_weights_loaded(self, network: Network, file_name: str) -> None:
         """Show the loaded network, then measure it on the dataset when it fits (or say why not)."""
@@ -359,25 +392,28 @@ class TrainTab(QWidget):
     # ================================================================================ state
     def _refresh(self, *args) -> None:
         check = self.check_design()
-        self._can_train = check.ok
+        settings_problem = self.settings_problem()
+        self._can_train = check.ok and settings_problem is None
         self.dataset_box.show_check(check, self.datasets.dataset)
-        self.run_controls.train_button.setToolTip("Train a copy of the design on the dataset" if check.ok
-                                                  else "Can't train yet:\n" + "\n".join(check.messages))
-        self._show_memory_problem(check.memory_problem)
+        reasons = check.messages + ([settings_problem] if settings_problem else [])
+        self.run_controls.train_button.setToolTip("Train a copy of the design on the dataset" if not reasons
+                                                  else "Can't train yet:\n" + "\n".join(reasons))
+        self._show_blocking_problem(check.memory_problem or settings_problem)
         self._update_controls()
 
-    def _show_memory_problem(self, problem: Optional[str]) -> None:
-        """The memory guard's message goes where the user looks before Start: the status line (and
-        the Train button's tooltip, with the other reasons). It leaves when the problem does."""
+    def _show_blocking_problem(self, problem: Optional[str]) -> None:
+        """The memory guard's message, or why the training aids can't work, goes where the user looks
+        before Start: the status line (and the Train button's tooltip, with the other reasons). It
+        leaves when the problem does."""
         if self.controller.is_active:
             return
         status = self.run_controls.status_label
         if problem:
             if status.text() != problem:
                 self.run_controls.set_status(problem, ERROR_STYLE)
-        elif self._memory_status_shown and status.text() == self._memory_status_shown:
+        elif self._blocking_problem_shown and status.text() == self._blocking_problem_shown:
             self.run_controls.set_status("")
-        self._memory_status_shown = problem or ""
+        self._blocking_problem_shown = problem or ""
 
     def _update_controls(self, *args) -> None:
         running = self.controller.is_active
@@ -386,6 +422,7 @@ class TrainTab(QWidget):
         self.run_controls.show_state(self.controller.state, self.controller.kind, self._can_train and not loading,
                                      self._design_edited_during_run)
         self.hyper_box.setEnabled(not running)
+        self.aids_box.setEnabled(not running)
         self.dataset_box.set_choosable(not running and not loading, dataset is not None)
         matches = network is not None and same_design(network.spec, self.document.spec)
         self.weights_box.show_state(running, network is not None, network_fits(network, dataset), matches)

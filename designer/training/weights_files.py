@@ -3,13 +3,18 @@ in the Weights box, with Save weights and Load weights.
 
 Loaded weights of another design either replace the design in the document (one undoable step) or are
 only evaluated; the tab evaluates them on the dataset when they fit (`loaded`).
+
+A weights file is read in a thread (`read_off_the_gui_thread`) while the window keeps handling events, and
+engine.weights_file checks what it declares before reading it: a big or hostile file (a zip bomb) never
+freezes the window.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from engine.network import Network
 from engine.spec import SpecError
@@ -42,6 +47,7 @@ class WeightsFiles(QObject):
         self._document, self._box, self._controller = document, box, controller
         self._network: Optional[Network] = None
         self._source = ""
+        self._reading = False
         box.save_button.clicked.connect(self.save_weights_dialog)
         box.load_button.clicked.connect(self.load_weights_dialog)
 
@@ -91,13 +97,22 @@ class WeightsFiles(QObject):
         evaluates the loaded network; None asks. Returns False if the file can't be used, a run is going
         on, or the user cancels; a damaged file shows the engine's message. `loaded` follows on success.
         """
-        if self._controller.is_active:
+        if self._controller.is_active or self._reading:
             return False
+        self._reading = True
+        self._box.setEnabled(False)
+        self.status.emit(f"Reading the weights in {Path(path).name}…", OK_STYLE)
         try:
-            network = Network.load(path)
+            network = read_off_the_gui_thread(path)
         except (SpecError, OSError) as exc:
             self.status.emit(f"Could not load the weights: {exc}", ERROR_STYLE)
             self.logged.emit(f"weights not loaded: {exc}")
+            return False
+        finally:
+            self._reading = False
+            self._box.setEnabled(True)
+        if self._controller.is_active:       # a run was started while the file was read
+            self.status.emit("The weights were not loaded: a run started meanwhile.", WARN_STYLE)
             return False
         path = Path(path)
         replaced = False
@@ -122,6 +137,18 @@ class WeightsFiles(QObject):
         self.loaded.emit(network, path.name)
         return True
 
+    def use_imported(self, network: Network, file_name: str) -> bool:
+        """Hold the weights of a model just opened as the design (File › Open of an .onnx file): shown,
+        continued from by the next run, and evaluated like loaded weights (`loaded` follows). False while a
+        run is going on (the run's network stays)."""
+        if self._controller.is_active:
+            return False
+        self.set_network(network, f"imported from {file_name}")
+        self._box.continue_check.setChecked(same_design(network.spec, self._document.spec))
+        self.logged.emit(f"imported weights from {file_name}")
+        self.loaded.emit(network, file_name)
+        return True
+
     def ask_replace_design(self, network: Network) -> Optional[bool]:
         """True: replace the design; False: keep it and only evaluate; None: cancel (tests replace this)."""
         return files.ask_replace_design(self._box, network)
@@ -129,3 +156,34 @@ class WeightsFiles(QObject):
     def load_weights_dialog(self) -> bool:
         path = files.ask_weights_open_path(self._box)
         return self.load_weights(path) if path else False
+
+
+#: How often the GUI thread looks whether the weights thread is done (milliseconds).
+POLL_MS = 20
+
+
+def read_off_the_gui_thread(path) -> Network:
+    """Network.load(path) in a thread while the GUI thread goes on handling events (a local event loop),
+    so the window stays responsive whatever the file; raises what Network.load raised."""
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["network"] = Network.load(path)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the GUI thread, where the caller is
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="weightsReader", daemon=True)
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(POLL_MS)
+    timer.timeout.connect(lambda: None if thread.is_alive() else loop.quit())
+    thread.start()
+    timer.start()
+    if thread.is_alive():
+        loop.exec()
+    timer.stop()
+    thread.join()          # also when the loop ended early (the application quitting): the read is bounded
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["network"]

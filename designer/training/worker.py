@@ -19,7 +19,9 @@ Pause and stop are thread-safe requests (threading.Event): the Trainer asks `sho
 every batch; while paused that call blocks on the gate, and a stop request opens the gate and returns
 True, so Stop takes effect within one batch, paused or not.
 
-The worker has one training loop, the engine's `Trainer.fit`, and measures with `Network.evaluate`.
+The worker has one training loop, the engine's `Trainer.fit` (built by `Trainer.from_settings`, so the
+training aids are the command line's), and measures with `Network.evaluate`. A training run whose job
+names a runs folder is kept there (`engine.runs.record_run`, source "window") before `finished`.
 The QThread, the run state and shutting down belong to `controller.RunController`.
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -37,7 +40,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from engine.data import Dataset, DatasetError
 from engine.network import Network
-from engine.optim import make_optimizer
+from engine.runs import Run, RunError, record_run
 from engine.runtime import single_threaded_blas
 from engine.spec import NetworkSpec, SpecError
 from engine.train import BatchInfo, EpochInfo, History, Trainer, TrainSettings
@@ -58,6 +61,8 @@ class TrainingJob:
     emit_interval: float = DEFAULT_EMIT_INTERVAL
     run_id: int = 0
     blas_threads: Optional[int] = 1    # see _blas_limit; None leaves BLAS as it is
+    runs_folder: Optional[Path] = None  # keep the training run there (engine.runs); None: not kept
+    dataset_argument: str = ""         # how the run history names the dataset: a built-in's name or a path
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,8 @@ class TrainingResult:
     test_count: int = 0
     seconds: float = 0.0
     details: str = ""           # a traceback for "failed"
+    run: Optional[Run] = None   # the run as kept in the runs folder (engine.runs.Run), None if not kept
+    record_problem: str = ""    # why a run that should have been kept was not
 
     @property
     def has_test_result(self) -> bool:
@@ -190,9 +197,7 @@ class TrainingWorker(QObject):
         else:
             net = Network.from_spec(job.spec, seed=settings.seed)
         self._net = net
-        optimizer = make_optimizer(settings.optimizer, settings.lr)
-        trainer = Trainer(net, optimizer, batch_size=settings.batch_size, seed=settings.seed,
-                          validation_fraction=settings.validation_fraction)
+        trainer = Trainer.from_settings(net, settings)
         history = trainer.fit(job.dataset, epochs=settings.epochs, on_batch=self._on_batch,
                               on_epoch=self._on_epoch, should_stop=self._should_stop)
         self._flush()
@@ -207,7 +212,23 @@ class TrainingWorker(QObject):
             # Stopped runs are measured too: their weights are as usable as a finished run's.
             self._measure(result)
         result.seconds = self._active_seconds()
+        if job.runs_folder is not None:
+            self._record(result, trainer)
         return result
+
+    def _record(self, result: TrainingResult, trainer: Trainer) -> None:
+        """Keep the run in the job's runs folder: settings, history, test result and weights (the best
+        epoch's and the last one's when early stopping restored the best). A folder that can't take it
+        leaves `record_problem`; the run itself stands."""
+        job = self.job
+        try:
+            result.run = record_run(job.runs_folder, net=result.network, dataset=job.dataset,
+                                    settings=job.settings, history=result.history, test_loss=result.test_loss,
+                                    test_accuracy=result.test_accuracy, seconds=result.seconds,
+                                    dataset_argument=job.dataset_argument, last_weights=trainer.last_weights,
+                                    source="window")
+        except (RunError, OSError) as exc:
+            result.record_problem = str(exc)
 
     def _evaluate_only(self) -> TrainingResult:
         job = self.job

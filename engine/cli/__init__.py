@@ -1,4 +1,4 @@
-"""The command line: `python main.py summary|train|evaluate|data|export|diagram|runs|explain ...`.
+"""The command line: `python main.py summary|train|evaluate|data|export|import|diagram|runs|explain ...`.
 
 It calls the same engine functions as the window. Every error a user can cause is one line on
 stderr naming what is wrong, and exit status 2 — never a traceback. Each command is one module of
@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
 import warnings
 from typing import Callable, Optional, Sequence
 
 from ..data import DatasetError
-from ..fileio import OutputPathError
+from ..fileio import OutputPathError, SpecialFileError, Terminated
 from ..parallel import EngineWorkersWarning
 from ..runs import RunError
 from ..spec import SpecError
 from ..train_settings import TrainSettings
 from ..version import version_line
-from . import data, diagram, evaluate, explain, export, runs, summary, train
-from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError
+from . import data, diagram, evaluate, explain, export, import_model, runs, summary, train
+from .common import EXIT_INTERRUPTED, EXIT_USAGE, PROG, Parser, UserError, silence
 
-COMMANDS = (summary, train, evaluate, data, export, diagram, runs, explain)
+COMMANDS = (summary, train, evaluate, data, export, import_model, diagram, runs, explain)
 
 __all__ = ["main", "build_parser", "UserError", "EXIT_USAGE"]
 
@@ -51,10 +50,10 @@ def _parse(parser: Parser, argv: list):
 
 def main(argv: Optional[Sequence[str]] = None,
          launch_gui: Optional[Callable[[list], int]] = None) -> int:
-    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`), open
-    the window instead — launch_gui(files) — when one is given."""
+    """Run a subcommand. With no arguments, or just an architecture file (`main.py my_net.json`) or an ONNX
+    model (`main.py model.onnx`), open the window instead — launch_gui(files) — when one is given."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    opens_file = len(argv) == 1 and argv[0].lower().endswith(".json")
+    opens_file = len(argv) == 1 and argv[0].lower().endswith((".json", ".onnx"))
     if launch_gui is not None and (not argv or opens_file):
         return launch_gui(argv)
     parser = build_parser()
@@ -79,13 +78,23 @@ def main(argv: Optional[Sequence[str]] = None,
         # since every file is written atomically; one line and the shell's status for SIGINT.
         print("error: interrupted (Ctrl-C); nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (UserError, SpecError, DatasetError, OutputPathError, RunError) as exc:
+    except (UserError, SpecError, DatasetError, OutputPathError, SpecialFileError, RunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as exc:  # e.g. --save into a folder that doesn't exist
+    except OSError as exc:  # e.g. --save into a folder that doesn't exist, a full disk
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:
+        # What the checks before each allocation did not foresee (engine.memory, the readers' declared sizes).
+        print("error: out of memory: the machine (or the process's limits, or CNN_DESIGNER_MEMORY_LIMIT) could "
+              "not give what this needs; try a smaller dataset, design or batch", file=sys.stderr)
+        return EXIT_USAGE
+    except Terminated as exc:
+        # SIGTERM / SIGHUP while a file was written: the temporary file is gone, the old file untouched.
+        print(f"error: terminated ({exc.signal_name}) while writing {exc.path}; it was left as it was",
+              file=sys.stderr)
+        return exc.code
 
 
 @contextlib.contextmanager
@@ -105,8 +114,4 @@ def _engine_notes_in_one_line():
 
 
 def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. captured in tests)
-        pass
+    silence(sys.stdout)

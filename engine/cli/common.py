@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Callable
+import os
+import sys
+from pathlib import Path
+from typing import Callable, TextIO
 
 from ..data import BUILTIN_DATASETS, load_dataset
+from ..onnx_import import import_onnx, is_onnx_path, load_onnx_network
 from ..resources import preset_names, resolve_design
-from ..spec import NetworkSpec, load_spec
+from ..spec import NetworkSpec, SpecError, load_spec
 from ..train_settings import TrainSettings
 
 EXIT_USAGE = 2
@@ -17,7 +21,7 @@ PROG = "main.py"
 DATASET_METAVAR = "|".join(BUILTIN_DATASETS) + "|PATH"
 DATASET_HELP = ("built-in digits or shapes, or a path: an .npz, an MNIST-style IDX folder, CIFAR-10 (folder or "
                 ".tar.gz), a folder of class folders of images, or a CSV with a label column")
-DESIGN_METAVAR = "ARCH.json|PRESET"
+DESIGN_METAVAR = "ARCH.json|MODEL.onnx|PRESET"
 
 
 class UserError(Exception):
@@ -27,6 +31,49 @@ class UserError(Exception):
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of usage + error
         raise UserError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+    def _print_message(self, message, file=None):
+        # argparse swallows write errors (so `--help > /dev/full` would exit 0); a closed pipe stays a
+        # quiet end (main turns BrokenPipeError into status 0), any other failure is one error line.
+        if not message:
+            return
+        file = file or sys.stderr
+        try:
+            file.write(message)
+            file.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise UserError(f"could not write to standard output ({(exc.strerror or str(exc)).lower()})") from None
+
+
+class Lines:
+    """Progress and result lines to `stream`, which a reader may close under us (`train ... | head -1`):
+    once a write fails, the lines stop (the stream is pointed at the null device so nothing fails again)
+    and the work goes on — training finishes and --save is written."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.closed = False
+
+    def print(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            print(text, file=self.stream, flush=True)
+        except (BrokenPipeError, OSError, ValueError):
+            self.closed = True
+            silence(self.stream)
+
+
+def silence(stream: TextIO) -> None:
+    """Point `stream`'s file descriptor at the null device, so the interpreter's final flush can't fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. captured in tests)
+        pass
 
 
 def percent(value: float) -> str:
@@ -142,12 +189,53 @@ def seed_option(p) -> None:
 
 
 def design_help() -> str:
-    return f"an architecture JSON file or a bundled preset's name ({', '.join(preset_names())})"
+    return (f"an architecture JSON file, an ONNX model (.onnx) or a bundled preset's name "
+            f"({', '.join(preset_names())})")
 
 
 def load_design(text: str) -> NetworkSpec:
-    """The design a command's ARCH argument names: a JSON file, or a preset such as "lenet5"."""
-    return load_spec(resolve_design(text))
+    """The design a command's ARCH argument names: a JSON file, an ONNX model (.onnx, its graph as a design),
+    or a preset such as "lenet5". The one place commands read designs."""
+    path = resolve_design(text)
+    if is_onnx_path(path):
+        return import_onnx(path, weights=False).spec
+    return load_spec(path)
+
+
+def load_network(path: str):
+    """The network a command's RUN argument names: weights saved by CNN Designer (.npz), or an ONNX model
+    with its weights. Both refuse a file that can't be used with one SpecError line."""
+    from ..network import Network
+    return load_onnx_network(path) if is_onnx_path(path) else Network.load(path)
+
+
+def load_design_and_weights(text: str):
+    """(design, Network with the file's weights or None): an ONNX model brings its weights; a JSON file or
+    a preset has none."""
+    path = resolve_design(text)
+    if is_onnx_path(path):
+        network = load_onnx_network(path)
+        return network.spec, network
+    return load_spec(path), None
+
+
+def input_files(**named) -> dict[str, Path]:
+    """{label: path} of the files a command reads, for fileio.check_not_an_input: "design" is a design
+    argument (a file, or a preset name: its bundled file), any other label a dataset argument or a path
+    (built-in dataset names are left out)."""
+    found = {}
+    for label, value in named.items():
+        if value is None or value in BUILTIN_DATASETS:
+            continue
+        path = Path(value)
+        if label == "design":
+            try:
+                path = resolve_design(value)
+            except SpecError:       # no such design: its own reader says so
+                continue
+        if path.exists():
+            found[label] = path
+    return found
 
 
 def non_negative_int(name: str, high: int) -> Callable[[str], int]:

@@ -4,16 +4,17 @@ from __future__ import annotations
 import json
 
 from ..data import save_dataset_npz
-from ..fileio import check_writable
-from .common import DATASET_HELP, DATASET_METAVAR, add_dataset_options, load_dataset_arg, seed_option
+from ..fileio import check_not_an_input, check_writable
+from .common import DATASET_HELP, DATASET_METAVAR, add_dataset_options, input_files, load_dataset_arg, seed_option
 
 
 def run(args) -> int:
-    if args.save:
+    if args.save is not None:
         check_writable(args.save, example="dataset.npz")   # before reading a dataset that may take a while
+        check_not_an_input(args.save, input_files(dataset=args.path))
     dataset = load_dataset_arg(args.path, args.seed, args)
     info = dataset.info()
-    if args.save:
+    if args.save is not None:
         save_dataset_npz(dataset, args.save)
         info["saved_to"] = str(args.save)
     if args.json:
@@ -30,7 +31,7 @@ def run(args) -> int:
         print(f"  {k:>3}  {str(name):<{width}}  {train:>8,}  {test:>8,}")
     for note in dataset.notes:
         print(f"note       {note}")
-    if args.save:
+    if args.save is not None:
         print(f"saved to {args.save}")
     return 0
 

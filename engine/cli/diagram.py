@@ -4,15 +4,16 @@ from __future__ import annotations
 import sys
 
 from ..export.diagram import diagram_layout, render_svg
-from ..fileio import atomic_write, check_writable
+from ..fileio import atomic_write, check_not_an_input, check_writable
 from ..shapes import summarize
-from .common import DESIGN_METAVAR, design_help, load_design
+from .common import DESIGN_METAVAR, design_help, input_files, load_design
 
 
 def run(args) -> int:
     writes_file = args.output not in (None, "-")
     if writes_file:
         check_writable(args.output, example="diagram.svg")
+        check_not_an_input(args.output, input_files(design=args.arch))
     spec = load_design(args.arch)
     summary = summarize(spec)
     svg = render_svg(diagram_layout(spec, summary))

@@ -4,16 +4,15 @@ from __future__ import annotations
 import json
 
 from ..memory import check_memory
-from ..network import Network
 from ..train import check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, add_dataset_options, finite_or_none, load_dataset_arg,
-                     seed_option, test_result_line)
+                     load_network, seed_option, test_result_line)
 
 EVALUATE_BATCH = 256   # examples per forward pass
 
 
 def run(args) -> int:
-    net = Network.load(args.weights)     # refuses weights that can't fit (Network.from_spec)
+    net = load_network(args.weights)     # saved weights or an ONNX model; refuses what can't fit
     check_memory(net.summary, purpose="infer", batch_size=EVALUATE_BATCH, dtype=net.dtype, what=args.weights)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
     check_dataset_fits(net, dataset, saved_weights=True)
@@ -29,7 +28,8 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("evaluate", help="report the test accuracy of saved weights")
-    p.add_argument("weights", metavar="RUN.npz", help="weights saved by the window or by train --save")
+    p.add_argument("weights", metavar="RUN.npz|MODEL.onnx",
+                   help="weights saved by the window or by train --save, or an ONNX model with its weights")
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     add_dataset_options(p)
     seed_option(p)

@@ -15,10 +15,9 @@ from ..export.explanation_png import explanation_picture, write_png
 from ..fileio import check_writable
 from ..heatmaps import peak, resize_bilinear
 from ..memory import check_memory
-from ..network import Network
 from ..train import check_dataset_fits
 from .common import (DATASET_HELP, DATASET_METAVAR, UserError, _convert, add_dataset_options, load_dataset_arg,
-                     seed_option)
+                     load_network, seed_option)
 
 BLEND = 0.5    # the PNG's mix of heat map and image (the window has a slider)
 
@@ -62,7 +61,7 @@ def run(args) -> int:
         check_writable(args.output, example="why.png")
         if Path(args.output).suffix.lower() != ".png":
             raise UserError(f"-o {args.output}: the picture is written as PNG; give a file name ending in .png")
-    net = Network.load(args.weights)
+    net = load_network(args.weights)     # saved weights or an ONNX model
     # A probe pass keeps what a backward pass needs, as a training step of one image does.
     check_memory(net.summary, purpose="train", batch_size=1, optimizer="sgd", dtype=net.dtype, what=args.weights)
     dataset = load_dataset_arg(args.dataset, args.seed, args)
@@ -137,7 +136,8 @@ def _map_line(what: str, report: dict) -> str:
 def add_parser(sub) -> None:
     p = sub.add_parser("explain", help="why saved weights predict what they do for a test image: saliency and "
                                        "Grad-CAM")
-    p.add_argument("weights", metavar="RUN.npz", help="weights saved by the window or by train --save")
+    p.add_argument("weights", metavar="RUN.npz|MODEL.onnx",
+                   help="weights saved by the window or by train --save, or an ONNX model with its weights")
     p.add_argument("--dataset", required=True, metavar=DATASET_METAVAR, help=DATASET_HELP)
     p.add_argument("--index", required=True, type=whole_number, metavar="I",
                    help="which test image (0 is the first)")

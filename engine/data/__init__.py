@@ -21,7 +21,7 @@ files only.
 from .builtin import BUILTIN_DATASETS, SHAPE_CLASSES, make_shapes
 from .dataset import Dataset
 from .detect import FORMATS_HELP, load_dataset
-from .errors import DatasetError
+from .errors import DatasetError, LoadCancelled
 from .labels import MAX_CLASSES, stratified_split
 from .npz import read_npz_dataset, save_dataset_npz
 from .pixels import images_to_float
@@ -31,6 +31,7 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "FORMATS_HELP",
+    "LoadCancelled",
     "MAX_CLASSES",
     "SHAPE_CLASSES",
     "images_to_float",

@@ -39,6 +39,12 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self):
+        # What every reader refuses in its own words, refused here too, for datasets made any other way:
+        # a dataset with no classes or no training images can't be trained or shown.
+        if not len(self.class_names):
+            raise DatasetError(f"{self.name}: the dataset has no classes (no class names, no labels)")
+        if len(self.y_train) == 0:
+            raise DatasetError(f"{self.name}: the dataset has no training images")
         if len(self.y_test) == 0 and NO_TEST_IMAGES not in self.notes:
             self.notes.append(NO_TEST_IMAGES)     # said wherever the notes are shown: CLI, window, describe
 

@@ -12,7 +12,7 @@ from .errors import DatasetError
 from .folders import is_class_folder_tree, load_class_folders
 from .idx import PARTS as IDX_PARTS, is_idx_folder, load_idx_folder
 from .npz import describe_bytes, read_npz_dataset
-from .streams import Progress
+from .streams import Progress, check_dataset_file
 
 FORMATS_HELP = ("a built-in name (digits, shapes), an .npz, an MNIST-style IDX folder, CIFAR-10 (binary or "
                 "python, folder or .tar.gz), a folder of class folders of images, or a Kaggle-style CSV")
@@ -37,13 +37,21 @@ def load_dataset(name_or_path: str | os.PathLike, *, seed: int | None = None,
         image_shape: CSV: (n_H, n_W, n_C) of one row's pixels (default: a square grey image).
         test_fraction: class folders and CSV without a test part: the fraction of each class held out.
         progress: called as progress(fraction 0..1, message) while a file is read — from the thread that
-            called load_dataset, so a window can call this in a worker thread and forward the calls.
+            called load_dataset, so a window can call this in a worker thread and forward the calls. It is
+            called between chunks (every few megabytes, CSV lines or images) and may raise LoadCancelled
+            (or any exception) to stop the load; the exception propagates out of load_dataset.
 
     Built-in datasets are cached and returned with read-only arrays. Images from files stay uint8 when
     they are whole 0..255 values (a network sees value/255, see ``engine.data.pixels``).
 
+    What a file declares (array shapes, IDX headers, archive members, image sizes) is checked against the
+    memory available (engine.sysmem, CNN_DESIGNER_MEMORY_LIMIT) before it is allocated; a FIFO, socket or
+    device is refused before it is opened.
+
     Raises:
-        DatasetError: unknown name, missing, unrecognised or damaged file — one line naming the file.
+        DatasetError: unknown name, missing, unrecognised, special, oversized or damaged file — one line
+            naming the file.
+        LoadCancelled: raised by ``progress`` to stop the load.
     """
     if isinstance(name_or_path, str) and name_or_path in BUILTIN_DATASETS:
         return load_builtin(name_or_path, seed)
@@ -57,6 +65,7 @@ def load_dataset(name_or_path: str | os.PathLike, *, seed: int | None = None,
             f"unknown dataset {name_or_path!r}: not a built-in dataset ({', '.join(BUILTIN_DATASETS)}) "
             f"and no such file"
         )
+    check_dataset_file(path)       # a FIFO or device is refused before anything opens it
     if not path.exists():
         raise DatasetError(f"{path}: file not found")
     split_seed = 0 if seed is None else int(seed)
@@ -75,7 +84,7 @@ def load_dataset(name_or_path: str | os.PathLike, *, seed: int | None = None,
     if any(name.startswith(stem) for pair in IDX_PARTS.values() for stem in pair):
         return load_idx_folder(path.parent, progress)   # one of the four IDX files: read its folder
     if name.endswith(".npz") or not _looks_like_text(path):
-        return read_npz_dataset(path)
+        return read_npz_dataset(path, progress=progress)
     raise DatasetError(f"{path}: not a dataset this app reads: it is {describe_bytes(_head(path))}, not an .npz "
                        f"file; use {FORMATS_HELP}")
 

@@ -5,24 +5,23 @@ It is also what `main.py data PATH --save OUT.npz` writes, so every other format
 from __future__ import annotations
 
 import os
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..fileio import atomic_write
+from ..npzfile import MemberHeader, NpzArchive, NpzError
 from .dataset import Dataset
-from .errors import DatasetError, fmt_shape as _fmt_shape, short as _short
+from .errors import DatasetError, check_fits, fmt_shape as _fmt_shape
 from .labels import check_label_range
+from .streams import Progress, check_dataset_file, no_progress, open_watched
 
 _REQUIRED_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
-# What np.load / NpzFile raise on files that are not (valid) npz archives.
-_READ_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error)
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def read_npz_dataset(path: str | os.PathLike, *, name: str | None = None, pixel_max: float | None = None) -> Dataset:
+def read_npz_dataset(path: str | os.PathLike, *, name: str | None = None, pixel_max: float | None = None,
+                     progress: Progress = None) -> Dataset:
     """Read and validate an .npz file holding x_train, y_train, x_test, y_test and optionally class_names.
 
     Images may be (m, n_H, n_W) (a channel axis is added) or (m, n_H, n_W, n_C). Integer pixels are taken as
@@ -32,34 +31,42 @@ def read_npz_dataset(path: str | os.PathLike, *, name: str | None = None, pixel_
     class_names, when present, is a 1-D array of strings with at least max(label) + 1 entries; otherwise
     the classes are named "0", "1", ...
 
+    The arrays' headers are read first and the sizes they declare checked against the memory available
+    before any array is allocated (engine.npzfile); ``progress`` is called as they are read (and may
+    cancel the load by raising LoadCancelled).
+
     Raises:
         DatasetError: with a one-line message "<file>: <array>: <reason>".
     """
     path = Path(path)
     where = str(path)
+    report = progress or no_progress
+    check_dataset_file(path)
     if not path.exists():
         raise DatasetError(f"{where}: file not found")
     if not path.is_file():
         raise DatasetError(f"{where}: not a file")
     _check_is_npz(path, where)
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, zlib.error):
-        raise DatasetError(f"{where}: the .npz archive is damaged or cut short (an incomplete download or "
-                           "copy?)") from None
-    except _READ_ERRORS as exc:
-        raise DatasetError(f"{where}: not a readable .npz archive ({_short(exc)})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DatasetError(
-            f"{where}: a single .npy array, not an .npz archive with x_train, y_train, x_test and y_test"
-        )
-    with archive:
-        missing = [key for key in _REQUIRED_ARRAYS if key not in archive.files]
-        if missing:
-            found = ", ".join(archive.files) or "nothing"
-            raise DatasetError(f"{where}: missing array(s) {', '.join(missing)} (found: {found})")
-        raw = {key: _read_member(archive, key, where) for key in _REQUIRED_ARRAYS}
-        raw_names = _read_member(archive, "class_names", where) if "class_names" in archive.files else None
+    with open_watched(path, None) as handle:
+        try:
+            archive = NpzArchive(handle)
+        except NpzError as exc:
+            raise DatasetError(f"{where}: {exc}") from None
+        with archive:
+            missing = [key for key in _REQUIRED_ARRAYS if key not in archive.files]
+            if missing:
+                found = ", ".join(archive.files) or "nothing"
+                raise DatasetError(f"{where}: missing array(s) {', '.join(missing)} (found: {found})")
+            keys = [*_REQUIRED_ARRAYS, *(["class_names"] if "class_names" in archive.files else [])]
+            headers = {key: _member_header(archive, key, where) for key in keys}
+            check_fits(sum(h.nbytes for h in headers.values()), where,
+                       "its arrays (" + ", ".join(f"{key} {headers[key].describe()}" for key in keys) + ")")
+            raw = {}
+            for step, key in enumerate(keys):
+                report(step / len(keys), f"reading {key}")
+                raw[key] = _read_member(archive, key, where,
+                                        lambda f, step=step, key=key: report((step + f) / len(keys), f"reading {key}"))
+            raw_names = raw.get("class_names")
 
     x_train = _check_images(raw["x_train"], "x_train", where, pixel_max)
     x_test = _check_images(raw["x_test"], "x_test", where, pixel_max)
@@ -104,21 +111,25 @@ def save_dataset_npz(dataset: Dataset, path: str | os.PathLike) -> None:
     atomic_write(path, lambda handle: np.savez_compressed(handle, **arrays), binary=True)
 
 
-def _read_member(archive: np.lib.npyio.NpzFile, key: str, where: str) -> np.ndarray:
+def _member_header(archive: NpzArchive, key: str, where: str) -> MemberHeader:
     try:
-        value = archive[key]
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise DatasetError(
-                f"{where}: {key}: stored as Python objects (pickled), which are not loaded for safety; "
-                f"save a plain numeric or string array"
-            ) from None
-        raise DatasetError(f"{where}: {key}: unreadable ({_short(exc)})") from None
-    except _READ_ERRORS as exc:
-        raise DatasetError(f"{where}: {key}: unreadable, the file is damaged ({_short(exc)})") from None
-    if not isinstance(value, np.ndarray):  # NpzFile hands back the raw bytes of a member without an .npy header
-        raise DatasetError(f"{where}: {key}: not a NumPy array (the archive member has no .npy header)")
-    return value
+        return archive.header(key)
+    except NpzError as exc:
+        raise _member_error(exc, key, where) from None
+
+
+def _read_member(archive: NpzArchive, key: str, where: str, report) -> np.ndarray:
+    try:
+        return archive.read(key, report=report)
+    except NpzError as exc:
+        raise _member_error(exc, key, where) from None
+
+
+def _member_error(exc: NpzError, key: str, where: str) -> DatasetError:
+    if exc.objects:
+        return DatasetError(f"{where}: {key}: stored as Python objects (pickled), which are not loaded for safety; "
+                            f"save a plain numeric or string array")
+    return DatasetError(f"{where}: {key}: {exc}")
 
 
 def _check_images(x: np.ndarray, key: str, where: str, pixel_max: float | None) -> np.ndarray:
@@ -178,6 +189,9 @@ def _check_labels(y: np.ndarray, key: str, m: int, x_key: str, where: str) -> np
             raise DatasetError(f"{where}: {key}: label {y.max():g} is far too large for a class index")
     elif kind not in "iub":
         raise DatasetError(f"{where}: {key}: labels must be integer class indices, got dtype {y.dtype}")
+    elif kind in "iu" and y.size and int(y.max()) > 2**31:
+        # before the cast: a uint64 label beyond int64 would wrap around and be called negative
+        raise DatasetError(f"{where}: {key}: label {int(y.max()):,} is far too large for a class index")
     y = y.astype(np.int64)
     if y.min() < 0:
         raise DatasetError(f"{where}: {key}: labels must be ≥ 0, found {int(y.min())}")

@@ -18,30 +18,51 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import unicodedata
 
 from ..functional import LEAKY_RELU_SLOPE
-from ..network import WEIGHTS_FORMAT
+from ..weights_file import WEIGHTS_FORMAT
 from ..shapes import summarize
 from ..spec import NetworkSpec, SpecError, unique_name
 from ..kinds import kind_of, output_kind
 from .pytorch_layers import LayerCode, LayerContext, comment
 from .pytorch_script import SCRIPT_BODY
 
-# Attribute names nn.Module already uses (a layer called "forward" or "training" would break the model).
-_MODULE_ATTRIBUTES = {
-    "forward", "training", "parameters", "named_parameters", "buffers", "children", "modules", "state_dict",
-    "load_state_dict", "train", "eval", "to", "cpu", "cuda", "float", "double", "half", "type", "apply",
-    "zero_grad", "register_buffer", "register_parameter", "add_module", "get_submodule", "extra_repr",
-    "requires_grad_", "share_memory", "dump_patches", "call_super_init", "T_destination",
-}
+# Names an nn.Module already has (torch 2.x: dir(nn.Module) without the underscored ones, and the instance
+# attribute `training`): a layer module under one of them would replace a method ("compile", "forward")
+# and break the model. tests/engine/test_hostile_codegen.py compares the list with the installed torch.
+MODULE_ATTRIBUTES = frozenset({
+    "T_destination", "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children", "compile",
+    "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer",
+    "get_extra_state", "get_parameter", "get_submodule", "half", "ipu", "load_state_dict", "modules", "mtia",
+    "named_buffers", "named_children", "named_modules", "named_parameters", "parameters",
+    "register_backward_hook", "register_buffer", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_full_backward_pre_hook", "register_load_state_dict_post_hook",
+    "register_load_state_dict_pre_hook", "register_module", "register_parameter", "register_state_dict_post_hook",
+    "register_state_dict_pre_hook", "requires_grad_", "set_extra_state", "set_submodule", "share_memory",
+    "state_dict", "to", "to_empty", "train", "training", "type", "xpu", "zero_grad",
+})
+
+
+def _identifier(name: str) -> str:
+    """`name` as a Python identifier, in the form Python itself reads it (NFKC: "ﬁ" is "fi", "x²" is "x2"),
+    any character that can't be in an identifier replaced by "_"."""
+    folded = unicodedata.normalize("NFKC", name)
+    ident = "".join(c if ("a" + c).isidentifier() else "_" for c in folded) or "layer"
+    if not ident.isidentifier():        # a character valid only after NFKC of the whole: keep plain ASCII
+        ident = re.sub(r"[^0-9A-Za-z_]", "_", folded) or "layer"
+    return ident
+
 
 def attribute_names(names: list[str]) -> list[str]:
     """The design's layer names as distinct Python identifiers that nn.Module doesn't use already
-    ("CONV1" stays "CONV1"; "conv 1" becomes "conv_1"; "2nd" becomes "layer_2nd")."""
+    ("CONV1" stays "CONV1"; "conv 1" becomes "conv_1"; "2nd" becomes "layer_2nd"; "compile" becomes
+    "layer_compile"; "__init__" becomes "layer___init__"; "ﬁ" and "fi", one name to Python, become "fi" and
+    "fi_2"). The design's own names stay in the script's comments and in the weights mapping."""
     out, taken = [], set()
     for name in names:
-        ident = re.sub(r"\W", "_", name) or "layer"
-        if ident[0].isdigit() or keyword.iskeyword(ident) or ident in _MODULE_ATTRIBUTES or ident.startswith("_"):
+        ident = _identifier(name)
+        if ident[0].isdigit() or keyword.iskeyword(ident) or ident in MODULE_ATTRIBUTES or ident.startswith("_"):
             ident = f"layer_{ident}"
         out.append(unique_name(ident, taken))
     return out
@@ -141,6 +162,7 @@ def pytorch_source(spec: NetworkSpec, weights_path: str | None = None) -> str:
         "import os",
         "import sys",
         "import tempfile",
+        "import zipfile",
         "",
         "import numpy as np",
         "import torch",

@@ -90,7 +90,8 @@ def load_weights(model, path):
     Raises ValueError naming the file and the array when the weights don't fit this design."""
     model = getattr(model, "module", model)   # a DistributedDataParallel wrapper
     with np.load(path, allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files if not key.startswith("__")}
+        # "__spec__" and "__meta__" are the design and the header; a layer may well be called "__x".
+        arrays = {key: data[key] for key in data.files if key not in ("__spec__", "__meta__")}
     used = set()
     with torch.no_grad():
         for layer in WEIGHTED_LAYERS:
@@ -157,11 +158,20 @@ def _images(x, key, path):
 def load_data(path):
     """The .npz layout CNN Designer reads: x_train, y_train, x_test, y_test (int labels).
     Returns (x_train, y_train, x_test, y_test) as tensors, images (m, C, H, W)."""
-    with np.load(path, allow_pickle=False) as data:
-        missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in data.files]
-        if missing:
-            raise SystemExit(f"error: {path}: missing array(s) {', '.join(missing)}")
-        parts = {key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+    if os.path.isdir(path):
+        raise SystemExit(f"error: {path}: is a folder, not a DATA.npz file (x_train, y_train, x_test, y_test)")
+    if not os.path.isfile(path):
+        raise SystemExit(f"error: {path}: no such file (or not a regular file)")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise SystemExit(f"error: {path}: a single array, not an .npz with x_train, y_train, x_test, y_test")
+            missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in data.files]
+            if missing:
+                raise SystemExit(f"error: {path}: missing array(s) {', '.join(missing)}")
+            parts = {key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        raise SystemExit(f"error: {path}: not a readable .npz dataset (x_train, y_train, x_test, y_test)") from None
     classes = 2 if OUTPUT == "sigmoid" else NUM_CLASSES
     out = []
     for x_key, y_key in (("x_train", "y_train"), ("x_test", "y_test")):
@@ -259,9 +269,12 @@ def train(args):
 def evaluate_command(args):
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     _, _, x_test, y_test = load_data(args.data)
+    if not args.weights:
+        print("note: no --weights given: evaluating untrained weights (PyTorch's random initialisation)",
+              file=sys.stderr)
     model = build_model(args.weights).to(device)
     loss, accuracy = evaluate(model, x_test, y_test, device)
-    print(json.dumps({"test_accuracy": accuracy, "test_loss": loss}))
+    print(json.dumps({"test_accuracy": accuracy, "test_loss": loss, "untrained": not args.weights}))
     return 0
 
 
@@ -282,7 +295,14 @@ def main(argv=None):
     e.add_argument("data", metavar="DATA.npz")
     e.add_argument("--weights", metavar="RUN.npz", default=DEFAULT_WEIGHTS)
     args = parser.parse_args(argv)
-    return train(args) if args.command == "train" else evaluate_command(args)
+    if args.weights and not os.path.isfile(args.weights):
+        raise SystemExit(f"error: {args.weights}: no such weights file (or not a regular file)")
+    try:
+        return train(args) if args.command == "train" else evaluate_command(args)
+    except (ValueError, zipfile.BadZipFile, EOFError) as exc:   # weights that don't fit, a damaged file
+        raise SystemExit(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    except OSError as exc:
+        raise SystemExit(f"error: {exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}") from None
 
 
 if __name__ == "__main__":

@@ -34,6 +34,12 @@ def learns_filters(layer) -> bool:
     return kind_of(layer).learns_filters
 
 
+def filter_layout(layer) -> str:
+    """How the layer's "W" holds its filters: "filters" (f, f, n_C_prev, n_C) or "per_channel" (f, f, n_C,
+    multiplier: one f×f filter per channel)."""
+    return kind_of(layer).filter_layout
+
+
 def feature_map_caption(layer) -> str | None:
     """What the layer's output maps show ("convolution + relu"), or None if not worth showing."""
     return kind_of(layer).feature_map_caption(layer)
@@ -46,5 +52,5 @@ __all__ = [
     "ConvSpec", "PoolSpec", "DenseSpec", "FlattenSpec", "DropoutSpec", "BatchNormSpec", "DepthwiseSpec",
     "GlobalPoolSpec", "ResidualSpec", "ConcatSpec",
     "class_count_field", "num_classes_of", "output_kind", "DEFAULT_CLASSES", "OutputFix", "softmax_output_fix",
-    "learns_filters", "feature_map_caption",
+    "learns_filters", "filter_layout", "feature_map_caption",
 ]

@@ -133,9 +133,13 @@ class LayerKind:
     editable: tuple[FieldInfo, ...] = ()     # the form's fields, in order
     needs_volume: bool = False               # its input must be an n_H×n_W×n_C volume
     numbered: bool = False                   # takes the next course number (CONV1, FC3)
-    learns_filters: bool = False             # its "W" is (f, f, n_C_prev, n_C): viewable as filters
+    learns_filters: bool = False             # its "W" is a stack of f×f filters: viewable as filters
+    filter_layout: str = "filters"           # how W holds them: "filters" (f, f, n_C_prev, n_C), or
+                                             # "per_channel" (f, f, n_C, multiplier): depthwise
     own_numbering: bool = False              # named with its own count (RES1, RES2) instead of the course number
     is_block: bool = False                   # its layers hold lists of layers (child_lists, parse_lists, join)
+    join_style: str = "stack"                # a block's join as the diagram draws it: "add" (⊕, its first
+                                             # list on the main line) or "stack" (lists side by side)
 
     # ----- the spec -----------------------------------------------------------------------------
     def editable_fields(self) -> tuple[FieldInfo, ...]:
@@ -185,6 +189,16 @@ class LayerKind:
     def empty_path_label(self, layer, position: int) -> str:
         """What an empty inner list does, for the table and the tree ("identity")."""
         return "identity"
+
+    def with_list_added(self, layer, position: int):
+        """For a block whose number of lists may change (a concat's branches): a copy of `layer` with an
+        empty list inserted at `position`; None when the kind can't take another list there."""
+        return None
+
+    def with_list_removed(self, layer, position: int):
+        """A copy of `layer` without its list at `position` (its layers go with it); None when the kind
+        can't lose that list (a residual's main path and shortcut, a concat's last branch)."""
+        return None
 
     # ----- names and words ---------------------------------------------------------------------
     def auto_name(self, layer, number: int, is_last: bool) -> str:
@@ -252,3 +266,8 @@ class LayerKind:
         """What this layer adds to an exported PyTorch script (engine.export.pytorch_layers.LayerCode for
         the LayerContext `ctx`). A kind without it can't be exported: SpecError naming the layer."""
         raise SpecError(f"{ctx.row.name}: a {self.type_name} layer can't be exported to PyTorch yet")
+
+    def onnx_export(self, ctx) -> str:
+        """Add this layer's ONNX nodes and weights through `ctx` (engine.export.onnx_layers.OnnxContext) and
+        return the name of its output tensor. A kind without it can't be exported: SpecError naming the layer."""
+        raise SpecError(f"{ctx.name}: a {self.type_name} layer can't be exported to ONNX yet")

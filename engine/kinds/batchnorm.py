@@ -17,6 +17,7 @@ from ..layers import ActivatedLayer
 from ..shapes import format_count
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, MemoryTerms
 from .checks import HIDDEN_ACTIVATIONS, SpecError, choice_field, positive_number_field
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 MAX_EPSILON = 1.0
@@ -144,6 +145,14 @@ class BatchNormKind(LayerKind):
         init = f"{cls}({n}, eps={layer.epsilon!r}, momentum={layer.momentum!r})"
         return LayerCode(init, [activated(ctx, f"self.{ctx.attribute}(x)")],
                          (ctx.attribute, row.name, "batchnorm", (n,), None))
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        # Inference form: the running statistics. ONNX's momentum weighs the old value: 1 − PyTorch's.
+        layer = ctx.layer
+        inputs = [ctx.input, ctx.weight("gamma"), ctx.weight("beta"), ctx.state("running_mean"),
+                  ctx.state("running_var")]
+        out = ctx.node("BatchNormalization", inputs, epsilon=float(layer.epsilon), momentum=1.0 - float(layer.momentum))
+        return ctx.activation(layer.activation, out)
 
 
 KIND = BatchNormKind()

@@ -15,6 +15,7 @@ from .base import BuildContext, LayerKind, LayerShape, ShapeError
 from .blocks import BlockLayer, check_layer_list, shape_words
 from .checks import SpecError
 from .registry import kind_for
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext
 
 MAX_BRANCHES = 64
@@ -98,6 +99,20 @@ class ConcatKind(LayerKind):
         return ConcatSpec(branches=[[conv(filters=first, size=1)],
                                     [conv(filters=second, size=3, padding="same")]])
 
+    def with_list_added(self, layer, position):
+        """A new empty branch (it passes the input through until layers are put in it)."""
+        if len(layer.branches) >= MAX_BRANCHES or not 0 <= position <= len(layer.branches):
+            return None
+        branches = [list(branch) for branch in layer.branches]
+        branches.insert(position, [])
+        return ConcatSpec(branches=branches, name=layer.name)
+
+    def with_list_removed(self, layer, position):
+        if len(layer.branches) <= 1 or not 0 <= position < len(layer.branches):
+            return None
+        return ConcatSpec(branches=[list(branch) for i, branch in enumerate(layer.branches) if i != position],
+                          name=layer.name)
+
     def auto_name(self, layer, number, is_last):
         return f"CONCAT{number}"
 
@@ -148,6 +163,11 @@ class ConcatKind(LayerKind):
             lines.append(f"{outputs}.append(x)")
         lines.append(f"x = torch.cat({outputs}, dim=1)  # {ctx.row.name}: {ctx.row.formula.split(';')[0]}")
         return LayerCode(None, lines)
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        # Channels are axis 1 of NCHW (and the units of a vector).
+        outputs = [ctx.inner(position, ctx.input) for position in range(len(ctx.layer.branches))]
+        return ctx.node("Concat", outputs, axis=1)
 
 
 def _kind_words(shape) -> str:

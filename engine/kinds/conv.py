@@ -15,6 +15,7 @@ from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
 from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, bool_field, choice_field,
                      int_field, padding_field)
 from .window import padding_text, window_output
+from ..export.onnx_layers import OnnxContext, pads
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 
@@ -143,6 +144,13 @@ class ConvKind(LayerKind):
         forward = [activated(ctx, f"self.{ctx.attribute}(x)") + f"  # (N, {row.output_shape[2]}, "
                    f"{row.output_shape[0]}, {row.output_shape[1]}){why}"]
         return LayerCode(init, forward, (ctx.attribute, row.name, "filters", row.param_shapes["W"], None))
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        layer, f = ctx.layer, ctx.layer.size
+        inputs = [ctx.input, ctx.weight("W", "oihw")] + ([ctx.weight("b")] if layer.bias else [])
+        out = ctx.node("Conv", inputs, kernel_shape=[f, f], strides=[layer.stride] * 2, pads=pads(ctx.row.padding),
+                       group=1)
+        return ctx.activation(layer.activation, out)
 
 
 KIND = ConvKind()

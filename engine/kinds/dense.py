@@ -13,6 +13,7 @@ from ..layers import WeightedLayer, init_weight_and_bias
 from ..shapes import format_count
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
 from .checks import ACTIVATIONS, MAX_UNITS, SpecError, bool_field, choice_field, int_field
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 
@@ -134,6 +135,13 @@ class DenseKind(LayerKind):
         forward.append(activated(ctx, f"self.{ctx.attribute}(x)"))
         return LayerCode(f"nn.Linear({n_in}, {layer.units}" + ("" if layer.bias else ", bias=False") + ")", forward,
                          (ctx.attribute, row.name, "matrix", row.param_shapes["W"], ctx.flattened_from))
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        # A volume is flattened first, in the engine's (H, W, C) order; W (n_in, n_out) is Gemm's B as it is.
+        # The output layer gives the logits: its softmax / sigmoid is left to whoever reads them.
+        x = ctx.flatten(ctx.input, ctx.in_shape, "flatten")
+        inputs = [x, ctx.weight("W")] + ([ctx.weight("b")] if ctx.layer.bias else [])
+        return ctx.activation(ctx.layer.activation, ctx.node("Gemm", inputs))
 
 
 KIND = DenseKind()

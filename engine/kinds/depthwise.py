@@ -17,6 +17,7 @@ from .base import BuildContext, FieldInfo, LayerKind, LayerShape, MemoryTerms, S
 from .checks import (HIDDEN_ACTIVATIONS, MAX_FILTER_SIZE, MAX_FILTERS, MAX_STRIDE, bool_field, choice_field,
                      int_field, padding_field)
 from .window import padding_text, window_output
+from ..export.onnx_layers import OnnxContext, pads
 from ..export.pytorch_layers import LayerCode, LayerContext, activated
 
 MAX_MULTIPLIER = 64
@@ -82,6 +83,7 @@ class DepthwiseKind(LayerKind):
     needs_volume = True
     numbered = True
     learns_filters = True
+    filter_layout = "per_channel"
 
     def validate(self, layer, where):
         int_field(where, "size", layer.size, 1, MAX_FILTER_SIZE)
@@ -148,6 +150,14 @@ class DepthwiseKind(LayerKind):
         forward = [activated(ctx, f"self.{ctx.attribute}(x)") + f"  # depthwise: (N, {n_out}, "
                    f"{row.output_shape[0]}, {row.output_shape[1]})"]
         return LayerCode(init, forward, (ctx.attribute, row.name, "depthwise", row.param_shapes["W"], None))
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        # A grouped Conv with one group per input channel (PyTorch's groups=n_C).
+        layer, f = ctx.layer, ctx.layer.size
+        inputs = [ctx.input, ctx.weight("W", "grouped")] + ([ctx.weight("b")] if layer.bias else [])
+        out = ctx.node("Conv", inputs, kernel_shape=[f, f], strides=[layer.stride] * 2, pads=pads(ctx.row.padding),
+                       group=ctx.in_shape[2])
+        return ctx.activation(layer.activation, out)
 
 
 KIND = DepthwiseKind()

@@ -9,6 +9,7 @@ import numpy as np
 from ..layers import Layer
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape
 from .checks import fraction_field
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext
 
 
@@ -92,6 +93,9 @@ class DropoutKind(LayerKind):
     def pytorch_code(self, ctx: LayerContext) -> LayerCode:
         # Inverted dropout like the engine's: scales by 1/(1 − rate) while training, does nothing in eval().
         return LayerCode(f"nn.Dropout(p={ctx.layer.rate!r})", [f"x = self.{ctx.attribute}(x)"])
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        return ctx.input        # inference drops nothing: no node (the rate travels in the design's metadata)
 
 
 KIND = DropoutKind()

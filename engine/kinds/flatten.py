@@ -7,6 +7,7 @@ from math import prod
 from ..layers import Layer
 from ..shapes import format_count
 from .base import BuildContext, LayerKind, LayerShape
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext
 
 
@@ -61,6 +62,11 @@ class FlattenKind(LayerKind):
                                     f"(N, {ctx.row.output_shape[0]}), in the engine's (H, W, C) order"])
         return LayerCode("nn.Flatten()", [f"x = self.{ctx.attribute}(x)  # (N, {ctx.row.output_shape[0]}), "
                                           f"in PyTorch's (C, H, W) order"])
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        if len(ctx.in_shape) != 3:
+            return ctx.node("Flatten", [ctx.input], axis=1)       # already a vector: keeps it, and the row
+        return ctx.flatten(ctx.input, ctx.in_shape)
 
 
 KIND = FlattenKind()

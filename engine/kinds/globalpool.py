@@ -11,6 +11,7 @@ from ..layers import Layer
 from ..shapes import format_count
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape
 from .checks import POOL_MODES, choice_field
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext
 
 
@@ -77,6 +78,9 @@ class GlobalPoolKind(LayerKind):
     def pytorch_code(self, ctx: LayerContext) -> LayerCode:
         cls = "nn.AdaptiveAvgPool2d(1)" if ctx.layer.mode == "avg" else "nn.AdaptiveMaxPool2d(1)"
         return LayerCode(cls, [f"x = self.{ctx.attribute}(x)  # (N, {ctx.row.output_shape[2]}, 1, 1)"])
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        return ctx.node("GlobalAveragePool" if ctx.layer.mode == "avg" else "GlobalMaxPool", [ctx.input])
 
 
 KIND = GlobalPoolKind()

@@ -16,6 +16,7 @@ from ..shapes import resolve_padding
 from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
 from .checks import MAX_FILTER_SIZE, MAX_STRIDE, POOL_MODES, choice_field, int_field, padding_field
 from .window import padding_text, window_output
+from ..export.onnx_layers import OnnxContext, pads
 from ..export.pytorch_layers import LayerCode, LayerContext
 
 
@@ -115,6 +116,14 @@ class PoolKind(LayerKind):
         init = f"{cls}(kernel_size={layer.size}, stride={layer.stride}{extra})"
         return LayerCode(init, [f"x = self.{ctx.attribute}(x)  # (N, {row.output_shape[2]}, "
                                 f"{row.output_shape[0]}, {row.output_shape[1]})"])
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        # Floor mode; padded cells never count (MaxPool pads with −∞, AveragePool divides by the real cells).
+        layer = ctx.layer
+        window = dict(kernel_shape=[layer.size] * 2, strides=[layer.stride] * 2, pads=pads(ctx.row.padding))
+        if layer.mode == "max":
+            return ctx.node("MaxPool", [ctx.input], **window)
+        return ctx.node("AveragePool", [ctx.input], count_include_pad=0, **window)
 
 
 KIND = PoolKind()

@@ -14,6 +14,7 @@ from .base import BuildContext, FieldInfo, LayerKind, LayerShape, ShapeError
 from .blocks import BlockLayer, check_layer_list, shape_words
 from .checks import HIDDEN_ACTIVATIONS, choice_field
 from .registry import kind_for
+from ..export.onnx_layers import OnnxContext
 from ..export.pytorch_layers import LayerCode, LayerContext
 
 
@@ -67,6 +68,7 @@ class ResidualKind(LayerKind):
     )
     own_numbering = True
     is_block = True
+    join_style = "add"
 
     def child_lists(self, layer):
         return [("main", layer.layers), ("shortcut", layer.shortcut)]
@@ -129,6 +131,10 @@ class ResidualKind(LayerKind):
         total = f"{main} + x"
         lines.append(f"x = {ctx.activation_code(ctx.layer.activation, total)}  # {ctx.row.name}: main + shortcut")
         return LayerCode(None, lines)
+
+    def onnx_export(self, ctx: OnnxContext) -> str:
+        main, shortcut = ctx.inner(0, ctx.input), ctx.inner(1, ctx.input)
+        return ctx.activation(ctx.layer.activation, ctx.node("Add", [main, shortcut]))
 
 
 KIND = ResidualKind()

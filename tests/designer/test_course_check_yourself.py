@@ -96,3 +96,29 @@ def test_hidden_rows_hide_their_macs_too(window):
     assert model.data(model.index(total, COL_MACS)) == ""
     window.design_tab.check_mode.check.set_hidden(CONV2, False)
     assert model.data(model.index(row, COL_MACS)) == "320,000"
+
+
+def test_check_yourself_asks_the_inner_rows_of_blocks(window):
+    window.files.load_preset("resnet_small")
+    window.findChild(object, "checkYourselfAction").setChecked(True)
+    check = window.design_tab.check_mode.check
+    model = window.design_tab.shape_model
+    summary = window.document.summary
+    assert check.hidden_layers() == {row.path for row in summary.rows[1:]}      # every row, inner ones too
+    conv = (3, 0, 0)                                                        # RES2's first conv: 32 → 16, 32 filters
+    row = model.row_for_layer(conv)
+    assert [model.data(model.index(row, c)) for c in (COL_SHAPE, COL_SIZE, COL_PARAMS)] == ["?", "?", "?"]
+    assert check.answer(conv, COL_SHAPE, "16x16x32") is True
+    assert check.answer(conv, COL_PARAMS, "4,640") is False                 # no biases: 3·3·16·32 = 4,608
+    assert "3·3·16·32 = 4,608" in model.data(model.index(row, COL_PARAMS), Qt.ItemDataRole.ToolTipRole)
+    # The block's own row: its parameters are its inner layers' together.
+    block = model.row_for_layer((3,))
+    assert check.answer((3,), COL_PARAMS, "14,528") is True
+    assert check.answer((3,), COL_SHAPE, "(16,16,32)") is True
+    check.answer((3,), COL_SIZE, "100")
+    assert "16·16·32 = 8,192" in model.data(model.index(block, COL_SIZE), Qt.ItemDataRole.ToolTipRole)
+    assert check.score()[:2] == (3, 5)
+    # A batch norm's parameters are γ and β per channel.
+    bn = (3, 0, 1)
+    assert check.answer(bn, COL_PARAMS, "32") is False
+    assert "2·32 = 64" in model.data(model.index(model.row_for_layer(bn), COL_PARAMS), Qt.ItemDataRole.ToolTipRole)

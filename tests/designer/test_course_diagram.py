@@ -29,7 +29,7 @@ def test_selection_both_ways(window, qtbot):
     window.files.load_preset("lenet5")
     view = diagram(window)
     window.design_tab.select_layer(3)
-    assert view.selected() == 3
+    assert view.selected() == (3,)
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.box_center(1).toPoint())
     assert window.design_tab.selected_layer() == 1
     assert window.design_tab.editor.findChild(object, "layerName").text() == "POOL1"
@@ -51,3 +51,16 @@ def test_view_menu_hides_the_pane(window):
     assert not window.design_tab.diagram_pane.isVisible()
     action.setChecked(True)
     assert window.design_tab.diagram_pane.isVisible()
+
+
+def test_a_click_on_an_inner_box_selects_that_layer_in_the_tree(window, qtbot):
+    window.files.load_preset("resnet_small")
+    view = diagram(window)
+    inner = (4, 1, 0)                                        # RES2's shortcut conv, in the lane under the main path
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.box_center(inner).toPoint())
+    assert window.design_tab.selected_path() == inner
+    assert window.design_tab.editor.current_path() == inner
+    window.design_tab.select_layer((2, 0, 1))
+    assert view.selected() == (2, 0, 1)
+    joins = view.layout_data().joins
+    assert [join.kind for join in joins] == ["add", "add", "add"]

@@ -4,7 +4,9 @@ import pytest
 
 from designer.course_examples import EXAMPLES
 from designer.inside.pooling import PoolingPlayground
-from designer.design.table_model import COL_PARAMS, COL_SIZE, COL_WHY
+from designer.design.table_model import COL_LAYER, COL_MACS, COL_PARAMS, COL_SHAPE, COL_SIZE, COL_WHY
+from engine.course_examples import WEEK2_EXAMPLES
+from engine.shapes import format_shape
 
 
 def trigger(window, key):
@@ -72,3 +74,33 @@ def test_pooling_playground_edits_and_errors(qtbot):
     model = pool.input_model
     model.setData(model.index(0, 0), "100")
     assert pool.output()[0, 0] == 100
+
+
+@pytest.mark.parametrize("worked", WEEK2_EXAMPLES, ids=lambda worked: worked.key)
+def test_week2_examples_open_their_design_with_the_numbers_in_the_table(window, worked):
+    trigger(window, f"week2_{worked.key}")
+    assert window.tabs.currentIndex() == 0
+    model = window.design_tab.shape_model
+    names = [model.data(model.index(r, COL_LAYER)).strip("\u2003") for r in range(model.rowCount())]
+    columns = {"macs": COL_MACS, "params": COL_PARAMS, "output_shape": COL_SHAPE}
+    for (name, column), value in worked.numbers.items():
+        row = names.index(name)
+        text = format_shape(value) if column == "output_shape" else f"{value:,}"
+        assert model.data(model.index(row, columns[column])) == text, (name, column)
+    # The row the lesson is about is selected, and the lesson is in the status bar.
+    first = next(name for name, _ in worked.numbers if name != "Total")
+    assert window.design_tab.editor.current_path() == next(e.path for e in window.document.spec.walk()
+                                                           if e.name == first)
+    assert window.statusBar().currentMessage() == worked.text
+
+
+def test_the_course_costs_are_in_the_macs_column(window):
+    trigger(window, "week2_bottleneck")
+    model = window.design_tab.shape_model
+    assert [model.data(model.index(r, COL_MACS)) for r in range(1, 4)] == ["2,408,448", "10,035,200", "12,443,648"]
+    trigger(window, "week2_bottleneck_direct")
+    assert model.data(model.index(1, COL_MACS)) == "120,422,400"
+    trigger(window, "week2_depthwise_separable")
+    assert [model.data(model.index(r, COL_MACS)) for r in range(1, 4)] == ["432", "240", "672"]
+    trigger(window, "week2_normal_conv")
+    assert model.data(model.index(1, COL_MACS)) == "2,160"

@@ -110,3 +110,23 @@ def test_failed_export_shows_a_message_and_keeps_nothing(lenet, tmp_path, export
     export_path["path"] = str(tmp_path / "missing" / "t.md")
     lenet.exporter.actions["exportMarkdown"].trigger()
     assert dialogs.errors and "t.md" in dialogs.errors[-1][1]
+
+
+def test_edit_copy_carries_the_nesting_of_a_design_with_blocks(window):
+    window.files.load_preset("resnet_small")
+    tab = window.design_tab
+    model = tab.shape_model
+    res2 = model.row_for_layer((3,))                    # RES2, then its main path and its 1×1 shortcut
+    view = tab.table_view
+    view.clearSelection()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in (res2, res2 + 5):                        # the block and its shortcut's conv
+        view.selectionModel().select(model.index(row, 0), flags)
+    tab.actions["copyTable"].trigger()
+    rows = clipboard_rows()
+    header = rows[0]
+    assert header[:2] == ["Layer", "Branch"] and header[-2:] == ["Depth", "Parent"]
+    assert [(r[0], r[1], r[-2], r[-1]) for r in rows[1:]] == [("RES2", "", "0", ""), ("CONV6", "shortcut", "1", "RES2")]
+    assert rows[2][header.index("# parameters")] == "512"
+    tab.table_view.clearSelection()
+    assert tab.table_text() == to_tsv(window.document.summary)          # nothing selected: every row

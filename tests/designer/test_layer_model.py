@@ -1,26 +1,52 @@
-"""LayerListModel without a view: rows, descriptions, flags and drag-and-drop moves."""
+"""LayerTreeModel without a view (and with one for drops): items, descriptions, a block's lists and their
+placeholders, roles, flags and drag-and-drop moves within and between lists."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtGui import QDropEvent, QIcon
 
+from designer.design.layer_model import (EMPTY_ITEM, LAYER_ITEM, LIST_ITEM, MIME_TYPE, LayerIndexRole, LayerTreeModel,
+                                         StateRole)
+from designer.design.roles import ItemRole, PathRole
+from designer.design.views import LayerTreeView
 from designer.document import DesignDocument
-from designer.design.layer_model import MIME_TYPE, LayerIndexRole, LayerListModel, StateRole
 from designer.presets import load_preset
+from engine import ConcatSpec, ConvSpec, ResidualSpec
+from engine.spec import InputSpec, NetworkSpec
 
-DISPLAY = Qt.ItemDataRole.DisplayRole
+
+def texts(model, parent=QModelIndex()):
+    return [model.data(model.index(r, 0, parent)) for r in range(model.rowCount(parent))]
 
 
-def texts(model):
-    return [model.data(model.index(r)) for r in range(model.rowCount())]
+def tree(model, parent=QModelIndex(), depth=0):
+    """Every item's text, indented by depth, in tree order."""
+    out = []
+    for r in range(model.rowCount(parent)):
+        index = model.index(r, 0, parent)
+        out.append("  " * depth + model.data(index))
+        out += tree(model, index, depth + 1)
+    return out
 
 
 @pytest.fixture
 def model(lenet_doc, model_tester):
-    layers = LayerListModel(lenet_doc)
+    layers = LayerTreeModel(lenet_doc)
     model_tester(layers)
     return layers
+
+
+def blocks_doc() -> DesignDocument:
+    """conv → residual (main: two convs, identity shortcut) → concat (branch 1: a conv; branch 2: empty)."""
+    document = DesignDocument()
+    document.load(NetworkSpec(InputSpec((8, 8, 4)), [
+        ConvSpec(filters=4, size=3, padding="same"),
+        ResidualSpec(layers=[ConvSpec(filters=4, size=3, padding="same"),
+                             ConvSpec(filters=4, size=3, padding="same", activation="linear")]),
+        ConcatSpec(branches=[[ConvSpec(filters=2, size=1)], []]),
+    ]))
+    return document
 
 
 def test_rows_describe_each_layer(model):
@@ -38,19 +64,43 @@ def test_rows_describe_each_layer(model):
     assert "(28,28,8)" in model.data(model.index(1), Qt.ItemDataRole.ToolTipRole)
     assert model.data(model.index(0), LayerIndexRole) == -1
     assert model.data(model.index(3), LayerIndexRole) == 2
+    assert model.data(model.index(3), PathRole) == (2,) and model.data(model.index(0), PathRole) == ()
+    assert all(not model.hasChildren(model.index(r)) for r in range(model.rowCount()))
 
 
-def test_other_kinds_and_paddings(qapp):
-    lenet_doc = DesignDocument()
-    lenet_doc.add_layer("conv")
-    lenet_doc.set_field(0, "padding", "same")
-    lenet_doc.add_layer("conv")
-    lenet_doc.set_field(1, "padding", 2)
-    lenet_doc.add_layer("flatten")
-    lenet_doc.add_layer("dropout")
-    model = LayerListModel(lenet_doc)
-    assert texts(model)[1:] == ["CONV1 — 8 × 3×3, s1, same, relu", "CONV2 — 16 × 3×3, s1, p2, relu",
-                                "FLATTEN — volume → vector", "DROPOUT2 — rate 0.5"]
+def test_a_block_holds_its_labelled_lists_and_an_empty_list_shows_a_placeholder(qapp, model_tester):
+    document = blocks_doc()
+    model = LayerTreeModel(document)
+    model_tester(model)
+    assert tree(model) == [
+        "Input — 8×8×4",
+        "CONV1 — 4 × 3×3, s1, same, relu",
+        "RES1 — 2 layers + identity shortcut, then relu",
+        "  main",
+        "    CONV2 — 4 × 3×3, s1, same, relu",
+        "    CONV3 — 4 × 3×3, s1, same, linear",
+        "  shortcut",
+        "    (identity)",
+        "CONCAT1 — 2 branches (1, 0 layers), stacked along the channels",
+        "  branch 1",
+        "    CONV4 — 2 × 1×1, s1, valid, relu",
+        "  branch 2",
+        "    (input passed through)",
+    ]
+    res = model.index(2)
+    shortcut = model.index(1, 0, res)
+    placeholder = model.index(0, 0, shortcut)
+    assert (model.data(shortcut, ItemRole), model.data(shortcut, PathRole)) == (LIST_ITEM, (1, 1))
+    assert (model.data(placeholder, ItemRole), model.data(placeholder, PathRole)) == (EMPTY_ITEM, (1, 1))
+    inner = model.index(1, 0, model.index(0, 0, res))
+    assert (model.data(inner, ItemRole), model.data(inner, PathRole)) == (LAYER_ITEM, (1, 0, 1))
+    assert model.data(inner, LayerIndexRole) == 1                     # the top-level block holding it
+    assert model.parent(inner) == model.index(0, 0, res) and model.parent(res) == QModelIndex()
+    assert model.find((1, 0, 1)) == inner and model.find((1, 1), EMPTY_ITEM) == placeholder
+    # Placeholders and lists take drops (into that list); only layers can be dragged.
+    assert model.flags(placeholder) & Qt.ItemFlag.ItemIsDropEnabled
+    assert not model.flags(placeholder) & Qt.ItemFlag.ItemIsDragEnabled
+    assert model.flags(inner) & Qt.ItemFlag.ItemIsDragEnabled
 
 
 def test_error_state_and_blocked_rows(lenet_doc, model):
@@ -61,35 +111,25 @@ def test_error_state_and_blocked_rows(lenet_doc, model):
     assert model.data(model.index(2), StateRole) == "ok"
 
 
+def test_inner_errors_show_on_the_inner_item(qapp):
+    document = blocks_doc()
+    model = LayerTreeModel(document)
+    document.set_field_at((1, 0, 1), "filters", 5)        # main gives 8×8×5, the identity 8×8×4
+    res = model.index(2)
+    assert model.data(res, StateRole) == "error"
+    assert "shortcut" in model.data(res, Qt.ItemDataRole.ToolTipRole)
+    document.set_field_at((1, 0, 0), "size", 9)           # larger than 8×8 (valid padding needed to fail)
+    document.set_field_at((1, 0, 0), "padding", "valid")
+    first = model.find((1, 0, 0))
+    assert model.data(first, StateRole) == "error" and model.data(res, StateRole) == "blocked"
+
+
 def test_flags_keep_the_input_first(model):
     assert not (model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled)
     assert model.flags(model.index(1)) & Qt.ItemFlag.ItemIsDragEnabled
-    assert not (model.flags(model.index(1)) & Qt.ItemFlag.ItemIsDropEnabled)  # drop between rows
+    assert not (model.flags(model.index(1)) & Qt.ItemFlag.ItemIsDropEnabled)  # drop between items
     assert model.flags(QModelIndex()) & Qt.ItemFlag.ItemIsDropEnabled
     assert model.supportedDropActions() == Qt.DropAction.MoveAction
-
-
-def test_move_rows_is_one_undo_step(lenet_doc, model):
-    # Drag FC3 (row 5) to before CONV1 (row 1): what QListView's internal move calls.
-    assert model.moveRows(QModelIndex(), 5, 1, QModelIndex(), 1)
-    assert texts(model)[1] == "FC3 — 120 units, relu"   # the preset names its layers
-    assert lenet_doc.undo_stack.count() == 1
-    lenet_doc.undo_stack.undo()
-    assert texts(model)[5] == "FC3 — 120 units, relu"
-    # down: row 1 to the end
-    assert model.moveRows(QModelIndex(), 1, 1, QModelIndex(), model.rowCount())
-    assert lenet_doc.spec.layers[-1].type == "conv"
-
-
-def test_moves_that_do_nothing_are_refused(lenet_doc, model):
-    assert not model.moveRows(QModelIndex(), 0, 1, QModelIndex(), 3)   # the input
-    assert not model.moveRows(QModelIndex(), 2, 1, QModelIndex(), 2)   # onto itself
-    assert not model.moveRows(QModelIndex(), 2, 1, QModelIndex(), 3)   # just below itself
-    assert not model.moveRows(QModelIndex(), 2, 2, QModelIndex(), 5)   # several rows
-    assert lenet_doc.undo_stack.count() == 0
-    # dropping above the input lands right after it
-    assert model.moveRows(QModelIndex(), 3, 1, QModelIndex(), 0)
-    assert lenet_doc.layer_names()[0] == "CONV2"
 
 
 def test_drop_mime_data_moves_without_removing(lenet_doc, model):
@@ -104,44 +144,73 @@ def test_drop_mime_data_moves_without_removing(lenet_doc, model):
     assert lenet_doc.undo_stack.count() == 1
 
 
+def test_drops_into_and_out_of_a_block_are_one_undo_step_each(qapp, model_tester):
+    document = blocks_doc()
+    model = LayerTreeModel(document)
+    model_tester(model)
+    before = document.spec.to_dict()
+    # CONV1 (top level) into RES1's empty shortcut, through its placeholder.
+    mime = model.mimeData([model.find((0,))])
+    placeholder = model.find((1, 1), EMPTY_ITEM)
+    assert model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, 0, placeholder) is False
+    assert [layer.filters for layer in document.spec.layers[0].shortcut] == [4]
+    assert document.undo_stack.count() == 1 and document.undo_stack.text(0) == "Move CONV1 into RES1 › shortcut"
+    # A main-path conv out to the top level, after the concat.
+    mime = model.mimeData([model.find((0, 0, 1))])
+    assert model.dropMimeData(mime, Qt.DropAction.MoveAction, 2, 0, QModelIndex()) is False
+    assert [layer.type for layer in document.spec.layers] == ["residual", "conv", "concat"]
+    assert len(document.spec.layers[0].layers) == 1
+    # A block can't go into itself.
+    mime = model.mimeData([model.find((0,))])
+    assert not document.move_before((0,), (0, 0, 0))
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert document.spec.to_dict() == before
+
+
 def test_follows_every_kind_of_edit(lenet_doc, model):
     lenet_doc.add_layer("dropout", after=5)
     assert texts(model)[7] == "DROPOUT4 — rate 0.5"
     lenet_doc.remove_layer(0)
     lenet_doc.move_layer(0, 3)
     lenet_doc.set_input_shape((28, 28, 1))
+    lenet_doc.add_layer_at("residual", (2,))
+    assert model.rowCount(model.find((2,))) == 2                       # main and shortcut
     lenet_doc.load(load_preset("example_convnet"))
     assert model.rowCount() == 6
     lenet_doc.load(load_preset("blank"))
     assert texts(model) == ["Input — 32×32×3"]
 
 
-def test_dropping_on_the_list_view_moves_one_layer(lenet_doc, qtbot):
-    from PySide6.QtCore import QPointF
-    from PySide6.QtGui import QDropEvent
-    from designer.design.views import LayerListView
+def drop(view, model, source, target, below):
+    mime = model.mimeData([model.find(source)])
+    rect = view.visualRect(target)
+    point = QPointF(rect.center().x(), rect.bottom() - 1 if below else rect.top() + 2)
+    event = QDropEvent(point, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    view.dropEvent(event)
+    return event
 
-    model = LayerListModel(lenet_doc)
-    view = LayerListView()
+
+def test_dropping_on_the_tree_view_moves_one_layer(qapp, qtbot):
+    document = blocks_doc()
+    model = LayerTreeModel(document)
+    view = LayerTreeView()
     qtbot.addWidget(view)
     view.setModel(model)
-    view.resize(400, 400)
+    view.resize(420, 500)
     view.show()
     qtbot.waitExposed(view)
-    mime = model.mimeData([model.index(6)])              # FC4
-    target = view.visualRect(model.index(1))              # upper half of CONV1: drop above it
-    point = QPointF(target.center().x(), target.top() + 2)
-    event = QDropEvent(point, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
-    view.dropEvent(event)
+    assert view.isExpanded(model.find((1,)))                          # blocks open, every inner item in view
+    # The concat's conv onto the upper half of RES1's second main conv: above it, in the main path.
+    event = drop(view, model, (2, 0, 0), model.find((1, 0, 1)), below=False)
     assert event.isAccepted()
-    assert texts(model)[1] == "FC4 — 84 units, relu"
-    assert model.rowCount() == 8 and lenet_doc.undo_stack.count() == 1
-    # lower half of the last row: to the end
-    mime = model.mimeData([model.index(1)])
-    target = view.visualRect(model.index(7))
-    event = QDropEvent(QPointF(target.center().x(), target.bottom() - 1), Qt.DropAction.MoveAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    view.dropEvent(event)
-    assert texts(model)[-1] == "FC4 — 84 units, relu"
-    assert lenet_doc.undo_stack.count() == 2
+    assert [layer.filters for layer in document.spec.layers[1].layers] == [4, 2, 4]
+    assert document.spec.layers[2].branches[0] == [] and document.undo_stack.count() == 1
+    # CONV1 onto the lower half of the last top-level item: to the end.
+    drop(view, model, (0,), model.find((1,)), below=True)
+    assert [layer.type for layer in document.spec.layers] == ["residual", "conv", "concat"]
+    assert document.undo_stack.count() == 2
+    # A collapsed block stays collapsed when the tree is rebuilt.
+    view.collapse(model.find((0,)))
+    document.add_layer_at("pool", (3,))
+    assert not view.isExpanded(model.find((0,))) and view.isExpanded(model.find((2,)))

@@ -5,7 +5,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QListView,
+from PySide6.QtWidgets import (QAbstractButton, QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QTreeView,
                                QSpinBox, QTableView, QTabWidget, QWidget)
 
 import engine.spec
@@ -93,7 +93,7 @@ def test_window_has_its_parts(window):
     assert window.size().width() == 1280 and window.size().height() == 800
     tabs = child(window, QTabWidget, "mainTabs")
     assert tabs.tabText(0) == "Design"
-    child(window, QListView, "layerList")
+    child(window, QTreeView, "layerList")
     assert child(window, QTableView, "shapeTable").model() is window.design_tab.shape_model
     for name in BUTTONS:
         button = child(window, QAbstractButton, name)
@@ -104,10 +104,11 @@ def test_window_has_its_parts(window):
     assert child(window, QLabel, "totalParamsLabel").text() == "Parameters: <b>0</b>"
 
 
-def test_the_window_is_made_of_its_three_tabs(window):
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside"]
+def test_the_window_is_made_of_its_four_tabs(window):
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside", "Runs"]
     assert window.tabs.widget(0) is window.design_tab
-    for index, tab in ((1, window.train_tab), (2, window.inside_tab)):
+    assert window.tabs.widget(3) is window.runs_tab
+    for index, tab in ((1, window.train_tab), (2, window.inside_tab), (3, window.runs_tab)):
         assert window.tabs.widget(index).isAncestorOf(tab)    # in a page that scrolls
         window.show_tab(tab)
         assert window.tabs.currentIndex() == index
@@ -178,7 +179,7 @@ def test_undo_and_redo_walk_through_the_edits(window, qtbot):
     click(qtbot, window, "removeLayerButton"); snapshots.append(table(window))
     assert len({tuple(s) for s in snapshots}) == len(snapshots)  # every edit changed the table
 
-    layer_list = child(window, QListView, "layerList")
+    layer_list = child(window, QTreeView, "layerList")
     layer_list.setFocus()
     for expected in reversed(snapshots[:-1]):
         qtbot.keyClick(layer_list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -213,7 +214,7 @@ def test_ctrl_tab_switches_tabs_from_anywhere_in_the_window(lenet, qtbot):
     qtbot.waitActive(lenet)
     tabs = lenet.tabs
     assert tabs.count() >= 3 and tabs.currentIndex() == 0
-    layer_list = child(lenet, QListView, "layerList")
+    layer_list = child(lenet, QTreeView, "layerList")
     layer_list.setFocus()
     qtbot.keyClick(layer_list, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
     assert tabs.currentIndex() == 1
@@ -231,7 +232,7 @@ def test_ctrl_tab_switches_tabs_from_anywhere_in_the_window(lenet, qtbot):
 def test_keyboard_delete_duplicate_and_move(lenet, qtbot):
     lenet.activateWindow()
     qtbot.waitActive(lenet)
-    layer_list = child(lenet, QListView, "layerList")
+    layer_list = child(lenet, QTreeView, "layerList")
     lenet.design_tab.select_layer(4)  # FC3
     layer_list.setFocus()
     qtbot.keyClick(layer_list, Qt.Key.Key_Delete)

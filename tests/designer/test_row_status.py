@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from designer.design import roles
-from designer.design.layer_model import LayerListModel
+from designer.design.layer_model import LayerTreeModel
 from designer.design.table_model import COL_FORMULA, COL_LAYER, ShapeTableModel
 from engine.export.table import to_text
 from engine.shapes import row_status
@@ -34,7 +34,7 @@ def test_cli_table_and_both_models_say_the_same_for_a_broken_and_a_blocked_row(b
         assert any(line.startswith(name) and line.endswith(text) for line in cli_lines), name
 
     table = ShapeTableModel(broken_doc)
-    layers = LayerListModel(broken_doc)
+    layers = LayerTreeModel(broken_doc)
     for r, row in ((3, broken), (4, blocked)):
         assert table.data(table.index(r, COL_LAYER)) == row.name
         assert table.data(table.index(r, COL_FORMULA)) == short[row.name]
@@ -44,7 +44,7 @@ def test_cli_table_and_both_models_say_the_same_for_a_broken_and_a_blocked_row(b
 
 def test_both_models_answer_the_shared_roles(broken_doc):
     table = ShapeTableModel(broken_doc)
-    layers = LayerListModel(broken_doc)
+    layers = LayerTreeModel(broken_doc)
     for r, state in ((0, "ok"), (3, "error"), (4, "blocked")):
         assert table.data(table.index(r, 0), roles.StateRole) == state
         assert layers.data(layers.index(r), roles.StateRole) == state

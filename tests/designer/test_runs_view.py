@@ -115,9 +115,10 @@ def test_selected_runs_are_overlaid_in_distinct_colours_with_a_legend(view):
     assert len(curves.items) == 3
     colours = {curves.items[run_id][0].opts["pen"].color().name() for run_id in curves.items}
     assert len(colours) == 3
-    assert len(curves.loss_legend.items) == 3 and len(curves.accuracy_legend.items) == 3
+    assert len(curves.loss_legend.items) == 3 + 1 and len(curves.accuracy_legend.items) == 3   # + the ring's
     labels = [label.text for _, label in curves.loss_legend.items]
-    assert len(set(labels)) == 3 and any("Wide digits" in text for text in labels)
+    assert len(set(labels)) == 4 and any("Wide digits" in text for text in labels)
+    assert labels[-1] == "best epoch: weights kept"
     for run in view.model.runs:
         x, y = curves.items[run.id][1].getData()      # validation loss, dashed
         assert list(x) == list(range(1, run.history["epochs_completed"] + 1))
@@ -128,7 +129,7 @@ def test_selected_runs_are_overlaid_in_distinct_colours_with_a_legend(view):
     row = view.model.row_of(early.id)
     assert view.model.index(row, 0).data(Qt.ItemDataRole.DecorationRole) is not None
     view.select_runs([early.id])
-    assert list(curves.items) == [early.id] and len(curves.loss_legend.items) == 1
+    assert list(curves.items) == [early.id] and len(curves.loss_legend.items) == 1 + 1
 
 
 def test_open_design_and_load_weights_hand_the_run_to_the_window(view, qtbot):

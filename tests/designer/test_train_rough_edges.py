@@ -177,8 +177,9 @@ def test_the_nan_stop_says_training_diverged_once(qtbot):
     assert result.status == "diverged"
     status = panel.run_controls.status_label.text()
     assert status.lower().count("diverged") == 1 and "learning rate" in status
-    last_line = panel.plots_pane.log_view.toPlainText().strip().splitlines()[-1]
-    assert last_line.startswith("run 1: ") and last_line.lower().count("diverged") == 1
+    result_line, kept_line = panel.plots_pane.log_view.toPlainText().strip().splitlines()[-2:]
+    assert result_line.startswith("run 1: ") and result_line.lower().count("diverged") == 1
+    assert kept_line.startswith("   kept in the Runs tab as ")      # a diverged run is kept too
 
 
 def test_paused_status_and_progress_bar_say_the_same_place(qtbot):

@@ -140,7 +140,7 @@ def test_f1_opens_the_illustrated_quick_tour(window, qtbot):
     text = dialog.browser.toPlainText()
     for section in ("Design", "Train", "Inside"):
         assert section in text
-    assert dialog.picture_count == 3   # one picture of each tab, rendered from the window
+    assert dialog.picture_count == 4   # one picture of each tab, rendered from the window
     dialog.close()
 
 

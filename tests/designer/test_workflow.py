@@ -19,7 +19,7 @@ def test_design_train_inside_export(qtbot, tmp_path):
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside"]
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Design", "Train", "Inside", "Runs"]
 
     # Design: the digits preset, then one edit by clicking in the editor.
     window.files.load_preset("digits_net")

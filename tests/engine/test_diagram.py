@@ -69,3 +69,61 @@ def test_cli_diagram_writes_svg(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), "diagram", str(tmp_path / "missing.json"),
                              "-o", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2 and result.stderr.startswith("error:") and len(result.stderr.splitlines()) == 1
+
+
+# ----- blocks: a residual's skip arrow, a concat's branches side by side ---------------------------------
+
+def test_a_residual_block_draws_its_main_path_a_skip_arrow_and_a_join():
+    from engine.export.diagram import ADD
+    spec = load_spec(PRESETS / "resnet_small.json")
+    layout = diagram_layout(spec)
+    walked = spec.walk()
+    # Every layer has its box, inner layers included, each named by its path.
+    assert [box.path for box in layout.boxes if box.path] and \
+        {box.path for box in layout.boxes} == {()} | {entry.path for entry in walked}
+    first = next(entry for entry in walked if entry.layer.type == "residual")
+    block, main = layout.box_for(first.path), [layout.box_for(first.path + (0, i)) for i in range(4)]
+    # The main path runs on the line, left to right, before the block's joined volume.
+    assert all(a.x < b.x for a, b in zip(main, main[1:] + [block]))
+    assert all(abs((box.y + box.h / 2) - (block.y + block.h / 2)) < 1e-6 for box in main)
+    # An identity shortcut is a skip arrow over the main path into a ⊕ between the path and the volume.
+    join = next(j for j in layout.joins if j.name == first.name)
+    assert join.kind == ADD and main[-1].x < join.x < block.x
+    skip = next(link for link in layout.links if link.skip and link.label == "shortcut (identity)")
+    xs, ys = [p[0] for p in skip.points], [p[1] for p in skip.points]
+    assert min(xs) < main[0].x and max(xs) == join.x and min(ys) < min(box.y - box.depth for box in main)
+    # A shortcut with layers runs in a lane under the main path.
+    second = next(entry for entry in walked if entry.layer.type == "residual" and entry.layer.shortcut)
+    lane = layout.box_for(second.path + (1, 0))
+    assert lane.y > layout.box_for(second.path + (0, 0)).y + layout.box_for(second.path + (0, 0)).h
+
+
+def test_a_concat_draws_its_branches_side_by_side_joining_in_one_volume():
+    from engine.export.diagram import STACK
+    layout = diagram_layout(load_spec(PRESETS / "inception_module.json"))
+    firsts = [layout.box_for((0, branch, 0)) for branch in range(4)]
+    # One lane per branch, one under the other, all starting at the same x.
+    assert all(a.y + a.h < b.y for a, b in zip(firsts, firsts[1:]))
+    assert len({round(box.x - (box.w + box.depth) / 2) for box in firsts}) <= 4
+    join = next(j for j in layout.joins if j.name == "INCEPTION")
+    block = layout.box_for((0,))
+    lasts = [layout.box_for((0, 0, 0)), layout.box_for((0, 1, 1)), layout.box_for((0, 2, 1)), layout.box_for((0, 3, 1))]
+    assert join.kind == STACK and all(box.x + box.w < join.x for box in lasts) and join.x < block.x
+    assert block.label == "28×28×256"
+    for box in layout.boxes:          # nothing outside the canvas
+        x, y, w, h = box.bounds
+        assert 0 <= x and x + w <= layout.width and 0 <= y and y + h <= layout.height
+    svg = render_svg(layout)
+    assert svg.count('class="join"') == 1 and "branch 4" in svg
+    labels = layer_labels(svg)
+    assert labels["INCEPTION"] == "28×28×256" and labels["CONV5"] == "28×28×32"
+
+
+def test_cli_diagram_of_a_resnet_has_its_joins(tmp_path):
+    out = tmp_path / "resnet.svg"
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "diagram", "resnet_small", "-o", str(out)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    svg = out.read_text(encoding="utf-8")
+    assert svg.count('class="join"') == 3 and 'class="skip"' in svg and "shortcut (identity)" in svg
+    assert layer_labels(svg)["RES3"] == "8×8×64"

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -270,6 +271,13 @@ def test_export_checks_the_output_folder_before_generating(capsys, tmp_path, mon
                                                   "-o", tmp_path / "file" / "model.py")
     locked = tmp_path / "locked"
     locked.mkdir()
-    monkeypatch.setattr(export_cli.os, "access", lambda path, mode: Path(path) != locked)  # root can write anywhere
-    assert "not writable" in one_error(capsys, "export", PRESETS / "lenet5.json", "--to", "pytorch",
-                                       "-o", locked / "model.py")
+    real_mkstemp = tempfile.mkstemp
+
+    def refuse_locked(*args, dir=None, **kwargs):      # what a read-only folder does, for root as well
+        if Path(dir) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr("engine.fileio.tempfile.mkstemp", refuse_locked)
+    assert "does not take new files (permission denied)" in one_error(
+        capsys, "export", PRESETS / "lenet5.json", "--to", "pytorch", "-o", locked / "model.py")

@@ -193,9 +193,12 @@ def test_every_test_records_into_a_temporary_runs_folder(isolated_runs_folder):
 
 def test_the_over_fitting_lesson_records_a_plain_run_that_over_fits_and_one_run_per_aid(tmp_path):
     from engine.overfitting_lesson import RUNS, run_lesson
-    seen = []
-    runs = run_lesson(tmp_path, on_run=lambda index, count, name: seen.append((index, count, name)))
+    seen, epochs = [], []
+    runs = run_lesson(tmp_path, on_run=lambda index, count, name: seen.append((index, count, name)),
+                      on_epoch=epochs.append)
     assert [name for _, _, name in seen] == [name for name, _ in RUNS] == [run.name for run in runs]
+    assert len(epochs) == sum(run.history["epochs_completed"] for run in runs)      # progress per epoch
+    assert [info.lr for info in epochs[:3]] == runs[0].history["lr"][:3]
     assert [r.id for r in list_runs(tmp_path)[0]] == [r.id for r in runs]
     plain, augmented, decayed, stopped = runs
     history = plain.history

@@ -263,3 +263,21 @@ def test_augmentation_that_does_not_fit_the_images_is_refused_before_training():
     trainer = Trainer(_digits_net(), Adam(), augment="color:20")
     with pytest.raises(Exception, match="1 channel"):
         trainer.fit(_digits(100), epochs=1)
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"epochs": 3, "warmup_epochs": 3}, "warm-up of 3 epochs leaves none of the 3 epochs"),
+    ({"early_stopping": 2, "validation_fraction": 0.0}, "early stopping (patience 2) watches the validation"),
+    ({"augment": "color:20"}, "augmentation color shifts the red, green and blue channels; these images have 1 channel"),
+    ({"augment": "shift:8"}, "augmentation shift:8 is as large as the 8×8 images"),
+])
+def test_settings_that_cannot_work_for_a_run_are_named_before_it_starts(changes, words):
+    from engine.train import settings_fit_problem
+    settings = TrainSettings(**changes)
+    assert words in settings_fit_problem(settings, (8, 8, 1))
+    with pytest.raises(Exception) as refused:        # the loop would refuse them once started
+        Trainer.from_settings(_digits_net(), settings).fit(_digits(100), epochs=settings.epochs)
+    assert refused.type is not AssertionError
+    assert settings_fit_problem(TrainSettings(epochs=4, warmup_epochs=3, early_stopping=2,
+                                              augment="flip,shift:2,crop:2"), (8, 8, 1)) is None
+    assert settings_fit_problem(TrainSettings(augment="color:20"), (8, 8, 3)) is None
