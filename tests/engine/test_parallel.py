@@ -1,5 +1,6 @@
 """engine.parallel: batch parts in worker processes give the results of one process, share the weights
 with no copy, fall back to one process when they must, and never outlive the process that started them."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -126,6 +127,77 @@ def test_batch_norm_statistics_and_gradients_are_the_whole_batch_ones(split_ever
         for key, value in results[1][1].items():
             np.testing.assert_allclose(results[workers][1][key], value, rtol=1e-9, atol=1e-12)
         assert results[workers][2] == pytest.approx(results[1][2], rel=1e-10)
+
+
+def _every_kind_design() -> NetworkSpec:
+    """One layer of every kind the registry has (blocks holding batch norm, dropout and pools inside)."""
+    return NetworkSpec.from_dict({"format": "cnn-designer/1", "name": "every kind", "input": {"shape": [8, 8, 3]},
+                                  "layers": [
+        {"type": "conv", "filters": 6, "size": 3, "padding": "same", "activation": "linear"},
+        {"type": "batchnorm", "activation": "relu"},
+        {"type": "depthwise", "size": 3, "padding": "same"},
+        {"type": "residual", "layers": [{"type": "conv", "filters": 6, "size": 3, "padding": "same",
+                                         "activation": "linear"}, {"type": "batchnorm"}]},
+        {"type": "concat", "branches": [[{"type": "conv", "filters": 4, "size": 1}, {"type": "dropout", "rate": 0.3}],
+                                        [{"type": "pool", "mode": "max", "size": 3, "stride": 1, "padding": "same"}]]},
+        {"type": "pool", "mode": "avg", "size": 2, "stride": 2}, {"type": "globalpool", "mode": "max"},
+        {"type": "flatten"}, {"type": "dense", "units": 6, "activation": "linear"},
+        {"type": "batchnorm", "activation": "tanh"}, {"type": "dropout", "rate": 0.2},
+        {"type": "dense", "units": 5, "activation": "softmax"}]})
+
+
+def _from_onnx_graph(net, folder) -> Network:
+    """`net` written as ONNX without the design in its metadata, read back from its graph alone (the way a
+    PyTorch or Keras model comes in: its own names, no dropout layers)."""
+    onnx = pytest.importorskip("onnx")
+    from engine.export.onnx_graph import onnx_model
+    from engine.onnx_import import load_onnx_network
+    model = onnx_model(net.spec, net.params, net.state)
+    del model.metadata_props[:]
+    path = folder / "foreign.onnx"
+    onnx.save(model, str(path))
+    return load_onnx_network(path)
+
+
+@pytest.mark.parametrize("source", ["design", "onnx"])
+def test_workers_build_every_kind_and_onnx_designs_as_this_process_does(split_everything, tmp_path, source):
+    """Every registered kind, and a design that came from an ONNX file's graph: two SGD steps, then
+    evaluate and predict, give the same losses, gradients, weights, running statistics and outputs at 1 and
+    2 processes."""
+    from engine.kinds.registry import type_names
+    spec = _every_kind_design()
+    assert {entry.layer.type for entry in spec.walk()} == set(type_names())
+    first = Network.from_spec(spec, seed=3, dtype=np.float64 if source == "design" else np.float32)
+    if source == "onnx":
+        first = _from_onnx_graph(first, tmp_path)
+        assert first.spec.name != spec.name or [e.layer for e in first.spec.walk()] != [e.layer for e in spec.walk()]
+    tight = first.dtype == np.float64
+    rtol, atol = (1e-9, 1e-12) if tight else (2e-4, 2e-6)
+    results = {}
+    for workers in (1, 2):
+        net = first.copy()
+        opt = SGD(0.05, momentum=0.9)
+        with WorkerPool(net, workers) if workers > 1 else contextlib.nullcontext():
+            steps = []
+            for step in range(2):
+                x, y = _batch(10, seed=20 + step, shape=(8, 8, 3))
+                loss, grads, logits = net.train_step(x.astype(net.dtype), y)
+                steps.append((loss, {k: v.copy() for k, v in grads.items()}, logits.copy()))
+                opt.step(net.params, grads)
+            x, y = _batch(12, seed=30, shape=(8, 8, 3))
+            after = (net.evaluate(x.astype(net.dtype), y, batch_size=12),
+                     net.predict_proba(x.astype(net.dtype), batch_size=12))
+        results[workers] = steps, {k: v.copy() for k, v in {**net.params, **net.state}.items()}, after
+    for (loss, grads, logits), (loss1, grads1, logits1) in zip(results[2][0], results[1][0]):
+        assert loss == pytest.approx(loss1, rel=rtol)
+        np.testing.assert_allclose(logits, logits1, rtol=rtol, atol=atol)
+        for key in grads1:
+            np.testing.assert_allclose(grads[key], grads1[key], rtol=rtol * 10, atol=atol)
+    assert results[2][1].keys() == results[1][1].keys()
+    for key, value in results[1][1].items():
+        np.testing.assert_allclose(results[2][1][key], value, rtol=rtol * 10, atol=atol)
+    assert results[2][2][0] == pytest.approx(results[1][2][0], rel=rtol)
+    np.testing.assert_allclose(results[2][2][1], results[1][2][1], rtol=rtol, atol=atol)
 
 
 def test_a_part_that_fails_inside_the_batch_statistics_releases_the_others(split_everything):
