@@ -1,8 +1,9 @@
 """Training and inference speed of the NumPy engine beside PyTorch CPU, plus peak memory of a step.
 
-    python3 benchmarks/bench_engine.py                      # the suite: threads 1 and 2, tuned allocator, memory
+    python3 benchmarks/bench_engine.py                      # the suite: threads 1 and 2, memory, scaling, goals
+    python3 benchmarks/bench_engine.py --quick --nets lenet5,digits   # every table on two nets, about a minute
     python3 benchmarks/bench_engine.py --threads 2          # one thread count
-    python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions, no memory)
+    python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions)
     python3 benchmarks/bench_engine.py --nets vgg32,stem64 --allocator both
     python3 benchmarks/bench_engine.py --memory-only        # only the peak memory of a training step
     python3 benchmarks/bench_engine.py --profile --nets vgg32 --threads 1   # per layer: ms, GFLOP/s, % of GEMM peak
@@ -385,6 +386,65 @@ def print_speedups(children) -> None:
     print()
 
 
+def goal_lines(children, memory) -> list[str]:
+    """Issue 24's "Done when" figures in one table (training step, tuned allocator): 2 workers vs PyTorch 2
+    threads (geometric mean, worst net), 1 worker vs PyTorch 1 thread, the engine's own speed-up from a
+    second core, the largest peak-memory ratio (every process summed) per thread count."""
+    ratios, speedups = {}, []
+    for child in children:
+        if child["allocator"] != "tuned" and any(c["allocator"] == "tuned" for c in children):
+            continue
+        by = {(r["net"], r["mode"], r["framework"]): r["samples_per_s"] for r in child["results"]}
+        for (net, mode, framework), engine in by.items():
+            if mode != "train" or framework != "engine":
+                continue
+            if (net, mode, "torch") in by:
+                ratios.setdefault(child["threads"], []).append(
+                    (statistics.median(e / t for e, t in zip(engine, by[(net, mode, "torch")])), net))
+            if child["threads"] == 2 and (net, mode, "engine1") in by:
+                speedups.append((statistics.median(a / b for a, b in zip(engine, by[(net, mode, "engine1")])), net))
+
+    def row(what, values, goal, kind="geo"):
+        if not values:
+            return f"| {what} | — | {goal} | not measured |"
+        if kind == "geo":
+            value = statistics.geometric_mean([v for v, _ in values])
+            met = value >= float(goal.split()[-1])
+            shown = f"{value:.2f} ({len(values)} nets)"
+        elif kind == "min":
+            value, net = min(values)
+            met, shown = value >= float(goal.split()[-1]), f"{value:.2f} ({net})"
+        else:
+            value, net = max(values)
+            met, shown = value <= float(goal.split()[-1]), f"{value:.2f} ({net})"
+        return f"| {what} | {shown} | {goal} | {'met' if met else 'NOT met'} |"
+
+    peaks = {}
+    for item in memory:
+        if item["framework"] != "engine" or not item.get("alloc_peak_bytes"):
+            continue
+        torch = next((m for m in memory if (m["net"], m.get("threads"), m["framework"])
+                      == (item["net"], item.get("threads"), "torch")), {})
+        if torch.get("alloc_peak_bytes"):
+            peaks.setdefault(item.get("threads"), []).append(
+                (item["alloc_peak_bytes"] / torch["alloc_peak_bytes"], item["net"]))
+    lines = ["## Issue 24's goals (training step; the suite's nets at their batch)", "",
+             "| figure | measured | goal | |", "|---|---:|---|---|",
+             row("2 workers / PyTorch 2 threads, geometric mean", ratios.get(2, []), "≥ 1.0"),
+             row("2 workers / PyTorch 2 threads, worst net", ratios.get(2, []), "≥ 0.8", "min"),
+             row("1 worker / PyTorch 1 thread, geometric mean", ratios.get(1, []), "≥ 1.0"),
+             row("the engine's own speed-up from a second core, geometric mean", speedups, "≥ 1.7")]
+    for threads in sorted(peaks):
+        lines.append(row(f"peak memory engine / PyTorch at {threads} thread(s), every process summed, largest",
+                         peaks[threads], "≤ 1.5", "max"))
+    if not peaks:
+        lines.append(row("peak memory engine / PyTorch, every process summed, largest", [], "≤ 1.5"))
+    missing = [net for net in NETS if not any(net == n for values in ratios.values() for _, n in values)]
+    if missing and ratios:
+        lines.append(f"\nNot the whole suite: {', '.join(missing)} not run (--nets).")
+    return lines + [""]
+
+
 def run_scaling_child(args) -> int:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--scaling", "--threads", "2",
            "--batch", str(args.batch or 0), "--steps", str(args.steps or 0), "--reps", str(args.reps),
@@ -411,7 +471,8 @@ def main(argv=None) -> int:
     p.add_argument("--settle", type=float, default=0.03, help="seconds to sleep before each measurement")
     p.add_argument("--allocator", choices=("tuned", "default", "both"), default="tuned",
                    help="glibc allocator setting (default tuned)")
-    p.add_argument("--quick", action="store_true", help="fewer, shorter repetitions, no memory")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer, shorter repetitions (every table still printed; with --nets a check in a minute)")
     p.add_argument("--profile", action="store_true",
                    help="per-layer forward/backward times of the engine (one thread; with --threads 2 also "
                         "the batch parts alone vs side by side)")
@@ -469,7 +530,7 @@ def main(argv=None) -> int:
             child["kept_openblas_env"] = args.keep_openblas_env
             children.append(child)
     memory = []
-    if args.memory_only or not (args.quick or args.no_memory):
+    if args.memory_only or not args.no_memory:
         for n in threads:               # the engine's kernels and chunk sizes differ with the thread count
             for net in args.nets.split(","):
                 for fw in ("engine", "torch") if torch_ok else ("engine",):
@@ -490,9 +551,11 @@ def main(argv=None) -> int:
               "cannot see (BLAS / oneDNN scratch), but not what is kept between steps. With the engine's worker "
               "processes (2+ threads): every process's tracemalloc peak and the shared gradient and I/O blocks "
               "added up; ΔVmHWM summed over the processes.\n")
-    if not (args.quick or args.no_scaling or args.memory_only) and max(threads) >= 2:
+    if not (args.no_scaling or args.memory_only) and max(threads) >= 2:
         print("running: scaling model ...", file=sys.stderr, flush=True)
         run_scaling_child(args)
+    if children or memory:
+        print("\n".join(goal_lines(children, memory)), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "speed": children, "memory": memory,
                                                "args": vars(args)}, indent=1))

@@ -20,7 +20,8 @@ def bench(*args):
 
 
 def test_speed_report_has_every_ratio_the_geometric_mean_and_the_minimum_per_thread_count():
-    out = bench("--quick", "--no-memory", "--nets", "digits,course39", "--reps", "1", "--seconds", "0.02")
+    out = bench("--quick", "--no-memory", "--no-scaling", "--nets", "digits,course39", "--reps", "1",
+                "--seconds", "0.02")
     for net in ("digits", "course39"):
         for mode in ("training step", "inference"):
             throughput = [line for line in out.splitlines()
@@ -38,6 +39,16 @@ def test_speed_report_has_every_ratio_the_geometric_mean_and_the_minimum_per_thr
     for net in ("digits", "course39"):
         assert sum(line.startswith(f"| {net} | ") and "| 2 (processes) |" in line for line in out.splitlines()) == 2
     assert any(line.startswith("| training step | 2 | 2 |") for line in out.splitlines())
+    # Issue 24's goals at the end, each figure with its goal and whether it was met.
+    goals = out[out.index("## Issue 24's goals"):].splitlines()
+    if HAVE_TORCH:
+        for figure in ("2 workers / PyTorch 2 threads, geometric mean", "2 workers / PyTorch 2 threads, worst net",
+                       "1 worker / PyTorch 1 thread, geometric mean"):
+            row = next(line for line in goals if line.startswith(f"| {figure} |"))
+            assert row.endswith("| met |") or row.endswith("| NOT met |")
+    speedup = next(line for line in goals if line.startswith("| the engine's own speed-up from a second core"))
+    assert "(2 nets)" in speedup and "≥ 1.7" in speedup
+    assert "Not the whole suite: lenet5, mnist" in out
 
 
 def test_scaling_model_gives_fixed_costs_the_parallel_part_and_4_8_16_cores():
@@ -57,6 +68,9 @@ def test_memory_report_gives_each_net_and_thread_count_and_the_largest_ratio():
     assert "every process's tracemalloc peak and the shared gradient and I/O blocks" in out
     if HAVE_TORCH:
         assert "Largest engine / PyTorch peak:" in out
+        for threads in (1, 2):
+            assert any(line.startswith(f"| peak memory engine / PyTorch at {threads} thread(s), every process "
+                                       "summed, largest |") and "(digits)" in line for line in out.splitlines())
 
 
 def test_profile_shows_each_layer_against_the_gemm_peak_and_the_parts_side_by_side():
