@@ -31,10 +31,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QThread, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QStatusBar  # noqa: E402
 
 GOAL_RSS_GROWTH_MB = 50.0
-SETTLE_S = 5.0          # longest single-shot delay in the window (the autosave's 3 s) plus margin
+SETTLE_S = 10.0         # longest delay in the window (a status message's 4 s) plus a margin for a loaded machine
 
 
 def rss_mb() -> float:
@@ -88,10 +88,17 @@ def process_events_for(app: QApplication, seconds: float, until=None, poll_s: fl
     return until is None
 
 
+def pending_timers(window) -> int:
+    """The window's timers that will fire and stop by themselves: single shots (autosave, throttled
+    redraws) and the status bar's message timeout. Repeating timers (the GUI thread's garbage collector)
+    never stop, so waiting for every timer to stop would always wait the whole settling time."""
+    return sum(timer.isActive() and (timer.isSingleShot() or isinstance(timer.parent(), QStatusBar))
+               for timer in window.findChildren(QTimer))
+
+
 def settle(app: QApplication, window) -> None:
-    """Let the window's pending single-shot timers (autosave, throttled redraws) fire."""
-    # leftovers() walks every object (gc): ask it only now and then.
-    process_events_for(app, SETTLE_S, until=lambda: leftovers(window).active_timers == 0, poll_s=0.25)
+    """Let the window's pending timers fire (at most SETTLE_S)."""
+    process_events_for(app, SETTLE_S, until=lambda: pending_timers(window) == 0, poll_s=0.05)
 
 
 def _design_files(folder: Path) -> list[Path]:

@@ -178,7 +178,8 @@ class DesignDocument(QObject):
         """
         slot = _path(slot)
         slot = slot[:-1] + (max(0, min(slot[-1], self.list_length(slot[:-1]))),)
-        layer = kind_for(kind).new_layer(spec_paths.layers_before(self._spec, slot), shape_at(self._summary, slot))
+        layer = kind_for(kind).new_layer(spec_paths.layers_before(self._spec, slot), shape_at(self._summary, slot),
+                                         inside_block=len(slot) > 1)
         return self.insert_at(slot, layer)
 
     def duplicate_layer(self, index: int) -> int:

@@ -162,9 +162,11 @@ class LayerKind:
         """A copy of a valid `layer` with its values in canonical types (e.g. 1 → 1.0 for a float)."""
         return replace(layer)
 
-    def new_layer(self, before: list, in_shape: Shape | None = None):
+    def new_layer(self, before: list, in_shape: Shape | None = None, inside_block: bool = False):
         """A layer of this kind with sensible settings, to insert after the layers `before` where its
-        input is `in_shape` (None when not known, e.g. after a layer that cannot work)."""
+        input is `in_shape` (None when not known, e.g. after a layer that cannot work). `inside_block`:
+        the list is a path of a residual or concat block, whose paths must keep their input's height
+        and width (and a residual's channels), so a kind that would change them should not."""
         return self.spec_class()
 
     # ----- blocks: kinds whose layers hold lists of layers ----------------------------------------

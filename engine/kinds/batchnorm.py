@@ -101,7 +101,7 @@ class BatchNormKind(LayerKind):
     def normalize(self, layer):
         return replace(layer, momentum=float(layer.momentum), epsilon=float(layer.epsilon))
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         return BatchNormSpec()
 
     def auto_name(self, layer, number, is_last):

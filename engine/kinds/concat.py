@@ -87,7 +87,7 @@ class ConcatKind(LayerKind):
         for i, branch in enumerate(layer.branches):
             check_layer_list(where, f"{branch_label(i)} of field 'branches'", branch)
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         """A 1×1 and a 3×3 "same" branch (Inception-style), each giving half the incoming channels, so the
         block keeps the size of its input (two dense branches for a vector input)."""
         conv, dense = kind_for("conv").spec_class, kind_for("dense").spec_class

@@ -93,10 +93,14 @@ class ConvKind(LayerKind):
         choice_field(where, "activation", layer.activation, HIDDEN_ACTIVATIONS)
         bool_field(where, "bias", layer.bias)
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         # Each conv doubles the filters of the conv before it (8, 16, 32, ... as in LeNet-5).
         previous = [layer.filters for layer in before if layer.type == self.type_name]
         filters = min(previous[-1] * 2, MAX_FILTERS) if previous else 8
+        if inside_block:
+            # A path of a block keeps the size and channels coming in, so the add or concat still fits.
+            channels = in_shape[2] if in_shape is not None and len(in_shape) == 3 else filters
+            return ConvSpec(filters=channels, size=3, stride=1, padding="same", activation="relu")
         return ConvSpec(filters=filters, size=3, stride=1, padding="valid", activation="relu")
 
     def auto_name(self, layer, number, is_last):

@@ -69,7 +69,7 @@ class DenseKind(LayerKind):
         choice_field(where, "activation", layer.activation, ACTIVATIONS)
         bool_field(where, "bias", layer.bias)
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         return DenseSpec(units=64, activation="relu")
 
     def auto_name(self, layer, number, is_last):

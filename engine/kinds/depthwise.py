@@ -93,7 +93,7 @@ class DepthwiseKind(LayerKind):
         choice_field(where, "activation", layer.activation, HIDDEN_ACTIVATIONS)
         bool_field(where, "bias", layer.bias)
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         return DepthwiseSpec(size=3, stride=1, padding="same", multiplier=1, activation="relu")
 
     def auto_name(self, layer, number, is_last):

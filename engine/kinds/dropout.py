@@ -75,7 +75,7 @@ class DropoutKind(LayerKind):
     def normalize(self, layer):
         return replace(layer, rate=float(layer.rate))
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         return DropoutSpec(rate=0.5)
 
     def auto_name(self, layer, number, is_last):

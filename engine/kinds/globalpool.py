@@ -57,7 +57,7 @@ class GlobalPoolKind(LayerKind):
     def validate(self, layer, where):
         choice_field(where, "mode", layer.mode, POOL_MODES)
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         return GlobalPoolSpec(mode="avg")
 
     def auto_name(self, layer, number, is_last):

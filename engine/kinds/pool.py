@@ -75,7 +75,10 @@ class PoolKind(LayerKind):
         int_field(where, "stride", layer.stride, 1, MAX_STRIDE)
         padding_field(where, layer.padding)
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
+        if inside_block:
+            # A path of a block keeps the size coming in (the inception module's 3×3 pool branch).
+            return PoolSpec(mode="max", size=3, stride=1, padding="same")
         return PoolSpec(mode="max", size=2, stride=2)
 
     def auto_name(self, layer, number, is_last):

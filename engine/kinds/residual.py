@@ -85,7 +85,7 @@ class ResidualKind(LayerKind):
         check_layer_list(where, "field 'layers' (the main path)", layer.layers)
         check_layer_list(where, "field 'shortcut'", layer.shortcut)
 
-    def new_layer(self, before, in_shape=None):
+    def new_layer(self, before, in_shape=None, inside_block=False):
         """conv 3×3 same → batch norm relu → conv 3×3 same → batch norm, identity shortcut, with the
         incoming channels (a dense version for a vector input), so it fits where it is inserted."""
         conv, dense, bn = kind_for("conv").spec_class, kind_for("dense").spec_class, kind_for("batchnorm").spec_class

@@ -32,6 +32,25 @@ def test_add_layer_at_any_depth_fits_the_shape_there(doc):
     assert doc.undo_stack.count() == 2
 
 
+@pytest.mark.parametrize("kind", ["conv", "pool", "depthwise", "batchnorm", "dropout"])
+def test_a_layer_added_anywhere_inside_a_block_keeps_the_design_valid(doc, kind):
+    # Every slot of RES1's main path and shortcut and of both concat branches.
+    slots = [(1, 0, i) for i in range(3)] + [(1, 1, 0)] + [(2, b, i) for b in (0, 1) for i in range(2)]
+    for slot in slots:
+        path = doc.add_layer_at(kind, slot)
+        assert doc.summary.ok, (kind, slot, doc.summary.error)
+        assert doc.summary.row_at(path).output_shape[:2] == (8, 8), (kind, slot)
+        doc.undo_stack.undo()
+    assert doc.summary.ok and doc.layer_at((1,)).layers[0].name == "inner_a"
+
+
+def test_a_layer_added_at_the_top_level_keeps_the_course_defaults(doc):
+    conv = doc.layer_at(doc.add_layer_at("conv", (3,)))
+    assert (conv.size, conv.padding, conv.filters) == (3, "valid", 8)     # doubles the top-level conv's 4
+    pool = doc.layer_at(doc.add_layer_at("pool", (4,)))
+    assert (pool.size, pool.stride) == (2, 2)
+
+
 def test_set_field_at_an_inner_layer_is_one_step_and_names_are_unique_in_the_whole_design(doc, qtbot):
     with qtbot.waitSignal(doc.itemChanged) as blocker:
         doc.set_field_at((1, 0, 0), "filters", 6)
