@@ -1,7 +1,7 @@
 """Training and inference speed of the NumPy engine beside PyTorch CPU, plus peak memory of a step.
 
     python3 benchmarks/bench_engine.py                      # the suite: threads 1 and 2, memory, scaling, goals
-    python3 benchmarks/bench_engine.py --quick --nets lenet5,digits   # every table on two nets, about a minute
+    python3 benchmarks/bench_engine.py --quick --nets lenet5,digits   # every table on two nets, ~1.5 min
     python3 benchmarks/bench_engine.py --threads 2          # one thread count
     python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions)
     python3 benchmarks/bench_engine.py --nets vgg32,stem64 --allocator both
@@ -472,7 +472,7 @@ def main(argv=None) -> int:
     p.add_argument("--allocator", choices=("tuned", "default", "both"), default="tuned",
                    help="glibc allocator setting (default tuned)")
     p.add_argument("--quick", action="store_true",
-                   help="fewer, shorter repetitions (every table still printed; with --nets a check in a minute)")
+                   help="fewer, shorter repetitions (every table still printed; --nets lenet5,digits: every table in ~1.5 min)")
     p.add_argument("--profile", action="store_true",
                    help="per-layer forward/backward times of the engine (one thread; with --threads 2 also "
                         "the batch parts alone vs side by side)")
