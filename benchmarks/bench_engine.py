@@ -1,8 +1,9 @@
 """Training and inference speed of the NumPy engine beside PyTorch CPU, plus peak memory of a step.
 
-    python3 benchmarks/bench_engine.py                      # the suite: threads 1 and 2, tuned allocator, memory
+    python3 benchmarks/bench_engine.py                      # the suite: threads 1 and 2, memory, scaling, goals
+    python3 benchmarks/bench_engine.py --quick --nets lenet5,digits   # every table on two nets, ~1.5 min
     python3 benchmarks/bench_engine.py --threads 2          # one thread count
-    python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions, no memory)
+    python3 benchmarks/bench_engine.py --quick              # a faster look (3 short repetitions)
     python3 benchmarks/bench_engine.py --nets vgg32,stem64 --allocator both
     python3 benchmarks/bench_engine.py --memory-only        # only the peak memory of a training step
     python3 benchmarks/bench_engine.py --profile --nets vgg32 --threads 1   # per layer: ms, GFLOP/s, % of GEMM peak
@@ -102,13 +103,18 @@ def child_speed(args) -> dict:
         import torch
         torch.set_num_threads(args.threads)
     nets = args.nets.split(",")
+    cores = None if args.parts == "threads" else args.threads
     runners = {}
     for name in nets:
         train_batch, infer_batch = batches(args, name)
-        runners[(name, "engine")] = EngineRunner(name, train_batch, infer_batch=infer_batch)
+        runners[(name, "engine")] = EngineRunner(name, train_batch, infer_batch=infer_batch, cores=cores)
+        if args.threads > 1:        # the engine on one core, interleaved: its own speed-up from the others
+            runners[(name, "engine1")] = EngineRunner(name, train_batch, infer_batch=infer_batch, cores=1)
         if torch_ok:
             runners[(name, "torch")] = TorchRunner(name, train_batch, infer_batch=infer_batch)
     frameworks = ("engine", "torch") if torch_ok else ("engine",)
+    if args.threads > 1:
+        frameworks += ("engine1",)
     jobs = [(name, mode, fw) for name in nets for mode in MODES for fw in frameworks]
 
     def call(job):
@@ -144,7 +150,9 @@ def child_speed(args) -> dict:
                 fn()
             elapsed = time.perf_counter() - t0
             samples[job].append(batch * n / elapsed)
-    return {"threads": args.threads, "allocator": args.allocator, "allocator_applied": tuned,
+    for runner in runners.values():
+        runner.close()
+    return {"threads": args.threads, "allocator": args.allocator, "allocator_applied": tuned, "parts": args.parts,
             "torch": torch_ok, "blas": blas_report(),
             "results": [{"net": j[0], "mode": j[1], "framework": j[2], "samples_per_s": v,
                          "batch": batches(args, j[0])[0 if j[1] == "train" else 1]} for j, v in samples.items()]}
@@ -164,6 +172,16 @@ def blas_report() -> list[dict]:
 # --------------------------------------------------------------------------------------------------
 # Profile: where the engine's time goes (benchmarks/engine_profile.py), in a child like the speed runs
 # --------------------------------------------------------------------------------------------------
+
+def child_scaling(args) -> None:
+    """The --scaling tables (benchmarks/engine_scaling.py) in a child with the speed children's environment."""
+    from engine import runtime
+    from engine_scaling import run_scaling
+    if args.allocator != "default":
+        runtime.tune_allocator()
+    runtime.set_num_threads(2)
+    run_scaling(args.nets.split(","), lambda name: batches(args, name)[0], args.reps * (args.steps or 5))
+
 
 def child_profile(args) -> None:
     """The --profile tables, in a child process with the speed children's environment (OpenBLAS kernel
@@ -199,7 +217,8 @@ def child_env(threads: int, keep_openblas_env: bool) -> dict:
 def run_child(args, extra: list[str], threads: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--threads", str(threads),
            "--batch", str(args.batch or 0), "--steps", str(args.steps or 0), "--reps", str(args.reps),
-           "--seconds", str(args.seconds), "--settle", str(args.settle), "--nets", args.nets] + extra
+           "--seconds", str(args.seconds), "--settle", str(args.settle), "--nets", args.nets,
+           "--parts", args.parts] + extra
     if args.no_torch:
         cmd.append("--no-torch")
     proc = subprocess.run(cmd, env=child_env(threads, args.keep_openblas_env), capture_output=True, text=True)
@@ -309,6 +328,7 @@ def print_tables(info, children, memory) -> None:
             print(f"| {'training step' if mode == 'train' else 'inference'} | {threads} | {alloc} | {len(values)} | "
                   f"{geo:.2f} | {worst[1]:.2f} ({worst[0]}) |")
         print()
+    print_speedups(children)
     if memory:
         print("## Peak memory of one training step (batch and weights excluded)\n")
         print("| net | batch | threads | engine: peak (tracemalloc) | of which kept between steps | PyTorch: peak "
@@ -334,6 +354,105 @@ def print_tables(info, children, memory) -> None:
         print()
 
 
+def print_speedups(children) -> None:
+    """The engine's own speed-up from N cores: in each N-core child the engine ran on one core too,
+    interleaved with its N-core runs; the ratio per repetition, its median."""
+    rows, summary = [], {}
+    for child in children:
+        by = {(r["net"], r["mode"], r["framework"]): r for r in child["results"]}
+        for (net, mode, fw), one in sorted(by.items(), key=lambda kv: (NETS.index(kv[0][0]) if kv[0][0] in NETS
+                                                                         else 99, MODES.index(kv[0][1]))):
+            if fw != "engine1":
+                continue
+            many = by[(net, mode, "engine")]
+            ratios = [a / b for a, b in zip(many["samples_per_s"], one["samples_per_s"])]
+            ratio = statistics.median(ratios)
+            summary.setdefault((mode, child["threads"]), []).append((net, ratio))
+            rows.append(f"| {net} | {'training step' if mode == 'train' else 'inference'} | {one.get('batch', '')} | "
+                        f"{child['threads']} ({child.get('parts', 'processes')}) | {fmt_rate(one['samples_per_s'])} | "
+                        f"{fmt_rate(many['samples_per_s'])} | {ratio:.2f} ({min(ratios):.2f}–{max(ratios):.2f}) |")
+    if not rows:
+        return
+    print("## The engine's own speed-up from more cores (samples/s; one core interleaved in the same child)\n")
+    print("| net | mode | batch | cores (parts in) | engine, 1 core | engine, N cores | speed-up |")
+    print("|---|---|---:|---|---:|---:|---:|")
+    print("\n".join(rows))
+    print("\n| mode | cores | nets | geometric mean speed-up | minimum (net) |")
+    print("|---|---:|---:|---:|---|")
+    for (mode, n), values in sorted(summary.items(), key=lambda kv: (MODES.index(kv[0][0]), kv[0][1])):
+        worst = min(values, key=lambda v: v[1])
+        print(f"| {'training step' if mode == 'train' else 'inference'} | {n} | {len(values)} | "
+              f"{statistics.geometric_mean([r for _, r in values]):.2f} | {worst[1]:.2f} ({worst[0]}) |")
+    print()
+
+
+def goal_lines(children, memory) -> list[str]:
+    """Issue 24's "Done when" figures in one table (training step, tuned allocator): 2 workers vs PyTorch 2
+    threads (geometric mean, worst net), 1 worker vs PyTorch 1 thread, the engine's own speed-up from a
+    second core, the largest peak-memory ratio (every process summed) per thread count."""
+    ratios, speedups = {}, []
+    for child in children:
+        if child["allocator"] != "tuned" and any(c["allocator"] == "tuned" for c in children):
+            continue
+        by = {(r["net"], r["mode"], r["framework"]): r["samples_per_s"] for r in child["results"]}
+        for (net, mode, framework), engine in by.items():
+            if mode != "train" or framework != "engine":
+                continue
+            if (net, mode, "torch") in by:
+                ratios.setdefault(child["threads"], []).append(
+                    (statistics.median(e / t for e, t in zip(engine, by[(net, mode, "torch")])), net))
+            if child["threads"] == 2 and (net, mode, "engine1") in by:
+                speedups.append((statistics.median(a / b for a, b in zip(engine, by[(net, mode, "engine1")])), net))
+
+    def row(what, values, goal, kind="geo"):
+        if not values:
+            return f"| {what} | — | {goal} | not measured |"
+        if kind == "geo":
+            value = statistics.geometric_mean([v for v, _ in values])
+            met = value >= float(goal.split()[-1])
+            shown = f"{value:.2f} ({len(values)} nets)"
+        elif kind == "min":
+            value, net = min(values)
+            met, shown = value >= float(goal.split()[-1]), f"{value:.2f} ({net})"
+        else:
+            value, net = max(values)
+            met, shown = value <= float(goal.split()[-1]), f"{value:.2f} ({net})"
+        return f"| {what} | {shown} | {goal} | {'met' if met else 'NOT met'} |"
+
+    peaks = {}
+    for item in memory:
+        if item["framework"] != "engine" or not item.get("alloc_peak_bytes"):
+            continue
+        torch = next((m for m in memory if (m["net"], m.get("threads"), m["framework"])
+                      == (item["net"], item.get("threads"), "torch")), {})
+        if torch.get("alloc_peak_bytes"):
+            peaks.setdefault(item.get("threads"), []).append(
+                (item["alloc_peak_bytes"] / torch["alloc_peak_bytes"], item["net"]))
+    lines = ["## Issue 24's goals (training step; the suite's nets at their batch)", "",
+             "| figure | measured | goal | |", "|---|---:|---|---|",
+             row("2 workers / PyTorch 2 threads, geometric mean", ratios.get(2, []), "≥ 1.0"),
+             row("2 workers / PyTorch 2 threads, worst net", ratios.get(2, []), "≥ 0.8", "min"),
+             row("1 worker / PyTorch 1 thread, geometric mean", ratios.get(1, []), "≥ 1.0"),
+             row("the engine's own speed-up from a second core, geometric mean", speedups, "≥ 1.7")]
+    for threads in sorted(peaks):
+        lines.append(row(f"peak memory engine / PyTorch at {threads} thread(s), every process summed, largest",
+                         peaks[threads], "≤ 1.5", "max"))
+    if not peaks:
+        lines.append(row("peak memory engine / PyTorch, every process summed, largest", [], "≤ 1.5"))
+    missing = [net for net in NETS if not any(net == n for values in ratios.values() for _, n in values)]
+    if missing and ratios:
+        lines.append(f"\nNot the whole suite: {', '.join(missing)} not run (--nets).")
+    return lines + [""]
+
+
+def run_scaling_child(args) -> int:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--scaling", "--threads", "2",
+           "--batch", str(args.batch or 0), "--steps", str(args.steps or 0), "--reps", str(args.reps),
+           "--allocator", "default" if args.allocator == "default" else "tuned", "--nets", args.nets]
+    sys.stdout.flush()
+    return subprocess.run(cmd, env=child_env(2, args.keep_openblas_env)).returncode
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -352,10 +471,18 @@ def main(argv=None) -> int:
     p.add_argument("--settle", type=float, default=0.03, help="seconds to sleep before each measurement")
     p.add_argument("--allocator", choices=("tuned", "default", "both"), default="tuned",
                    help="glibc allocator setting (default tuned)")
-    p.add_argument("--quick", action="store_true", help="fewer, shorter repetitions, no memory")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer, shorter repetitions (every table still printed; --nets lenet5,digits: every table in ~1.5 min)")
     p.add_argument("--profile", action="store_true",
                    help="per-layer forward/backward times of the engine (one thread; with --threads 2 also "
                         "the batch parts alone vs side by side)")
+    p.add_argument("--parts", choices=("processes", "threads"), default="processes",
+                   help="how the engine uses 2+ cores: worker processes as a training run does (default), or "
+                        "its threads only (the engine before the workers)")
+    p.add_argument("--scaling", action="store_true",
+                   help="only the training step's fixed costs and parallel part at 2 processes, and the model "
+                        "of 4, 8 and 16 cores (part of the default run)")
+    p.add_argument("--no-scaling", action="store_true", help="skip the scaling model")
     p.add_argument("--no-torch", action="store_true", help="engine numbers only")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     p.add_argument("--memory-only", action="store_true", help="only the peak-memory measurement")
@@ -374,6 +501,9 @@ def main(argv=None) -> int:
         if args.profile:
             child_profile(args)
             return 0
+        if args.scaling:
+            child_scaling(args)
+            return 0
         result = child_memory(args) if args.memory else child_speed(args)
         print(json.dumps(result))
         return 0
@@ -384,6 +514,8 @@ def main(argv=None) -> int:
                "--allocator", "default" if args.allocator == "default" else "tuned", "--nets", args.nets]
         return subprocess.run(cmd, env=child_env(threads, args.keep_openblas_env)).returncode
 
+    if args.scaling:
+        return run_scaling_child(args)
     info = machine_info()
     torch_ok = info.get("torch") is not None and not args.no_torch
     if not torch_ok and not args.no_torch:
@@ -398,7 +530,7 @@ def main(argv=None) -> int:
             child["kept_openblas_env"] = args.keep_openblas_env
             children.append(child)
     memory = []
-    if args.memory_only or not (args.quick or args.no_memory):
+    if args.memory_only or not args.no_memory:
         for n in threads:               # the engine's kernels and chunk sizes differ with the thread count
             for net in args.nets.split(","):
                 for fw in ("engine", "torch") if torch_ok else ("engine",):
@@ -416,7 +548,14 @@ def main(argv=None) -> int:
               "the conv layers' reused patch buffers; PyTorch: the gradients). ΔVmHWM: peak resident-set growth "
               "over steps 2-4 above the resident size after step 1, with glibc set to return freed blocks "
               "≥ 64 KiB to the OS — memory newly touched by a step, including what the allocator-level numbers "
-              "cannot see (BLAS / oneDNN scratch), but not what is kept between steps.\n")
+              "cannot see (BLAS / oneDNN scratch), but not what is kept between steps. With the engine's worker "
+              "processes (2+ threads): every process's tracemalloc peak and the shared gradient and I/O blocks "
+              "added up; ΔVmHWM summed over the processes.\n")
+    if not (args.no_scaling or args.memory_only) and max(threads) >= 2:
+        print("running: scaling model ...", file=sys.stderr, flush=True)
+        run_scaling_child(args)
+    if children or memory:
+        print("\n".join(goal_lines(children, memory)), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "speed": children, "memory": memory,
                                                "args": vars(args)}, indent=1))

@@ -7,6 +7,10 @@ gaps. Goals: p99 gap < 50 ms and no gap > 150 ms.
     QT_QPA_PLATFORM=offscreen python3 benchmarks/bench_gui_responsiveness.py            # LeNet-5 / shapes
     python3 benchmarks/bench_gui_responsiveness.py --design digits                       # the digits net
     python3 benchmarks/bench_gui_responsiveness.py --headless                            # + engine-only time
+    python3 benchmarks/bench_gui_responsiveness.py --cores 1                             # no worker processes
+
+The run uses the engine's cores as the window does (default: all physical cores, CNN_DESIGNER_THREADS, or
+--cores): a big enough batch is split across worker processes; the report says how many were used.
 
 Prints the gap percentiles, how often the progress bar and the plots were updated, and the run time.
 Exit status 0 when the goals are met, 1 otherwise.
@@ -66,6 +70,19 @@ def headless_seconds(spec: NetworkSpec, dataset_name: str, epochs: int, batch_si
         return time.perf_counter() - started
 
 
+def _count_worker_pools(parallel) -> list[int]:
+    """The worker-process counts of the pools the run starts (engine.parallel.workers_for's WorkerPool)."""
+    started: list[int] = []
+    real = parallel.WorkerPool
+
+    class Counted(real):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(len(self.pids))
+    parallel.WorkerPool = Counted
+    return started
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--design", default="lenet5-4", choices=("lenet5-4", "digits"))
@@ -73,6 +90,8 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=TrainSettings().batch_size)
     parser.add_argument("--headless", action="store_true", help="also time the same training without the GUI")
     parser.add_argument("--screenshot", metavar="PNG", help="save the panel after the run")
+    parser.add_argument("--cores", type=int, default=None,
+                        help="the engine's core count for the run (default: the window's, all physical cores)")
     args = parser.parse_args(argv)
     epochs = args.epochs or (20 if args.design == "lenet5-4" else 200)
 
@@ -81,13 +100,17 @@ def main(argv=None) -> int:
     from designer.document import DesignDocument
     from designer.training import TrainTab
 
+    from engine import parallel, runtime
     spec, dataset_name = design(args.design)
+    pools = _count_worker_pools(parallel)
     # Headless first: whichever runs first in the process pays the warm-up (BLAS, page faults).
     alone = headless_seconds(spec, dataset_name, epochs, args.batch_size) if args.headless else None
     document = DesignDocument(spec)
     panel = TrainTab(document)
     panel.resize(1200, 750)
     panel.show()
+    if args.cores is not None:
+        runtime.set_num_threads(args.cores)
     if not panel.datasets.set_dataset(dataset_name):
         raise SystemExit(panel.dataset_box.dataset_info.text())
     panel.hyper_box.epochs_spin.setValue(epochs)
@@ -129,6 +152,10 @@ def main(argv=None) -> int:
     print(f"design        {spec.name} on {dataset_name}, {epochs} epochs, batch {args.batch_size}: "
           f"{iterations:,} iterations, {result.status}, test accuracy {100 * result.test_accuracy:.1f} %")
     print(f"run time      {seconds:.2f} s through the panel")
+    print(f"engine        {runtime.get_num_threads()} core(s): "
+          + (f"batches split across {pools[0]} worker process(es) beside the training thread" if pools
+             else "one process (the batch too small to split, one core, or "
+                  f"{parallel.fallback_reason() or 'no workers needed'})"))
     if alone is not None:
         print(f"              {alone:.2f} s headless (engine only): the GUI adds {100 * (seconds / alone - 1):+.0f} %")
     print(f"timer gaps    {len(gaps):,} ticks of {TICK_MS} ms: p50 {p50:.1f} ms, p90 {p90:.1f} ms, p99 {p99:.1f} ms, "

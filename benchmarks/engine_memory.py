@@ -11,9 +11,9 @@ from suite import EngineRunner, TorchRunner, batches
 
 
 
-def _status_kib(field: str) -> int | None:
+def _status_kib(field: str, pid="self") -> int | None:
     try:
-        with open("/proc/self/status") as f:
+        with open(f"/proc/{pid}/status") as f:
             for line in f:
                 if line.startswith(field + ":"):
                     return int(line.split()[1])
@@ -22,9 +22,9 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def _reset_hwm() -> bool:
+def _reset_hwm(pid="self") -> bool:
     try:
-        with open("/proc/self/clear_refs", "w") as f:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
             f.write("5")
         return True
     except OSError:
@@ -53,37 +53,52 @@ def child_memory(args) -> dict:
     if method == "rss":
         small = _small_mmap_threshold()
     train_batch = batches(args, name)[0]
+    # The engine as a training run on these cores uses it: its worker processes when it splits the batch.
     runner = TorchRunner(name, train_batch, infer_batch=1) if fw == "torch" else \
-        EngineRunner(name, train_batch, infer_batch=1)
-    out = {"net": name, "framework": fw, "batch": train_batch}
+        EngineRunner(name, train_batch, infer_batch=1, cores=args.threads)
+    pool = getattr(runner, "pool", None)
+    out = {"net": name, "framework": fw, "batch": train_batch, "processes": 1 + len(pool.pids) if pool else 1}
     if method == "rss":
-        # Process level: peak resident-set growth over 3 steps after one warm-up step.
+        # Process level: peak resident-set growth over 3 steps after one warm-up step, summed over this
+        # process and the engine's workers (whose glibc keeps its default thresholds: a lower bound there).
         runner.step()
         time.sleep(0.1)
-        rss0 = _status_kib("VmRSS")
-        if small and _reset_hwm() and rss0 is not None:
+        pids = ["self"] + (pool.pids if pool else [])
+        rss0 = [_status_kib("VmRSS", pid) for pid in pids]
+        if small and all(_reset_hwm(pid) for pid in pids) and None not in rss0:
             for _ in range(3):
                 runner.step()
-            hwm = _status_kib("VmHWM")
-            if hwm is not None:
-                out["hwm_growth_bytes"] = (hwm - rss0) * 1024
+            hwm = [_status_kib("VmHWM", pid) for pid in pids]
+            if None not in hwm:
+                out["hwm_growth_bytes"] = sum(h - r for h, r in zip(hwm, rss0)) * 1024
+        runner.close()
         return out
     if fw == "engine":
         # Allocator level: everything NumPy allocates (tracemalloc sees every array buffer) from before
         # the first step on; the peak of the 4th step above that. Between steps the engine keeps
         # nothing but the weights (layers drop their caches in backward), so this is one step's peak.
+        # With worker processes: each worker's tracemalloc too, and the shared gradient and I/O blocks
+        # (the weights block is the weights, excluded as in one process), all added up.
         import tracemalloc
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
+        if pool:
+            pool.trace_memory("start")
         for _ in range(3):
             runner.step()
         tracemalloc.reset_peak()
+        if pool:
+            pool.trace_memory("reset")
         runner.step()
         current, peak = tracemalloc.get_traced_memory()
-        out["alloc_peak_bytes"] = peak - base
-        out["kept_bytes"] = current - base          # still allocated after the step (reused next step)
-        out["alloc_method"] = "tracemalloc"
+        workers = pool.trace_memory("stop") if pool else []
+        shared = pool.shared_bytes() if pool else 0
+        out["alloc_peak_bytes"] = peak - base + sum(w["peak"] for w in workers) + shared
+        # still allocated after the step (reused next step)
+        out["kept_bytes"] = current - base + sum(w["current"] for w in workers) + shared
+        out["alloc_method"] = "tracemalloc" + (f", {len(workers)} worker(s) and shared blocks" if pool else "")
         tracemalloc.stop()
+        runner.close()
     else:
         # torch's CPU allocator events for one step (after 3 warm-up steps): the running total of
         # allocations minus frees, its peak. Between steps torch keeps only last step's gradients,

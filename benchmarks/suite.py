@@ -90,11 +90,18 @@ def torch_model(spec):
 # --------------------------------------------------------------------------------------------------
 
 class EngineRunner:
+    """The engine on `cores` cores as a training run uses them (engine.parallel.workers_for: worker
+    processes when the batch is worth splitting, kept until close()); cores=1: one process, unsplit.
+    None: the child's engine.runtime setting, without worker processes (threads only, the engine before
+    the workers)."""
+
     framework = "engine"
 
-    def __init__(self, name, batch, seed=0, infer_batch=INFER_BATCH):
+    def __init__(self, name, batch, seed=0, infer_batch=INFER_BATCH, cores=None):
+        import contextlib
         import numpy as np
         from engine import SGD, Network
+        from engine.parallel import workers_for
         spec = engine_spec(name)
         self.net = Network.from_spec(spec, seed=seed, dtype=np.float32)
         rng = np.random.default_rng(seed)
@@ -102,6 +109,19 @@ class EngineRunner:
         self.y = rng.integers(0, self.net.num_classes, batch)
         self.x_infer = rng.standard_normal((infer_batch, *spec.input.shape)).astype(np.float32)
         self.opt = SGD(0.01)
+        self._context = contextlib.ExitStack()
+        self.pool = None
+        if cores == 1:
+            self.net._parts = lambda m, training=True: None       # no threads either: one core
+        elif cores is not None:
+            self.pool = self._context.enter_context(workers_for(self.net, batch, workers=cores))
+            if self.pool is not None:          # where Trainer.fit gathers its batches: no copy per part
+                buffer = self.pool.batch_buffer(batch)
+                buffer[...] = self.x
+                self.x = buffer
+
+    def close(self):
+        self._context.close()
 
     def step(self):
         loss, grads = self.net.loss_and_grads(self.x, self.y)
@@ -127,6 +147,9 @@ class TorchRunner:
         self.y = torch.randint(0, spec.layers[-1].units, (batch,))
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
         self.loss_fn = torch.nn.CrossEntropyLoss()
+
+    def close(self):
+        pass
 
     def step(self):
         self.opt.zero_grad(set_to_none=True)

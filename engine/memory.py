@@ -24,6 +24,11 @@ What is counted follows what the engine allocates (engine/layers.py, engine/func
   use engine.winograd's chunk (its CHUNK_BYTES) instead.
 * inference: the input batch, the largest pair of a layer's input and output (plus, inside blocks, the
   blocks' inputs, kept for their other paths) and one chunk of the largest patches.
+* every process (engine.parallel): a training batch the engine splits across P worker processes (the
+  trainer does when the core count and the batch call for it) has the activations of the whole batch
+  between them, but P sets of patch chunks (each of a part's size), P gradient arrays per weight (the
+  parent's and each worker's shared block), the workers' copies of their parts of the batch, and each
+  worker's own interpreter, NumPy and engine (WORKER_PROCESS_BYTES). The weights are shared: counted once.
 * weights alone (`Network.from_spec`): the weights and the float64 draw of the largest weight array that
   initialisation makes before it is cast.
 """
@@ -34,8 +39,11 @@ from math import prod
 
 import numpy as np
 
+from .parallel.pool import batch_parts
 from .patches import ONE_OFF_CHUNK_BYTES
-from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, use_winograd
+from .runtime import get_num_threads
+from .winograd import CHUNK_BYTES as WINOGRAD_CHUNK_BYTES, PART_CHUNK_BYTES as WINOGRAD_PART_CHUNK_BYTES
+from .winograd import use_winograd
 
 from .kinds import kind_for
 from .kinds.base import MemoryTerms
@@ -49,6 +57,9 @@ PURPOSES = ("train", "infer", "weights")
 OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 INIT_DRAW_ITEMSIZE = 8  # initial weights are drawn as float64 and then cast (engine.layers.initial_weights)
+# A worker process's own memory before its first part (Python, NumPy, the engine; its RssAnon, measured on
+# Linux with NumPy 2.4: 19.7 MB); the shared libraries' pages are the parent's, not counted again.
+WORKER_PROCESS_BYTES = 20 * 2 ** 20
 _DEFAULTS = TrainSettings()
 
 
@@ -72,6 +83,8 @@ class MemoryEstimate:
     scratch: int = 0
     input_batch: int = 0
     best_weights: int = 0   # early stopping keeps the best epoch's weights aside
+    worker_processes: int = 0
+    processes: int = 1      # the parts a training batch runs in side by side (this process and its workers)
     advice: str = ""        # e.g. "reduce FC3's 1.5 billion weights (120,000×12,500) or the input size"
 
     @property
@@ -83,7 +96,8 @@ class MemoryEstimate:
         return {"weights": self.weights, "gradients": self.gradients, "weights copy": self.weights_copy,
                 "optimizer state": self.optimizer_state, "activations": self.activations,
                 "im2col scratch": self.scratch, "input batch": self.input_batch,
-                "best weights": self.best_weights}
+                "best weights": self.best_weights,
+                "worker processes": self.worker_processes}
 
     def counted(self) -> str:
         """What the estimate counts, in words: "float32 weights, their gradients, a copy of the weights,
@@ -219,9 +233,11 @@ def activation_bytes(summary: Summary, dtype=np.float32) -> int:
 
 def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
                     optimizer: str = _DEFAULTS.optimizer, dtype=np.float32,
-                    early_stopping: bool = False) -> MemoryEstimate:
+                    early_stopping: bool = False, workers: int | None = None) -> MemoryEstimate:
     """Bytes `summary`'s design needs to train (a step of `batch_size` with `optimizer`), to run inference
-    at `batch_size`, or for its weights alone ("weights"), in `dtype` (float32 or float64).
+    at `batch_size`, or for its weights alone ("weights"), in `dtype` (float32 or float64), summed over
+    every process: `workers` is the core count (default for training: the engine's,
+    engine.runtime.get_num_threads; inference outside a training run stays in one process).
     Training with `early_stopping` keeps one more copy of the weights: the best epoch's.
 
     Rows that cannot be computed (a broken design) count nothing.
@@ -239,9 +255,17 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     sizes = [row.activation_size for row in rows]          # per example; sizes[0] is the input
     kept_extra = sum(_terms(row).kept for row in rows)
     patches = [_patch_values(row) for row in rows]
-    chunk = max((_patch_chunk_bytes(p, m, itemsize) for p in patches if p), default=0)
+    if workers is None:
+        workers = get_num_threads() if purpose == "train" else 1
+    parts = batch_parts(summary, m, workers, training=purpose == "train") if summary.ok and purpose != "weights" \
+        else None
+    processes = len(parts) if parts else 1
+    m_part = max(e - s for s, e in parts) if parts else m        # each process's patch chunks are of its part
+    chunk = max((_patch_chunk_bytes(p, m_part, itemsize) for p in patches if p), default=0)
     if any(_may_use_winograd(row) for row in rows):
-        chunk = max(chunk, WINOGRAD_CHUNK_BYTES)     # that layer runs through Winograd's buffers instead
+        # That layer runs through Winograd's buffers instead; a process's part takes a share of them.
+        chunk = max(chunk, WINOGRAD_CHUNK_BYTES if processes == 1 else
+                    max(WINOGRAD_PART_CHUNK_BYTES, WINOGRAD_CHUNK_BYTES // processes))
     weights = params * itemsize
 
     if purpose == "weights":
@@ -251,15 +275,20 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     elif purpose == "infer":
         pair = _inference_pair(rows)
         estimate = dict(weights=weights, input_batch=m * sizes[0] * itemsize,
-                        activations=m * pair * itemsize, scratch=chunk)
+                        activations=m * pair * itemsize, scratch=processes * chunk)
         per_param_copies = 1
     else:
         state = OPTIMIZER_STATE[optimizer]
         kept = sum(sizes[1:]) + kept_extra + 2 * max(sizes[1:], default=0)
-        estimate = dict(weights=weights, gradients=weights, weights_copy=weights, optimizer_state=state * weights,
-                        input_batch=m * sizes[0] * itemsize, activations=m * kept * itemsize,
-                        scratch=2 * chunk, best_weights=weights if early_stopping else 0)
+        estimate = dict(weights=weights, gradients=processes * weights, weights_copy=weights,
+                        optimizer_state=state * weights, input_batch=m * sizes[0] * itemsize,
+                        activations=m * kept * itemsize, scratch=processes * 2 * chunk,
+                        best_weights=weights if early_stopping else 0)
         per_param_copies = 3 + state + bool(early_stopping)
+    if processes > 1:
+        # Each worker: its own interpreter, and its shared I/O block (its part of the input, logits twice).
+        io = sum((e - s) * (sizes[0] + 2 * sizes[-1]) for s, e in parts[1:]) * itemsize
+        estimate["worker_processes"] = (processes - 1) * WORKER_PROCESS_BYTES + io
 
     # The advice mentions the batch size only where the batch's arrays are at least a tenth of the need:
     # for a design whose weights are the problem, a smaller batch would not help.
@@ -268,12 +297,13 @@ def estimate_memory(summary: Summary, purpose: str = "train", batch_size: int = 
     batch_matters = batch_part * 10 >= sum(estimate.values()) > 0
     advice = _advice(summary, itemsize, m, per_param_copies, purpose, batch_matters)
     return MemoryEstimate(purpose, m, optimizer if purpose == "train" else None, itemsize, advice=advice,
-                          **estimate)
+                          processes=processes, **estimate)
 
 
 def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DEFAULTS.batch_size,
                  optimizer: str = _DEFAULTS.optimizer, dtype=np.float32, available: int | None = None,
-                 what: str = "the design", early_stopping: bool = False) -> MemoryEstimate:
+                 what: str = "the design", early_stopping: bool = False,
+                 workers: int | None = None) -> MemoryEstimate:
     """The estimate, or MemoryGuardError if it is more than `available` bytes (default: what the machine
     and the process limits give, or CNN_DESIGNER_MEMORY_LIMIT; see engine.sysmem). When the available
     memory can't be found out, nothing is refused. `what` starts the message (e.g. the design's file).
@@ -281,7 +311,7 @@ def check_memory(summary: Summary, purpose: str = "train", batch_size: int = _DE
     The message is one line: "needs about 24 GB to train with Adam at batch 4; 15 GB is available;
     reduce FC3's 1.5 billion weights (120,000×12,500), the input size or the batch size".
     """
-    estimate = estimate_memory(summary, purpose, batch_size, optimizer, dtype, early_stopping)
+    estimate = estimate_memory(summary, purpose, batch_size, optimizer, dtype, early_stopping, workers)
     if available is None:
         try:
             available = available_memory()

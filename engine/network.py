@@ -73,6 +73,7 @@ class Network:
         self.layers = self._build_layers()
         self._by_name = {layer.name: layer for layer in iter_layers(self.layers)}
         self._replicas: list[list] = []   # more layer stacks on the same params, one per batch part
+        self._pool = None                 # an engine.parallel.WorkerPool while one is attached
 
     # ----- construction ------------------------------------------------------------------
     @classmethod
@@ -197,8 +198,13 @@ class Network:
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """x (m, n_H, n_W, n_C) → logits (m, k) (k = 1 for a sigmoid output)."""
         a = self._check_input(x)
-        parts = None if training else self._parts(len(a), training=False)
         with runtime.single_threaded_blas():
+            if not training and self._pool is not None:   # worker processes (engine.parallel)
+                pooled = self._pool.parts(len(a), training=False)
+                logits = None if pooled is None else self._pool.forward(a, pooled)
+                if logits is not None:
+                    return logits
+            parts = None if training else self._parts(len(a), training=False)
             if parts is None:
                 return self._run_forward(self.layers, a, training)
             stacks = self._layer_stacks(len(parts))
@@ -264,6 +270,11 @@ class Network:
         trainer can count correct predictions without a second forward pass: (loss, grads, logits)."""
         x = self._check_input(x)
         with runtime.single_threaded_blas():
+            if self._pool is not None:                     # worker processes (engine.parallel)
+                pooled = self._pool.parts(len(x), training=True)
+                result = None if pooled is None else self._pool.train_step(x, y, pooled)
+                if result is not None:
+                    return result
             return self._train_step(x, y, self._parts(len(x), training=True))
 
     def _train_step(self, x, y, parts):

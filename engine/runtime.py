@@ -12,8 +12,9 @@ a safe no-op where it does not apply (another C library, another BLAS, one CPU).
   pass may use. The engine splits a big enough batch into that many parts and runs them side by side
   (NumPy releases the GIL inside its kernels); BLAS runs single-threaded inside the engine's compute
   (:func:`single_threaded_blas`), which on small conv layers scales much better than OpenBLAS's own
-  threads and leaves no OpenBLAS threads busy-waiting after a step. Default: the CPUs this process may
-  run on (at most 8), or the ``CNN_DESIGNER_THREADS`` environment variable (read once).
+  threads and leaves no OpenBLAS threads busy-waiting after a step. Default: the physical cores this
+  process may run on, or the ``CNN_DESIGNER_THREADS`` environment variable (read once). The same count
+  sets the engine's worker processes (engine.parallel), which take the batches threads gain little on.
 """
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ from concurrent.futures import ThreadPoolExecutor
 __all__ = ["tune_allocator", "set_num_threads", "get_num_threads", "blas_info", "single_threaded_blas"]
 
 THREADS_ENV = "CNN_DESIGNER_THREADS"
-MAX_DEFAULT_THREADS = 8
 
 # glibc's mallopt parameter numbers (malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -54,7 +54,18 @@ def tune_allocator(mmap_threshold: int = 256 * 1024 * 1024, trim_threshold: int 
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     ok = mallopt(_M_MMAP_THRESHOLD, int(mmap_threshold)) == 1
-    return mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+    ok = mallopt(_M_TRIM_THRESHOLD, int(trim_threshold)) == 1 and ok
+    global _allocator_tuned
+    _allocator_tuned = _allocator_tuned or ok
+    return ok
+
+
+_allocator_tuned = False
+
+
+def allocator_tuned() -> bool:
+    """Whether tune_allocator took effect in this process (the engine's worker processes follow suit)."""
+    return _allocator_tuned
 
 
 # --------------------------------------------------------------------------------------------------
@@ -186,8 +197,25 @@ def can_pin_blas() -> bool:
 _default: int | None = None
 
 
+def physical_cores() -> int:
+    """Cores (not hyperthreads) among the CPUs this process may run on: a second hyperthread of a core
+    shares its arithmetic units, which the engine's kernels keep busy."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+    cores = set()
+    for cpu in cpus:
+        try:
+            with open(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list") as handle:
+                cores.add(handle.read().strip())
+        except OSError:
+            cores.add(str(cpu))        # no topology to read: count every CPU as a core
+    return max(1, len(cores))
+
+
 def _default_threads() -> int:
-    """CNN_DESIGNER_THREADS if set, else the CPUs this process may run on (at most 8); read once."""
+    """CNN_DESIGNER_THREADS if set, else the physical cores this process may run on; read once."""
     global _default
     if _default is None:
         value = os.environ.get(THREADS_ENV, "").strip()
@@ -197,13 +225,7 @@ def _default_threads() -> int:
                 n = max(1, int(value))
             except ValueError:
                 n = None
-        if n is None:
-            try:
-                cpus = len(os.sched_getaffinity(0))
-            except (AttributeError, OSError):
-                cpus = os.cpu_count() or 1
-            n = max(1, min(MAX_DEFAULT_THREADS, cpus))
-        _default = n
+        _default = n if n is not None else physical_cores()
     return _default
 
 
@@ -249,6 +271,26 @@ _IN_PARALLEL_PART = contextvars.ContextVar("cnn_designer_in_parallel_part", defa
 def in_parallel_part() -> bool:
     """Whether this code runs as one of several batch parts side by side (inside run_parallel)."""
     return _IN_PARALLEL_PART.get()
+
+
+# How many processes the batch of the pass being computed is split across (engine.parallel sets it around
+# each process's part; 1 otherwise): the kernels keep each part's scratch within a share of the unsplit one.
+_PROCESS_PARTS = contextvars.ContextVar("cnn_designer_process_parts", default=1)
+
+
+def process_parts() -> int:
+    """The number of processes this pass's batch is split across (1: unsplit, or threads)."""
+    return _PROCESS_PARTS.get()
+
+
+@contextlib.contextmanager
+def as_process_part(parts: int):
+    """Inside: this process computes one of `parts` parts of a batch (engine.parallel)."""
+    token = _PROCESS_PARTS.set(max(1, int(parts)))
+    try:
+        yield
+    finally:
+        _PROCESS_PARTS.reset(token)
 
 
 def _part_context():

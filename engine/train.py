@@ -23,6 +23,7 @@ from .network import Network
 from .optim import make_optimizer
 from .schedule import epoch_rates, schedule_problem
 from .train_settings import TrainSettings
+from .parallel import batch_buffer, workers_for
 
 _DEFAULTS = TrainSettings()
 
@@ -291,6 +292,9 @@ class Trainer:
         they are (the best epoch's with early stopping). A NaN or infinite loss ends it too
         (history.diverged), with the weights restored to the last step that gave a finite loss (or to
         the best epoch's with early stopping).
+
+        The batches run on the engine's cores (engine.parallel.workers_for: worker processes started
+        for this run and stopped at its end, however it ends), unless the network already has a pool.
         """
         if epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -311,8 +315,9 @@ class Trainer:
         last_good = WeightsCopy(self.net)
         best = WeightsCopy(self.net) if self.early_stopping else None
         try:
-            self._epochs(x_train, y_train, x_val, y_val, rates, history, last_good, best,
-                         on_batch, on_epoch, should_stop)
+            with workers_for(self.net, self.batch_size):
+                self._epochs(x_train, y_train, x_val, y_val, rates, history, last_good, best,
+                             on_batch, on_epoch, should_stop)
         finally:
             self.optimizer.lr = base_lr
         if best is not None and history.best_epoch is not None:
@@ -362,7 +367,9 @@ class Trainer:
                     history.message = f"stopped during epoch {epoch}"
                     return
                 index = order[(batch - 1) * self.batch_size: batch * self.batch_size]
-                xb, yb = images_to_float(x_train[index], self.net.dtype), y_train[index]
+                # Into the worker processes' shared batch buffer when there are workers (no copy per part).
+                xb = images_to_float(x_train[index], self.net.dtype, out=batch_buffer(self.net, len(index)))
+                yb = y_train[index]
                 xb = self.augment.apply(xb, augment_rng, clip=clip)
                 # A diverging run overflows on its way to NaN; that is reported below, not warned about.
                 with np.errstate(over="ignore", invalid="ignore"):

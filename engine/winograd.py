@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .fastpaths import add_bias
-from .runtime import in_parallel_part
+from .runtime import in_parallel_part, process_parts
 
 __all__ = ["CHUNK_BYTES", "filter_transform", "input_grad", "use_winograd", "use_winograd_weight_grad",
            "weight_grad", "winograd_conv3x3"]
@@ -44,6 +44,7 @@ _FORCE = None
 # ~30 NumPy calls; Winograd never runs in batch parts side by side, so one such buffer exists at a time.
 # Numbers: benchmarks/RESULTS.md, "Tuning rules: Winograd".
 CHUNK_BYTES = 3 << 20
+PART_CHUNK_BYTES = 1 << 20
 
 _G = np.array([[1.0, 0.0, 0.0],
                [0.5, 0.5, 0.5],
@@ -98,9 +99,13 @@ def filter_transform(W) -> np.ndarray:
 def _chunk_samples(tiles_per_sample: int, C_in: int, C_out: int, itemsize: int, m: int,
                    layer_bytes: int) -> int:
     """Samples per chunk: CHUNK_BYTES of transformed data, or ``layer_bytes`` (the layer's input and
-    output together) if less; at least one sample."""
+    output together) if less; at least one sample. A part of a batch split across P processes takes
+    CHUNK_BYTES / P (at least PART_CHUNK_BYTES), so the processes' buffers add up to about one's."""
     per_sample = 16 * tiles_per_sample * (C_in + C_out) * itemsize
-    return max(1, min(m, min(CHUNK_BYTES, layer_bytes) // max(1, per_sample)))
+    budget = CHUNK_BYTES
+    if process_parts() > 1:
+        budget = max(PART_CHUNK_BYTES, CHUNK_BYTES // process_parts())
+    return max(1, min(m, min(budget, layer_bytes) // max(1, per_sample)))
 
 
 # Layout. NumPy's elementwise ops run several times slower on strided views (it copies them through

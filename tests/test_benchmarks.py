@@ -20,10 +20,13 @@ def bench(*args):
 
 
 def test_speed_report_has_every_ratio_the_geometric_mean_and_the_minimum_per_thread_count():
-    out = bench("--quick", "--no-memory", "--nets", "digits,course39", "--reps", "1", "--seconds", "0.02")
+    out = bench("--quick", "--no-memory", "--no-scaling", "--nets", "digits,course39", "--reps", "1",
+                "--seconds", "0.02")
     for net in ("digits", "course39"):
         for mode in ("training step", "inference"):
-            assert sum(line.startswith(f"| {net} | {mode} |") for line in out.splitlines()) == 2   # 1, 2 threads
+            throughput = [line for line in out.splitlines()
+                          if line.startswith(f"| {net} | {mode} |") and "(processes)" not in line]
+            assert len(throughput) == 2                                                      # 1, 2 threads
     if HAVE_TORCH:
         assert "| net | mode | batch | threads | allocator | engine | PyTorch | engine / PyTorch |" in out
         for mode in ("training step", "inference"):
@@ -31,14 +34,43 @@ def test_speed_report_has_every_ratio_the_geometric_mean_and_the_minimum_per_thr
                 assert any(line.startswith(f"| {mode} | {threads} | tuned | 2 |") for line in out.splitlines())
     else:
         assert "PyTorch is not installed" in out
+    # The engine's own speed-up from the second core, per net and mode, and its geometric mean.
+    assert "## The engine's own speed-up from more cores" in out
+    for net in ("digits", "course39"):
+        assert sum(line.startswith(f"| {net} | ") and "| 2 (processes) |" in line for line in out.splitlines()) == 2
+    assert any(line.startswith("| training step | 2 | 2 |") for line in out.splitlines())
+    # Issue 24's goals at the end, each figure with its goal and whether it was met.
+    goals = out[out.index("## Issue 24's goals"):].splitlines()
+    if HAVE_TORCH:
+        for figure in ("2 workers / PyTorch 2 threads, geometric mean", "2 workers / PyTorch 2 threads, worst net",
+                       "1 worker / PyTorch 1 thread, geometric mean"):
+            row = next(line for line in goals if line.startswith(f"| {figure} |"))
+            assert row.endswith("| met |") or row.endswith("| NOT met |")
+    speedup = next(line for line in goals if line.startswith("| the engine's own speed-up from a second core"))
+    assert "(2 nets)" in speedup and "≥ 1.7" in speedup
+    assert "Not the whole suite: lenet5, mnist" in out
+
+
+def test_scaling_model_gives_fixed_costs_the_parallel_part_and_4_8_16_cores():
+    out = bench("--scaling", "--nets", "lenet5", "--reps", "1", "--steps", "1")
+    assert "| net | batch | T1 | of which loss + update | T2 (measured) |" in out
+    assert any(line.startswith("| lenet5 | 256 |") for line in out.splitlines())
+    assert "model at 4 (processes) | model at 8 (processes) | model at 16 (processes) |" in out
+    row = next(line for line in out.splitlines() if line.startswith("| lenet5 |") and "(16)" in line)
+    assert len(row.split("|")) == 8
+    assert any(line.startswith("| geometric mean |") for line in out.splitlines())
 
 
 def test_memory_report_gives_each_net_and_thread_count_and_the_largest_ratio():
     out = bench("--memory-only", "--nets", "digits")
     rows = [line for line in out.splitlines() if line.startswith("| digits | 256 |")]
     assert [row.split("|")[3].strip() for row in rows] == ["1", "2"]
+    assert "every process's tracemalloc peak and the shared gradient and I/O blocks" in out
     if HAVE_TORCH:
         assert "Largest engine / PyTorch peak:" in out
+        for threads in (1, 2):
+            assert any(line.startswith(f"| peak memory engine / PyTorch at {threads} thread(s), every process "
+                                       "summed, largest |") and "(digits)" in line for line in out.splitlines())
 
 
 def test_profile_shows_each_layer_against_the_gemm_peak_and_the_parts_side_by_side():

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from .controller import RunState
+from .cores import CoresSetting
 from .text import ERROR_STYLE, MUTED_STYLE, OK_STYLE, WARN_STYLE, count, format_seconds, percent, sentence
 from .worker import BatchProgress, TrainingResult
 
@@ -36,7 +37,11 @@ class RunControls(QGroupBox):
         for button in (self.train_button, self.pause_button, self.stop_button):
             button.setMinimumWidth(70)
             buttons.addWidget(button)
+        self.cores = CoresSetting()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cores)
         layout.addLayout(buttons)
+        layout.addWidget(self.cores.note)
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")
         self.progress.setRange(0, 1)

@@ -206,6 +206,7 @@ class TrainTab(QWidget):
         run.parked.connect(self._on_parked)
         run.resumed.connect(self._on_resumed)
         run.runEnded.connect(self._on_run_ended)
+        run.runEnded.connect(lambda *_: self.run_controls.cores.refresh())
 
     @property
     def can_train(self) -> bool:

@@ -7,11 +7,14 @@ this package with `add_parser(subparsers)` and `run(args)`; `COMMANDS` lists the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import warnings
 from typing import Callable, Optional, Sequence
 
 from ..data import DatasetError
 from ..fileio import OutputPathError, SpecialFileError, Terminated
+from ..parallel import EngineWorkersWarning
 from ..runs import RunError
 from ..spec import SpecError
 from ..train_settings import TrainSettings
@@ -61,7 +64,8 @@ def main(argv: Optional[Sequence[str]] = None,
             return EXIT_USAGE
         if getattr(args, "lr", "absent") is None:
             args.lr = TrainSettings(optimizer=args.optimizer).lr
-        status = args.run(args)
+        with _engine_notes_in_one_line():
+            status = args.run(args)
         sys.stdout.flush()   # a closed pipe shows up here, not at the interpreter's exit
         return status
     except BrokenPipeError:
@@ -91,6 +95,22 @@ def main(argv: Optional[Sequence[str]] = None,
         print(f"error: terminated ({exc.signal_name}) while writing {exc.path}; it was left as it was",
               file=sys.stderr)
         return exc.code
+
+
+@contextlib.contextmanager
+def _engine_notes_in_one_line():
+    """The engine's notice that it runs in one process (engine.parallel) as one stderr line, not a
+    Python warning with its file and line."""
+    with warnings.catch_warnings():
+        default = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, EngineWorkersWarning):
+                print(f"note: {message}", file=sys.stderr)
+            else:
+                default(message, category, filename, lineno, file, line)
+        warnings.showwarning = show
+        yield
 
 
 def _silence_stdout() -> None:

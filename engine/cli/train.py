@@ -28,6 +28,7 @@ from ..memory import check_memory
 from ..network import Network
 from ..optim import DEFAULT_LR, OPTIMIZERS
 from ..runs import RunError, prepare_runs_folder, record_run, runs_folder
+from ..parallel import workers_for
 from ..shapes import summarize
 from ..train import Trainer, TrainSettings, check_dataset_fits, dataset_fit_note
 from . import training_aids
@@ -101,13 +102,14 @@ def run(args) -> int:
     save_problem, run_id = None, None
     try:
         with ctrl_c_requests_stop() as ctrl_c:
-            history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=ctrl_c.is_set)
-            interrupted = ctrl_c.is_set()
-            if interrupted:
-                print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; evaluating "
-                      "and saving the weights as they are", file=sys.stderr, flush=True)
-            seconds = time.perf_counter() - started
-            test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
+            with workers_for(net, args.batch_size):     # the same worker processes for training and the test set
+                history = trainer.fit(dataset, epochs=args.epochs, on_epoch=on_epoch, should_stop=ctrl_c.is_set)
+                interrupted = ctrl_c.is_set()
+                if interrupted:
+                    print(f"interrupted (Ctrl-C) after {history.epochs_completed} of {args.epochs} epochs; "
+                          "evaluating and saving the weights as they are", file=sys.stderr, flush=True)
+                seconds = time.perf_counter() - started
+                test_loss, test_acc = net.evaluate(dataset.x_test, dataset.y_test)
             if history.diverged:
                 print(history.message, file=sys.stderr)
             elif history.restored_best:

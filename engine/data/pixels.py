@@ -12,13 +12,19 @@ import numpy as np
 PIXEL_MAX = 255
 
 
-def images_to_float(x, dtype=np.float32) -> np.ndarray:
+def images_to_float(x, dtype=np.float32, out=None) -> np.ndarray:
     """Images (m, n_H, n_W, n_C) — or any part of them — as floats of ``dtype``.
 
     uint8 → x / 255, computed in float32 first (the values a float32 dataset held before datasets stayed
     uint8), then cast to ``dtype``; any other dtype is only cast (no copy when it already is ``dtype``).
+    ``out``: an array of x's shape and of ``dtype`` to write the result into (and return).
     """
     x = np.asarray(x)
+    if out is not None:
+        if x.dtype == np.uint8 and out.dtype == np.float32:
+            return np.divide(x, np.float32(PIXEL_MAX), out=out, dtype=np.float32)
+        np.copyto(out, images_to_float(x, out.dtype))
+        return out
     if x.dtype == np.uint8:
         x = np.divide(x, np.float32(PIXEL_MAX), dtype=np.float32)
     return x.astype(dtype, copy=False)

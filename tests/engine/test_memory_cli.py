@@ -41,6 +41,7 @@ def _design(tmp_path, shape, layers, name="big.json"):
 
 def run_capped(*args):
     env = {k: v for k, v in os.environ.items() if k != ENV_LIMIT}
+    env["CNN_DESIGNER_THREADS"] = "1"   # the figures below are one process's (workers add their own parts)
     result = subprocess.run([sys.executable, "-c", WRAPPER, str(ADDRESS_SPACE), sys.executable, str(ROOT / "main.py"),
                              *map(str, args)], capture_output=True, text=True, timeout=180, env=env, cwd=ROOT)
     assert result.returncode == 0, result.stderr
