@@ -68,13 +68,15 @@ def _decided_without_sizes(f: int, s: int) -> bool | None:
 
 def use_winograd(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:
     """Whether a convolution (``f × f``, stride ``s``, ``n_C_prev → n_C`` channels, ``n_H × n_W``
-    outputs) goes through Winograd: 32+ channels on both sides and 8×8+ outputs. Below that the
-    transforms, memory-bound elementwise passes, cost more than the multiplies saved (benchmarks/RESULTS.md,
-    "Tuning rules: Winograd")."""
+    outputs) goes through Winograd: 32+ channels on both sides and 8×8+ outputs, or 16+ channels and
+    32×32+ outputs (there the input gradient gains most). Below that the transforms, memory-bound
+    elementwise passes, cost more than the multiplies saved (benchmarks/RESULTS.md, "Tuning rules:
+    Winograd")."""
     decided = _decided_without_sizes(f, s)
     if decided is not None:
         return decided
-    return min(n_C_prev, n_C) >= 32 and min(n_H, n_W) >= 8
+    channels, side = min(n_C_prev, n_C), min(n_H, n_W)
+    return (channels >= 32 and side >= 8) or (channels >= 16 and side >= 32)
 
 
 def use_winograd_weight_grad(f: int, s: int, n_C_prev: int, n_C: int, n_H: int, n_W: int) -> bool:

@@ -120,7 +120,9 @@ def test_rule_takes_wide_stride_1_3x3_layers_only():
     assert not winograd.use_winograd(5, 1, 64, 64, 16, 16)    # not 3×3
     assert not winograd.use_winograd(3, 1, 3, 32, 32, 32)     # colour first layer: im2col
     assert not winograd.use_winograd(3, 1, 64, 64, 4, 4)      # too few tiles
-    assert not winograd.use_winograd(3, 1, 16, 32, 32, 32)    # too few channels
+    assert not winograd.use_winograd(3, 1, 16, 32, 16, 16)    # too few channels for 16×16 outputs
+    assert winograd.use_winograd(3, 1, 16, 16, 32, 32)        # the small ResNet's 16-channel 32×32 layers
+    assert not winograd.use_winograd(3, 1, 8, 16, 32, 32)     # too few channels
 
 
 def test_network_gradients_pass_finite_differences_through_winograd(monkeypatch):
