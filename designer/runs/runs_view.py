@@ -84,6 +84,7 @@ class RunsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self.table.resizeColumnsToContents()    # no runs yet: the headers' own widths, no sideways scroll
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.curves = RunsCurves()
         split = QSplitter(Qt.Orientation.Vertical)

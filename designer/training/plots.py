@@ -296,6 +296,7 @@ class TrainingPlots(QObject):
         self.current = run
         self.loss_plot.enableAutoRange()
         self.accuracy_plot.enableAutoRange(axis="x", enable=True)
+        self.accuracy_plot.showAxis("right")      # the rate's axis, once there is a run to draw a rate
         self._rebuild_legends()
         self._timer.start()
         return run
@@ -394,6 +395,8 @@ class TrainingPlots(QObject):
         self.loss_plot.setRange(xRange=(0, 100), yRange=(0, 2.5), padding=0.02)
         self.accuracy_plot.setXRange(0.5, 10.5, padding=0)
         self.accuracy_plot.getAxis("bottom").setTickSpacing(1, 1)
+        # No run, no rate: its axis's ticks would only crowd a narrow plot.
+        self.accuracy_plot.hideAxis("right")
 
     def _rebuild_legends(self) -> None:
         for legend in (self.loss_legend, self.accuracy_legend):

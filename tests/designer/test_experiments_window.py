@@ -145,6 +145,7 @@ def test_a_window_run_is_kept_plotted_with_its_rates_and_best_epoch_and_shown_in
     window.files.load_preset("digits_net")
     tab = window.train_tab
     window.show_tab(tab)
+    assert not tab.plots_pane.plots.accuracy_plot.getAxis("right").isVisible()    # no run yet, no rate
     tab.hyper_box.epochs_spin.setValue(4)
     tab.hyper_box.lr_spin.setValue(0.01)
     tab.aids_box.schedule_combo.setCurrentIndex(tab.aids_box.schedule_combo.findData("cosine"))
@@ -174,6 +175,8 @@ def test_a_window_run_is_kept_plotted_with_its_rates_and_best_epoch_and_shown_in
     assert list(rates) == pytest.approx(history.lr) and list(x) == [0.5, 1.5, 2.5, 3.5, 4.5]   # epoch e: e ± ½
     assert tab.plots_pane.plots.accuracy_plot.getAxis("right").isVisible()
     assert tab.plots_pane.plots.accuracy_plot.getAxis("right").labelText == "learning rate (dashed)"
+    tab.plots_pane.plots.clear_runs()                           # no run, no rate axis
+    assert not tab.plots_pane.plots.accuracy_plot.getAxis("right").isVisible()
     assert curves.best_line.isVisible() and curves.best_line.value() == history.best_epoch
     assert curves.best_line.label.toPlainText() == f"best epoch {history.best_epoch}"
     ring_x, ring_y = curves.best_ring.getData()

@@ -185,3 +185,13 @@ def test_the_view_reads_the_runs_folder_the_command_line_writes_by_default(qtbot
     widget = RunsView()
     qtbot.addWidget(widget)
     assert widget.folder == isolated_runs_folder and widget.proxy.rowCount() == 1
+
+
+def test_an_empty_runs_table_fits_a_1024_window_without_scrolling_sideways(qtbot, tmp_path):
+    widget = RunsView(tmp_path / "no-runs-yet")
+    qtbot.addWidget(widget)
+    widget.resize(1000, 600)               # the Runs tab's width in a 1024-px window
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.model.rowCount() == 0
+    assert widget.table.horizontalScrollBar().maximum() == 0
