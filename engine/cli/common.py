@@ -109,15 +109,20 @@ def _refuse(message: str):
     raise argparse.ArgumentTypeError(message)
 
 
-def positive_int(name: str, high: int) -> Callable[[str], int]:
+def _whole_number(name: str, low: int, high: int, at_least: str) -> Callable[[str], int]:
+    """A parser of whole numbers from `low` to `high`; below `low`: "<name> must be <at_least>"."""
     def parse(text: str) -> int:
         value = _convert(text, int, name, "a whole number")
-        if value < 1:
-            _refuse(f"{name} must be at least 1, got {value}")
+        if value < low:
+            _refuse(f"{name} must be {at_least}, got {value}")
         if value > high:
             _refuse(f"{name} {value:,} is too large (at most {high:,})")
         return value
     return parse
+
+
+def positive_int(name: str, high: int) -> Callable[[str], int]:
+    return _whole_number(name, 1, high, "at least 1")
 
 
 def learning_rate(text: str) -> float:
@@ -239,14 +244,7 @@ def input_files(**named) -> dict[str, Path]:
 
 
 def non_negative_int(name: str, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = _convert(text, int, name, "a whole number")
-        if value < 0:
-            _refuse(f"{name} must be 0 or more, got {value}")
-        if value > high:
-            _refuse(f"{name} {value:,} is too large (at most {high:,})")
-        return value
-    return parse
+    return _whole_number(name, 0, high, "0 or more")
 
 
 def non_negative_number(name: str) -> Callable[[str], float]:
