@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 onnx = pytest.importorskip("onnx", reason='ONNX import needs the onnx package (pip install "cnn-designer[onnx]")')
@@ -19,6 +17,7 @@ from engine import Network, load_spec, summarize  # noqa: E402
 from engine.export.onnx_graph import write_onnx  # noqa: E402
 from engine.onnx_import import import_onnx, load_onnx_network  # noqa: E402
 from engine.resources import preset_path  # noqa: E402
+from window_drops import drop  # noqa: E402
 
 TIMEOUT = 60_000
 
@@ -116,19 +115,6 @@ def test_an_unsupported_operator_is_named_in_the_dialog(window, qtbot, dialogs, 
         window.files.open_file(path)
     assert dialogs.errors[-1][1] == ("sequence.onnx: node 'lstm_1' is an LSTM (a recurrent layer): CNN Designer "
                                      "imports convolutional networks only")
-
-
-def drop(window, path: Path) -> QDropEvent:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier, QEvent.Type.Drop)
-    QApplication.sendEvent(window, event)
-    return event
 
 
 def test_a_model_dropped_on_the_window_opens_as_the_design(window, qtbot, resnet_onnx):

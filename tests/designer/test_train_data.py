@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer
+from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
 from engine import load_spec, save_spec
@@ -24,6 +24,7 @@ from engine.resources import preset_path
 from designer.training import dataset_loading
 from designer.training.sample_strip import MAX_SAMPLES, image_to_qimage
 from training_panels import make_panel
+from window_drops import drop
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from dataset_files import cifar_files, write_cifar_archive, write_png_folders  # noqa: E402
@@ -214,19 +215,6 @@ def test_opened_datasets_are_listed_by_a_new_panel_and_gone_ones_are_dropped(qtb
 
 
 # ----- drag and drop -----------------------------------------------------------------------------------
-def drop(window, path: Path) -> QDropEvent:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(window, enter)
-    assert enter.isAccepted()
-    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier, QEvent.Type.Drop)
-    QApplication.sendEvent(window, event)
-    return event
-
-
 def test_a_folder_dropped_on_the_window_opens_as_the_dataset(window, qtbot, class_folder):
     panel = window.train_tab
     assert window.acceptDrops()
