@@ -7,6 +7,8 @@ from engine import ConvSpec, DenseSpec, DropoutSpec, FlattenSpec, InputSpec, Poo
 
 from pathlib import Path
 
+from finite_differences import centred_differences   # tests/engine is on sys.path under pytest
+
 PRESETS = Path(__file__).resolve().parents[2] / "resources" / "presets"
 
 
@@ -15,19 +17,7 @@ def _numeric_grad(net, x, y, key, eps=1e-6, samples=12, seed=0):
     w = net.params[key]
     rng = np.random.default_rng(seed)
     flat = rng.choice(w.size, size=min(samples, w.size), replace=False)
-    out = []
-    for i in flat:
-        idx = np.unravel_index(i, w.shape)
-        old = w[idx]
-        w[idx] = old + eps
-        net.reseed_dropout(7)
-        plus, _ = net.loss_and_grads(x, y)
-        w[idx] = old - eps
-        net.reseed_dropout(7)
-        minus, _ = net.loss_and_grads(x, y)
-        w[idx] = old
-        out.append((idx, (plus - minus) / (2 * eps)))
-    return out
+    return centred_differences(net, x, y, key, flat, eps, dropout_seed=7)
 
 
 def _grad_check(spec, y_classes, m=3, seed=0):

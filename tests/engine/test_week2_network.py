@@ -15,6 +15,7 @@ from engine.batch_reduce import IDENTITY, ThreadReducer
 from engine.data import Dataset
 from engine.memory import estimate_memory
 from engine.spec import FORMAT
+from finite_differences import centred_differences   # tests/engine is on sys.path under pytest
 
 from pathlib import Path
 
@@ -91,17 +92,8 @@ def test_finite_difference_gradients(name):
     assert set(grads) == set(net.params)
     eps = 1e-6
     for key, w in net.params.items():
-        for i in rng.choice(w.size, size=min(6, w.size), replace=False):
-            idx = np.unravel_index(i, w.shape)
-            old = w[idx]
-            w[idx] = old + eps
-            net.reseed_dropout(5)
-            plus, _ = net.loss_and_grads(x, y)
-            w[idx] = old - eps
-            net.reseed_dropout(5)
-            minus, _ = net.loss_and_grads(x, y)
-            w[idx] = old
-            numeric = (plus - minus) / (2 * eps)
+        indices = rng.choice(w.size, size=min(6, w.size), replace=False)
+        for idx, numeric in centred_differences(net, x, y, key, indices, eps, dropout_seed=5):
             assert _close(grads[key][idx], numeric), f"{key}{idx}: {grads[key][idx]} vs {numeric}"
 
 
