@@ -390,7 +390,7 @@ def goal_lines(children, memory) -> list[str]:
     """Issue 24's "Done when" figures in one table (training step, tuned allocator): 2 workers vs PyTorch 2
     threads (geometric mean, worst net), 1 worker vs PyTorch 1 thread, the engine's own speed-up from a
     second core, the largest peak-memory ratio (every process summed) per thread count."""
-    ratios, speedups = {}, []
+    ratios, speedups, measured = {}, [], set()
     for child in children:
         if child["allocator"] != "tuned" and any(c["allocator"] == "tuned" for c in children):
             continue
@@ -398,6 +398,7 @@ def goal_lines(children, memory) -> list[str]:
         for (net, mode, framework), engine in by.items():
             if mode != "train" or framework != "engine":
                 continue
+            measured.add(net)
             if (net, mode, "torch") in by:
                 ratios.setdefault(child["threads"], []).append(
                     (statistics.median(e / t for e, t in zip(engine, by[(net, mode, "torch")])), net))
@@ -439,8 +440,9 @@ def goal_lines(children, memory) -> list[str]:
                          peaks[threads], "≤ 1.5", "max"))
     if not peaks:
         lines.append(row("peak memory engine / PyTorch, every process summed, largest", [], "≤ 1.5"))
-    missing = [net for net in NETS if not any(net == n for values in ratios.values() for _, n in values)]
-    if missing and ratios:
+    # Which of the suite's nets this run left out (with or without PyTorch beside them).
+    missing = [net for net in NETS if net not in measured]
+    if missing and measured:
         lines.append(f"\nNot the whole suite: {', '.join(missing)} not run (--nets).")
     return lines + [""]
 

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from engine import SGD, Adam, Dataset, Network, NetworkSpec, Trainer, load_dataset, load_spec
 from engine.optim import make_optimizer
@@ -91,6 +90,7 @@ def test_train_settings_keep_the_augmentation_in_one_canonical_order():
 
 def _torch_steps(kind, weight_decay, params, grads_per_step, lr):
     """PyTorch's SGD / AdamW in float64 on the same arrays; only the 2-D-and-more ones decay."""
+    torch = pytest.importorskip("torch", reason="the weight-decay comparison needs torch (pip install torch)")
     tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     groups = [{"params": [t for k, t in tensors.items() if t.dim() >= 2], "weight_decay": weight_decay},
               {"params": [t for k, t in tensors.items() if t.dim() < 2], "weight_decay": 0.0}]
